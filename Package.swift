@@ -1,0 +1,62 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// The numeric targets are optimised in every configuration: `swift run bench` builds
+// debug, and an unoptimised elementwise loop is 20-50x slower.
+let optimized: [SwiftSetting] = [.unsafeFlags(["-O", "-enforce-exclusivity=unchecked"])]
+
+let package = Package(
+    name: "GEMBench",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "bench", targets: ["bench"]),
+        .library(name: "GEMBench", targets: ["Learning", "QuadraticProgram", "Data", "Benchmarks",
+                                             "Strategies", "Evaluation", "Storage", "Experiments", "Reporting"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // System libraries, each through a small shim header.
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        // Numerics: tensors on BLAS, layers, models, losses, SGD, seeded generators.
+        .target(name: "Learning", dependencies: ["CBLAS"], swiftSettings: optimized),
+        // GEM's dual quadratic program, exact, in float64.
+        .target(name: "QuadraticProgram", swiftSettings: optimized),
+        // IDX readers, checksums, dataset locations.
+        .target(name: "Data", dependencies: ["CZlib", "COpenSSL", "Learning"]),
+        // Seeded task streams: permuted, rotated, split.
+        .target(name: "Benchmarks", dependencies: ["Data", "Learning"], swiftSettings: optimized),
+        // Accuracy matrix and ACC/BWT/FWT.
+        .target(name: "Evaluation", dependencies: ["Learning", "Benchmarks"]),
+        // The training loop and its plugins: naive, replay, GEM, A-GEM, EWC, ...
+        .target(name: "Strategies", dependencies: ["Learning", "QuadraticProgram", "Benchmarks", "Evaluation"],
+                swiftSettings: optimized),
+        // One HDF5 file per run.
+        .target(name: "Storage", dependencies: ["CHDF5"]),
+        // YAML registry, run plan, sharding, resume, runner.
+        .target(name: "Experiments", dependencies: ["Learning", "Data", "Benchmarks", "Strategies", "Evaluation",
+                                                    "Storage", .product(name: "Yams", package: "Yams")]),
+        // CSV and Markdown tables from run files.
+        .target(name: "Reporting", dependencies: ["Storage", "Evaluation"]),
+        .executableTarget(name: "bench", dependencies: [
+            "Experiments", "Reporting", "Storage", "Strategies", "Benchmarks", "Data", "Learning", "Evaluation",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "LearningTests", dependencies: ["Learning"]),
+        .testTarget(name: "QuadraticProgramTests", dependencies: ["QuadraticProgram"]),
+        .testTarget(name: "DataTests", dependencies: ["Data"]),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Data"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
+        .testTarget(name: "StrategiesTests", dependencies: ["Strategies", "Learning", "Benchmarks"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Storage"]),
+    ]
+)
