@@ -1,0 +1,1 @@
+// Benchmarks module: see README.md for its role.

@@ -1,0 +1,1 @@
+// Experiments module: see README.md for its role.

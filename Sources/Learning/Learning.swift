@@ -1,0 +1,1 @@
+// Learning module: see README.md for its role.

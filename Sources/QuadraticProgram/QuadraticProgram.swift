@@ -1,0 +1,1 @@
+// QuadraticProgram module: see README.md for its role.

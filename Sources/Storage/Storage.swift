@@ -1,0 +1,1 @@
+// Storage module: see README.md for its role.

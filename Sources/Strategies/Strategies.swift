@@ -1,0 +1,1 @@
+// Strategies module: see README.md for its role.
