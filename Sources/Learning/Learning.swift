@@ -1,1 +1,0 @@
-// Learning module: see README.md for its role.

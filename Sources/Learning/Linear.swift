@@ -1,0 +1,57 @@
+/// Fully connected layer y = x Wᵀ + b, with W stored out×in (row-major) followed by b.
+public final class Linear: Layer {
+    public let inputWidth: Int
+    public let outputWidth: Int
+    public var offset = 0
+
+    public init(_ inputWidth: Int, _ outputWidth: Int) {
+        self.inputWidth = inputWidth
+        self.outputWidth = outputWidth
+    }
+
+    public var parameterShapes: [(name: String, shape: [Int])] {
+        [("weight", [outputWidth, inputWidth]), ("bias", [outputWidth])]
+    }
+
+    /// Xavier-uniform weights, U(±√(6/(in+out))); zero biases.
+    public func initialize(_ parameters: UnsafeMutablePointer<Float>, using rng: inout RandomStream) {
+        let limit = (6 / Float(inputWidth + outputWidth)).squareRoot()
+        let w = parameters + offset
+        for i in 0..<(inputWidth * outputWidth) { w[i] = (2 * rng.unitFloat() - 1) * limit }
+        (w + inputWidth * outputWidth).update(repeating: 0, count: outputWidth)
+    }
+
+    public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int,
+                        parameters: UnsafePointer<Float>, tasks: UnsafePointer<Int32>?) {
+        let w = parameters + offset
+        let b = w + inputWidth * outputWidth
+        for r in 0..<rows { (y + r * outputWidth).update(from: b, count: outputWidth) }
+        BLAS.gemm(transB: true, m: rows, n: outputWidth, k: inputWidth,
+                  a: x, lda: inputWidth, b: w, ldb: inputWidth, beta: 1, c: y, ldc: outputWidth)
+    }
+
+    public func backward(x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+                         dx: UnsafeMutablePointer<Float>?, rows: Int, parameters: UnsafePointer<Float>,
+                         targets: [GradientTarget], tasks: UnsafePointer<Int32>?) {
+        let w = parameters + offset
+        for target in targets where !target.rows.isEmpty {
+            let first = target.rows.lowerBound
+            let n = target.rows.count
+            let dw = target.gradient + offset
+            // dW += dyᵀ x over the target's rows
+            BLAS.gemm(transA: true, m: outputWidth, n: inputWidth, k: n,
+                      a: dy + first * outputWidth, lda: outputWidth,
+                      b: x + first * inputWidth, ldb: inputWidth, beta: 1, c: dw, ldc: inputWidth)
+            // db += column sums of dy
+            let db = dw + inputWidth * outputWidth
+            for r in target.rows {
+                let row = dy + r * outputWidth
+                for j in 0..<outputWidth { db[j] += row[j] }
+            }
+        }
+        if let dx {
+            BLAS.gemm(m: rows, n: inputWidth, k: outputWidth, a: dy, lda: outputWidth,
+                      b: w, ldb: inputWidth, c: dx, ldc: inputWidth)
+        }
+    }
+}
