@@ -1,1 +1,0 @@
-// Benchmarks module: see README.md for its role.

@@ -1,0 +1,39 @@
+import Learning
+
+/// Split MNIST: the ten classes in consecutive pairs (0/1, 2/3, ...), one task per pair,
+/// with every training and test sample of those classes.
+public enum SplitBenchmark {
+    /// - Parameters:
+    ///   - scenario: `.taskIncremental` masks each task's head to its classes;
+    ///     `.classIncremental` uses one 10-way head.
+    ///   - classOrder: the order in which classes are paired (default 0...9).
+    public static func make(_ source: SourceDataset, scenario: Scenario, tasks: Int = 5,
+                            classOrder: [Int]? = nil, samplesPerTask: Int? = nil,
+                            testSamplesPerTask: Int? = nil, seed: UInt64) -> TaskStream {
+        precondition(scenario != .domainIncremental, "split benchmarks are task- or class-incremental")
+        let order = classOrder ?? Array(0..<10)
+        precondition(order.count >= 2 * tasks, "\(tasks) tasks need \(2 * tasks) classes")
+        var built: [BenchmarkTask] = []
+        for t in 0..<tasks {
+            let classes = [order[2 * t], order[2 * t + 1]]
+            var sampleRNG = RandomStream(seed: seed, purpose: "split/samples/\(t)")
+            var trainIndices = (0..<source.train.count).filter { classes.contains(Int(source.train.labels[$0])) }
+            if let n = samplesPerTask {
+                trainIndices = drawSamples(min(n, trainIndices.count), of: trainIndices.count, &sampleRNG)
+                    .map { trainIndices[$0] }
+            }
+            var testIndices = (0..<source.test.count).filter { classes.contains(Int(source.test.labels[$0])) }
+            if let n = testSamplesPerTask { testIndices = Array(testIndices.prefix(n)) }
+            let copy = { (image: UnsafeBufferPointer<Float>, out: UnsafeMutableBufferPointer<Float>) in
+                _ = out.update(fromContentsOf: image)
+            }
+            built.append(BenchmarkTask(
+                index: t,
+                train: source.train.labeledData(trainIndices, task: t, transform: copy),
+                test: source.test.labeledData(testIndices, task: t, transform: copy),
+                classes: classes.sorted(), permutation: nil, angle: nil))
+        }
+        return TaskStream(name: "split-\(source.name)", scenario: scenario, tasks: built,
+                          inputWidth: source.train.width, classCount: 10)
+    }
+}

@@ -1,0 +1,40 @@
+import Learning
+
+/// How tasks share the output layer.
+public enum Scenario: String, Sendable, CaseIterable, Codable {
+    /// One head per task: each task's logits are masked to its own classes (Split MNIST "task-IL").
+    case taskIncremental = "task-incremental"
+    /// One head for every class seen so far, no task id at test time (Split MNIST "class-IL").
+    case classIncremental = "class-incremental"
+    /// Same classes in every task, one shared head (permuted and rotated MNIST).
+    case domainIncremental = "domain-incremental"
+}
+
+/// One task: its training and test sets, and what defines it.
+public struct BenchmarkTask: Sendable {
+    public let index: Int
+    public var train: LabeledData
+    public var test: LabeledData
+    /// The classes this task's samples belong to.
+    public let classes: [Int]
+    /// Permuted benchmarks: input pixel i of a task sample is original pixel permutation[i].
+    public let permutation: [Int32]?
+    /// Rotated benchmarks: the rotation angle in degrees (counter-clockwise).
+    public let angle: Double?
+}
+
+/// A seeded sequence of tasks, built once per run.
+public struct TaskStream: Sendable {
+    /// e.g. "permuted-mnist", "split-mnist".
+    public let name: String
+    public let scenario: Scenario
+    public let tasks: [BenchmarkTask]
+    public let inputWidth: Int
+    public let classCount: Int
+
+    /// Heads for task-incremental streams; nil when all classes share one head.
+    public var heads: OutputHeads? {
+        scenario == .taskIncremental
+            ? OutputHeads(classCount: classCount, classesPerTask: tasks.map(\.classes)) : nil
+    }
+}

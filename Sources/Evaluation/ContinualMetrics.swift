@@ -1,0 +1,55 @@
+/// The GEM paper's summary metrics (Lopez-Paz & Ranzato 2017, section 4).
+///
+/// `accuracy[i][j]` is the test accuracy on task j after training on task i (T×T);
+/// `randomInit[j]` the accuracy on task j of the randomly initialised model.
+public struct ContinualMetrics: Sendable, Equatable {
+    /// ACC = (1/T) Σⱼ R[T−1][j]
+    public let averageAccuracy: Double
+    /// BWT = (1/(T−1)) Σ_{j<T−1} (R[T−1][j] − R[j][j]); undefined (nil) for one task.
+    public let backwardTransfer: Double?
+    /// FWT = (1/(T−1)) Σ_{j≥1} (R[j−1][j] − b[j]); undefined (nil) for one task.
+    public let forwardTransfer: Double?
+    /// Average forgetting (Chaudhry et al. 2018): mean over j < T−1 of max_{l<T−1} R[l][j] − R[T−1][j].
+    public let forgetting: Double?
+
+    public init(accuracy r: [[Double]], randomInit b: [Double]) {
+        let t = r.count
+        precondition(t > 0 && r.allSatisfy { $0.count == t } && b.count == t,
+                     "the accuracy matrix must be T×T and b must have T entries")
+        let last = r[t - 1]
+        averageAccuracy = last.reduce(0, +) / Double(t)
+        guard t > 1 else {
+            backwardTransfer = nil; forwardTransfer = nil; forgetting = nil
+            return
+        }
+        backwardTransfer = (0..<(t - 1)).map { last[$0] - r[$0][$0] }.reduce(0, +) / Double(t - 1)
+        forwardTransfer = (1..<t).map { r[$0 - 1][$0] - b[$0] }.reduce(0, +) / Double(t - 1)
+        forgetting = (0..<(t - 1)).map { j in (0..<(t - 1)).map { r[$0][j] }.max()! - last[j] }
+            .reduce(0, +) / Double(t - 1)
+    }
+}
+
+extension Optional where Wrapped == Double {
+    /// "n/a" for an undefined metric, never a printed NaN.
+    public func formatted(_ digits: Int = 3) -> String {
+        guard let value = self else { return "n/a" }
+        return value.formattedFixed(digits)
+    }
+}
+
+extension Double {
+    /// Fixed-point text with `digits` decimals, locale-independent ("-0.000" becomes "0.000").
+    public func formattedFixed(_ digits: Int = 3) -> String {
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        var rounded = (self * scale).rounded() / scale
+        if rounded == 0 { rounded = 0 }
+        let negative = rounded < 0
+        let magnitude = Swift.abs(rounded)
+        let whole = Int(magnitude)
+        let fraction = Int(((magnitude - Double(whole)) * scale).rounded())
+        var fractionText = String(fraction)
+        while fractionText.count < digits { fractionText = "0" + fractionText }
+        return (negative ? "-" : "") + String(whole) + (digits > 0 ? "." + fractionText : "")
+    }
+}

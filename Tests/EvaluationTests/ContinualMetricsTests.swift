@@ -1,0 +1,51 @@
+import XCTest
+import Learning
+@testable import Evaluation
+
+final class ContinualMetricsTests: XCTestCase {
+    func testThreeTaskMetricsMatchHandComputation() {
+        let r = [[0.90, 0.12, 0.08],
+                 [0.70, 0.95, 0.15],
+                 [0.60, 0.80, 0.97]]
+        let b = [0.10, 0.11, 0.09]
+        let m = ContinualMetrics(accuracy: r, randomInit: b)
+        // ACC = (0.60 + 0.80 + 0.97) / 3 = 0.79
+        XCTAssertEqual(m.averageAccuracy, 0.79, accuracy: 1e-12)
+        // BWT = ((0.60 − 0.90) + (0.80 − 0.95)) / 2 = −0.225
+        XCTAssertEqual(m.backwardTransfer!, -0.225, accuracy: 1e-12)
+        // FWT = ((0.12 − 0.11) + (0.15 − 0.09)) / 2 = 0.035
+        XCTAssertEqual(m.forwardTransfer!, 0.035, accuracy: 1e-12)
+        // forgetting = ((0.90 − 0.60) + (0.95 − 0.80)) / 2 = 0.225
+        XCTAssertEqual(m.forgetting!, 0.225, accuracy: 1e-12)
+    }
+
+    func testOneTaskHasAccuracyButNoTransfer() {
+        let m = ContinualMetrics(accuracy: [[0.8]], randomInit: [0.1])
+        XCTAssertEqual(m.averageAccuracy, 0.8)
+        XCTAssertNil(m.backwardTransfer)
+        XCTAssertNil(m.forwardTransfer)
+        XCTAssertEqual(m.backwardTransfer.formatted(), "n/a")
+    }
+
+    func testFixedFormattingRoundsAndNeverPrintsNegativeZero() {
+        XCTAssertEqual(0.8255.formattedFixed(3), "0.826")  // 0.8255 is stored just above .8255
+        XCTAssertEqual((-0.0001).formattedFixed(3), "0.000")
+        XCTAssertEqual((-0.198).formattedFixed(3), "-0.198")
+        XCTAssertEqual(Optional(0.025).formatted(), "0.025")
+    }
+
+    func testEvaluatorCountsCorrectPredictionsWithinHeads() {
+        // One linear layer with hand-set weights: logit c = x·w_c. Inputs pick the class.
+        var rng = RandomStream(seed: 0)
+        let net = Network(layers: [Linear(2, 4)], rng: &rng)
+        // W rows: class0 = (1, 0), class1 = (0, 1), class2 = (2, 0), class3 = (0, 2); bias 0
+        let w: [Float] = [1, 0, 0, 1, 2, 0, 0, 2, 0, 0, 0, 0]
+        for i in 0..<w.count { net.parameters[i] = w[i] }
+        // rows: (1,0) → class 2 overall, class 0 within head {0,1}; (0,1) → 3 overall, 1 within {0,1}
+        let data = LabeledData(inputs: [1, 0, 0, 1, 1, 0], labels: [0, 1, 2], tasks: [0, 0, 1], width: 2)
+        let heads = OutputHeads(classCount: 4, classesPerTask: [[0, 1], [2, 3]])
+        let evaluator = AccuracyEvaluator(batchSize: 2)
+        XCTAssertEqual(evaluator.accuracy(of: net, on: data, heads: heads), 1.0)
+        XCTAssertEqual(evaluator.accuracy(of: net, on: data), 1.0 / 3.0, accuracy: 1e-12)
+    }
+}
