@@ -1,0 +1,49 @@
+import Benchmarks
+import Learning
+
+/// Averaged GEM (Chaudhry et al., ICLR 2019): one reference gradient r from a random sample
+/// of the whole episodic memory; if the minibatch gradient g points against it (gᵀr < 0),
+/// g is projected onto the half-space gᵀr ≥ 0:  g ← g − (gᵀr / rᵀr) r.
+public final class AGEMPlugin: Plugin {
+    public let patternsPerExperience: Int
+    public let sampleSize: Int
+    public let memory: EpisodicMemory
+    private var sampleRNG: RandomStream
+    private let reference = ReferenceGradients()
+    private var sample = LabeledData(width: 0)
+    private var violations: [Float] = []
+
+    public init(patternsPerExperience: Int, sampleSize: Int, inputWidth: Int = 784, seed: UInt64 = 0) {
+        precondition(patternsPerExperience > 0 && sampleSize > 0, "A-GEM needs a memory and a sample size")
+        self.patternsPerExperience = patternsPerExperience
+        self.sampleSize = sampleSize
+        memory = EpisodicMemory(patternsPerTask: patternsPerExperience, selection: .random,
+                                width: inputWidth, seed: seed)
+        sampleRNG = RandomStream(seed: seed, purpose: "agem/sample")
+    }
+
+    public func beforeTrainingIteration(_ trainer: Trainer) {
+        guard memory.taskCount > 0 else { return }
+        let all = memory.all
+        sample = all.rows(sampleRNG.sample(min(sampleSize, all.count), from: all.count))
+        reference.compute(trainer.network, data: sample, segments: [0..<sample.count],
+                          heads: trainer.heads, threads: trainer.settings.threads)
+    }
+
+    public func afterBackward(_ trainer: Trainer) {
+        guard memory.taskCount > 0 else { violations.append(0); return }
+        let p = trainer.network.parameterCount
+        let g = trainer.network.gradients.pointer
+        let r = reference.row(0, parameterCount: p)
+        let gr = BLAS.dot(p, g, r)
+        guard gr < 0 else { violations.append(0); return }
+        violations.append(1)
+        let rr = BLAS.dot(p, r, r)
+        if rr > 0 { BLAS.axpy(p, alpha: Float(-gr / rr), x: r, y: g) }
+    }
+
+    public func afterTrainingExp(_ trainer: Trainer, task: BenchmarkTask) { memory.finishTask(task) }
+
+    public var diagnostics: [String: [Float]] { ["agem_violations": violations] }
+    public var episodicMemory: LabeledData? { memory.all }
+}

@@ -1,0 +1,68 @@
+import Benchmarks
+import Learning
+
+/// How an episodic memory picks the patterns it keeps of each task.
+public enum MemorySelection: String, Sendable, CaseIterable, Codable {
+    /// A random subset of the task's training set, chosen after the task (Avalanche's GEMPlugin).
+    case random
+    /// The most recent samples trained on, as the GEM reference code's ring buffer keeps them.
+    case recent
+}
+
+/// Per-task episodic memory: up to `patternsPerTask` training patterns of every finished task,
+/// stored contiguously in task order so all of it goes through the network in one batch.
+public final class EpisodicMemory {
+    public let patternsPerTask: Int
+    public let selection: MemorySelection
+    /// Every stored pattern, task after task.
+    public private(set) var all: LabeledData
+    /// Rows of `all` belonging to each finished task.
+    public private(set) var segments: [Range<Int>] = []
+    private var rng: RandomStream
+    private var ring: LabeledData
+    private var ringNext = 0
+
+    public init(patternsPerTask: Int, selection: MemorySelection, width: Int, seed: UInt64) {
+        self.patternsPerTask = patternsPerTask
+        self.selection = selection
+        all = LabeledData(width: width)
+        ring = LabeledData(width: width)
+        rng = RandomStream(seed: seed, purpose: "memory/selection")
+    }
+
+    public var taskCount: Int { segments.count }
+
+    /// Sees the first `rows` rows of a training minibatch (recent selection keeps the last ones).
+    public func observe(_ batch: Minibatch, rows: Int) {
+        guard selection == .recent, patternsPerTask > 0 else { return }
+        let w = batch.width
+        for r in 0..<rows {
+            if ring.count < patternsPerTask {
+                ring.inputs.append(contentsOf: batch.inputs[(r * w)..<((r + 1) * w)])
+                ring.labels.append(batch.labels[r])
+                ring.tasks.append(batch.tasks[r])
+            } else {
+                let slot = ringNext
+                for p in 0..<w { ring.inputs[slot * w + p] = batch.inputs[r * w + p] }
+                ring.labels[slot] = batch.labels[r]
+                ring.tasks[slot] = batch.tasks[r]
+            }
+            ringNext = (ringNext + 1) % patternsPerTask
+        }
+    }
+
+    /// Stores the finished task's patterns.
+    public func finishTask(_ task: BenchmarkTask) {
+        let chosen: LabeledData
+        switch selection {
+        case .recent:
+            chosen = ring
+        case .random:
+            chosen = task.train.rows(rng.sample(min(patternsPerTask, task.train.count), from: task.train.count))
+        }
+        segments.append(all.count..<(all.count + chosen.count))
+        all.append(contentsOf: chosen)
+        ring = LabeledData(width: all.width)
+        ringNext = 0
+    }
+}

@@ -1,0 +1,32 @@
+import Learning
+
+/// The rows of one training iteration, in reusable buffers (no per-step allocation once
+/// the largest batch has been seen).
+public struct Minibatch {
+    public let width: Int
+    public private(set) var inputs: [Float] = []
+    public private(set) var labels: [Int32] = []
+    public private(set) var tasks: [Int32] = []
+    public private(set) var count = 0
+
+    public init(width: Int) { self.width = width }
+
+    public mutating func removeAll() { count = 0 }
+
+    /// Appends row `i` of `data`.
+    public mutating func append(_ data: LabeledData, row i: Int) {
+        if inputs.count < (count + 1) * width {
+            inputs += [Float](repeating: 0, count: (count + 1) * width - inputs.count)
+            labels.append(0)
+            tasks.append(0)
+        }
+        data.inputs.withUnsafeBufferPointer { src in
+            inputs.withUnsafeMutableBufferPointer { dst in
+                (dst.baseAddress! + count * width).update(from: src.baseAddress! + i * width, count: width)
+            }
+        }
+        labels[count] = data.labels[i]
+        tasks[count] = data.tasks[i]
+        count += 1
+    }
+}

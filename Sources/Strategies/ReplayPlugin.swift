@@ -1,0 +1,46 @@
+import Benchmarks
+import Learning
+
+/// Experience replay with an experience-balanced buffer (Avalanche's default): after each
+/// task the buffer of `memorySize` patterns is shared equally among the tasks seen so far
+/// (older groups shrink, keeping a prefix of their random subset), and every training
+/// minibatch is joined by a random minibatch of the same size drawn from the buffer.
+public final class ReplayPlugin: Plugin {
+    public let memorySize: Int
+    private var groups: [LabeledData] = []
+    private var buffer: LabeledData?
+    private var selectionRNG: RandomStream
+    private var drawRNG: RandomStream
+
+    public init(memorySize: Int, seed: UInt64 = 0) {
+        precondition(memorySize > 0, "replay needs a positive memory size")
+        self.memorySize = memorySize
+        selectionRNG = RandomStream(seed: seed, purpose: "replay/selection")
+        drawRNG = RandomStream(seed: seed, purpose: "replay/draw")
+    }
+
+    public func beforeTrainingIteration(_ trainer: Trainer) {
+        guard let buffer, buffer.count > 0 else { return }
+        let n = trainer.batch.count
+        for _ in 0..<n { trainer.batch.append(buffer, row: drawRNG.below(buffer.count)) }
+    }
+
+    public func afterTrainingExp(_ trainer: Trainer, task: BenchmarkTask) {
+        let share = memorySize / (groups.count + 1)
+        let order = selectionRNG.permutation(task.train.count)
+        groups.append(task.train.rows(Array(order.prefix(share))))
+        // older groups keep a prefix of their (already random) order; the remainder of the
+        // division goes to the oldest groups so the buffer holds exactly memorySize patterns
+        var extra = memorySize - share * groups.count
+        var all = LabeledData(width: task.train.width)
+        for (i, group) in groups.enumerated() {
+            let keep = min(group.count, share + (extra > 0 ? 1 : 0))
+            if extra > 0 { extra -= 1 }
+            groups[i] = group.rows(Array(0..<keep))
+            all.append(contentsOf: groups[i])
+        }
+        buffer = all
+    }
+
+    public var episodicMemory: LabeledData? { buffer }
+}

@@ -1,1 +1,0 @@
-// Strategies module: see README.md for its role.

@@ -1,0 +1,174 @@
+import Benchmarks
+import Dispatch
+import Evaluation
+import Learning
+
+/// Training settings shared by every strategy.
+public struct TrainingSettings: Sendable, Equatable {
+    public var learningRate: Float
+    public var batchSize: Int
+    public var epochs: Int
+    public var momentum: Float
+    /// OpenBLAS threads for large products (evaluation, reference gradients); small
+    /// minibatch products always run on one thread.
+    public var threads: Int
+
+    public init(learningRate: Float, batchSize: Int, epochs: Int = 1, momentum: Float = 0, threads: Int = 2) {
+        (self.learningRate, self.batchSize, self.epochs, self.momentum, self.threads) =
+            (learningRate, batchSize, epochs, momentum, threads)
+    }
+}
+
+/// What a finished training run produced.
+public struct TrainingResult {
+    /// R[i][j]: accuracy on task j after training on task i.
+    public var accuracy: [[Double]]
+    /// b[j]: accuracy on task j of the randomly initialised model.
+    public var randomInitAccuracy: [Double]
+    /// False for strategies without a task sequence (joint): BWT and FWT are then undefined.
+    public var sequential: Bool
+    public var stepLoss: [Float] = []
+    public var stepTask: [Int32] = []
+    public var diagnostics: [String: [Float]] = [:]
+    public var taskTrainSeconds: [Double] = []
+    public var taskEvalSeconds: [Double] = []
+    public var parameters: [Float] = []
+    public var layout: [ParameterBlock] = []
+    public var episodicMemory: LabeledData?
+
+    public var metrics: ContinualMetrics { ContinualMetrics(accuracy: accuracy, randomInit: randomInitAccuracy) }
+    public var backwardTransfer: Double? { sequential ? metrics.backwardTransfer : nil }
+    public var forwardTransfer: Double? { sequential ? metrics.forwardTransfer : nil }
+}
+
+/// Reports progress: (task index, task count, iterations done in task, iterations in task).
+public typealias ProgressHandler = (Int, Int, Int, Int) -> Void
+
+/// The training loop: tasks in order, minibatches of each task, plugins at every hook,
+/// and after each task an evaluation on every task's test set.
+public final class Trainer {
+    public let network: Network
+    public let optimizer: SGD
+    public let stream: TaskStream
+    public let settings: TrainingSettings
+    public let seed: UInt64
+    public let plugins: [Plugin]
+    /// The current minibatch; plugins may append rows in `beforeTrainingIteration`.
+    public var batch: Minibatch
+    public private(set) var currentTask = 0
+    public private(set) var iteration = 0
+    /// Output heads of the stream (task-incremental), used by loss and prediction.
+    public let heads: OutputHeads?
+    /// Set to stop at the next iteration boundary (Ctrl-C).
+    public var shouldStop: () -> Bool = { false }
+
+    private var logitGradient: [Float] = []
+    private let evaluator = AccuracyEvaluator()
+
+    public init(network: Network, stream: TaskStream, settings: TrainingSettings, seed: UInt64, plugins: [Plugin]) {
+        self.network = network
+        self.stream = stream
+        self.settings = settings
+        self.seed = seed
+        self.plugins = plugins
+        optimizer = SGD(learningRate: settings.learningRate, momentum: settings.momentum)
+        batch = Minibatch(width: stream.inputWidth)
+        heads = stream.heads
+    }
+
+    /// Accuracy on every task's test set.
+    public func evaluateAll() -> [Double] {
+        BLAS.setThreads(settings.threads)
+        defer { BLAS.setThreads(1) }
+        return stream.tasks.map { evaluator.accuracy(of: network, on: $0.test, heads: heads) }
+    }
+
+    /// Trains on the tasks in order and returns the accuracy matrix and records.
+    public func run(progress: ProgressHandler? = nil) throws -> TrainingResult {
+        var result = TrainingResult(accuracy: [], randomInitAccuracy: evaluateAll(), sequential: true)
+        plugins.forEach { $0.beforeTraining(self) }
+        for task in stream.tasks {
+            currentTask = task.index
+            let start = DispatchTime.now()
+            try train(on: task, progress: progress, into: &result)
+            result.taskTrainSeconds.append(seconds(since: start))
+            let evalStart = DispatchTime.now()
+            result.accuracy.append(evaluateAll())
+            result.taskEvalSeconds.append(seconds(since: evalStart))
+        }
+        finish(&result)
+        return result
+    }
+
+    /// One task: `epochs` passes in a seeded random order, each minibatch a full step.
+    public func train(on task: BenchmarkTask, progress: ProgressHandler?, into result: inout TrainingResult) throws {
+        plugins.forEach { $0.beforeTrainingExp(self, task: task) }
+        let n = task.train.count
+        let perEpoch = (n + settings.batchSize - 1) / settings.batchSize
+        var done = 0
+        BLAS.setThreads(1)
+        for epoch in 0..<settings.epochs {
+            var orderRNG = RandomStream(seed: seed, purpose: "order/\(task.index)/\(epoch)")
+            let order = orderRNG.permutation(n)
+            for start in stride(from: 0, to: n, by: settings.batchSize) {
+                if shouldStop() { throw TrainingInterrupted() }
+                batch.removeAll()
+                for i in order[start..<min(start + settings.batchSize, n)] { batch.append(task.train, row: i) }
+                let loss = step()
+                result.stepLoss.append(Float(loss))
+                result.stepTask.append(Int32(task.index))
+                done += 1
+                progress?(task.index, stream.tasks.count, done, perEpoch * settings.epochs)
+            }
+        }
+        plugins.forEach { $0.afterTrainingExp(self, task: task) }
+    }
+
+    /// Forward, loss, backward, plugins, update; returns the minibatch's mean loss.
+    @discardableResult
+    func step() -> Double {
+        plugins.forEach { $0.beforeTrainingIteration(self) }
+        iteration += 1
+        network.gradients.fill(0)
+        let rows = batch.count
+        let classes = network.outputWidth
+        if logitGradient.count < rows * classes { logitGradient = [Float](repeating: 0, count: rows * classes) }
+        let loss = batch.inputs.withUnsafeBufferPointer { x in
+            batch.tasks.withUnsafeBufferPointer { t in
+                batch.labels.withUnsafeBufferPointer { y in
+                    logitGradient.withUnsafeMutableBufferPointer { g in
+                        let logits = network.forward(x.baseAddress!, rows: rows, tasks: t.baseAddress!)
+                        return SoftmaxCrossEntropy.lossAndGradient(
+                            logits: logits, labels: y.baseAddress!, rows: rows, classes: classes,
+                            scale: 1 / Float(rows), tasks: t.baseAddress!, heads: heads, gradient: g.baseAddress!)
+                    }
+                }
+            }
+        }
+        logitGradient.withUnsafeBufferPointer { network.backward($0.baseAddress!) }
+        plugins.forEach { $0.afterBackward(self) }
+        optimizer.step(network)
+        plugins.forEach { $0.afterUpdate(self) }
+        return loss
+    }
+
+    /// Copies final parameters, diagnostics and memory into the result.
+    func finish(_ result: inout TrainingResult) {
+        result.parameters = network.parameters.array
+        result.layout = network.layout
+        for plugin in plugins {
+            result.diagnostics.merge(plugin.diagnostics) { a, _ in a }
+            if let memory = plugin.episodicMemory { result.episodicMemory = memory }
+        }
+    }
+}
+
+/// Thrown when training stops early on request (Ctrl-C).
+public struct TrainingInterrupted: Error, CustomStringConvertible {
+    public init() {}
+    public var description: String { "training interrupted" }
+}
+
+func seconds(since start: DispatchTime) -> Double {
+    Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+}
