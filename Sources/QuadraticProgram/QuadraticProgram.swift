@@ -1,1 +1,0 @@
-// QuadraticProgram module: see README.md for its role.
