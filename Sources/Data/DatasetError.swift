@@ -59,7 +59,7 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
             var message = "Wrong IDX magic number in \(path): got \(hex32(got)), expected \(hex32(expected))"
                 + " (\(IDXKind(magic: expected)?.summary ?? "IDX"))."
             if let kind = IDXKind(magic: got) {
-                message += " The file holds \(kind.summary) instead."
+                message += " It looks like \(kind.noun) instead."
             }
             return message
         case let .wrongSize(path, got, expected):

@@ -25,6 +25,13 @@ public enum IDXKind: Sendable {
         }
     }
 
+    var noun: String {
+        switch self {
+        case .images: "an IDX image file"
+        case .labels: "an IDX label file"
+        }
+    }
+
     init?(magic: UInt32) {
         switch magic {
         case IDXKind.images.magic: self = .images

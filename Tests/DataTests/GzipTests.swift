@@ -58,7 +58,7 @@ final class IDXTests: XCTestCase {
     func testWrongMagicShowsGotAndExpectedInHex() {
         let error = datasetError { try IDXFile(parsing: Fixture.idxLabels([1]), expecting: .images, path: "/d/i.gz") }
         XCTAssertEqual(error, .wrongMagic(path: "/d/i.gz", got: 0x801, expected: 0x803))
-        XCTAssertMessage(error, contains: ["/d/i.gz", "got 0x00000801", "expected 0x00000803", "holds IDX labels"])
+        XCTAssertMessage(error, contains: ["/d/i.gz", "got 0x00000801", "expected 0x00000803", "looks like an IDX label file instead"])
     }
 
     func testTruncatedPayloadShowsGotAndExpectedLength() {
