@@ -1,1 +1,0 @@
-// Data module: see README.md for its role.

@@ -1,0 +1,99 @@
+/// Everything that can go wrong while finding, decompressing, parsing or verifying a dataset.
+///
+/// Every message names the file involved and says what was expected, so a user who sees it
+/// knows which file to replace and where to point the tool instead.
+public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// A required file does not exist. `searched` lists every directory that was tried, in order.
+    case missingFile(path: String, dataset: DatasetName?, searched: [String])
+    /// The file exists but could not be read (permissions, a directory in its place, ...).
+    case unreadableFile(path: String, reason: String)
+    /// The file does not start with the gzip magic bytes 1f 8b.
+    case notGzip(path: String, firstBytes: [UInt8])
+    /// zlib rejected the compressed stream, or it ended before the gzip trailer.
+    case decompressionFailed(path: String, reason: String)
+    /// The IDX magic number is not the one this file must have.
+    case wrongMagic(path: String, got: UInt32, expected: UInt32)
+    /// The uncompressed file is shorter (truncated) or longer (trailing data) than its header says.
+    case wrongSize(path: String, got: Int, expected: Int)
+    /// The SHA-256 of the uncompressed bytes differs from the reference digest.
+    /// `reference` says where the expected digest came from.
+    case checksumMismatch(path: String, got: String, expected: String, reference: String)
+    /// An image file and its label file disagree on the number of examples.
+    case countMismatch(imagesPath: String, imageCount: Int, labelsPath: String, labelCount: Int)
+    /// The training and test images have different sizes.
+    case shapeMismatch(trainPath: String, trainShape: [Int], testPath: String, testShape: [Int])
+    /// A line of a `SHA256SUMS.uncompressed` file is not `<64 hex digits>  <file name>`.
+    case malformedChecksumFile(path: String, line: Int, text: String)
+
+    public var description: String {
+        switch self {
+        case let .missingFile(path, dataset, searched):
+            let what = dataset.map { "\($0.displayName) file" } ?? "file"
+            var lines = ["Missing \(what): \(path)"]
+            if let dataset {
+                lines.append("  Expected the files \(dataset.files.all.joined(separator: ", ")).")
+            }
+            let others = searched.filter { $0 != parent(path) }
+            if !others.isEmpty {
+                lines.append("  Also looked in: \(others.joined(separator: ", ")).")
+            }
+            lines.append("  Point elsewhere with --data-dir <dir> or \(DatasetLocator.environmentVariable)=<dir>"
+                + " (a directory holding mnist/ and fashion-mnist/, or the four files directly).")
+            if dataset == .fashionMNIST {
+                lines.append("  Fashion-MNIST is packaged by Debian/Ubuntu: apt-get install dataset-fashion-mnist"
+                    + " (installs \(DatasetLocator.systemFashionMNISTDirectory)).")
+            }
+            return lines.joined(separator: "\n")
+        case let .unreadableFile(path, reason):
+            return "Cannot read \(path): \(reason) (expected a readable gzip-compressed IDX file)."
+        case let .notGzip(path, firstBytes):
+            let got = firstBytes.isEmpty ? "an empty file" : "first bytes \(hexBytes(firstBytes))"
+            var message = "Not a gzip file: \(path): got \(got), expected 1f 8b (gzip magic)."
+            if firstBytes.starts(with: [0, 0, 8]) {
+                message += " It looks like an uncompressed IDX file; compress it with `gzip -n`."
+            }
+            return message
+        case let .decompressionFailed(path, reason):
+            return "Cannot decompress \(path): \(reason) (expected one complete gzip stream)."
+        case let .wrongMagic(path, got, expected):
+            var message = "Wrong IDX magic number in \(path): got \(hex32(got)), expected \(hex32(expected))"
+                + " (\(IDXKind(magic: expected)?.summary ?? "IDX"))."
+            if let kind = IDXKind(magic: got) {
+                message += " It looks like \(kind.noun) instead."
+            }
+            return message
+        case let .wrongSize(path, got, expected):
+            if got < expected {
+                return "Truncated IDX file \(path): got \(got) bytes after decompression, expected \(expected)"
+                    + " (header plus payload)."
+            }
+            let extra = got - expected
+            return "IDX file \(path) has \(extra) trailing byte\(extra == 1 ? "" : "s"): got \(got) bytes after"
+                + " decompression, expected \(expected) (header plus payload)."
+        case let .checksumMismatch(path, got, expected, reference):
+            return "Checksum mismatch for \(path): SHA-256 of the uncompressed bytes is \(got), expected \(expected)"
+                + " (\(reference)). The file is corrupt or is not the file it is named after; replace it."
+        case let .countMismatch(imagesPath, imageCount, labelsPath, labelCount):
+            return "Image/label count mismatch: \(imagesPath) holds \(imageCount) images but \(labelsPath)"
+                + " holds \(labelCount) labels; expected the same count in both."
+        case let .shapeMismatch(trainPath, trainShape, testPath, testShape):
+            return "Image size mismatch: \(trainPath) holds \(shapeText(trainShape)) images but \(testPath) holds"
+                + " \(shapeText(testShape)) images; expected the same size in both."
+        case let .malformedChecksumFile(path, line, text):
+            return "Malformed line \(line) in \(path): \"\(text)\"; expected `<64 hex digits>  <file name>`."
+        }
+    }
+}
+
+func hex32(_ value: UInt32) -> String {
+    let digits = String(value, radix: 16)
+    return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
+}
+
+private func hexBytes(_ bytes: [UInt8]) -> String {
+    bytes.map { $0 < 16 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined(separator: " ")
+}
+
+private func shapeText(_ shape: [Int]) -> String {
+    shape.map(String.init).joined(separator: "×")
+}
