@@ -1,3 +1,4 @@
+import Data
 import Learning
 
 /// Permuted MNIST (GEM paper, section 5): every task applies its own fixed random pixel
@@ -6,7 +7,7 @@ public enum PermutedBenchmark {
     /// - Parameters:
     ///   - samplesPerTask: training samples drawn (without replacement) per task; nil = all.
     ///   - testSamplesPerTask: test samples per task (the first n); nil = the whole test set.
-    public static func make(_ source: SourceDataset, tasks: Int, samplesPerTask: Int?,
+    public static func make(_ source: LoadedDataset, tasks: Int, samplesPerTask: Int?,
                             testSamplesPerTask: Int? = nil, seed: UInt64) -> TaskStream {
         var permutationRNG = RandomStream(seed: seed, purpose: "permuted/permutations")
         var built: [BenchmarkTask] = []
@@ -24,7 +25,7 @@ public enum PermutedBenchmark {
                 test: source.test.labeledData(testIndices, task: t, transform: permute),
                 classes: Array(0..<10), permutation: permutation.map(Int32.init), angle: nil))
         }
-        return TaskStream(name: "permuted-\(source.name)", scenario: .domainIncremental, tasks: built,
+        return TaskStream(name: "permuted-\(source.name.rawValue)", scenario: .domainIncremental, tasks: built,
                           inputWidth: source.train.width, classCount: 10)
     }
 }

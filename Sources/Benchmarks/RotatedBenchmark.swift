@@ -1,11 +1,12 @@
 import Foundation
+import Data
 import Learning
 
 /// Rotated MNIST (GEM paper, section 5): task t rotates every image by an angle drawn
 /// uniformly from [9t, 9(t+1)) degrees. The GEM reference code drew these angles unseeded;
 /// here they come from the run's seed, or are pinned explicitly for exact replays.
 public enum RotatedBenchmark {
-    public static func make(_ source: SourceDataset, tasks: Int, samplesPerTask: Int?,
+    public static func make(_ source: LoadedDataset, tasks: Int, samplesPerTask: Int?,
                             testSamplesPerTask: Int? = nil, angles pinned: [Double]? = nil,
                             seed: UInt64) -> TaskStream {
         precondition(pinned == nil || pinned!.count == tasks, "one angle per task")
@@ -23,7 +24,7 @@ public enum RotatedBenchmark {
                 test: source.test.labeledData(testIndices, task: t, transform: rotate),
                 classes: Array(0..<10), permutation: nil, angle: angles[t]))
         }
-        return TaskStream(name: "rotated-\(source.name)", scenario: .domainIncremental, tasks: built,
+        return TaskStream(name: "rotated-\(source.name.rawValue)", scenario: .domainIncremental, tasks: built,
                           inputWidth: source.train.width, classCount: 10)
     }
 

@@ -1,3 +1,4 @@
+import Data
 import Learning
 
 /// Split MNIST: the ten classes in consecutive pairs (0/1, 2/3, ...), one task per pair,
@@ -7,7 +8,7 @@ public enum SplitBenchmark {
     ///   - scenario: `.taskIncremental` masks each task's head to its classes;
     ///     `.classIncremental` uses one 10-way head.
     ///   - classOrder: the order in which classes are paired (default 0...9).
-    public static func make(_ source: SourceDataset, scenario: Scenario, tasks: Int = 5,
+    public static func make(_ source: LoadedDataset, scenario: Scenario, tasks: Int = 5,
                             classOrder: [Int]? = nil, samplesPerTask: Int? = nil,
                             testSamplesPerTask: Int? = nil, seed: UInt64) -> TaskStream {
         precondition(scenario != .domainIncremental, "split benchmarks are task- or class-incremental")
@@ -33,7 +34,7 @@ public enum SplitBenchmark {
                 test: source.test.labeledData(testIndices, task: t, transform: copy),
                 classes: classes.sorted(), permutation: nil, angle: nil))
         }
-        return TaskStream(name: "split-\(source.name)", scenario: scenario, tasks: built,
+        return TaskStream(name: "split-\(source.name.rawValue)", scenario: scenario, tasks: built,
                           inputWidth: source.train.width, classCount: 10)
     }
 }

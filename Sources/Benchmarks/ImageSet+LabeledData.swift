@@ -1,19 +1,8 @@
+import Data
 import Learning
 
-/// A labelled image set in its raw form (8-bit pixels, row-major), as read from IDX files.
-public struct SourceImages: Sendable {
-    public let count: Int
-    public let rows: Int
-    public let cols: Int
-    public let pixels: [UInt8]
-    public let labels: [UInt8]
-
-    public init(count: Int, rows: Int, cols: Int, pixels: [UInt8], labels: [UInt8]) {
-        precondition(pixels.count == count * rows * cols && labels.count == count, "pixel or label count mismatch")
-        (self.count, self.rows, self.cols, self.pixels, self.labels) = (count, rows, cols, pixels, labels)
-    }
-
-    public var width: Int { rows * cols }
+extension ImageSet {
+    var width: Int { pixelsPerImage }
 
     /// The images at `indices`, scaled to [0, 1], each transformed by `transform`
     /// (which maps one image's [0, 1] pixels into its output row).
@@ -34,17 +23,5 @@ public struct SourceImages: Sendable {
         }
         return LabeledData(inputs: inputs, labels: indices.map { Int32(labels[$0]) },
                            tasks: [Int32](repeating: Int32(task), count: indices.count), width: width)
-    }
-}
-
-/// A dataset's training and test images.
-public struct SourceDataset: Sendable {
-    /// e.g. "mnist", "fashion-mnist".
-    public let name: String
-    public let train: SourceImages
-    public let test: SourceImages
-
-    public init(name: String, train: SourceImages, test: SourceImages) {
-        (self.name, self.train, self.test) = (name, train, test)
     }
 }
