@@ -357,7 +357,7 @@ final class GEMProjectionTests: XCTestCase {
                                   workspace: UnsafeMutablePointer<Double>(bitPattern: 8)!)
         XCTAssertEqual(result, DualQPResult(activeCount: 0, freeCount: 0, iterations: 0, converged: true))
         XCTAssertEqual(DualQP.workspaceCount(for: 0), 0)
-        XCTAssertEqual(DualQP.workspaceCount(for: 3), 9 + 24)
+        XCTAssertEqual(DualQP.workspaceCount(for: 3), 9 + 33)
     }
 
     /// Hostile scaling: rows from 1e-8 to 1e8 in norm, nearly parallel rows, K ≫ P. The
@@ -381,5 +381,51 @@ final class GEMProjectionTests: XCTestCase {
             let kkt = KKTReport(memories: m, gradient: g, strength: s, eps: 1e-3, dual: v)
             XCTAssertLessThanOrEqual(kkt.worst, 1e-9, "trial \(trial): \(kkt)")
         }
+    }
+
+    /// Clustered memories: rows drawn from 1–3 directions (exact copies, 1e-12 or 1e-7
+    /// perturbations, either sign) scaled over 1e-6…1e6, K up to 60 ≫ P. With GEM's ε = 1e-3
+    /// the solver must converge to a KKT point (to 1e-9 relative). With ε = 1e-8 or 1e-14
+    /// the Hessian's condition number exceeds 1/(unit roundoff) and the QP is not determined
+    /// by float64 data, so only termination, finiteness and exact feasibility are required —
+    /// the situations where quadprog stops with "matrix G is not positive definite".
+    func testClusteredMemoriesOverTwelveOrdersOfMagnitude() {
+        var rng = SplitMix64(seed: 1)
+        var worst = 0.0, maxIterations = 0
+        for trial in 0..<1500 {
+            let p = rng.int(1...10), k = rng.int(1...60)
+            let directions = (0..<rng.int(1...3)).map { _ in (0..<p).map { _ in rng.normal() } }
+            let m: [[Double]] = (0..<k).map { _ in
+                let d = directions[rng.int(0...directions.count - 1)]
+                let f = Foundation.pow(10.0, Double(rng.int(-6...6))) * (rng.uniform() < 0.5 ? -1 : 1)
+                let noise = [0.0, 1e-12, 1e-7][rng.int(0...2)]
+                return d.map { f * ($0 + noise * rng.normal()) }
+            }
+            let g = (0..<p).map { _ in rng.normal() }
+            let s = [0.0, 1.0, 0.5][trial % 3]
+            let eps = [1e-3, 1e-3, 1e-8, 1e-14][trial % 4]
+            let (v, result) = GEMProjection.solveDualWithResult(memories: m, gradient: g, memoryStrength: s, eps: eps)
+            XCTAssertTrue(result.converged, "trial \(trial)")
+            for x in v { XCTAssertTrue(x.isFinite); XCTAssertGreaterThanOrEqual(x, s) }
+            maxIterations = max(maxIterations, result.iterations)
+            if eps == 1e-3 {
+                let kkt = KKTReport(memories: m, gradient: g, strength: s, eps: eps, dual: v)
+                XCTAssertLessThanOrEqual(kkt.worst, 1e-9, "trial \(trial): \(kkt)")
+                worst = max(worst, kkt.worst)
+            }
+        }
+        print("clustered problems (eps 1e-3): max KKT residual \(worst), max iterations \(maxIterations)")
+    }
+
+    /// Regression: two almost opposite memories with ε = 1e-8 (Hessian condition ≈ 1e16).
+    /// An early version let the final refinement diverge and clamped the answer to v = 0,
+    /// whose KKT residual is 1 (the bound's multiplier is fully negative).
+    func testNearlyOppositeMemoriesDoNotCollapseToTheBound() {
+        let m = [[6175.796859805387, -10228.612334126019], [-6175.796761767794, 10228.612245294198]]
+        let g = [-0.23902875032210116, 0.11368483824516062]
+        let (v, result) = GEMProjection.solveDualWithResult(memories: m, gradient: g, memoryStrength: 0, eps: 1e-8)
+        XCTAssertTrue(result.converged)
+        XCTAssertEqual(result.freeCount, 2)
+        XCTAssertLessThanOrEqual(KKTReport(memories: m, gradient: g, strength: 0, eps: 1e-8, dual: v).worst, 1e-9)
     }
 }
