@@ -21,6 +21,12 @@ public struct BenchmarkTask: Sendable {
     public let permutation: [Int32]?
     /// Rotated benchmarks: the rotation angle in degrees (counter-clockwise).
     public let angle: Double?
+
+    public init(index: Int, train: LabeledData, test: LabeledData, classes: [Int],
+                permutation: [Int32]? = nil, angle: Double? = nil) {
+        (self.index, self.train, self.test, self.classes, self.permutation, self.angle) =
+            (index, train, test, classes, permutation, angle)
+    }
 }
 
 /// A seeded sequence of tasks, built once per run.
@@ -31,6 +37,11 @@ public struct TaskStream: Sendable {
     public let tasks: [BenchmarkTask]
     public let inputWidth: Int
     public let classCount: Int
+
+    public init(name: String, scenario: Scenario, tasks: [BenchmarkTask], inputWidth: Int, classCount: Int) {
+        (self.name, self.scenario, self.tasks, self.inputWidth, self.classCount) =
+            (name, scenario, tasks, inputWidth, classCount)
+    }
 
     /// Heads for task-incremental streams; nil when all classes share one head.
     public var heads: OutputHeads? {

@@ -20,6 +20,10 @@ public struct ParameterBlock: Sendable, Equatable {
     public var shape: [Int]
     public var offset: Int
     public var count: Int { shape.reduce(1, *) }
+
+    public init(name: String, shape: [Int], offset: Int) {
+        (self.name, self.shape, self.offset) = (name, shape, offset)
+    }
 }
 
 /// A layer with explicit forward and backward passes over row-major batches.

@@ -87,6 +87,9 @@ public final class GEMPlugin: Plugin {
 
     public var episodicMemory: LabeledData? { memory.all }
 
+    /// Reference gradient of past task k from the last `beforeTrainingIteration` (for tests).
+    func referenceRow(_ k: Int) -> UnsafeMutablePointer<Float> { references.matrix.pointer + k * references.columns }
+
     private func resize(_ k: Int) {
         guard dots.count < k else { return }
         gram = [Float](repeating: 0, count: k * k); gram64 = [Double](repeating: 0, count: k * k)

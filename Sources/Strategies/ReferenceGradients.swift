@@ -7,6 +7,8 @@ import Learning
 final class ReferenceGradients {
     private(set) var matrix = FloatBuffer(count: 0)
     private(set) var count = 0
+    /// Parameters per row.
+    private(set) var columns = 0
     private var logitGradient: [Float] = []
     private var weights: [Float] = []
     private var targets: [GradientTarget] = []
@@ -15,6 +17,7 @@ final class ReferenceGradients {
     func compute(_ network: Network, data: LabeledData, segments: [Range<Int>], heads: OutputHeads?, threads: Int) {
         let p = network.parameterCount
         count = segments.count
+        columns = p
         if matrix.count < count * p { matrix = FloatBuffer(count: count * p) }
         matrix.pointer.update(repeating: 0, count: count * p)
         let rows = segments.last?.upperBound ?? 0

@@ -77,10 +77,13 @@ public final class Trainer {
     }
 
     /// Accuracy on every task's test set.
-    public func evaluateAll() -> [Double] {
+    public func evaluateAll() -> [Double] { stream.tasks.map(evaluate) }
+
+    /// Accuracy on one task's test set.
+    public func evaluate(_ task: BenchmarkTask) -> Double {
         BLAS.setThreads(settings.threads)
         defer { BLAS.setThreads(1) }
-        return stream.tasks.map { evaluator.accuracy(of: network, on: $0.test, heads: heads) }
+        return evaluator.accuracy(of: network, on: task.test, heads: heads)
     }
 
     /// Trains on the tasks in order and returns the accuracy matrix and records.
