@@ -277,13 +277,18 @@ private struct Loader {
         while let extends = current.body["extends"] {
             guard let parentName = checker.string(extends) else { return nil }
             guard let parent = declarations[parentName] else {
+                // Reported where it is written, once, whichever experiment reaches it.
                 let hint = suggestion(for: parentName, in: declarations.keys)
+                let experiment = checker.experiment
+                checker.experiment = nil
                 checker.error(extends, "no experiment or template is named '\(parentName)'\(hint)")
+                checker.experiment = experiment
                 return nil
             }
             if chain.contains(where: { $0.name == parentName }) {
+                // Reported at the experiment's own `extends`, the cycle read from there.
                 let cycle = (chain.map(\.name) + [parentName]).joined(separator: " -> ")
-                checker.error(extends, "'extends' forms a cycle: \(cycle)")
+                checker.error(declaration.body["extends"]!, "'extends' forms a cycle: \(cycle)")
                 return nil
             }
             chain.append(parent)
@@ -561,9 +566,16 @@ private struct Loader {
             return nil
         }
         var lr: Double?
-        if let v = setting("lr") { lr = checker.positiveDouble(v) } else {
-            checker.missing("lr", in: optimizer ?? experiment)
-        }
+        if let v = setting("lr") {
+            lr = checker.positiveDouble(v)
+        } else if optimizer == nil || optimizer!.entries != nil || checker.isNull(optimizer!) {
+            if let optimizer {
+                checker.missing("lr", in: optimizer)
+            } else {
+                checker.error(at: experiment.location, field: child(experiment.path, "optimizer.lr"),
+                              "missing required key 'lr'")
+            }
+        }  // else: an optimizer that is not a mapping, already reported
         let batchSize = setting("batch_size").map { checker.positiveInt($0) } ?? 10
         let epochs = setting("epochs").map { checker.positiveInt($0) } ?? 1
         var momentum: Double? = 0
