@@ -136,7 +136,7 @@ private func convert(_ node: Node, file: String, path: String, diagnostics: inou
             items.append(convert(item, file: file, path: "\(path)[\(i)]", diagnostics: &diagnostics))
         }
         return YValue(kind: .sequence(items), location: location, path: path)
-    case .alias:
+    case .alias:  // Yams' composer expands aliases; kept for completeness
         diagnostics.append(Diagnostic(location: location, field: path.isEmpty ? "(root)" : path,
                                       message: "YAML aliases are not supported; use 'extends' to share settings"))
         return YValue(kind: .null, location: location, path: path)

@@ -227,4 +227,31 @@ final class ValidationTests: XCTestCase {
                            "selection: no experiments selected; name experiments or a --suite (suites: permuted)")
         }
     }
+
+    func testMethodSpecificValues() throws {
+        let body = validBody.replacingOccurrences(of: "naive: {}", with: """
+        gem: {patterns_per_experience: 5, memory_strength: 0.5, memory_selection: latest}
+          independent: {warm_start: sometimes}
+        """).replacingOccurrences(of: "  lr: 0.1", with: "  lr: 0.1\nmodel: {hidden: [100, 2]}")
+        XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(body)]), [
+            "DIR/a.yaml:11:81: experiments.e.strategies.gem.memory_selection: unknown memory selection 'latest'; expected one of: random, recent",
+            "DIR/a.yaml:12:7: experiments.e.strategies.independent: independent divides each hidden layer among the 3 tasks, but model.hidden has a layer of 2 units",
+            "DIR/a.yaml:12:33: experiments.e.strategies.independent.warm_start: expected true or false, got sometimes",
+        ])
+    }
+
+    func testSecondDefaultsIsRejected() throws {
+        let errors = try loadErrors([
+            "a.yaml": "defaults:\n  seeds: [0]\n",
+            "b.yaml": "defaults:\n  seeds: [1]\n",
+            "c.yaml": experimentFile(validBody),
+        ])
+        XCTAssertEqual(errors, ["DIR/b.yaml:2:3: defaults: defaults already declared at DIR/a.yaml:2:3; declare them once"])
+    }
+
+    func testYAMLAliasesAreExpanded() throws {
+        let registry = try loaded(["a.yaml": experimentFile(validBody + "\nmodel: &m {hidden: [10]}")
+            + "  f:\n" + validBody.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n") + "\n    model: *m\n"])
+        XCTAssertEqual(registry.experiment(named: "f")?.model.hidden, [10])
+    }
 }
