@@ -1,0 +1,68 @@
+// `--dry-run`: the resolved plan as a text table.
+
+import Foundation
+
+extension BenchmarkSpec {
+    /// E.g. `permuted/mnist 20x1000 DI`, `split/fashion-mnist 5xall TI test=100`.
+    public var summary: String {
+        let scenario: String
+        switch self.scenario {
+        case .taskIncremental: scenario = "TI"
+        case .classIncremental: scenario = "CI"
+        case .domainIncremental: scenario = "DI"
+        }
+        var text = "\(kind.rawValue)/\(dataset.rawValue) \(tasks)x\(samplesPerTask.map(String.init) ?? "all") \(scenario)"
+        if let testSamplesPerTask { text += " test=\(testSamplesPerTask)" }
+        if angles != nil { text += " angles=pinned" }
+        if classOrder != nil { text += " classes=custom" }
+        return text
+    }
+}
+
+extension MethodSpec {
+    /// E.g. `gem ppe=256 strength=0.5 recent`.
+    public var summary: String {
+        var parts = [name]
+        switch self {
+        case .naive, .joint, .multimodal: break
+        case let .replay(m): parts.append("mem=\(m)")
+        case let .gem(p, s, sel): parts += ["ppe=\(p)", "strength=\(formatDouble(s))", sel.rawValue]
+        case let .agem(p, s): parts += ["ppe=\(p)", "sample=\(s)"]
+        case let .ewc(p, l): parts += ["ppe=\(p)", "lambda=\(formatDouble(l))"]
+        case let .independent(w): parts.append(w ? "warm-start" : "cold-start")
+        }
+        return parts.joined(separator: " ")
+    }
+}
+
+/// The plan as an aligned text table, one run per line, with a header and a closing count:
+/// experiment, strategy, seed, benchmark, method and key parameters, lr, batch size, epochs,
+/// output file and the resume decision (`run`, `skip`, `MISMATCH`).
+///
+/// - Parameters:
+///   - outputDirectory: prefixed to the run file names (empty: names only).
+///   - decide: the resume decision of each run (default: every run would run).
+public func renderPlan(_ plan: [RunSpec], outputDirectory: String = "",
+                       decide: (RunSpec) -> ResumeDecision = { _ in .run }) -> String {
+    let header = ["EXPERIMENT", "STRATEGY", "SEED", "BENCHMARK", "METHOD", "LR", "BATCH", "EPOCHS", "OUTPUT", "STATUS"]
+    var rows: [[String]] = []
+    var counts: [String: Int] = [:]
+    let base = outputDirectory.isEmpty ? "" : (outputDirectory.hasSuffix("/") ? outputDirectory : outputDirectory + "/")
+    for spec in plan {
+        let decision = decide(spec)
+        counts[decision.label, default: 0] += 1
+        rows.append([spec.experiment, spec.strategy, String(spec.seed), spec.benchmark.summary, spec.method.summary,
+                     formatDouble(spec.optimizer.lr), String(spec.optimizer.batchSize), String(spec.optimizer.epochs),
+                     base + spec.outputFileName, decision.label])
+    }
+    let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max()! }
+    func line(_ cells: [String]) -> String {
+        cells.enumerated().map { i, cell in
+            i == cells.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+        }.joined(separator: "  ")
+    }
+    var lines = [line(header)] + rows.map(line)
+    let summary = ["run", "skip", "MISMATCH"].compactMap { key in counts[key].map { "\($0) \(key)" } }
+    lines.append("\(plan.count) runs" + (summary.isEmpty ? "" : " (" + summary.joined(separator: ", ") + ")"))
+    return lines.joined(separator: "\n") + "\n"
+}

@@ -1,0 +1,48 @@
+// Seed lists: `0-4`, `0,3`, `0-2,7`, on the command line (`--seeds`) and in YAML (`seeds:`).
+
+import Foundation
+
+/// The seeds to run, overriding every selected experiment's own `seeds`.
+public struct SeedSelection: Sendable, Equatable, Hashable {
+    /// Distinct non-negative seeds in the order written.
+    public var seeds: [Int]
+
+    public init(_ seeds: [Int]) { self.seeds = seeds }
+
+    /// Parses `0-4` (inclusive range), `0,3` (list) or a mix (`0-2,7`).
+    /// Errors read `--seeds TEXT: REASON`, e.g. `--seeds 4-0: range must be ascending`.
+    public init(parsing text: String) throws {
+        switch parseSeedList(text) {
+        case let .success(seeds): self.seeds = seeds
+        case let .failure(error):
+            throw RegistryError([Diagnostic(location: nil, field: "--seeds \(text)", message: error.reason)])
+        }
+    }
+}
+
+struct SeedSyntaxError: Error { var reason: String }
+
+/// The seed grammar shared by `--seeds` and YAML `seeds: "0-4"`.
+func parseSeedList(_ text: String) -> Result<[Int], SeedSyntaxError> {
+    let trimmed = text.trimmingCharacters(in: .whitespaces)
+    guard !trimmed.isEmpty else { return .failure(.init(reason: "no seeds given (expected e.g. 0-4, 0,3 or 0-2,7)")) }
+    var seeds: [Int] = []
+    for part in trimmed.split(separator: ",", omittingEmptySubsequences: false) {
+        let item = part.trimmingCharacters(in: .whitespaces)
+        let bounds = item.split(separator: "-", omittingEmptySubsequences: false)
+        let numbers = bounds.map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard (1...2).contains(bounds.count), numbers.allSatisfy({ $0 != nil }) else {
+            return .failure(.init(reason: "'\(item)' is not a seed or a range (expected e.g. 0-4, 0,3 or 0-2,7; seeds are non-negative integers)"))
+        }
+        let low = numbers[0]!, high = numbers[numbers.count - 1]!
+        guard low >= 0, high >= 0 else {
+            return .failure(.init(reason: "seeds must be non-negative"))
+        }
+        guard low <= high else { return .failure(.init(reason: "range must be ascending")) }
+        for seed in low...high {
+            if seeds.contains(seed) { return .failure(.init(reason: "seed \(seed) is listed twice")) }
+            seeds.append(seed)
+        }
+    }
+    return .success(seeds)
+}

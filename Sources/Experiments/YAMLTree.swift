@@ -1,0 +1,166 @@
+// A YAML tree that remembers, for every value, the file, line and dotted path it was written at.
+// Yams' decoder ignores unknown keys and loses positions, so the registry walks this tree itself.
+
+import Yams
+
+/// A parsed YAML value with its origin. Values keep their origin through inheritance merges,
+/// so an error in an inherited value points at the line where it was written.
+struct YValue: Sendable {
+    enum Kind: Sendable {
+        case null
+        /// A scalar's text; `plain` is false for quoted scalars, which are always strings.
+        case scalar(String, plain: Bool)
+        case mapping([YEntry])
+        case sequence([YValue])
+    }
+
+    var kind: Kind
+    var location: SourceLocation
+    /// Dotted path from the root of the file it was written in, e.g. `experiments.split.optimizer.lr`.
+    var path: String
+    /// True for a null written out as `null` or `~` (not an empty value).
+    var isExplicitNull = false
+
+    var entries: [YEntry]? {
+        if case let .mapping(entries) = kind { return entries }
+        return nil
+    }
+
+    subscript(key: String) -> YValue? { entries?.first { $0.key == key }?.value }
+
+    /// The value as YAML shows it, for messages.
+    var display: String {
+        switch kind {
+        case .null: return "null"
+        case let .scalar(s, plain): return plain ? s : "'\(s)'"
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        }
+    }
+
+    var typeName: String {
+        switch kind {
+        case .null: return "null"
+        case let .scalar(s, plain):
+            if plain, Int(s) != nil { return "an integer" }
+            if plain, Double(s) != nil { return "a number" }
+            return "a string"
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        }
+    }
+}
+
+struct YEntry: Sendable {
+    var key: String
+    var keyLocation: SourceLocation
+    var value: YValue
+}
+
+func child(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+/// Parses `text` into a located tree; syntax errors become diagnostics with Yams' line:column.
+func parseYAML(_ text: String, file: String) -> (YValue?, [Diagnostic]) {
+    do {
+        guard let node = try Yams.compose(yaml: text) else { return (nil, []) }
+        var diagnostics: [Diagnostic] = []
+        let value = convert(node, file: file, path: "", diagnostics: &diagnostics)
+        return (value, diagnostics)
+    } catch let error as YamlError {
+        return (nil, [syntaxDiagnostic(error, file: file)])
+    } catch {
+        return (nil, [Diagnostic(location: SourceLocation(file: file, line: 1, column: 1), field: "syntax",
+                                 message: "\(error)")])
+    }
+}
+
+private func syntaxDiagnostic(_ error: YamlError, file: String) -> Diagnostic {
+    func located(_ mark: Mark, _ message: String) -> Diagnostic {
+        located(line: mark.line, column: mark.column, message)
+    }
+    func located(line: Int, column: Int, _ message: String) -> Diagnostic {
+        Diagnostic(location: SourceLocation(file: file, line: line, column: column), field: "syntax",
+                   message: message)
+    }
+    func context(_ c: YamlError.Context?) -> String {
+        guard let c else { return "" }
+        return " (\(c.text) at line \(c.mark.line), column \(c.mark.column))"
+    }
+    switch error {
+    case let .scanner(ctx, problem, mark, _), let .parser(ctx, problem, mark, _),
+         let .composer(ctx, problem, mark, _):
+        return located(mark, "invalid YAML: \(problem)\(context(ctx))")
+    case let .duplicatedKeysInMapping(duplicates, ctx):
+        let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+        return located(ctx.mark, "duplicate key \(keys) in one mapping")
+    case let .reader(problem, offset, _, yaml):
+        var line = 1, column = 1
+        if let offset {
+            for (i, ch) in yaml.utf8.enumerated() where i < offset {
+                if ch == UInt8(ascii: "\n") { line += 1; column = 1 } else { column += 1 }
+            }
+        }
+        return located(line: line, column: column, "unreadable YAML: \(problem)")
+    default:
+        return located(line: 1, column: 1, "invalid YAML: \(error)")
+    }
+}
+
+private func convert(_ node: Node, file: String, path: String, diagnostics: inout [Diagnostic]) -> YValue {
+    let location = SourceLocation(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
+    switch node {
+    case let .scalar(scalar):
+        let plain = scalar.style == .plain || scalar.style == .any
+        if plain, node.null != nil {
+            return YValue(kind: .null, location: location, path: path, isExplicitNull: !scalar.string.isEmpty)
+        }
+        return YValue(kind: .scalar(scalar.string, plain: plain), location: location, path: path)
+    case let .mapping(mapping):
+        var entries: [YEntry] = []
+        for (keyNode, valueNode) in mapping {
+            let keyLocation = keyNode.mark.map { SourceLocation(file: file, line: $0.line, column: $0.column) }
+                ?? location
+            guard case let .scalar(keyScalar) = keyNode else {
+                diagnostics.append(Diagnostic(location: keyLocation, field: path.isEmpty ? "(root)" : path,
+                                              message: "keys must be plain names, not a list or mapping"))
+                continue
+            }
+            let key = keyScalar.string
+            let value = convert(valueNode, file: file, path: child(path, key), diagnostics: &diagnostics)
+            entries.append(YEntry(key: key, keyLocation: keyLocation, value: value))
+        }
+        return YValue(kind: .mapping(entries), location: location, path: path)
+    case let .sequence(sequence):
+        var items: [YValue] = []
+        for (i, item) in sequence.enumerated() {
+            items.append(convert(item, file: file, path: "\(path)[\(i)]", diagnostics: &diagnostics))
+        }
+        return YValue(kind: .sequence(items), location: location, path: path)
+    case .alias:  // Yams' composer expands aliases; kept for completeness
+        diagnostics.append(Diagnostic(location: location, field: path.isEmpty ? "(root)" : path,
+                                      message: "YAML aliases are not supported; use 'extends' to share settings"))
+        return YValue(kind: .null, location: location, path: path)
+    }
+}
+
+/// `child` over `parent`: mappings merge key by key (recursively), anything else is replaced.
+/// Inside a mapping under the key `strategies`, an explicit `null` (`~`) removes the parent's entry
+/// of that label (a new label written as `null` is a strategy without parameters).
+func merge(parent: YValue, child: YValue, key: String? = nil) -> YValue {
+    guard let parentEntries = parent.entries, let childEntries = child.entries else { return child }
+    var result = parentEntries
+    for entry in childEntries {
+        if let i = result.firstIndex(where: { $0.key == entry.key }) {
+            if key == "strategies", entry.value.isExplicitNull {
+                result.remove(at: i)
+            } else {
+                var merged = entry
+                merged.value = merge(parent: result[i].value, child: entry.value, key: entry.key)
+                result[i] = merged
+            }
+        } else {
+            result.append(entry)
+        }
+    }
+    return YValue(kind: .mapping(result), location: child.location, path: child.path)
+}

@@ -1,0 +1,257 @@
+import XCTest
+@testable import Experiments
+
+/// Every validation error, with its exact message: `FILE:LINE:COLUMN: FIELD: MESSAGE`.
+final class ValidationTests: XCTestCase {
+    func testValidFileLoads() throws {
+        let registry = try loaded(["a.yaml": experimentFile(validBody)])
+        XCTAssertEqual(registry.experiments.map(\.name), ["e"])
+    }
+
+    func testYAMLSyntaxErrorNamesLineAndColumn() throws {
+        let text = """
+        experiments:
+          e:
+            benchmark: {kind: permuted
+            optimizer: {lr: 0.1}
+        """
+        let errors = try loadErrors(["a.yaml": text])
+        XCTAssertEqual(errors, ["DIR/a.yaml:4:14: syntax: invalid YAML: did not find expected ',' or '}' (while parsing a flow mapping at line 3, column 16)"])
+    }
+
+    func testDuplicateKeyInOneMappingIsASyntaxError() throws {
+        let errors = try loadErrors(["a.yaml": experimentFile(validBody + "\noptimizer:\n  lr: 0.2")])
+        XCTAssertEqual(errors, ["DIR/a.yaml:7:5: syntax: duplicate key 'optimizer' in one mapping"])
+    }
+
+    func testUnknownKeySuggestsClosestKnownKey() throws {
+        let body = validBody.replacingOccurrences(of: "naive: {}",
+            with: "gem:\n    patterns_per_experience: 10\n    memory_strenght: 0.5")
+        let errors = try loadErrors(["permuted.yaml": experimentFile(name: "permuted-mnist", body)])
+        XCTAssertEqual(errors, [
+            "DIR/permuted.yaml:11:9: experiments.permuted-mnist.strategies.gem.memory_strength: missing required key 'memory_strength'",
+            "DIR/permuted.yaml:12:9: experiments.permuted-mnist.strategies.gem.memory_strenght: unknown key; did you mean 'memory_strength'?",
+        ])
+    }
+
+    func testUnknownKeyFarFromAnyKnownKeyListsTheKnownKeys() throws {
+        let errors = try loadErrors(["a.yaml": experimentFile(validBody.replacingOccurrences(of: "  lr: 0.1", with: "  lr: 0.1\n  colour: red"))])
+        XCTAssertEqual(errors, ["DIR/a.yaml:9:7: experiments.e.optimizer.colour: unknown key; expected one of: lr, batch_size, epochs, momentum"])
+    }
+
+    func testUnknownTopLevelAndSectionKeys() throws {
+        let errors = try loadErrors(["a.yaml": "experiment:\n  e: {}\n"])
+        XCTAssertEqual(errors, ["DIR/a.yaml:1:1: experiment: unknown key; did you mean 'experiments'?"])
+        let errors2 = try loadErrors(["a.yaml": experimentFile(validBody + "\nbenchmrk: {}")])
+        XCTAssertEqual(errors2, ["DIR/a.yaml:11:5: experiments.e.benchmrk: unknown key; did you mean 'benchmark'?"])
+    }
+
+    func testWrongTypes() throws {
+        let body = validBody
+            .replacingOccurrences(of: "lr: 0.1", with: "lr: fast\n  batch_size: 2.5\n  momentum: '0.9'")
+            .replacingOccurrences(of: "tasks: 3", with: "tasks: [3]")
+        let errors = try loadErrors(["a.yaml": experimentFile(body)])
+        XCTAssertEqual(errors, [
+            "DIR/a.yaml:5:14: experiments.e.benchmark.tasks: expected an integer, got a list",
+            "DIR/a.yaml:8:11: experiments.e.optimizer.lr: expected a number, got fast",
+            "DIR/a.yaml:9:19: experiments.e.optimizer.batch_size: expected an integer, got 2.5",
+            "DIR/a.yaml:10:17: experiments.e.optimizer.momentum: expected a number, got '0.9'",
+        ])
+    }
+
+    func testSectionThatIsNotAMapping() throws {
+        let errors = try loadErrors(["a.yaml": experimentFile(validBody.replacingOccurrences(of: "optimizer:\n  lr: 0.1", with: "optimizer: 0.1"))])
+        XCTAssertEqual(errors, ["DIR/a.yaml:7:16: experiments.e.optimizer: expected a mapping, got a number"])
+    }
+
+    func testImpossibleOptimizerValues() throws {
+        let body = validBody.replacingOccurrences(of: "lr: 0.1", with: "lr: 0\n  batch_size: 0\n  epochs: -1\n  momentum: 1.5")
+        let errors = try loadErrors(["a.yaml": experimentFile(body)])
+        XCTAssertEqual(errors, [
+            "DIR/a.yaml:8:11: experiments.e.optimizer.lr: must be > 0, got 0.0",
+            "DIR/a.yaml:9:19: experiments.e.optimizer.batch_size: must be at least 1, got 0",
+            "DIR/a.yaml:10:15: experiments.e.optimizer.epochs: must be at least 1, got -1",
+            "DIR/a.yaml:11:17: experiments.e.optimizer.momentum: must be in [0, 1), got 1.5",
+        ])
+    }
+
+    func testNegativeLearningRateInAStrategyOverride() throws {
+        let body = validBody.replacingOccurrences(of: "naive: {}", with: "naive: {lr: -0.01}")
+        XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(body)]),
+                       ["DIR/a.yaml:10:19: experiments.e.strategies.naive.lr: must be > 0, got -0.01"])
+    }
+
+    func testNegativeMemoryStrength() throws {
+        let body = validBody.replacingOccurrences(of: "naive: {}",
+            with: "gem: {patterns_per_experience: 10, memory_strength: -0.5}")
+        XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(body)]),
+                       ["DIR/a.yaml:10:59: experiments.e.strategies.gem.memory_strength: must be >= 0, got -0.5"])
+    }
+
+    func testMorePatternsPerExperienceThanSamplesPerTask() throws {
+        let body = validBody.replacingOccurrences(of: "naive: {}",
+            with: "gem: {patterns_per_experience: 256, memory_strength: 0.5}")
+        XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(body)]), [
+            "DIR/a.yaml:10:38: experiments.e.strategies.gem.patterns_per_experience: 256 patterns per experience exceed the 100 samples per task",
+        ])
+    }
+
+    func testAngleCountMustMatchTasks() throws {
+        let body = validBody.replacingOccurrences(of: "kind: permuted", with: "kind: rotated\n  angles: [0, 90]")
+        XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(body)]),
+                       ["DIR/a.yaml:5:15: experiments.e.benchmark.angles: needs one angle per task: 3 tasks, 2 angles"])
+    }
+
+    func testAnglesOnlyOnRotatedAndClassOrderOnlyOnSplit() throws {
+        let body = validBody.replacingOccurrences(of: "kind: permuted",
+            with: "kind: permuted\n  angles: [0, 1, 2]\n  class_order: [0, 1]")
+        XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(body)]), [
+            "DIR/a.yaml:5:15: experiments.e.benchmark.angles: angles apply only to rotated benchmarks, not permuted",
+            "DIR/a.yaml:6:20: experiments.e.benchmark.class_order: class_order applies only to split benchmarks, not permuted",
+        ])
+    }
+
+    func testSplitChecks() throws {
+        let body = validBody.replacingOccurrences(of: "kind: permuted", with: "kind: split\n  scenario: domain-incremental\n  class_order: [0, 1, 2]")
+        XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(body)]), [
+            "DIR/a.yaml:5:17: experiments.e.benchmark.scenario: split benchmarks are task-incremental or class-incremental, not domain-incremental",
+            "DIR/a.yaml:6:20: experiments.e.benchmark.class_order: must list each class 0-9 exactly once, got [0, 1, 2]",
+            "DIR/a.yaml:7:14: experiments.e.benchmark.tasks: a split benchmark deals its 10 classes evenly: tasks must be 2, 5 or 10, got 3",
+        ])
+    }
+
+    func testPermutedIsDomainIncremental() throws {
+        let body = validBody.replacingOccurrences(of: "kind: permuted", with: "kind: permuted\n  scenario: class-incremental")
+        XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(body)]), [
+            "DIR/a.yaml:5:17: experiments.e.benchmark.scenario: permuted benchmarks are domain-incremental (one shared 10-way head), not class-incremental",
+        ])
+    }
+
+    func testUnknownMethodInLabelAndInMethodField() throws {
+        let body = validBody.replacingOccurrences(of: "naive: {}", with: "gemm: {}\n  mine: {method: replya, memory_size: 10}")
+        XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(body)]), [
+            "DIR/a.yaml:10:7: experiments.e.strategies.gemm: unknown method 'gemm'; did you mean 'gem'? (a label that is not a method name needs 'method:', one of: naive, replay, gem, agem, ewc, joint, independent, multimodal)",
+            "DIR/a.yaml:11:22: experiments.e.strategies.mine.method: unknown method 'replya'; did you mean 'replay'?",
+        ])
+    }
+
+    func testParameterOfAnotherMethod() throws {
+        let body = validBody.replacingOccurrences(of: "naive: {}", with: "agem: {patterns_per_experience: 10, sample_size: 10, memory_strength: 0.5}")
+        XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(body)]), [
+            "DIR/a.yaml:10:60: experiments.e.strategies.agem.memory_strength: not a parameter of method 'agem' (its parameters: patterns_per_experience, sample_size)",
+        ])
+    }
+
+    func testUnknownDatasetAndKind() throws {
+        let body = validBody.replacingOccurrences(of: "kind: permuted", with: "kind: permuted\n  dataset: fashion_mnist")
+        XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(body)]), [
+            "DIR/a.yaml:5:16: experiments.e.benchmark.dataset: unknown dataset 'fashion_mnist'; did you mean 'fashion-mnist'?",
+        ])
+        let body2 = validBody.replacingOccurrences(of: "kind: permuted", with: "kind: permutated")
+        XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(body2)]), [
+            "DIR/a.yaml:4:13: experiments.e.benchmark.kind: unknown benchmark kind 'permutated'; did you mean 'permuted'?",
+        ])
+    }
+
+    func testMissingRequiredKeys() throws {
+        let errors = try loadErrors(["a.yaml": experimentFile("benchmark: {kind: permuted}\nstrategies:\n  replay: {}")])
+        XCTAssertEqual(errors, [
+            "DIR/a.yaml:3:5: experiments.e.optimizer.lr: missing required key 'lr'",
+            "DIR/a.yaml:3:16: experiments.e.benchmark.tasks: missing required key 'tasks'",
+            "DIR/a.yaml:5:15: experiments.e.strategies.replay.memory_size: missing required key 'memory_size'",
+        ])
+    }
+
+    func testDuplicateExperimentNamesNameBothFiles() throws {
+        let errors = try loadErrors(["a.yaml": experimentFile(validBody), "b.yaml": experimentFile(validBody)])
+        XCTAssertEqual(errors, ["DIR/b.yaml:2:3: experiments.e: duplicate name 'e'; first declared at DIR/a.yaml:2:3"])
+    }
+
+    func testInvalidNames() throws {
+        let errors = try loadErrors(["a.yaml": experimentFile(name: "my__exp", validBody)])
+        XCTAssertEqual(errors, ["DIR/a.yaml:2:3: experiments.my__exp: invalid name 'my__exp': use letters, digits and single '-', '_' or '.' between them"])
+    }
+
+    func testExtendsUnknownAndCycle() throws {
+        let errors = try loadErrors(["a.yaml": experimentFile(validBody + "\nextends: basee") + "  base:\n    extends: e\n"])
+        XCTAssertEqual(errors, [
+            "DIR/a.yaml:11:14: experiments.e.extends: no experiment or template is named 'basee'; did you mean 'base'?",
+        ])
+        let cycle = "experiments:\n  a: {extends: b}\n  b: {extends: a}\n"
+        XCTAssertEqual(try loadErrors(["c.yaml": cycle]), [
+            "DIR/c.yaml:2:16: experiments.a.extends: 'extends' forms a cycle: a -> b -> a",
+            "DIR/c.yaml:3:16: experiments.b.extends: 'extends' forms a cycle: b -> a -> b",
+        ])
+    }
+
+    func testInheritedValueErrorPointsAtWhereItIsWrittenAndNamesTheExperiment() throws {
+        let files = [
+            "defaults.yaml": "defaults:\n  optimizer:\n    lr: -1\n",
+            "a.yaml": experimentFile(validBody.replacingOccurrences(of: "optimizer:\n  lr: 0.1", with: "")),
+        ]
+        XCTAssertEqual(try loadErrors(files), [
+            "DIR/defaults.yaml:3:9: defaults.optimizer.lr: must be > 0, got -1.0 (in experiment 'e')",
+        ])
+    }
+
+    func testAllErrorsOfAFileAreReportedTogetherInLineOrder() throws {
+        let text = """
+        experiments:
+          e:
+            benchmark: {kind: permuted, tasks: 3, samples_per_task: 100}
+            optimizer: {lr: 0, batch_sise: 10, epochs: 0}
+            strategies:
+              gem: {patterns_per_experience: 10, memory_strength: -1}
+              ewc: {patterns_per_experience: 1000, lambda: 3}
+        """
+        XCTAssertEqual(try loadErrors(["a.yaml": text]), [
+            "DIR/a.yaml:4:21: experiments.e.optimizer.lr: must be > 0, got 0.0",
+            "DIR/a.yaml:4:24: experiments.e.optimizer.batch_sise: unknown key; did you mean 'batch_size'?",
+            "DIR/a.yaml:4:48: experiments.e.optimizer.epochs: must be at least 1, got 0",
+            "DIR/a.yaml:6:59: experiments.e.strategies.gem.memory_strength: must be >= 0, got -1.0",
+            "DIR/a.yaml:7:38: experiments.e.strategies.ewc.patterns_per_experience: 1000 patterns per experience exceed the 100 samples per task",
+        ])
+    }
+
+    func testUnknownSuiteAndExperimentAreReportedByPlan() throws {
+        let registry = try loaded(["a.yaml": experimentFile(name: "permuted-mnist", validBody + "\nsuites: [permuted]")])
+        XCTAssertThrowsError(try registry.plan(experiments: ["permuted-mnst", "permuted-mnist/gem"], suite: "permutd")) { error in
+            XCTAssertEqual((error as? RegistryError)?.description, """
+            --suite permutd: no experiment declares this suite; did you mean 'permuted'? (suites: permuted)
+            experiment permuted-mnst: no experiment has this name; did you mean 'permuted-mnist'?
+            experiment permuted-mnist/gem: 'permuted-mnist' has no strategy 'gem'; its strategies: naive
+            """)
+        }
+        XCTAssertThrowsError(try registry.plan()) { error in
+            XCTAssertEqual((error as? RegistryError)?.description,
+                           "selection: no experiments selected; name experiments or a --suite (suites: permuted)")
+        }
+    }
+
+    func testMethodSpecificValues() throws {
+        let body = validBody.replacingOccurrences(of: "naive: {}", with: """
+        gem: {patterns_per_experience: 5, memory_strength: 0.5, memory_selection: latest}
+          independent: {warm_start: sometimes}
+        """).replacingOccurrences(of: "  lr: 0.1", with: "  lr: 0.1\nmodel: {hidden: [100, 2]}")
+        XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(body)]), [
+            "DIR/a.yaml:11:81: experiments.e.strategies.gem.memory_selection: unknown memory selection 'latest'; expected one of: random, recent",
+            "DIR/a.yaml:12:7: experiments.e.strategies.independent: independent divides each hidden layer among the 3 tasks, but model.hidden has a layer of 2 units",
+            "DIR/a.yaml:12:33: experiments.e.strategies.independent.warm_start: expected true or false, got sometimes",
+        ])
+    }
+
+    func testSecondDefaultsIsRejected() throws {
+        let errors = try loadErrors([
+            "a.yaml": "defaults:\n  seeds: [0]\n",
+            "b.yaml": "defaults:\n  seeds: [1]\n",
+            "c.yaml": experimentFile(validBody),
+        ])
+        XCTAssertEqual(errors, ["DIR/b.yaml:2:3: defaults: defaults already declared at DIR/a.yaml:2:3; declare them once"])
+    }
+
+    func testYAMLAliasesAreExpanded() throws {
+        let registry = try loaded(["a.yaml": experimentFile(validBody + "\nmodel: &m {hidden: [10]}")
+            + "  f:\n" + validBody.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n") + "\n    model: *m\n"])
+        XCTAssertEqual(registry.experiment(named: "f")?.model.hidden, [10])
+    }
+}
