@@ -1,5 +1,5 @@
 /// The datasets GEMBench can load. The raw value is the folder name under a data directory.
-public enum DatasetName: String, CaseIterable, Sendable, CustomStringConvertible {
+public enum DatasetName: String, CaseIterable, Sendable, Codable, CustomStringConvertible {
     case mnist
     case fashionMNIST = "fashion-mnist"
 

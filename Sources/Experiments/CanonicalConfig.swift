@@ -1,6 +1,9 @@
 // The canonical text of a resolved run config: stored in every run file, read back by
 // `bench rerun`, compared on resume.
 
+import Benchmarks
+import Data
+import Strategies
 import Foundation
 import Yams
 
@@ -95,7 +98,7 @@ extension RunSpec {
         let b = req(root, "benchmark")
         if let b { c.checkKeys(b, known: Keys.benchmark) }
         let kind: BenchmarkKind? = c.choice(req(b, "kind"), "benchmark kind")
-        let dataset: Dataset? = c.choice(req(b, "dataset"), "dataset")
+        let dataset: DatasetName? = c.choice(req(b, "dataset"), "dataset")
         let tasks = c.positiveInt(req(b, "tasks"))
         let samples = c.positiveInt(req(b, "samples_per_task"))
         let testSamples = c.positiveInt(req(b, "test_samples_per_task"))

@@ -1,6 +1,9 @@
 // The experiment registry: every experiment declared in `Experiments/*.yaml`, resolved and
 // validated as a whole before anything runs. The format is described in docs/experiments.md.
 
+import Benchmarks
+import Data
+import Strategies
 import Foundation
 
 /// One strategy of an experiment: a label, a method with its parameters, and the optimizer
@@ -380,9 +383,9 @@ private struct Loader {
         guard let kindValue = section["kind"] else { checker.missing("kind", in: section); return nil }
         guard let kind: BenchmarkKind = checker.choice(kindValue, "benchmark kind") else { return nil }
         var ok = true
-        var dataset = Dataset.mnist
+        var dataset = DatasetName.mnist
         if let value = section["dataset"] {
-            if let d: Dataset = checker.choice(value, "dataset") { dataset = d } else { ok = false }
+            if let d: DatasetName = checker.choice(value, "dataset") { dataset = d } else { ok = false }
         }
         var tasks = 5
         if let value = section["tasks"] {

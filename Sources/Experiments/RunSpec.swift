@@ -1,5 +1,9 @@
 // The resolved configuration of one run: what the runner trains, what a run file stores.
 
+import Benchmarks
+import Data
+import Strategies
+
 /// Which task stream a run trains on.
 public enum BenchmarkKind: String, Sendable, Equatable, Hashable, Codable, CaseIterable {
     /// Each task applies its own fixed pixel permutation to every image.
@@ -10,26 +14,12 @@ public enum BenchmarkKind: String, Sendable, Equatable, Hashable, Codable, CaseI
     case split
 }
 
-/// What the learner is told at test time (van de Ven & Tolias' three scenarios).
-public enum Scenario: String, Sendable, Equatable, Hashable, Codable, CaseIterable {
-    /// The task id is given; split tasks use one head (output slice) per task.
-    case taskIncremental = "task-incremental"
-    /// No task id; one head over all classes seen so far.
-    case classIncremental = "class-incremental"
-    /// No task id; the input distribution changes, one shared 10-way head (permuted, rotated).
-    case domainIncremental = "domain-incremental"
-}
 
-/// The datasets a benchmark can be built from.
-public enum Dataset: String, Sendable, Equatable, Hashable, Codable, CaseIterable {
-    case mnist
-    case fashionMNIST = "fashion-mnist"
-}
 
 /// A task stream: which dataset, how it is cut into tasks, how much of it is used.
 public struct BenchmarkSpec: Sendable, Equatable, Hashable, Codable {
     public var kind: BenchmarkKind
-    public var dataset: Dataset
+    public var dataset: DatasetName
     /// Number of tasks (experiences).
     public var tasks: Int
     /// Training samples per task; `nil` uses every training sample of the task.
@@ -44,7 +34,7 @@ public struct BenchmarkSpec: Sendable, Equatable, Hashable, Codable {
     /// `nil`: 0...9 in order, `10 / tasks` classes per task.
     public var classOrder: [Int]?
 
-    public init(kind: BenchmarkKind, dataset: Dataset = .mnist, tasks: Int, samplesPerTask: Int? = nil,
+    public init(kind: BenchmarkKind, dataset: DatasetName = .mnist, tasks: Int, samplesPerTask: Int? = nil,
                 testSamplesPerTask: Int? = nil, scenario: Scenario? = nil, angles: [Double]? = nil,
                 classOrder: [Int]? = nil) {
         self.kind = kind
@@ -79,13 +69,6 @@ public struct OptimizerSpec: Sendable, Equatable, Hashable, Codable {
     }
 }
 
-/// How GEM fills its episodic memory after each experience.
-public enum MemorySelection: String, Sendable, Equatable, Hashable, Codable, CaseIterable {
-    /// A uniformly random subset of the experience (Avalanche's `GEMPlugin`).
-    case random
-    /// The most recently seen samples, a ring buffer (the original GEM code).
-    case recent
-}
 
 /// A continual-learning method and its parameters.
 public enum MethodSpec: Sendable, Equatable, Hashable, Codable {
