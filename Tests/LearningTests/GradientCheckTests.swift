@@ -77,6 +77,20 @@ final class GradientCheckTests: XCTestCase {
         check(net, input: input, rows: 3)
     }
 
+    func testTaskRoutedInputLayerMatchesFiniteDifferencesAndRoutesRows() {
+        var rng = RandomStream(seed: 6)
+        let net = Network(layers: [TaskRoutedLinear(4, 3, tasks: 3), Linear(3, 2)], rng: &rng)
+        let tasks: [Int32] = [2, 2, 0, 2, 1]
+        check(net, input: randomArray(5 * 4, &rng), rows: 5, tasks: tasks)
+        // a row of task 0 does not depend on task 2's input weights
+        let x = randomArray(4, &rng)
+        let before = net.forward(x, rows: 1, tasks: [0])[0]
+        let task2Weight = net.layout.first { $0.name == "layer0.task2.weight" }!.offset
+        net.parameters[task2Weight] += 5
+        XCTAssertEqual(net.forward(x, rows: 1, tasks: [0])[0], before)
+        XCTAssertNotEqual(net.forward(x, rows: 1, tasks: [2])[0], before)
+    }
+
     func testWholeMLPLossGradientMatchesFiniteDifferences() {
         // Softmax cross-entropy through 20-16-12-4; the loss itself is differentiated here.
         var rng = RandomStream(seed: 4)
