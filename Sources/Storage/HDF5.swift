@@ -80,6 +80,11 @@ extension UInt8: HDF5Element {
 public struct HDF5Array<Element: HDF5Element>: Sendable {
     public var shape: [Int]
     public var values: [Element]
+
+    public init(shape: [Int], values: [Element]) {
+        self.shape = shape
+        self.values = values
+    }
 }
 
 extension HDF5Array: Equatable where Element: Equatable {}
@@ -114,14 +119,24 @@ public final class HDF5File {
 
     deinit { if id >= 0 { H5Fclose(id) } }
 
-    /// Creates (or truncates) a file for writing.
-    public static func create(_ url: URL) throws -> HDF5File {
+    /// Creates (or truncates) a file for writing. `userBlockSize` bytes (0, or a power of
+    /// two ≥ 512) at the start of the file are left to the caller; HDF5 ignores them.
+    public static func create(_ url: URL, userBlockSize: Int = 0) throws -> HDF5File {
         shim_silence_errors()
+        let fcpl = H5Pcreate(shim_H5P_FILE_CREATE())
+        guard fcpl >= 0 else { throw failure(url, "/", "cannot create a file creation property list") }
+        defer { H5Pclose(fcpl) }
+        if userBlockSize > 0, H5Pset_userblock(fcpl, hsize_t(userBlockSize)) < 0 {
+            throw failure(url, "/", "cannot reserve a user block of \(userBlockSize) bytes")
+        }
         let fapl = H5Pcreate(shim_H5P_FILE_ACCESS())
         guard fapl >= 0 else { throw failure(url, "/", "cannot create a file access property list") }
         defer { H5Pclose(fapl) }
         H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG)
-        let fid = H5Fcreate(url.path, shim_H5F_ACC_TRUNC(), shim_H5P_DEFAULT(), fapl)
+        // The 1.8 file format checksums the superblock, object headers and indexes, so a
+        // damaged file fails to open or read instead of being walked blindly.
+        H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18)
+        let fid = H5Fcreate(url.path, shim_H5F_ACC_TRUNC(), fcpl, fapl)
         guard fid >= 0 else { throw failure(url, "/", "cannot create the file") }
         return HDF5File(url: url, id: fid, fileSize: 0)
     }
