@@ -22,24 +22,36 @@ public enum RunFileError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A file-system operation failed.
     case io(path: String, reason: String)
 
-    public var description: String {
+    /// The file in question.
+    public var path: String {
         switch self {
-        case .alreadyExists(let path):
-            return "\(path): a complete run file already exists (use --force to overwrite it)"
-        case .incomplete(let path):
-            return "\(path): incomplete run (temporary file of an interrupted or running write)"
-        case .schemaVersion(let path, let found, let expected):
-            return "\(path): schema_version \(found), this build reads schema_version \(expected)"
-        case .notARunFile(let path, let reason):
-            return "\(path): not a GEMBench run file: \(reason)"
-        case .damaged(let path, let reason):
-            return "\(path): damaged run file: \(reason)"
-        case .invalidRecord(let path, let reason):
-            return "\(path): cannot store run: \(reason)"
-        case .io(let path, let reason):
-            return "\(path): \(reason)"
+        case .alreadyExists(let path), .incomplete(let path), .schemaVersion(let path, _, _),
+             .notARunFile(let path, _), .damaged(let path, _), .invalidRecord(let path, _), .io(let path, _):
+            return path
         }
     }
+
+    /// What is wrong, without the path.
+    public var reason: String {
+        switch self {
+        case .alreadyExists:
+            return "a complete run file already exists (use --force to overwrite it)"
+        case .incomplete:
+            return "incomplete run (temporary file of an interrupted or running write)"
+        case .schemaVersion(_, let found, let expected):
+            return "schema_version \(found), this build reads schema_version \(expected)"
+        case .notARunFile(_, let reason):
+            return "not a GEMBench run file: \(reason)"
+        case .damaged(_, let reason):
+            return "damaged run file: \(reason)"
+        case .invalidRecord(_, let reason):
+            return "cannot store run: \(reason)"
+        case .io(_, let reason):
+            return reason
+        }
+    }
+
+    public var description: String { "\(path): \(reason)" }
 }
 
 /// Reads and writes run files: one HDF5 file per (experiment, strategy, seed).
