@@ -24,3 +24,8 @@ static inline hid_t shim_H5E_DEFAULT(void) { return H5E_DEFAULT; }
 
 // Silence HDF5's own printing; errors are read from the stack into Swift errors instead.
 static inline void shim_silence_errors(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+
+// Added for Storage: more macro constants.
+static inline hid_t shim_H5P_LINK_CREATE(void) { return H5P_LINK_CREATE; }
+static inline size_t shim_H5T_VARIABLE(void) { return H5T_VARIABLE; }
+static inline hid_t shim_H5P_FILE_CREATE(void) { return H5P_FILE_CREATE; }

@@ -1,5 +1,49 @@
 import ArgumentParser
+import Foundation
+import Reporting
+import Storage
 
 struct ReportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "report", abstract: "Tables from run files.")
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Tables from run files: runs.csv, summary.csv and summary.md.",
+        discussion: """
+            Reads every run file (*.h5) of RUNS_DIR and writes runs.csv (one row per run), summary.csv and \
+            summary.md (benchmark x strategy: mean ± sample std over seeds, and n) into --out, by default \
+            the parent of RUNS_DIR (Results/runs -> Results). Incomplete, damaged, foreign and other-schema \
+            files are skipped with the reason, on stderr and in summary.md; the report still comes out. \
+            The output depends only on the run files, so it regenerates byte for byte.
+            """)
+
+    @Argument(help: "Folder of run files.")
+    var runsDirectory: String = RunFile.defaultDirectory
+
+    @Option(name: .long, help: "Output folder (default: the parent of RUNS_DIR).")
+    var out: String?
+
+    @Flag(name: .long, help: "Exit with failure if any file was skipped or no run was found.")
+    var strict = false
+
+    func run() throws {
+        let runsURL = URL(fileURLWithPath: runsDirectory)
+        let outURL = out.map { URL(fileURLWithPath: $0) } ?? Report.defaultOutputDirectory(for: runsURL)
+        var command = "swift run bench report \(runsDirectory)"
+        if let out { command += " --out \(out)" }
+        let outcome: Report.Outcome
+        do {
+            outcome = try Report.write(runsDirectory: runsURL, to: outURL, command: command)
+        } catch {
+            FileHandle.standardError.write(Data("bench report: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        for run in outcome.skipped {
+            FileHandle.standardError.write(Data("bench report: skipped \(run.fileName): \(run.reason)\n".utf8))
+        }
+        if outcome.runCount == 0 {
+            FileHandle.standardError.write(Data("bench report: no complete runs in \(runsDirectory)\n".utf8))
+        }
+        print("\(outcome.runCount) runs, \(outcome.skipped.count) skipped")
+        for file in outcome.files { print("wrote \(file.path)") }
+        if strict && (!outcome.skipped.isEmpty || outcome.runCount == 0) { throw ExitCode.failure }
+    }
 }

@@ -1,5 +1,25 @@
 import ArgumentParser
+import Foundation
+import Reporting
+import Storage
 
 struct ShowCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "One run's metrics.")
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "One run's identity, metrics and accuracy matrix.")
+
+    @Argument(help: "A run file (.h5).")
+    var runFile: String
+
+    func run() throws {
+        let url = URL(fileURLWithPath: runFile)
+        let record: RunRecord
+        do {
+            record = try RunFile.read(url)
+        } catch {
+            FileHandle.standardError.write(Data("bench show: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        print(ShowText.render(record, fileName: url.lastPathComponent), terminator: "")
+    }
 }

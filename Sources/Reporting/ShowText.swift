@@ -1,0 +1,61 @@
+import Storage
+
+/// `bench show`: one run's identity, metrics and accuracy matrix as aligned text.
+public enum ShowText {
+    public static func render(_ record: RunRecord, fileName: String) -> String {
+        let summary = RunSummary(record, fileName: fileName)
+        var lines: [String] = []
+        func field(_ name: String, _ value: String) { lines.append(name.padding(toLength: 11, withPad: " ", startingAt: 0) + value) }
+        field("run", fileName)
+        field("experiment", record.experiment)
+        field("benchmark", "\(record.benchmark) (\(record.tasks.scenario.isEmpty ? "no scenario" : record.tasks.scenario), "
+              + "\(summary.taskCount) tasks)")
+        field("strategy", record.strategy)
+        field("seed", String(record.seed))
+        field("version", "\(record.gembenchVersion) (git \(record.gitCommit))")
+        field("created", record.created)
+        field("time", "train \(NumberFormat.fixed(summary.trainSeconds, 3)) s, eval \(NumberFormat.fixed(summary.evalSeconds, 3)) s, "
+              + "total \(NumberFormat.fixed(record.totalSeconds, 3)) s")
+        field("steps", "\(record.stepLoss.count)" + (record.diagnostics.isEmpty ? "" : " (diagnostics: "
+              + record.diagnostics.keys.sorted().joined(separator: ", ") + ")"))
+        field("parameters", "\(record.parameters.count) in \(record.layerLayout.count) tensors")
+        field("memory", record.memory.map { "\($0.count) patterns of \($0.featureCount) features" } ?? "none")
+        lines.append("")
+        let metricText = { (v: Double?) in v.map { NumberFormat.fixed($0, 3).leftPadded(6) } ?? "   n/a" }
+        lines.append("ACC " + metricText(summary.acc))
+        lines.append("BWT " + metricText(summary.bwt))
+        lines.append("FWT " + metricText(summary.fwt))
+        let check = RecomputedMetrics(accuracyMatrix: record.accuracyMatrix, randomInitAccuracy: record.randomInitAccuracy)
+        if !check.matches(acc: summary.acc, bwt: summary.bwt, fwt: summary.fwt) {
+            lines.append("warning: stored metrics differ from those recomputed from R and b: ACC "
+                         + metricText(check.acc) + ", BWT " + metricText(check.bwt) + ", FWT " + metricText(check.fwt))
+        }
+        lines.append("")
+        lines.append("Accuracy matrix R (row: after training task i; column: accuracy on task j)")
+        lines += matrixLines(record.accuracyMatrix, randomInit: record.randomInitAccuracy)
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The matrix with 3 decimals, columns right-aligned, and b as a last row.
+    public static func matrixLines(_ r: [[Double]], randomInit b: [Double]) -> [String] {
+        let labels = r.indices.map { "after \($0)" } + ["random"]
+        let rows = r + [b]
+        let columns = b.count
+        let cells = rows.map { $0.map { NumberFormat.fixed($0, 3) } }
+        let width = max(cells.flatMap { $0 }.map(\.count).max() ?? 0, "task \(max(0, columns - 1))".count)
+        let labelWidth = labels.map(\.count).max() ?? 0
+        var lines = [String(repeating: " ", count: labelWidth)
+            + (0..<columns).map { " " + "task \($0)".leftPadded(width) }.joined()]
+        for (label, row) in zip(labels, cells) {
+            lines.append(label.padding(toLength: labelWidth, withPad: " ", startingAt: 0)
+                         + row.map { " " + $0.leftPadded(width) }.joined())
+        }
+        return lines
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}

@@ -1,0 +1,231 @@
+import Foundation
+
+/// The mapping between `RunRecord` and the paths of a run file (schema_version 1).
+/// Keep docs/hdf5-layout.md in step with this file.
+enum RunEncoding {
+    static let checksumPrefix = "sha256:"
+
+    // MARK: Writing
+
+    static func encode(_ record: RunRecord, into file: HDF5File) throws {
+        let path = file.url.path
+        func invalid(_ reason: String) -> RunFileError { .invalidRecord(path: path, reason: reason) }
+
+        // Root: identity.
+        try file.setAttribute("schema_version", .int(RunFile.schemaVersion))
+        try file.setAttribute("gembench_version", .string(record.gembenchVersion))
+        try file.setAttribute("git_commit", .string(record.gitCommit))
+        try file.setAttribute("experiment", .string(record.experiment))
+        try file.setAttribute("strategy", .string(record.strategy))
+        try file.setAttribute("seed", .int(Int64(record.seed)))
+        try file.setAttribute("benchmark", .string(record.benchmark))
+        try file.setAttribute("created", .string(record.created))
+        try file.setAttribute("config", .string(record.configYAML))
+        for (name, sha) in record.datasetChecksums.sorted(by: { $0.key < $1.key }) {
+            try file.setAttribute(checksumPrefix + name, .string(sha))
+        }
+        try file.createGroup("/config")
+        for (key, value) in record.configAttributes.sorted(by: { $0.key < $1.key }) {
+            try file.setAttribute(key, .string(value), on: "/config")
+        }
+
+        // Metrics.
+        let matrix = record.accuracyMatrix
+        let taskCount = record.randomInitAccuracy.count
+        guard taskCount >= 1 else { throw invalid("random_init_accuracy is empty (need one entry per task)") }
+        guard !matrix.isEmpty, matrix.allSatisfy({ $0.count == taskCount }) else {
+            throw invalid("accuracy_matrix must have rows of \(taskCount) entries (one per task)")
+        }
+        try file.write(matrix.flatMap { $0 }, shape: [matrix.count, taskCount], to: "/metrics/accuracy_matrix")
+        try file.write(record.randomInitAccuracy, shape: [taskCount], to: "/metrics/random_init_accuracy")
+        let bwt = record.bwt.flatMap { $0.isNaN ? nil : $0 }
+        let fwt = record.fwt.flatMap { $0.isNaN ? nil : $0 }
+        try file.setAttribute("acc", .double(record.acc), on: "/metrics")
+        try file.setAttribute("bwt", .double(bwt ?? .nan), on: "/metrics")
+        try file.setAttribute("fwt", .double(fwt ?? .nan), on: "/metrics")
+        let undefined = [bwt == nil ? "bwt" : nil, fwt == nil ? "fwt" : nil].compactMap { $0 }
+        try file.setAttribute("undefined", .string(undefined.joined(separator: ",")), on: "/metrics")
+
+        // Tasks.
+        try file.createGroup("/tasks")
+        try file.setAttribute("scenario", .string(record.tasks.scenario), on: "/tasks")
+        try file.setAttribute("count", .int(Int64(record.tasks.tasks.count)), on: "/tasks")
+        for (index, task) in record.tasks.tasks.enumerated() {
+            let group = "/tasks/" + taskGroupName(index)
+            try file.createGroup(group)
+            if let permutation = task.permutation {
+                try file.write(permutation, shape: [permutation.count], to: group + "/permutation")
+            }
+            if let angle = task.angle { try file.setAttribute("angle", .double(angle), on: group) }
+            if let classes = task.classes {
+                try file.write(classes, shape: [classes.count], to: group + "/classes")
+            }
+        }
+
+        // Training curves and timings.
+        let steps = record.stepLoss.count
+        guard record.stepTask.count == steps else {
+            throw invalid("step_task has \(record.stepTask.count) entries, step_loss \(steps)")
+        }
+        try file.write(record.stepLoss, shape: [steps], to: "/train/loss")
+        try file.write(record.stepTask, shape: [steps], to: "/train/task")
+        try file.createGroup("/train/diagnostics")
+        for (name, values) in record.diagnostics.sorted(by: { $0.key < $1.key }) {
+            guard !name.isEmpty, !name.contains("/"), name != "." else { throw invalid("bad diagnostic name '\(name)'") }
+            guard values.count == steps else {
+                throw invalid("diagnostic '\(name)' has \(values.count) entries, step_loss \(steps)")
+            }
+            try file.write(values, shape: [steps], to: "/train/diagnostics/" + name)
+        }
+        try file.write(record.taskTrainSeconds, shape: [record.taskTrainSeconds.count], to: "/train/task_train_seconds")
+        try file.write(record.taskEvalSeconds, shape: [record.taskEvalSeconds.count], to: "/train/task_eval_seconds")
+        try file.setAttribute("total_seconds", .double(record.totalSeconds), on: "/train")
+
+        // Model.
+        for entry in record.layerLayout {
+            guard entry.offset >= 0, entry.count == entry.shape.reduce(1, *),
+                  entry.offset + entry.count <= record.parameters.count else {
+                throw invalid("layer '\(entry.name)' (offset \(entry.offset), shape \(entry.shape)) "
+                              + "does not fit \(record.parameters.count) parameters")
+            }
+        }
+        try file.write(record.parameters, shape: [record.parameters.count], to: "/model/parameters")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let layout = String(decoding: try encoder.encode(record.layerLayout), as: UTF8.self)
+        try file.setAttribute("layout", .string(layout), on: "/model/parameters")
+
+        // Episodic memory.
+        if let memory = record.memory {
+            let n = memory.labels.count, d = memory.featureCount
+            guard d >= 0, memory.inputs.count == n * d, memory.tasks.count == n else {
+                throw invalid("memory: \(memory.inputs.count) inputs, \(n) labels, \(memory.tasks.count) task ids "
+                              + "and \(d) features do not agree")
+            }
+            try file.write(memory.inputs, shape: [n, d], to: "/memory/inputs")
+            try file.write(memory.labels, shape: [n], to: "/memory/labels")
+            try file.write(memory.tasks, shape: [n], to: "/memory/tasks")
+        }
+    }
+
+    static func taskGroupName(_ index: Int) -> String {
+        let digits = String(index)
+        return String(repeating: "0", count: max(0, 3 - digits.count)) + digits
+    }
+
+    // MARK: Reading
+
+    static func decode(_ file: HDF5File) throws -> RunRecord {
+        let path = file.url.path
+        var record = RunRecord(experiment: try file.stringAttribute("experiment"),
+                               strategy: try file.stringAttribute("strategy"),
+                               seed: Int(try file.intAttribute("seed")),
+                               benchmark: try file.stringAttribute("benchmark"))
+        record.gembenchVersion = try file.stringAttribute("gembench_version")
+        record.gitCommit = try file.stringAttribute("git_commit")
+        record.created = try file.stringAttribute("created")
+        record.configYAML = try file.stringAttribute("config")
+        var checksums: [String: String] = [:]
+        for name in try file.attributeNames() where name.hasPrefix(checksumPrefix) {
+            checksums[String(name.dropFirst(checksumPrefix.count))] = try file.stringAttribute(name)
+        }
+        record.datasetChecksums = checksums
+        var config: [String: String] = [:]
+        for key in try file.attributeNames(on: "/config") {
+            config[key] = try file.stringAttribute(key, on: "/config")
+        }
+        record.configAttributes = config
+
+        let metrics = try readMetrics(file)
+        record.accuracyMatrix = metrics.matrix
+        record.randomInitAccuracy = metrics.b
+        record.acc = metrics.acc
+        record.bwt = metrics.bwt
+        record.fwt = metrics.fwt
+
+        var tasks: [TaskDefinition] = []
+        let taskCount = Int(try file.intAttribute("count", on: "/tasks"))
+        for index in 0..<max(0, taskCount) {
+            let group = "/tasks/" + taskGroupName(index)
+            guard file.kind(of: group) == .group else {
+                throw RunFileError.notARunFile(path: path, reason: "\(group) missing (/tasks@count = \(taskCount))")
+            }
+            var task = TaskDefinition()
+            if file.exists(group + "/permutation") { task.permutation = try file.read(group + "/permutation", as: Int32.self).values }
+            if file.hasAttribute("angle", on: group) { task.angle = try file.doubleAttribute("angle", on: group) }
+            if file.exists(group + "/classes") { task.classes = try file.read(group + "/classes", as: Int32.self).values }
+            tasks.append(task)
+        }
+        record.tasks = TaskDefinitions(scenario: try file.stringAttribute("scenario", on: "/tasks"), tasks: tasks)
+
+        record.stepLoss = try file.read("/train/loss", as: Float.self).values
+        record.stepTask = try file.read("/train/task", as: Int32.self).values
+        var diagnostics: [String: [Float]] = [:]
+        for name in try file.memberNames(of: "/train/diagnostics") {
+            diagnostics[name] = try file.read("/train/diagnostics/" + name, as: Float.self).values
+        }
+        record.diagnostics = diagnostics
+        record.taskTrainSeconds = try file.read("/train/task_train_seconds", as: Double.self).values
+        record.taskEvalSeconds = try file.read("/train/task_eval_seconds", as: Double.self).values
+        record.totalSeconds = try file.doubleAttribute("total_seconds", on: "/train")
+
+        record.parameters = try file.read("/model/parameters", as: Float.self).values
+        let layout = try file.stringAttribute("layout", on: "/model/parameters")
+        do {
+            record.layerLayout = try JSONDecoder().decode([LayerLayoutEntry].self, from: Data(layout.utf8))
+        } catch {
+            throw RunFileError.notARunFile(path: path, reason: "/model/parameters@layout is not a JSON layer list")
+        }
+
+        if file.kind(of: "/memory") == .group {
+            let inputs = try file.read("/memory/inputs", as: Float.self)
+            guard inputs.shape.count == 2 else {
+                throw RunFileError.notARunFile(path: path, reason: "/memory/inputs has shape \(inputs.shape), expected N×D")
+            }
+            record.memory = EpisodicMemoryRecord(inputs: inputs.values, featureCount: inputs.shape[1],
+                                                 labels: try file.read("/memory/labels", as: Int32.self).values,
+                                                 tasks: try file.read("/memory/tasks", as: Int32.self).values)
+        }
+        return record
+    }
+
+    static func decodeSummary(_ file: HDF5File, fileName: String) throws -> RunSummary {
+        let metrics = try readMetrics(file)
+        return RunSummary(fileName: fileName,
+                          experiment: try file.stringAttribute("experiment"),
+                          strategy: try file.stringAttribute("strategy"),
+                          seed: Int(try file.intAttribute("seed")),
+                          benchmark: try file.stringAttribute("benchmark"),
+                          scenario: try file.stringAttribute("scenario", on: "/tasks"),
+                          taskCount: metrics.b.count, acc: metrics.acc, bwt: metrics.bwt, fwt: metrics.fwt,
+                          accuracyMatrix: metrics.matrix, randomInitAccuracy: metrics.b,
+                          trainSeconds: try file.read("/train/task_train_seconds", as: Double.self).values.reduce(0, +),
+                          evalSeconds: try file.read("/train/task_eval_seconds", as: Double.self).values.reduce(0, +),
+                          totalSeconds: try file.doubleAttribute("total_seconds", on: "/train"),
+                          gembenchVersion: try file.stringAttribute("gembench_version"),
+                          gitCommit: try file.stringAttribute("git_commit"),
+                          created: try file.stringAttribute("created"))
+    }
+
+    private static func readMetrics(_ file: HDF5File) throws
+        -> (matrix: [[Double]], b: [Double], acc: Double, bwt: Double?, fwt: Double?) {
+        let path = file.url.path
+        let r = try file.read("/metrics/accuracy_matrix", as: Double.self)
+        guard r.shape.count == 2, r.shape[0] >= 1, r.shape[1] >= 1 else {
+            throw RunFileError.notARunFile(path: path, reason: "/metrics/accuracy_matrix has shape \(r.shape), expected rows×T")
+        }
+        let b = try file.read("/metrics/random_init_accuracy", as: Double.self)
+        guard b.shape == [r.shape[1]] else {
+            throw RunFileError.notARunFile(path: path,
+                                           reason: "/metrics/random_init_accuracy has shape \(b.shape), expected [\(r.shape[1])]")
+        }
+        let columns = r.shape[1]
+        let matrix = (0..<r.shape[0]).map { Array(r.values[($0 * columns)..<(($0 + 1) * columns)]) }
+        let undefined = Set((try file.stringAttribute("undefined", on: "/metrics")).split(separator: ",").map(String.init))
+        func metric(_ name: String) throws -> Double? {
+            let value = try file.doubleAttribute(name, on: "/metrics")
+            return undefined.contains(name) || value.isNaN ? nil : value
+        }
+        return (matrix, b.values, try file.doubleAttribute("acc", on: "/metrics"), try metric("bwt"), try metric("fwt"))
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Why a run file could not be written or read (HDF5-level failures are `HDF5Error`s).
+public enum RunFileError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A complete run file is already there and `overwrite` was not asked for.
+    case alreadyExists(path: String)
+    /// A temporary file of a write that never finished.
+    case incomplete(path: String)
+    /// A run file of another schema version.
+    case schemaVersion(path: String, found: Int64, expected: Int64)
+    /// An HDF5 file that is not a GEMBench run file, or one missing required content.
+    case notARunFile(path: String, reason: String)
+    /// A run file whose bytes are not those written (truncated, corrupted, modified).
+    case damaged(path: String, reason: String)
+    /// The record cannot be stored as it is (inconsistent shapes, bad names).
+    case invalidRecord(path: String, reason: String)
+    /// A file-system operation failed.
+    case io(path: String, reason: String)
+
+    /// The file in question.
+    public var path: String {
+        switch self {
+        case .alreadyExists(let path), .incomplete(let path), .schemaVersion(let path, _, _),
+             .notARunFile(let path, _), .damaged(let path, _), .invalidRecord(let path, _), .io(let path, _):
+            return path
+        }
+    }
+
+    /// What is wrong, without the path.
+    public var reason: String {
+        switch self {
+        case .alreadyExists:
+            return "a complete run file already exists (use --force to overwrite it)"
+        case .incomplete:
+            return "incomplete run (temporary file of an interrupted or running write)"
+        case .schemaVersion(_, let found, let expected):
+            return "schema_version \(found), this build reads schema_version \(expected)"
+        case .notARunFile(_, let reason):
+            return "not a GEMBench run file: \(reason)"
+        case .damaged(_, let reason):
+            return "damaged run file: \(reason)"
+        case .invalidRecord(_, let reason):
+            return "cannot store run: \(reason)"
+        case .io(_, let reason):
+            return reason
+        }
+    }
+
+    public var description: String { "\(path): \(reason)" }
+}
+
+/// Reads and writes run files: one HDF5 file per (experiment, strategy, seed).
+/// The layout is documented in docs/hdf5-layout.md.
+public enum RunFile {
+    /// The layout version written to the root attribute `schema_version`.
+    public static let schemaVersion: Int64 = 1
+    /// Where runs go unless told otherwise.
+    public static let defaultDirectory = "Results/runs"
+    /// The extension of complete run files.
+    public static let fileExtension = "h5"
+
+    /// "<experiment>__<strategy>__seed<seed>.h5"; "/" and whitespace in names become "-".
+    public static func fileName(experiment: String, strategy: String, seed: Int) -> String {
+        "\(sanitize(experiment))__\(sanitize(strategy))__seed\(seed).\(fileExtension)"
+    }
+
+    /// The default location of a run: `directory/fileName(...)`.
+    public static func url(in directory: URL, experiment: String, strategy: String, seed: Int) -> URL {
+        directory.appendingPathComponent(fileName(experiment: experiment, strategy: strategy, seed: seed))
+    }
+
+    private static func sanitize(_ name: String) -> String {
+        String(name.map { $0 == "/" || $0.isWhitespace ? "-" : $0 })
+    }
+
+    /// The temporary name a write uses before renaming: ".<name>.partial-<pid>" in the same folder.
+    public static func partialURL(for finalURL: URL) -> URL {
+        finalURL.deletingLastPathComponent()
+            .appendingPathComponent(".\(finalURL.lastPathComponent).partial-\(getpid())")
+    }
+
+    /// Whether a file name is that of an unfinished write.
+    public static func isPartial(_ fileName: String) -> Bool {
+        fileName.contains(".partial")
+    }
+
+    /// Writes `record` to `finalURL` atomically: to a temporary file in the same folder,
+    /// closed and synced, then renamed. An existing complete file is never replaced unless
+    /// `overwrite`; a failed write leaves any old file as it was and removes the temporary.
+    public static func write(_ record: RunRecord, to finalURL: URL, overwrite: Bool = false) throws {
+        let manager = FileManager.default
+        let directory = finalURL.deletingLastPathComponent()
+        do {
+            try manager.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw RunFileError.io(path: directory.path, reason: "cannot create folder: \(error.localizedDescription)")
+        }
+        if !overwrite && manager.fileExists(atPath: finalURL.path) {
+            throw RunFileError.alreadyExists(path: finalURL.path)
+        }
+        let partial = partialURL(for: finalURL)
+        do {
+            try hdf5Lock.withLock {
+                let file = try HDF5File.create(partial, userBlockSize: RunFileSeal.size)
+                try RunEncoding.encode(record, into: file)
+                try file.close()
+            }
+            try RunFileSeal.seal(partial, schemaVersion: schemaVersion)  // and fsync
+            try commit(partial, to: finalURL, overwrite: overwrite)
+        } catch {
+            _ = unlink(partial.path)
+            throw error
+        }
+    }
+
+    /// Reads a complete run file back. Temporary files of unfinished writes, foreign,
+    /// truncated or damaged files and other schema versions give a `RunFileError`.
+    public static func read(_ url: URL) throws -> RunRecord {
+        try withRunFile(url) { file in try RunEncoding.decode(file) }
+    }
+
+    /// Reads what reports need (identity, metrics, timings), skipping the large datasets.
+    public static func readSummary(_ url: URL) throws -> RunSummary {
+        try withRunFile(url) { file in try RunEncoding.decodeSummary(file, fileName: url.lastPathComponent) }
+    }
+
+    private static func withRunFile<T>(_ url: URL, _ body: (HDF5File) throws -> T) throws -> T {
+        if isPartial(url.lastPathComponent) { throw RunFileError.incomplete(path: url.path) }
+        // Nothing reaches libhdf5 before its header says it is a complete, intact run file.
+        try RunFileSeal.verify(url)
+        return try hdf5Lock.withLock {
+            let file = try HDF5File.openReadOnly(url)
+            defer { try? file.close() }
+            guard file.hasAttribute("schema_version") else {
+                throw RunFileError.notARunFile(path: url.path, reason: "no root attribute 'schema_version'")
+            }
+            let version: Int64
+            do { version = try file.intAttribute("schema_version") } catch {
+                throw RunFileError.notARunFile(path: url.path, reason: "root attribute 'schema_version' is not an integer")
+            }
+            guard version == schemaVersion else {
+                throw RunFileError.schemaVersion(path: url.path, found: version, expected: schemaVersion)
+            }
+            return try body(file)
+        }
+    }
+
+    /// Moves the temporary file into place. Without `overwrite`, `link` + `unlink` makes
+    /// "create only if absent" atomic even against a concurrent writer.
+    private static func commit(_ partial: URL, to finalURL: URL, overwrite: Bool) throws {
+        if overwrite {
+            guard rename(partial.path, finalURL.path) == 0 else {
+                throw RunFileError.io(path: finalURL.path, reason: "cannot rename the temporary file: \(errnoText())")
+            }
+            return
+        }
+        if link(partial.path, finalURL.path) == 0 {
+            _ = unlink(partial.path)
+            return
+        }
+        let code = errno
+        if code == EEXIST { throw RunFileError.alreadyExists(path: finalURL.path) }
+        // File systems without hard links: check, then rename.
+        if FileManager.default.fileExists(atPath: finalURL.path) { throw RunFileError.alreadyExists(path: finalURL.path) }
+        guard rename(partial.path, finalURL.path) == 0 else {
+            throw RunFileError.io(path: finalURL.path, reason: "cannot rename the temporary file: \(errnoText())")
+        }
+    }
+
+    private static func errnoText() -> String { String(cString: strerror(errno)) }
+}
+
+/// libhdf5 may be built without thread safety; all run-file access goes through this lock.
+let hdf5Lock = NSLock()

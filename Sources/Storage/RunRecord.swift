@@ -1,0 +1,229 @@
+import Foundation
+
+/// Everything one run (experiment, strategy, seed) leaves behind. The runner fills it;
+/// `RunFile.write` stores it as one HDF5 file (layout: docs/hdf5-layout.md).
+public struct RunRecord: Sendable, Equatable {
+    // MARK: Identity
+    public var experiment: String
+    public var strategy: String
+    public var seed: Int
+    /// e.g. "permuted-mnist", "rotated-mnist", "split-mnist".
+    public var benchmark: String
+    /// The full resolved config as YAML text.
+    public var configYAML: String
+    /// The flattened resolved config ("optimizer.lr" → "0.1"), stored as attributes of `/config`.
+    public var configAttributes: [String: String]
+    public var gembenchVersion: String
+    /// The git commit of the code, or "unknown".
+    public var gitCommit: String
+    /// ISO 8601 UTC, e.g. "2026-11-28T08:40:55Z" (see `RunRecord.now()`).
+    public var created: String
+    /// Dataset file name → SHA-256 (hex), stored as root attributes `sha256:<file>`.
+    public var datasetChecksums: [String: String]
+
+    // MARK: Tasks
+    public var tasks: TaskDefinitions
+
+    // MARK: Metrics (accuracies are fractions in [0, 1])
+    /// R: row i = accuracy on every task after training task i. Normally T×T; every row
+    /// has T entries.
+    public var accuracyMatrix: [[Double]]
+    /// b: accuracy of the randomly initialised model on each task (T).
+    public var randomInitAccuracy: [Double]
+    public var acc: Double
+    /// nil = undefined (T = 1, joint training); stored as NaN and listed in `/metrics@undefined`.
+    public var bwt: Double?
+    public var fwt: Double?
+
+    // MARK: Training curves and timings
+    /// One entry per training iteration.
+    public var stepLoss: [Float]
+    /// The task trained at each iteration (same length as `stepLoss`).
+    public var stepTask: [Int32]
+    /// Strategy diagnostics per iteration (same length as `stepLoss`), e.g.
+    /// "gem_violations", "gem_active_set", "gem_min_dot". Names must not contain "/".
+    public var diagnostics: [String: [Float]]
+    public var taskTrainSeconds: [Double]
+    public var taskEvalSeconds: [Double]
+    public var totalSeconds: Double
+
+    // MARK: Model
+    /// The final flat parameter vector.
+    public var parameters: [Float]
+    public var layerLayout: [LayerLayoutEntry]
+
+    // MARK: Episodic memory (nil when the strategy keeps none)
+    public var memory: EpisodicMemoryRecord?
+
+    public init(experiment: String, strategy: String, seed: Int, benchmark: String,
+                configYAML: String = "", configAttributes: [String: String] = [:],
+                gembenchVersion: String = "unknown", gitCommit: String = "unknown",
+                created: String = RunRecord.now(), datasetChecksums: [String: String] = [:],
+                tasks: TaskDefinitions = TaskDefinitions(scenario: "", tasks: []),
+                accuracyMatrix: [[Double]] = [], randomInitAccuracy: [Double] = [],
+                acc: Double = .nan, bwt: Double? = nil, fwt: Double? = nil,
+                stepLoss: [Float] = [], stepTask: [Int32] = [], diagnostics: [String: [Float]] = [:],
+                taskTrainSeconds: [Double] = [], taskEvalSeconds: [Double] = [], totalSeconds: Double = 0,
+                parameters: [Float] = [], layerLayout: [LayerLayoutEntry] = [],
+                memory: EpisodicMemoryRecord? = nil) {
+        self.experiment = experiment
+        self.strategy = strategy
+        self.seed = seed
+        self.benchmark = benchmark
+        self.configYAML = configYAML
+        self.configAttributes = configAttributes
+        self.gembenchVersion = gembenchVersion
+        self.gitCommit = gitCommit
+        self.created = created
+        self.datasetChecksums = datasetChecksums
+        self.tasks = tasks
+        self.accuracyMatrix = accuracyMatrix
+        self.randomInitAccuracy = randomInitAccuracy
+        self.acc = acc
+        self.bwt = bwt
+        self.fwt = fwt
+        self.stepLoss = stepLoss
+        self.stepTask = stepTask
+        self.diagnostics = diagnostics
+        self.taskTrainSeconds = taskTrainSeconds
+        self.taskEvalSeconds = taskEvalSeconds
+        self.totalSeconds = totalSeconds
+        self.parameters = parameters
+        self.layerLayout = layerLayout
+        self.memory = memory
+    }
+
+    /// The current time as ISO 8601 UTC with seconds ("2026-11-28T08:40:55Z").
+    public static func now() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: Date())
+    }
+}
+
+/// The tasks of a run's stream.
+public struct TaskDefinitions: Sendable, Equatable {
+    /// e.g. "domain-incremental", "task-incremental", "class-incremental".
+    public var scenario: String
+    public var tasks: [TaskDefinition]
+
+    public init(scenario: String, tasks: [TaskDefinition]) {
+        self.scenario = scenario
+        self.tasks = tasks
+    }
+}
+
+/// One task: whichever of a pixel permutation, a rotation angle and a class subset defines it.
+public struct TaskDefinition: Sendable, Equatable {
+    /// Pixel permutation (e.g. 784 indices) for permuted benchmarks.
+    public var permutation: [Int32]?
+    /// Rotation angle in degrees for rotated benchmarks.
+    public var angle: Double?
+    /// The classes of the task for split benchmarks.
+    public var classes: [Int32]?
+
+    public init(permutation: [Int32]? = nil, angle: Double? = nil, classes: [Int32]? = nil) {
+        self.permutation = permutation
+        self.angle = angle
+        self.classes = classes
+    }
+}
+
+/// Where one layer's tensor lives in the flat parameter vector.
+public struct LayerLayoutEntry: Sendable, Equatable, Codable {
+    public var name: String
+    public var shape: [Int]
+    public var offset: Int
+    public var count: Int
+
+    public init(name: String, shape: [Int], offset: Int, count: Int) {
+        self.name = name
+        self.shape = shape
+        self.offset = offset
+        self.count = count
+    }
+}
+
+/// The episodic memory at the end of a run: N patterns of D features.
+public struct EpisodicMemoryRecord: Sendable, Equatable {
+    /// N×D row-major.
+    public var inputs: [Float]
+    /// D, the number of features per pattern.
+    public var featureCount: Int
+    public var labels: [Int32]
+    /// The task each pattern came from.
+    public var tasks: [Int32]
+
+    public init(inputs: [Float], featureCount: Int, labels: [Int32], tasks: [Int32]) {
+        self.inputs = inputs
+        self.featureCount = featureCount
+        self.labels = labels
+        self.tasks = tasks
+    }
+
+    public var count: Int { labels.count }
+}
+
+/// What reports need of a run, read without the curves, parameters and memory.
+public struct RunSummary: Sendable, Equatable {
+    /// The file's name (not its folder), e.g. "permuted-mnist__gem__seed0.h5".
+    public var fileName: String
+    public var experiment: String
+    public var strategy: String
+    public var seed: Int
+    public var benchmark: String
+    public var scenario: String
+    public var taskCount: Int
+    public var acc: Double
+    public var bwt: Double?
+    public var fwt: Double?
+    public var accuracyMatrix: [[Double]]
+    public var randomInitAccuracy: [Double]
+    /// Sum of the per-task training times.
+    public var trainSeconds: Double
+    public var evalSeconds: Double
+    public var totalSeconds: Double
+    public var gembenchVersion: String
+    public var gitCommit: String
+    public var created: String
+
+    public init(fileName: String, experiment: String, strategy: String, seed: Int, benchmark: String,
+                scenario: String, taskCount: Int, acc: Double, bwt: Double?, fwt: Double?,
+                accuracyMatrix: [[Double]], randomInitAccuracy: [Double], trainSeconds: Double,
+                evalSeconds: Double, totalSeconds: Double, gembenchVersion: String, gitCommit: String,
+                created: String) {
+        self.fileName = fileName
+        self.experiment = experiment
+        self.strategy = strategy
+        self.seed = seed
+        self.benchmark = benchmark
+        self.scenario = scenario
+        self.taskCount = taskCount
+        self.acc = acc
+        self.bwt = bwt
+        self.fwt = fwt
+        self.accuracyMatrix = accuracyMatrix
+        self.randomInitAccuracy = randomInitAccuracy
+        self.trainSeconds = trainSeconds
+        self.evalSeconds = evalSeconds
+        self.totalSeconds = totalSeconds
+        self.gembenchVersion = gembenchVersion
+        self.gitCommit = gitCommit
+        self.created = created
+    }
+
+    /// The summary of a record in memory (e.g. a run just finished).
+    public init(_ record: RunRecord, fileName: String? = nil) {
+        self.init(fileName: fileName ?? RunFile.fileName(experiment: record.experiment, strategy: record.strategy,
+                                                         seed: record.seed),
+                  experiment: record.experiment, strategy: record.strategy, seed: record.seed,
+                  benchmark: record.benchmark, scenario: record.tasks.scenario,
+                  taskCount: record.randomInitAccuracy.count, acc: record.acc,
+                  bwt: record.bwt.flatMap { $0.isNaN ? nil : $0 }, fwt: record.fwt.flatMap { $0.isNaN ? nil : $0 },
+                  accuracyMatrix: record.accuracyMatrix, randomInitAccuracy: record.randomInitAccuracy,
+                  trainSeconds: record.taskTrainSeconds.reduce(0, +),
+                  evalSeconds: record.taskEvalSeconds.reduce(0, +), totalSeconds: record.totalSeconds,
+                  gembenchVersion: record.gembenchVersion, gitCommit: record.gitCommit, created: record.created)
+    }
+}
