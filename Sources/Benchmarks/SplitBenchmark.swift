@@ -34,7 +34,7 @@ public enum SplitBenchmark {
                 test: source.test.labeledData(testIndices, task: t, transform: copy),
                 classes: classes.sorted(), permutation: nil, angle: nil))
         }
-        return TaskStream(name: "split-\(source.name.rawValue)", scenario: scenario, tasks: built,
+        return TaskStream(name: "split-\(source.name.rawValue)-\(scenario == .taskIncremental ? "task-il" : "class-il")", scenario: scenario, tasks: built,
                           inputWidth: source.train.width, classCount: 10)
     }
 }

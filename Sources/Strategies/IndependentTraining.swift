@@ -13,6 +13,8 @@ public final class IndependentTraining {
     public let settings: TrainingSettings
     public let seed: UInt64
     public let warmStart: Bool
+    /// Set to stop at the next iteration boundary (Ctrl-C).
+    public var shouldStop: () -> Bool = { false }
 
     /// - Parameter sizes: the single model's layer sizes; hidden widths are divided among tasks.
     public init(sizes: [Int], stream: TaskStream, settings: TrainingSettings, seed: UInt64, warmStart: Bool) {
@@ -29,14 +31,13 @@ public final class IndependentTraining {
     }
 
     private func trainer(_ t: Int) -> Trainer {
-        Trainer(network: networks[t], stream: stream, settings: settings, seed: seed, plugins: [])
+        let trainer = Trainer(network: networks[t], stream: stream, settings: settings, seed: seed, plugins: [])
+        trainer.shouldStop = shouldStop
+        return trainer
     }
 
     private func evaluateAll() -> [Double] {
-        stream.tasks.map { task in
-            let evaluation = trainer(task.index)
-            return evaluation.evaluate(task)
-        }
+        stream.tasks.map { trainer($0.index).evaluate($0) }
     }
 
     public func run(progress: ProgressHandler? = nil) throws -> TrainingResult {

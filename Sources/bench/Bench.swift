@@ -4,7 +4,8 @@ import ArgumentParser
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Run continual-learning benchmarks (GEM and baselines) and report them.",
-        subcommands: [ReportCommand.self, ShowCommand.self]
+        abstract: "Run continual-learning benchmarks (GEM and baselines), store each run in HDF5, report tables.",
+        subcommands: [RunCommand.self, ListCommand.self, ReportCommand.self, ShowCommand.self, RerunCommand.self],
+        defaultSubcommand: RunCommand.self
     )
 }

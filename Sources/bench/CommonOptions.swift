@@ -1,0 +1,48 @@
+import ArgumentParser
+import Data
+import Experiments
+import Foundation
+
+/// Where experiments and data live, shared by the commands that train.
+struct LocationOptions: ParsableArguments {
+    @Option(name: .long, help: "Folder of experiment YAML files (default: Experiments/ of this checkout).")
+    var experiments: String?
+
+    @Option(name: .long, help: "Folder holding mnist/ and fashion-mnist/ (or the IDX files); also GEMBENCH_DATA_DIR.")
+    var dataDir: String?
+
+    @Option(name: .long, help: "OpenBLAS threads for large products (default: all cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+    }
+
+    /// The experiments folder: relative when it is the current directory's, so run files
+    /// record a path that does not depend on where the checkout sits.
+    var experimentsDirectory: String {
+        if let experiments { return experiments }
+        if FileManager.default.fileExists(atPath: "Experiments") { return "Experiments" }
+        if let root = DatasetLocator.packageRoot(searchingUpFrom: FileManager.default.currentDirectoryPath) {
+            return root + "/Experiments"
+        }
+        return "Experiments"
+    }
+
+    func loadRegistry() throws -> Registry {
+        do { return try Registry.load(directory: experimentsDirectory) } catch {
+            throw fail("\(error)")
+        }
+    }
+}
+
+/// Writes a message to stderr.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+}
+
+/// Prints `message` on stderr; the returned exit code (1) is what the command throws.
+func fail(_ message: String) -> ExitCode {
+    printError("bench: " + message)
+    return ExitCode.failure
+}

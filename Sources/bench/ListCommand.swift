@@ -1,0 +1,31 @@
+import ArgumentParser
+import Experiments
+
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List suites, experiments and strategies.")
+
+    @OptionGroup var location: LocationOptions
+
+    func run() throws {
+        let registry = try location.loadRegistry()
+        print("Suites:")
+        for suite in registry.suiteNames {
+            let names = registry.suites[suite] ?? []
+            let runs = (try? registry.plan(suite: suite).count) ?? 0
+            print("  \(suite) (\(runs) runs): \(names.joined(separator: ", "))")
+        }
+        print("\nExperiments:")
+        for experiment in registry.experiments {
+            let b = experiment.benchmark
+            let samples = b.samplesPerTask.map { "\($0)" } ?? "all"
+            print("  \(experiment.name)  [\(b.kind.rawValue) \(b.dataset.rawValue), \(b.tasks) tasks × \(samples) samples, "
+                + "\(b.scenario.rawValue); seeds \(experiment.seeds.map(String.init).joined(separator: ","))]")
+            for strategy in experiment.strategies {
+                let parameters = strategy.method.parameters.map { "\($0.key)=\($0.value)" }
+                let settings = ["lr=\(strategy.optimizer.lr)"] + parameters
+                print("    \(experiment.name)/\(strategy.label): \(strategy.method.name) (\(settings.joined(separator: ", ")))")
+            }
+        }
+        print("\nMethods: \(MethodSpec.names.joined(separator: ", "))")
+    }
+}

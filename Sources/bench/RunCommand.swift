@@ -1,0 +1,78 @@
+import ArgumentParser
+import Experiments
+import Foundation
+import Reporting
+import Storage
+import Strategies
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run experiments (the default command): `bench --suite split`.",
+        discussion: """
+            Each run (experiment × strategy × seed) is written to OUT/<experiment>__<strategy>__seed<N>.h5 \
+            when it completes. A complete file with the same config is skipped (resume); one with a \
+            different config stops the plan before anything runs, unless --force. Ctrl-C abandons the run \
+            in flight (no file is written for it), keeps finished runs and exits with status 130.
+            """)
+
+    @Argument(help: "Experiments to run, as NAME or NAME/STRATEGY (see `bench list`).")
+    var selectors: [String] = []
+
+    @Option(name: .long, help: "Run every experiment of this suite (see `bench list`).")
+    var suite: String?
+
+    @Option(name: .long, help: "Seeds, e.g. 0-4 or 0,3 (default: each experiment's own).")
+    var seeds: String?
+
+    @Option(name: .long, help: "Folder for run files.")
+    var out: String = RunFile.defaultDirectory
+
+    @Option(name: .long, help: "Run only slice I of N of the plan (0-based, e.g. $SLURM_ARRAY_TASK_ID/8).")
+    var shard: String?
+
+    @Flag(name: .long, help: "Rerun and replace runs whose files already exist.")
+    var force = false
+
+    @Flag(name: .long, help: "Print the resolved run plan and exit.")
+    var dryRun = false
+
+    @OptionGroup var location: LocationOptions
+
+    func validate() throws {
+        if selectors.isEmpty && suite == nil {
+            throw ValidationError("name experiments or a --suite (see `bench list`)")
+        }
+    }
+
+    func run() throws {
+        let registry = try location.loadRegistry()
+        var plan: [RunSpec]
+        do {
+            let seedSelection = try seeds.map { try SeedSelection(parsing: $0) }
+            plan = try registry.plan(experiments: selectors, suite: suite, seeds: seedSelection)
+            if let shard { plan = try Shard(parsing: shard).select(plan) }
+        } catch {
+            throw fail("\(error)")
+        }
+        let runner = Runner(outputDirectory: URL(fileURLWithPath: out), dataDirectory: location.dataDir,
+                            threads: location.threads, force: force)
+        if dryRun {
+            print(renderPlan(plan, outputDirectory: out, decide: runner.decision), terminator: "")
+            return
+        }
+        let interruption = Interruption()
+        runner.shouldStop = { interruption.isRequested }
+        let progress = ProgressPrinter()
+        let records: [RunRecord]
+        do {
+            records = try runner.execute(plan, events: progress.handle)
+        } catch is TrainingInterrupted {
+            printError("\nbench: interrupted; the run in flight was discarded, finished runs are in \(out)")
+            throw ExitCode(130)
+        } catch {
+            throw fail("\(error)")
+        }
+        print(Tables.markdownTable(records: records), terminator: "")
+    }
+}
