@@ -84,9 +84,31 @@ public enum RunFile {
             .appendingPathComponent(".\(finalURL.lastPathComponent).partial-\(getpid())")
     }
 
-    /// Whether a file name is that of an unfinished write.
+    /// Whether a file name is that of an unfinished write (".<name>.h5.partial-<pid>").
     public static func isPartial(_ fileName: String) -> Bool {
-        fileName.contains(".partial")
+        fileName.hasPrefix(".") && fileName.contains(".\(fileExtension).partial-")
+    }
+
+    /// Whether `url` holds a complete, intact run file of this schema version (its header
+    /// checks out); cheap enough to decide whether a run must be redone on resume.
+    public static func isComplete(_ url: URL) -> Bool {
+        guard !isPartial(url.lastPathComponent) else { return false }
+        return (try? RunFileSeal.verify(url)) != nil
+    }
+
+    /// Removes the temporary files in `directory` left by writes whose process is gone
+    /// (killed runs); those of live processes are kept. Returns the removed file names.
+    @discardableResult
+    public static func removeStalePartials(in directory: URL) throws -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        var removed: [String] = []
+        for name in names.sorted() where isPartial(name) {
+            guard let pidText = name.split(separator: "-").last, let pid = Int32(pidText) else { continue }
+            if pid != getpid(), kill(pid, 0) != 0, errno == ESRCH {
+                if unlink(directory.appendingPathComponent(name).path) == 0 { removed.append(name) }
+            }
+        }
+        return removed
     }
 
     /// Writes `record` to `finalURL` atomically: to a temporary file in the same folder,

@@ -135,6 +135,24 @@ final class RunFileTests: XCTestCase {
         XCTAssertThrowsError(try RunFile.readSummary(partial))
     }
 
+    func testCompletenessAndStalePartialCleanup() throws {
+        let folder = try makeTemporaryDirectory()
+        let url = folder.appendingPathComponent("run.h5")
+        XCTAssertFalse(RunFile.isComplete(url))
+        try RunFile.write(sampleRecord(), to: url)
+        XCTAssertTrue(RunFile.isComplete(url))
+        let bytes = try Data(contentsOf: url)
+        let dead = folder.appendingPathComponent(".x.h5.partial-999999999")  // above Linux's pid_max
+        let live = RunFile.partialURL(for: folder.appendingPathComponent("y.h5"))
+        try bytes.write(to: dead)
+        try bytes.write(to: live)
+        XCTAssertFalse(RunFile.isComplete(dead))
+        XCTAssertFalse(RunFile.isPartial("my.partial.h5"))
+        XCTAssertEqual(try RunFile.removeStalePartials(in: folder), [".x.h5.partial-999999999"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted(),
+                       [live.lastPathComponent, "run.h5"])
+    }
+
     func testTruncatedFileGivesClearError() throws {
         let folder = try makeTemporaryDirectory()
         let url = folder.appendingPathComponent("run.h5")
