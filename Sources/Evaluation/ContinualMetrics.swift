@@ -1,24 +1,26 @@
 /// The GEM paper's summary metrics (Lopez-Paz & Ranzato 2017, section 4).
 ///
 /// `accuracy[i][j]` is the test accuracy on task j after training on task i (T×T);
-/// `randomInit[j]` the accuracy on task j of the randomly initialised model.
+/// `randomInit[j]` the accuracy on task j of the randomly initialised model. A strategy
+/// without a task sequence (joint training) has a single row, the final evaluation: its
+/// BWT, FWT and forgetting are undefined.
 public struct ContinualMetrics: Sendable, Equatable {
     /// ACC = (1/T) Σⱼ R[T−1][j]
     public let averageAccuracy: Double
-    /// BWT = (1/(T−1)) Σ_{j<T−1} (R[T−1][j] − R[j][j]); undefined (nil) for one task.
+    /// BWT = (1/(T−1)) Σ_{j<T−1} (R[T−1][j] − R[j][j]); undefined (nil) for one task or one row.
     public let backwardTransfer: Double?
-    /// FWT = (1/(T−1)) Σ_{j≥1} (R[j−1][j] − b[j]); undefined (nil) for one task.
+    /// FWT = (1/(T−1)) Σ_{j≥1} (R[j−1][j] − b[j]); undefined (nil) for one task or one row.
     public let forwardTransfer: Double?
     /// Average forgetting (Chaudhry et al. 2018): mean over j < T−1 of max_{l<T−1} R[l][j] − R[T−1][j].
     public let forgetting: Double?
 
     public init(accuracy r: [[Double]], randomInit b: [Double]) {
-        let t = r.count
-        precondition(t > 0 && r.allSatisfy { $0.count == t } && b.count == t,
-                     "the accuracy matrix must be T×T and b must have T entries")
-        let last = r[t - 1]
+        let t = b.count
+        precondition(t > 0 && (r.count == t || r.count == 1) && r.allSatisfy { $0.count == t },
+                     "the accuracy matrix must be T×T (or 1×T) and b must have T entries")
+        let last = r[r.count - 1]
         averageAccuracy = last.reduce(0, +) / Double(t)
-        guard t > 1 else {
+        guard t > 1, r.count == t else {
             backwardTransfer = nil; forwardTransfer = nil; forgetting = nil
             return
         }

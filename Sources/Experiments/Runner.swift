@@ -100,7 +100,7 @@ public final class Runner {
                 TaskDefinition(permutation: $0.permutation, angle: $0.angle, classes: $0.classes.map(Int32.init))
             }),
             accuracyMatrix: result.accuracy, randomInitAccuracy: result.randomInitAccuracy,
-            acc: metrics.averageAccuracy, bwt: result.backwardTransfer, fwt: result.forwardTransfer,
+            acc: metrics.averageAccuracy, bwt: metrics.backwardTransfer, fwt: metrics.forwardTransfer,
             stepLoss: result.stepLoss, stepTask: result.stepTask, diagnostics: result.diagnostics,
             taskTrainSeconds: result.taskTrainSeconds, taskEvalSeconds: result.taskEvalSeconds, totalSeconds: total,
             parameters: result.parameters,

@@ -41,7 +41,7 @@ public final class IndependentTraining {
     }
 
     public func run(progress: ProgressHandler? = nil) throws -> TrainingResult {
-        var result = TrainingResult(accuracy: [], randomInitAccuracy: evaluateAll(), sequential: true)
+        var result = TrainingResult(accuracy: [], randomInitAccuracy: evaluateAll())
         for task in stream.tasks {
             if warmStart && task.index > 0 { networks[task.index].parameters.copy(from: networks[task.index - 1].parameters) }
             let start = DispatchTime.now()

@@ -3,8 +3,8 @@ import Dispatch
 import Learning
 
 /// The offline upper bound: one model trained on the union of every task's training data,
-/// shuffled together, for the same number of epochs. There is no task sequence, so every
-/// row of the accuracy matrix is the one final evaluation and BWT/FWT are undefined.
+/// shuffled together, for the same number of epochs. There is no task sequence: the accuracy
+/// matrix is one row, the final evaluation, and BWT/FWT are undefined.
 public final class JointTraining {
     public let trainer: Trainer
 
@@ -14,7 +14,7 @@ public final class JointTraining {
 
     public func run(progress: ProgressHandler? = nil) throws -> TrainingResult {
         let stream = trainer.stream
-        var result = TrainingResult(accuracy: [], randomInitAccuracy: trainer.evaluateAll(), sequential: false)
+        var result = TrainingResult(accuracy: [], randomInitAccuracy: trainer.evaluateAll())
         var union = LabeledData(width: stream.inputWidth)
         for task in stream.tasks { union.append(contentsOf: task.train) }
         let merged = BenchmarkTask(index: 0, train: union, test: union, classes: [], permutation: nil, angle: nil)
@@ -25,7 +25,7 @@ public final class JointTraining {
         let evalStart = DispatchTime.now()
         let final = trainer.evaluateAll()
         result.taskEvalSeconds = [seconds(since: evalStart)]
-        result.accuracy = stream.tasks.map { _ in final }
+        result.accuracy = [final]
         trainer.finish(&result)
         return result
     }

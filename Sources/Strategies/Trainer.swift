@@ -21,12 +21,10 @@ public struct TrainingSettings: Sendable, Equatable {
 
 /// What a finished training run produced.
 public struct TrainingResult {
-    /// R[i][j]: accuracy on task j after training on task i.
+    /// R[i][j]: accuracy on task j after training on task i (one row for joint training).
     public var accuracy: [[Double]]
     /// b[j]: accuracy on task j of the randomly initialised model.
     public var randomInitAccuracy: [Double]
-    /// False for strategies without a task sequence (joint): BWT and FWT are then undefined.
-    public var sequential: Bool
     public var stepLoss: [Float] = []
     public var stepTask: [Int32] = []
     public var diagnostics: [String: [Float]] = [:]
@@ -37,8 +35,6 @@ public struct TrainingResult {
     public var episodicMemory: LabeledData?
 
     public var metrics: ContinualMetrics { ContinualMetrics(accuracy: accuracy, randomInit: randomInitAccuracy) }
-    public var backwardTransfer: Double? { sequential ? metrics.backwardTransfer : nil }
-    public var forwardTransfer: Double? { sequential ? metrics.forwardTransfer : nil }
 }
 
 /// Reports progress: (task index, task count, iterations done in task, iterations in task).
@@ -88,7 +84,7 @@ public final class Trainer {
 
     /// Trains on the tasks in order and returns the accuracy matrix and records.
     public func run(progress: ProgressHandler? = nil) throws -> TrainingResult {
-        var result = TrainingResult(accuracy: [], randomInitAccuracy: evaluateAll(), sequential: true)
+        var result = TrainingResult(accuracy: [], randomInitAccuracy: evaluateAll())
         plugins.forEach { $0.beforeTraining(self) }
         for task in stream.tasks {
             currentTask = task.index

@@ -19,6 +19,13 @@ final class ContinualMetricsTests: XCTestCase {
         XCTAssertEqual(m.forgetting!, 0.225, accuracy: 1e-12)
     }
 
+    func testJointTrainingsSingleRowHasAccuracyButNoTransfer() {
+        let m = ContinualMetrics(accuracy: [[0.9, 0.7, 0.8]], randomInit: [0.1, 0.1, 0.1])
+        XCTAssertEqual(m.averageAccuracy, 0.8, accuracy: 1e-12)
+        XCTAssertNil(m.backwardTransfer)
+        XCTAssertNil(m.forwardTransfer)
+    }
+
     func testOneTaskHasAccuracyButNoTransfer() {
         let m = ContinualMetrics(accuracy: [[0.8]], randomInit: [0.1])
         XCTAssertEqual(m.averageAccuracy, 0.8)

@@ -88,7 +88,7 @@ final class GEMPluginTests: XCTestCase {
                             inputWidth: 6, seed: 4)
         let trainer = Trainer(network: net, stream: stream, settings: TrainingSettings(learningRate: 0.1, batchSize: 5),
                               seed: 4, plugins: [gem])
-        var result = TrainingResult(accuracy: [], randomInitAccuracy: [], sequential: true)
+        var result = TrainingResult(accuracy: [], randomInitAccuracy: [])
         try trainer.train(on: stream.tasks[0], progress: nil, into: &result)
         return (trainer, gem)
     }
@@ -136,7 +136,7 @@ final class GEMPluginTests: XCTestCase {
         let gem = GEMPlugin(patternsPerExperience: 10, memoryStrength: 0.5, memorySelection: .recent, inputWidth: 6, seed: 6)
         let trainer = Trainer(network: net, stream: stream, settings: TrainingSettings(learningRate: 0.5, batchSize: 5),
                               seed: 6, plugins: [gem])
-        var result = TrainingResult(accuracy: [], randomInitAccuracy: [], sequential: true)
+        var result = TrainingResult(accuracy: [], randomInitAccuracy: [])
         for t in 0..<3 { try trainer.train(on: stream.tasks[t], progress: nil, into: &result) }
         gem.beforeTrainingIteration(trainer)
         let p = net.parameterCount
@@ -159,7 +159,7 @@ final class GEMPluginTests: XCTestCase {
         var seen: [Int32] = []
         let observer = BatchObserver { seen += $0.labels[0..<$0.count] }
         let watched = Trainer(network: net, stream: stream, settings: trainer.settings, seed: 7, plugins: [observer])
-        var result = TrainingResult(accuracy: [], randomInitAccuracy: [], sequential: true)
+        var result = TrainingResult(accuracy: [], randomInitAccuracy: [])
         try watched.train(on: stream.tasks[0], progress: nil, into: &result)
         try trainer.train(on: stream.tasks[0], progress: nil, into: &result)
         XCTAssertEqual(gem.memory.all.count, 8)

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The project's tests: the Swift suite, then the smoke suite end to end (bench run ->
+# HDF5 -> bench report), read back independently with h5py, and the notebook executed
+# headless on those runs. Needs the Python packages of requirements.txt.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+swift build
+swift test
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+runs="$work/runs"
+swift run bench --suite smoke --out "$runs" > "$work/table.md"
+swift run bench report "$runs" --out "$work" --strict
+# rerunning from a stored config must give the same accuracy matrix bit for bit
+swift run bench rerun "$runs/smoke-permuted__gem__seed0.h5"
+GEMBENCH_RUNS="$runs" GEMBENCH_REPORT="$work" \
+    python3 -m pytest -q -p no:cacheprovider -p no:benchmark Tests/python
+python3 notebooks/run_notebook.py --runs "$runs" --output "$work/analysis.executed.ipynb" --figures "$work/figures"
+echo "all checks passed"
