@@ -1,0 +1,134 @@
+import XCTest
+import Data
+import Learning
+@testable import Benchmarks
+
+/// A tiny synthetic dataset: 3×3 images whose pixel p of image i is (7i + p) mod 256.
+private func tinyDataset(count: Int = 12) -> LoadedDataset {
+    func images(_ n: Int) -> ImageSet {
+        let pixels: [UInt8] = (0..<(n * 9)).map { k in
+            let image = k / 9, pixel = k % 9
+            return UInt8((image * 7 + pixel) % 256)
+        }
+        return ImageSet(count: n, rows: 3, cols: 3, pixels: pixels, labels: (0..<n).map { UInt8($0 % 10) })
+    }
+    return LoadedDataset(name: .mnist, train: images(count), test: images(count / 2), checksums: [:], directory: "/synthetic")
+}
+
+final class PermutedBenchmarkTests: XCTestCase {
+    func testEachTaskAppliesOnePermutationToTrainAndTestAlike() {
+        let source = tinyDataset()
+        let stream = PermutedBenchmark.make(source, tasks: 3, samplesPerTask: 5, seed: 11)
+        XCTAssertEqual(stream.tasks.count, 3)
+        XCTAssertEqual(stream.scenario, .domainIncremental)
+        XCTAssertNil(stream.heads)
+        for task in stream.tasks {
+            let p = task.permutation!.map(Int.init)
+            XCTAssertEqual(p.sorted(), Array(0..<9))
+            XCTAssertEqual(task.train.count, 5)
+            XCTAssertEqual(task.test.count, 6)
+            XCTAssertTrue(task.train.tasks.allSatisfy { $0 == Int32(task.index) })
+            // test row r is test image r with pixel i taken from pixel p[i]
+            for r in 0..<6 {
+                for i in 0..<9 {
+                    XCTAssertEqual(task.test.inputs[r * 9 + i], Float(source.test.pixels[r * 9 + p[i]]) / 255)
+                }
+            }
+        }
+        XCTAssertNotEqual(stream.tasks[0].permutation, stream.tasks[1].permutation)
+    }
+
+    func testSameSeedGivesTheSameTasksBitForBitAndAnotherSeedDoesNot() {
+        let source = tinyDataset()
+        let a = PermutedBenchmark.make(source, tasks: 2, samplesPerTask: 4, seed: 3)
+        let b = PermutedBenchmark.make(source, tasks: 2, samplesPerTask: 4, seed: 3)
+        let c = PermutedBenchmark.make(source, tasks: 2, samplesPerTask: 4, seed: 4)
+        for t in 0..<2 {
+            XCTAssertEqual(a.tasks[t].train.inputs, b.tasks[t].train.inputs)
+            XCTAssertEqual(a.tasks[t].train.labels, b.tasks[t].train.labels)
+            XCTAssertEqual(a.tasks[t].permutation, b.tasks[t].permutation)
+        }
+        XCTAssertNotEqual(a.tasks[0].permutation, c.tasks[0].permutation)
+    }
+
+    func testSamplesPerTaskAreDistinctTrainingImages() {
+        let stream = PermutedBenchmark.make(tinyDataset(count: 40), tasks: 1, samplesPerTask: 40, seed: 0)
+        // all 40 images drawn once: the labels are a rearrangement of 0..9 four times
+        XCTAssertEqual(stream.tasks[0].train.labels.sorted(), (0..<40).map { Int32($0 % 10) }.sorted())
+    }
+}
+
+final class RotatedBenchmarkTests: XCTestCase {
+    func testAnglesAreSeededAndDrawnFromTheGEMPaperRanges() {
+        let stream = RotatedBenchmark.make(tinyDataset(), tasks: 20, samplesPerTask: 2, seed: 5)
+        for task in stream.tasks {
+            XCTAssertGreaterThanOrEqual(task.angle!, 9 * Double(task.index))
+            XCTAssertLessThan(task.angle!, 9 * Double(task.index + 1))
+        }
+        let again = RotatedBenchmark.make(tinyDataset(), tasks: 20, samplesPerTask: 2, seed: 5)
+        XCTAssertEqual(stream.tasks.map(\.angle), again.tasks.map(\.angle))
+    }
+
+    func testPinnedAnglesAreUsedAsGiven() {
+        let stream = RotatedBenchmark.make(tinyDataset(), tasks: 2, samplesPerTask: 2, angles: [12.5, 80], seed: 5)
+        XCTAssertEqual(stream.tasks.map(\.angle), [12.5, 80])
+    }
+
+    func testNinetyDegreesTurnsTheImageCounterClockwiseExactly() {
+        // 3×3 image 1..9 row-major; a quarter turn counter-clockwise on screen:
+        // 1 2 3      3 6 9
+        // 4 5 6  ->  2 5 8
+        // 7 8 9      1 4 7
+        let rotate = RotatedBenchmark.rotation(degrees: 90, rows: 3, cols: 3)
+        let image: [Float] = (1...9).map(Float.init)
+        var out = [Float](repeating: 0, count: 9)
+        image.withUnsafeBufferPointer { i in out.withUnsafeMutableBufferPointer { rotate(i, $0) } }
+        let expected: [Float] = [3, 6, 9, 2, 5, 8, 1, 4, 7]
+        for k in 0..<9 { XCTAssertEqual(out[k], expected[k], accuracy: 1e-5) }
+    }
+
+    func testZeroDegreesIsTheIdentityAndHalfTurnsInterpolate() {
+        let image: [Float] = (1...9).map(Float.init)
+        var out = [Float](repeating: 0, count: 9)
+        let identity = RotatedBenchmark.rotation(degrees: 0, rows: 3, cols: 3)
+        image.withUnsafeBufferPointer { i in out.withUnsafeMutableBufferPointer { identity(i, $0) } }
+        XCTAssertEqual(out, image)
+        // the centre pixel stays put under any rotation about the centre
+        let turn = RotatedBenchmark.rotation(degrees: 37, rows: 3, cols: 3)
+        image.withUnsafeBufferPointer { i in out.withUnsafeMutableBufferPointer { turn(i, $0) } }
+        XCTAssertEqual(out[4], 5, accuracy: 1e-5)
+    }
+}
+
+final class SplitBenchmarkTests: XCTestCase {
+    func testSplitMNISTTasksHoldEverySampleOfTheirClassPair() throws {
+        let mnist = try loadDataset(.mnist)
+        let stream = SplitBenchmark.make(mnist, scenario: .taskIncremental, seed: 0)
+        // class counts of MNIST (computed with numpy.bincount over the label files):
+        // train 5923 6742 5958 6131 5842 5421 5918 6265 5851 5949; test 980 1135 1032 1010 982 892 958 1028 974 1009
+        let train = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+        let test = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+        XCTAssertEqual(stream.name, "split-mnist-task-il")
+        for t in 0..<5 {
+            let task = stream.tasks[t]
+            XCTAssertEqual(task.classes, [2 * t, 2 * t + 1])
+            XCTAssertEqual(task.train.count, train[2 * t] + train[2 * t + 1])
+            XCTAssertEqual(task.test.count, test[2 * t] + test[2 * t + 1])
+            XCTAssertTrue(task.train.labels.allSatisfy { task.classes.contains(Int($0)) })
+        }
+        let heads = try XCTUnwrap(stream.heads)
+        XCTAssertEqual(heads.classes(ofTask: 3), [6, 7])
+        // pixels are scaled to [0, 1]: training image 0 (a 5, in task 2) sums to 27525 / 255
+        let classIL = SplitBenchmark.make(mnist, scenario: .classIncremental, seed: 0)
+        XCTAssertNil(classIL.heads)
+        let first = classIL.tasks[2].train.inputs[0..<784].reduce(0, +)
+        XCTAssertEqual(Double(first), 27525.0 / 255, accuracy: 1e-3)
+    }
+
+    func testCustomClassOrderPairsClassesInThatOrder() {
+        let stream = SplitBenchmark.make(tinyDataset(count: 40), scenario: .taskIncremental, tasks: 2,
+                                         classOrder: [9, 3, 0, 5], seed: 0)
+        XCTAssertEqual(stream.tasks.map(\.classes), [[3, 9], [0, 5]])
+        XCTAssertEqual(stream.tasks[0].train.count, 8)
+    }
+}
