@@ -1,0 +1,79 @@
+import XCTest
+import Benchmarks
+import Data
+import Storage
+@testable import Experiments
+
+/// The runner end to end on real MNIST, kept tiny: 2 permuted tasks × 30 samples, 50 test images.
+final class RunnerTests: XCTestCase {
+    private var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("runner-\(UUID().uuidString)")
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    private func spec(lr: Double = 0.1, method: MethodSpec = .gem(patternsPerExperience: 10, memoryStrength: 0.5,
+                                                                    memorySelection: .recent)) -> RunSpec {
+        RunSpec(experiment: "tiny", strategy: "gem", seed: 3,
+                benchmark: BenchmarkSpec(kind: .permuted, tasks: 2, samplesPerTask: 30, testSamplesPerTask: 50),
+                model: ModelSpec(hidden: [20, 20]), optimizer: OptimizerSpec(lr: lr, batchSize: 10), method: method)
+    }
+
+    func testFinishedRunsAreSkippedOnTheNextCall() throws {
+        var events: [String] = []
+        let runner = Runner(outputDirectory: folder, threads: 1)
+        let first = try runner.execute([spec()]) { if case .finished = $0 { events.append("finished") } }
+        let file = folder.appendingPathComponent(spec().outputFileName)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: file.path))
+        let second = try runner.execute([spec()]) { if case .skipped = $0 { events.append("skipped") } }
+        XCTAssertEqual(events, ["finished", "skipped"])
+        XCTAssertEqual(first[0].accuracyMatrix, second[0].accuracyMatrix)
+    }
+
+    func testAFileWithAnotherConfigStopsThePlanUnlessForced() throws {
+        let runner = Runner(outputDirectory: folder, threads: 1)
+        _ = try runner.execute([spec()]) { _ in }
+        XCTAssertThrowsError(try runner.execute([spec(lr: 0.05)]) { _ in }) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("tiny__gem__seed3.h5"), text)
+            XCTAssertTrue(text.contains("optimizer.lr: stored 0.1, planned 0.05"), text)
+            XCTAssertTrue(text.contains("--force"), text)
+        }
+        let forced = Runner(outputDirectory: folder, threads: 1, force: true)
+        _ = try forced.execute([spec(lr: 0.05)]) { _ in }
+        let stored = try RunFile.read(folder.appendingPathComponent(spec().outputFileName))
+        XCTAssertEqual(try RunSpec(canonicalYAML: stored.configYAML, source: "").optimizer.lr, 0.05)
+    }
+
+    func testRerunFromTheStoredConfigIsBitIdentical() throws {
+        let runner = Runner(outputDirectory: folder, threads: 1)
+        _ = try runner.execute([spec()]) { _ in }
+        let stored = try RunFile.read(folder.appendingPathComponent(spec().outputFileName))
+        let again = try Runner(outputDirectory: folder, threads: 1)
+            .record(for: try RunSpec(canonicalYAML: stored.configYAML, source: "stored"))
+        XCTAssertEqual(again.accuracyMatrix, stored.accuracyMatrix)
+        XCTAssertEqual(again.randomInitAccuracy, stored.randomInitAccuracy)
+        XCTAssertEqual(again.parameters, stored.parameters)
+        XCTAssertEqual(stored.memory?.count, 20)  // 10 patterns of each task
+        XCTAssertEqual(stored.tasks.tasks.count, 2)
+        XCTAssertEqual(stored.diagnostics["gem_violations"]?.count, 6)
+    }
+
+    func testAnInterruptedRunLeavesNoFileAndFinishedRunsStay() throws {
+        let runner = Runner(outputDirectory: folder, threads: 1)
+        var finished = 0
+        runner.shouldStop = { finished > 0 }  // stop as soon as the first run is done
+        let plan = [spec(), spec(method: .naive)].enumerated().map { i, s in
+            var s = s
+            s.strategy = i == 0 ? "gem" : "naive"
+            return s
+        }
+        XCTAssertThrowsError(try runner.execute(plan) { if case .finished = $0 { finished += 1 } })
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        XCTAssertEqual(files, ["tiny__gem__seed3.h5"])
+    }
+}
