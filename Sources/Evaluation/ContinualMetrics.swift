@@ -30,28 +30,3 @@ public struct ContinualMetrics: Sendable, Equatable {
             .reduce(0, +) / Double(t - 1)
     }
 }
-
-extension Optional where Wrapped == Double {
-    /// "n/a" for an undefined metric, never a printed NaN.
-    public func formatted(_ digits: Int = 3) -> String {
-        guard let value = self else { return "n/a" }
-        return value.formattedFixed(digits)
-    }
-}
-
-extension Double {
-    /// Fixed-point text with `digits` decimals, locale-independent ("-0.000" becomes "0.000").
-    public func formattedFixed(_ digits: Int = 3) -> String {
-        var scale = 1.0
-        for _ in 0..<digits { scale *= 10 }
-        var rounded = (self * scale).rounded() / scale
-        if rounded == 0 { rounded = 0 }
-        let negative = rounded < 0
-        let magnitude = Swift.abs(rounded)
-        let whole = Int(magnitude)
-        let fraction = Int(((magnitude - Double(whole)) * scale).rounded())
-        var fractionText = String(fraction)
-        while fractionText.count < digits { fractionText = "0" + fractionText }
-        return (negative ? "-" : "") + String(whole) + (digits > 0 ? "." + fractionText : "")
-    }
-}

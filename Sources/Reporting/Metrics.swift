@@ -1,3 +1,5 @@
+import Evaluation
+
 /// ACC, BWT and FWT recomputed from a stored accuracy matrix (GEM paper, section 4), as an
 /// independent check of the stored attributes. R[i][j] = accuracy on task j after
 /// training task i; b[j] = accuracy of the random initialisation on task j.
@@ -7,17 +9,16 @@ public struct RecomputedMetrics: Sendable, Equatable {
     public var bwt: Double?
     public var fwt: Double?
 
+    /// Recomputes with `ContinualMetrics`; a matrix of the wrong shape (from a damaged or
+    /// foreign file) gives NaN accuracy instead of a trap.
     public init(accuracyMatrix r: [[Double]], randomInitAccuracy b: [Double]) {
-        let last = r.last ?? []
-        acc = last.isEmpty ? .nan : last.reduce(0, +) / Double(last.count)
         let t = b.count
-        guard t >= 2, r.count == t, r.allSatisfy({ $0.count == t }) else {
-            bwt = nil
-            fwt = nil
+        guard t > 0, r.count == t || r.count == 1, r.allSatisfy({ $0.count == t }) else {
+            (acc, bwt, fwt) = (.nan, nil, nil)
             return
         }
-        bwt = (0..<(t - 1)).map { r[t - 1][$0] - r[$0][$0] }.reduce(0, +) / Double(t - 1)
-        fwt = (1..<t).map { r[$0 - 1][$0] - b[$0] }.reduce(0, +) / Double(t - 1)
+        let metrics = ContinualMetrics(accuracy: r, randomInit: b)
+        (acc, bwt, fwt) = (metrics.averageAccuracy, metrics.backwardTransfer, metrics.forwardTransfer)
     }
 
     /// Whether stored values agree with these to `tolerance` (nil matches nil only).

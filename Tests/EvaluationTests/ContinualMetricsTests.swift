@@ -31,14 +31,6 @@ final class ContinualMetricsTests: XCTestCase {
         XCTAssertEqual(m.averageAccuracy, 0.8)
         XCTAssertNil(m.backwardTransfer)
         XCTAssertNil(m.forwardTransfer)
-        XCTAssertEqual(m.backwardTransfer.formatted(), "n/a")
-    }
-
-    func testFixedFormattingRoundsAndNeverPrintsNegativeZero() {
-        XCTAssertEqual(0.8255.formattedFixed(3), "0.826")  // 0.8255 is stored just above .8255
-        XCTAssertEqual((-0.0001).formattedFixed(3), "0.000")
-        XCTAssertEqual((-0.198).formattedFixed(3), "-0.198")
-        XCTAssertEqual(Optional(0.025).formatted(), "0.025")
     }
 
     func testEvaluatorCountsCorrectPredictionsWithinHeads() {
