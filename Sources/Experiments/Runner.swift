@@ -94,7 +94,7 @@ public final class Runner {
         return RunRecord(
             experiment: spec.experiment, strategy: spec.strategy, seed: spec.seed, benchmark: stream.name,
             configYAML: spec.canonicalYAML, configAttributes: spec.flattenedConfig,
-            gembenchVersion: gembenchVersion, gitCommit: Self.gitCommit,
+            gembenchVersion: gembenchVersion, gitCommit: Self.gitCommit, machine: machine,
             datasetChecksums: dataset.checksums,
             tasks: TaskDefinitions(scenario: stream.scenario.rawValue, tasks: stream.tasks.map {
                 TaskDefinition(permutation: $0.permutation, angle: $0.angle, classes: $0.classes.map(Int32.init))
@@ -117,6 +117,14 @@ public final class Runner {
         let stream = RunBuilder.stream(spec.benchmark, dataset: dataset, seed: spec.seed)
         cachedStream = (key, stream)
         return stream
+    }
+
+    /// CPU model, cores and BLAS threads: what timings and bit-identity depend on.
+    var machine: String {
+        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
+            .map { $0.split(separator: ":", maxSplits: 1).last!.trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
+        return "\(model) · \(ProcessInfo.processInfo.activeProcessorCount) cores · \(threads) BLAS threads"
     }
 
     /// The commit of the checkout the tool runs from, "-dirty" if it has local changes,

@@ -15,6 +15,7 @@ enum RunEncoding {
         try file.setAttribute("schema_version", .int(RunFile.schemaVersion))
         try file.setAttribute("gembench_version", .string(record.gembenchVersion))
         try file.setAttribute("git_commit", .string(record.gitCommit))
+        try file.setAttribute("machine", .string(record.machine))
         try file.setAttribute("experiment", .string(record.experiment))
         try file.setAttribute("strategy", .string(record.strategy))
         try file.setAttribute("seed", .int(Int64(record.seed)))
@@ -123,6 +124,7 @@ enum RunEncoding {
                                benchmark: try file.stringAttribute("benchmark"))
         record.gembenchVersion = try file.stringAttribute("gembench_version")
         record.gitCommit = try file.stringAttribute("git_commit")
+        record.machine = try machine(file)
         record.created = try file.stringAttribute("created")
         record.configYAML = try file.stringAttribute("config")
         var checksums: [String: String] = [:]
@@ -189,9 +191,14 @@ enum RunEncoding {
         return record
     }
 
+    /// The optional `machine` attribute ("unknown" when absent).
+    private static func machine(_ file: HDF5File) throws -> String {
+        file.hasAttribute("machine") ? try file.stringAttribute("machine") : "unknown"
+    }
+
     static func decodeSummary(_ file: HDF5File, fileName: String) throws -> RunSummary {
         let metrics = try readMetrics(file)
-        return RunSummary(fileName: fileName,
+        var summary = RunSummary(fileName: fileName,
                           experiment: try file.stringAttribute("experiment"),
                           strategy: try file.stringAttribute("strategy"),
                           seed: Int(try file.intAttribute("seed")),
@@ -205,6 +212,8 @@ enum RunEncoding {
                           gembenchVersion: try file.stringAttribute("gembench_version"),
                           gitCommit: try file.stringAttribute("git_commit"),
                           created: try file.stringAttribute("created"))
+        summary.machine = try machine(file)
+        return summary
     }
 
     private static func readMetrics(_ file: HDF5File) throws

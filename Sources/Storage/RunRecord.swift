@@ -16,6 +16,8 @@ public struct RunRecord: Sendable, Equatable {
     public var gembenchVersion: String
     /// The git commit of the code, or "unknown".
     public var gitCommit: String
+    /// Where the run trained: CPU model, cores and BLAS threads ("unknown" in files that predate it).
+    public var machine: String = "unknown"
     /// ISO 8601 UTC, e.g. "2026-11-28T08:40:55Z" (see `RunRecord.now()`).
     public var created: String
     /// Dataset file name → SHA-256 (hex), stored as root attributes `sha256:<file>`.
@@ -57,7 +59,7 @@ public struct RunRecord: Sendable, Equatable {
 
     public init(experiment: String, strategy: String, seed: Int, benchmark: String,
                 configYAML: String = "", configAttributes: [String: String] = [:],
-                gembenchVersion: String = "unknown", gitCommit: String = "unknown",
+                gembenchVersion: String = "unknown", gitCommit: String = "unknown", machine: String = "unknown",
                 created: String = RunRecord.now(), datasetChecksums: [String: String] = [:],
                 tasks: TaskDefinitions = TaskDefinitions(scenario: "", tasks: []),
                 accuracyMatrix: [[Double]] = [], randomInitAccuracy: [Double] = [],
@@ -74,6 +76,7 @@ public struct RunRecord: Sendable, Equatable {
         self.configAttributes = configAttributes
         self.gembenchVersion = gembenchVersion
         self.gitCommit = gitCommit
+        self.machine = machine
         self.created = created
         self.datasetChecksums = datasetChecksums
         self.tasks = tasks
@@ -186,6 +189,7 @@ public struct RunSummary: Sendable, Equatable {
     public var totalSeconds: Double
     public var gembenchVersion: String
     public var gitCommit: String
+    public var machine: String = "unknown"
     public var created: String
 
     public init(fileName: String, experiment: String, strategy: String, seed: Int, benchmark: String,
@@ -225,5 +229,6 @@ public struct RunSummary: Sendable, Equatable {
                   trainSeconds: record.taskTrainSeconds.reduce(0, +),
                   evalSeconds: record.taskEvalSeconds.reduce(0, +), totalSeconds: record.totalSeconds,
                   gembenchVersion: record.gembenchVersion, gitCommit: record.gitCommit, created: record.created)
+        machine = record.machine
     }
 }

@@ -44,7 +44,7 @@ final class RunFileTests: XCTestCase {
             a = f.attrs
             assert a['schema_version'] == 1 and a['seed'] == 0, dict(a)
             for k, v in [('experiment', 'permuted-mnist'), ('strategy', 'gem'), ('benchmark', 'permuted-mnist'),
-                         ('gembench_version', '0.1.0'), ('git_commit', 'abc123'), ('created', '2026-11-28T08:40:55Z')]:
+                         ('gembench_version', '0.1.0'), ('git_commit', 'abc123'), ('machine', 'Test CPU · 2 cores · 1 BLAS threads'), ('created', '2026-11-28T08:40:55Z')]:
                 assert isinstance(a[k], str) and a[k] == v, (k, a[k])
             assert a['config'].startswith('optimizer:\\n  lr: 0.1') and 'ünïcode' in a['config']
             assert a['sha256:train-images-idx3-ubyte'] == 'ab' * 32

@@ -53,7 +53,7 @@ func sampleRecord(seed: Int = 0, withMemory: Bool = true) -> RunRecord {
         experiment: "permuted-mnist", strategy: "gem", seed: seed, benchmark: "permuted-mnist",
         configYAML: "optimizer:\n  lr: 0.1\nstrategy:\n  name: gem   # ünïcode ok\n",
         configAttributes: ["optimizer.lr": "0.1", "strategy.name": "gem", "gem.memory_strength": "0.5"],
-        gembenchVersion: "0.1.0", gitCommit: "abc123", created: "2026-11-28T08:40:55Z",
+        gembenchVersion: "0.1.0", gitCommit: "abc123", machine: "Test CPU · 2 cores · 1 BLAS threads", created: "2026-11-28T08:40:55Z",
         datasetChecksums: checksums,
         tasks: tasks,
         accuracyMatrix: matrix,
