@@ -24,11 +24,15 @@ struct ReportCommand: ParsableCommand {
     @Flag(name: .long, help: "Exit with failure if any file was skipped or no run was found.")
     var strict = false
 
+    @Option(name: .long, help: "Also write the GEM paper comparison (runs of the `paper` suite) to PATH.md and PATH.csv.")
+    var paperTable: String?
+
     func run() throws {
         let runsURL = URL(fileURLWithPath: runsDirectory)
         let outURL = out.map { URL(fileURLWithPath: $0) } ?? Report.defaultOutputDirectory(for: runsURL)
         var command = "swift run bench report \(runsDirectory)"
         if let out { command += " --out \(out)" }
+        if let paperTable { command += " --paper-table \(paperTable)" }
         let outcome: Report.Outcome
         do {
             outcome = try Report.write(runsDirectory: runsURL, to: outURL, command: command)
@@ -41,6 +45,13 @@ struct ReportCommand: ParsableCommand {
         }
         if outcome.runCount == 0 {
             FileHandle.standardError.write(Data("bench report: no complete runs in \(runsDirectory)\n".utf8))
+        }
+        if let paperTable {
+            let collection = try RunCollection.scan(runsURL)
+            let (markdown, csv) = PaperComparison.render(collection.runs, command: command)
+            try Data(markdown.utf8).write(to: URL(fileURLWithPath: paperTable + ".md"))
+            try Data(csv.utf8).write(to: URL(fileURLWithPath: paperTable + ".csv"))
+            print("wrote \(paperTable).md and \(paperTable).csv")
         }
         print("\(outcome.runCount) runs, \(outcome.skipped.count) skipped")
         for file in outcome.files { print("wrote \(file.path)") }
