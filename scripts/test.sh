@@ -18,4 +18,5 @@ swift run bench rerun "$runs/smoke-permuted__gem__seed0.h5"
 GEMBENCH_RUNS="$runs" GEMBENCH_REPORT="$work" \
     python3 -m pytest -q -p no:cacheprovider -p no:benchmark Tests/python
 python3 notebooks/run_notebook.py --runs "$runs" --output "$work/analysis.executed.ipynb" --figures "$work/figures"
+python3 notebooks/run_notebook.py --notebook notebooks/gem-paper.ipynb --runs "$runs" --output "$work/gem-paper.executed.ipynb"
 echo "all checks passed"
