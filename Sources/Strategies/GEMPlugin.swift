@@ -15,6 +15,16 @@ public final class GEMPlugin: Plugin {
     public let memoryStrength: Float
     public let eps: Double
     public let memory: EpisodicMemory
+    public let referenceGradients: ReferenceGradientMode
+
+    /// How the reference gradients are obtained each step.
+    public enum ReferenceGradientMode: String, Sendable, CaseIterable, Codable {
+        /// One batched forward and backward over every memory, every step.
+        case direct
+        /// The same numbers (up to float32 rounding) from low-rank updates between steps;
+        /// see `IncrementalReferences`.
+        case incremental
+    }
 
     private let references = ReferenceGradients()
     private var gram: [Float] = [], gram64: [Double] = [], dots: [Float] = []
@@ -27,12 +37,14 @@ public final class GEMPlugin: Plugin {
     ///     gradient further into the feasible cone (paper: 0.5).
     ///   - memorySelection: `.recent` (the reference code's ring buffer) or `.random` (Avalanche).
     public init(patternsPerExperience: Int, memoryStrength: Float, memorySelection: MemorySelection = .random,
-                inputWidth: Int = 784, seed: UInt64 = 0, eps: Double = 1e-3) {
+                inputWidth: Int = 784, seed: UInt64 = 0, eps: Double = 1e-3,
+                referenceGradients: ReferenceGradientMode = .direct) {
         precondition(patternsPerExperience > 0, "GEM needs at least one pattern per experience")
         precondition(memoryStrength >= 0, "memory strength must be non-negative")
         self.patternsPerExperience = patternsPerExperience
         self.memoryStrength = memoryStrength
         self.eps = eps
+        self.referenceGradients = referenceGradients
         memory = EpisodicMemory(patternsPerTask: patternsPerExperience, selection: memorySelection,
                                 width: inputWidth, seed: seed)
     }

@@ -4,7 +4,7 @@ import Learning
 /// one forward over every memory row, one backward whose per-row output gradients are
 /// scaled by 1/|segment|, and one weight-gradient product per segment and layer.
 /// Row k of `matrix` is then the mean-loss gradient of segment k, in the model's flat layout.
-final class ReferenceGradients {
+public final class ReferenceGradients {
     private(set) var matrix = FloatBuffer(count: 0)
     private(set) var count = 0
     /// Parameters per row.
@@ -13,8 +13,10 @@ final class ReferenceGradients {
     private var weights: [Float] = []
     private var targets: [GradientTarget] = []
 
+    public init() {}
+
     /// Computes the gradient of each segment's mean loss at the network's current parameters.
-    func compute(_ network: Network, data: LabeledData, segments: [Range<Int>], heads: OutputHeads?, threads: Int) {
+    public func compute(_ network: Network, data: LabeledData, segments: [Range<Int>], heads: OutputHeads?, threads: Int) {
         let p = network.parameterCount
         count = segments.count
         columns = p
@@ -50,5 +52,5 @@ final class ReferenceGradients {
     }
 
     /// Pointer to row k.
-    func row(_ k: Int, parameterCount p: Int) -> UnsafeMutablePointer<Float> { matrix.pointer + k * p }
+    public func row(_ k: Int, parameterCount p: Int) -> UnsafeMutablePointer<Float> { matrix.pointer + k * p }
 }
