@@ -26,7 +26,11 @@ public final class GEMPlugin: Plugin {
         case incremental
     }
 
-    private let references = ReferenceGradients()
+    private let direct = ReferenceGradients()
+    private let incremental = IncrementalReferences()
+    /// The incremental path runs where it is exact (see `IncrementalReferences`), else the direct one.
+    private var usesIncremental = false
+    private var projected = false
     private var gram: [Float] = [], gram64: [Double] = [], dots: [Float] = []
     private var dots64: [Double] = [], dual: [Double] = [], dual32: [Float] = [], workspace: [Double] = []
     private var violations: [Float] = [], activeSet: [Float] = [], minDot: [Float] = []
@@ -52,9 +56,18 @@ public final class GEMPlugin: Plugin {
     public func beforeTrainingIteration(_ trainer: Trainer) {
         memory.observe(trainer.batch, rows: trainer.batch.count)
         guard memory.taskCount > 0 else { return }
-        references.compute(trainer.network, data: memory.all, segments: memory.segments,
+        usesIncremental = referenceGradients == .incremental
+            && IncrementalReferences.supports(trainer.network, momentum: trainer.optimizer.momentum)
+        if usesIncremental {
+            incremental.prepare(trainer.network, data: memory.all, segments: memory.segments,
+                                heads: trainer.heads, threads: trainer.settings.threads)
+        } else {
+            direct.compute(trainer.network, data: memory.all, segments: memory.segments,
                            heads: trainer.heads, threads: trainer.settings.threads)
+        }
     }
+
+    private var references: ReferenceGradients { usesIncremental ? incremental.references : direct }
 
     public func afterBackward(_ trainer: Trainer) {
         let k = memory.taskCount
@@ -68,12 +81,25 @@ public final class GEMPlugin: Plugin {
         let g = network.gradients.pointer
         resize(k)
         // Mg: one dot product per past task.
-        BLAS.gemm(m: k, n: 1, k: p, a: m, lda: p, b: g, ldb: 1, c: &dots, ldc: 1)
+        if usesIncremental {
+            trainer.batch.inputs.withUnsafeBufferPointer { x in
+                incremental.dots(network, data: memory.all, segments: memory.segments, batch: x.baseAddress!,
+                                 rows: trainer.batch.count, into: &dots)
+            }
+        } else {
+            BLAS.gemm(m: k, n: 1, k: p, a: m, lda: p, b: g, ldb: 1, c: &dots, ldc: 1)
+        }
         let violated = dots[0..<k].filter { $0 < 0 }.count
         violations.append(Float(violated))
+        projected = violated > 0
         guard violated > 0 else {
             activeSet.append(0); minDot.append(dots[0..<k].min()!)
             return
+        }
+        if usesIncremental {
+            // the QP needs whole reference gradients; from here on as on the direct path
+            incremental.formFirstLayer(network, data: memory.all, threads: trainer.settings.threads)
+            BLAS.gemm(m: k, n: 1, k: p, a: m, lda: p, b: g, ldb: 1, c: &dots, ldc: 1)
         }
         // MMᵀ in float32 through BLAS, the QP itself in float64.
         BLAS.gemm(transB: true, m: k, n: k, k: p, a: m, lda: p, b: m, ldb: p, c: &gram, ldc: k)
@@ -87,6 +113,11 @@ public final class GEMPlugin: Plugin {
         BLAS.gemm(transA: true, m: p, n: 1, k: k, a: m, lda: p, b: dual32, ldb: 1, beta: 1, c: g, ldc: 1)
         BLAS.gemm(m: k, n: 1, k: p, a: m, lda: p, b: g, ldb: 1, c: &dots, ldc: 1)
         minDot.append(dots[0..<k].min()!)
+    }
+
+    public func afterUpdate(_ trainer: Trainer) {
+        guard memory.taskCount > 0, usesIncremental else { return }
+        incremental.afterUpdate(trainer.network, projected: projected, learningRate: trainer.optimizer.learningRate)
     }
 
     public func afterTrainingExp(_ trainer: Trainer, task: BenchmarkTask) {

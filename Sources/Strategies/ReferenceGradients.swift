@@ -16,7 +16,41 @@ public final class ReferenceGradients {
     public init() {}
 
     /// Computes the gradient of each segment's mean loss at the network's current parameters.
-    public func compute(_ network: Network, data: LabeledData, segments: [Range<Int>], heads: OutputHeads?, threads: Int) {
+    public func compute(_ network: Network, data: LabeledData, segments: [Range<Int>], heads: OutputHeads?,
+                        threads: Int) {
+        data.inputs.withUnsafeBufferPointer { x in
+            pass(network, input: x.baseAddress!, fromLayer: 0, data: data, segments: segments, heads: heads,
+                 threads: threads, inputGradient: nil)
+        }
+    }
+
+    /// The same for every layer above the first, from the first layer's outputs `firstOutput`
+    /// (rows × width); writes dL/d(first layer's output), per-row weights included, into
+    /// `firstGradient`. The first layer's entries of the rows stay zero until `addFirstLayer`.
+    func computeAboveFirstLayer(_ network: Network, data: LabeledData, segments: [Range<Int>], heads: OutputHeads?,
+                                threads: Int, firstOutput: UnsafePointer<Float>,
+                                firstGradient: UnsafeMutablePointer<Float>) {
+        pass(network, input: firstOutput, fromLayer: 1, data: data, segments: segments, heads: heads,
+             threads: threads, inputGradient: firstGradient)
+    }
+
+    /// Adds the first layer's parameter gradients to every row, from what `computeAboveFirstLayer` left.
+    func addFirstLayer(_ network: Network, data: LabeledData, threads: Int, firstOutput: UnsafePointer<Float>,
+                       firstGradient: UnsafePointer<Float>) {
+        BLAS.setThreads(threads)
+        defer { BLAS.setThreads(1) }
+        data.inputs.withUnsafeBufferPointer { x in
+            data.tasks.withUnsafeBufferPointer { t in
+                network.layers[0].backward(x: x.baseAddress!, y: firstOutput, dy: firstGradient, dx: nil,
+                                           rows: data.count, parameters: network.parameters.pointer,
+                                           targets: targets, tasks: t.baseAddress!)
+            }
+        }
+    }
+
+    private func pass(_ network: Network, input: UnsafePointer<Float>, fromLayer first: Int, data: LabeledData,
+                      segments: [Range<Int>], heads: OutputHeads?, threads: Int,
+                      inputGradient: UnsafeMutablePointer<Float>?) {
         let p = network.parameterCount
         count = segments.count
         columns = p
@@ -34,21 +68,21 @@ public final class ReferenceGradients {
         }
         BLAS.setThreads(threads)
         defer { BLAS.setThreads(1) }
-        data.inputs.withUnsafeBufferPointer { x in
-            data.tasks.withUnsafeBufferPointer { t in
-                data.labels.withUnsafeBufferPointer { y in
-                    weights.withUnsafeBufferPointer { w in
-                        logitGradient.withUnsafeMutableBufferPointer { g in
-                            let logits = network.forward(x.baseAddress!, rows: rows, tasks: t.baseAddress!)
-                            _ = SoftmaxCrossEntropy.lossAndGradient(
-                                logits: logits, labels: y.baseAddress!, rows: rows, classes: classes,
-                                weights: w.baseAddress!, tasks: t.baseAddress!, heads: heads, gradient: g.baseAddress!)
-                        }
+        data.tasks.withUnsafeBufferPointer { t in
+            data.labels.withUnsafeBufferPointer { y in
+                weights.withUnsafeBufferPointer { w in
+                    logitGradient.withUnsafeMutableBufferPointer { g in
+                        let logits = network.forward(input, rows: rows, tasks: t.baseAddress!, fromLayer: first)
+                        _ = SoftmaxCrossEntropy.lossAndGradient(
+                            logits: logits, labels: y.baseAddress!, rows: rows, classes: classes,
+                            weights: w.baseAddress!, tasks: t.baseAddress!, heads: heads, gradient: g.baseAddress!)
                     }
                 }
             }
         }
-        logitGradient.withUnsafeBufferPointer { network.backward($0.baseAddress!, targets: targets) }
+        logitGradient.withUnsafeBufferPointer {
+            network.backward($0.baseAddress!, targets: targets, inputGradient: inputGradient)
+        }
     }
 
     /// Pointer to row k.
