@@ -93,6 +93,11 @@ enum PerfBenchmarks {
         return Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
     }
 
+    /// Accuracy matrix R of a full run (training and evaluation) of `strategy`.
+    static func accuracy(_ strategy: Strategy, stream: TaskStream, threads: Int) throws -> [[Double]] {
+        try trainer(plugins(strategy, stream: stream), stream: stream, threads: threads).run().accuracy
+    }
+
     /// Seconds per GEM step with `past` tasks in memory (256 each), over `steps` steps of the next task.
     static func gemStepSeconds(past: Int, steps: Int, mode: GEMPlugin.ReferenceGradientMode,
                                stream: TaskStream, threads: Int) throws -> Double {

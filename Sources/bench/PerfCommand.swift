@@ -23,6 +23,9 @@ struct PerfCommand: ParsableCommand {
     @Option(help: "Strategies to train, comma-separated: naive,replay,agem,gem,gem-direct.")
     var strategies = "naive,replay,agem,gem,gem-direct"
 
+    @Flag(help: "Also train GEM both ways with evaluation and print how far their accuracy matrices differ.")
+    var compareAccuracy = false
+
     @OptionGroup var location: LocationOptions
 
     func run() throws {
@@ -89,6 +92,14 @@ struct PerfCommand: ParsableCommand {
         print(String(format: "\ndirect reference-gradient phase, 19 past tasks: %.2f ms, %.1f GFLOP/s = %.0f%% of sgemm"
                      + " (memory forward, %.1f GFLOP/s)", seconds * 1000, rate, 100 * rate / sgemmMemoryForward,
                      sgemmMemoryForward))
+        if compareAccuracy {
+            let fast = try PerfBenchmarks.accuracy(.gem, stream: trainStream, threads: threads)
+            let slow = try PerfBenchmarks.accuracy(.gemDirect, stream: trainStream, threads: threads)
+            let difference = zip(fast.joined(), slow.joined()).map { abs($0 - $1) }.max() ?? 0
+            let acc = { (r: [[Double]]) in r.last!.reduce(0, +) / Double(r.last!.count) }
+            print(String(format: "\nGEM incremental vs direct: ACC %.4f vs %.4f, max |R_inc - R_direct| = %.4f",
+                         acc(fast), acc(slow), difference))
+        }
         print(String(format: "peak memory (ru_maxrss): %.0f MiB", PerfBenchmarks.peakMemoryMiB))
     }
 }
