@@ -18,6 +18,7 @@ public final class Network {
     private var lastInput: UnsafePointer<Float>?
     private var lastTasks: UnsafePointer<Int32>?
     private var lastRows = 0
+    private var lastFirst = 0
     private var singleTarget: [GradientTarget]
 
     /// Assembles `layers` and initialises their parameters from `rng`.
@@ -57,16 +58,20 @@ public final class Network {
     }
 
     /// Runs the batch forward; returns the logits (rows × outputWidth), valid until the next call.
-    /// `input` (and `tasks`) must stay valid until the matching `backward`.
+    /// `input` (and `tasks`) must stay valid until the matching `backward`. With `first` > 0,
+    /// `input` is the input of layer `first` and the layers before it are skipped (GEM's
+    /// incremental reference gradients keep the first layer's outputs themselves).
     @discardableResult
-    public func forward(_ input: UnsafePointer<Float>, rows: Int, tasks: UnsafePointer<Int32>? = nil)
-        -> UnsafeMutablePointer<Float> {
+    public func forward(_ input: UnsafePointer<Float>, rows: Int, tasks: UnsafePointer<Int32>? = nil,
+                        fromLayer first: Int = 0) -> UnsafeMutablePointer<Float> {
         lastInput = input
         lastTasks = tasks
         lastRows = rows
+        lastFirst = first
         var x = input
-        var y = outputs[0].pointer(atLeast: 1)
-        for (i, layer) in layers.enumerated() {
+        var y = outputs[first].pointer(atLeast: 1)
+        for i in first..<layers.count {
+            let layer = layers[i]
             y = outputs[i].pointer(atLeast: rows * layer.outputWidth)
             layer.forward(x, y, rows: rows, parameters: parameters.pointer, tasks: tasks)
             x = UnsafePointer(y)
@@ -82,20 +87,34 @@ public final class Network {
     }
 
     /// Back-propagates and adds each target's rows' parameter gradients into its own vector.
-    public func backward(_ logitGradient: UnsafePointer<Float>, targets: [GradientTarget]) {
+    /// Stops at the first layer of the last forward; when `inputGradient` is given, dL/d(input)
+    /// of that forward is written there.
+    public func backward(_ logitGradient: UnsafePointer<Float>, targets: [GradientTarget],
+                         inputGradient: UnsafeMutablePointer<Float>? = nil) {
         guard let input = lastInput else { preconditionFailure("backward without forward") }
         let rows = lastRows
         var dy = logitGradient
-        for i in stride(from: layers.count - 1, through: 0, by: -1) {
+        for i in stride(from: layers.count - 1, through: lastFirst, by: -1) {
             let layer = layers[i]
-            let x = i == 0 ? input : UnsafePointer(outputs[i - 1].pointer(atLeast: 0))
+            let x = i == lastFirst ? input : UnsafePointer(outputs[i - 1].pointer(atLeast: 0))
             let y = UnsafePointer(outputs[i].pointer(atLeast: 0))
-            let dx: UnsafeMutablePointer<Float>? =
-                i == 0 ? nil : (i % 2 == 0 ? gradientA : gradientB).pointer(atLeast: rows * layer.inputWidth)
+            let dx: UnsafeMutablePointer<Float>? = i == lastFirst ? inputGradient
+                : gradientBuffer(below: i).pointer(atLeast: rows * layer.inputWidth)
             layer.backward(x: x, y: y, dy: dy, dx: dx, rows: rows, parameters: parameters.pointer,
                            targets: targets, tasks: lastTasks)
             if let dx { dy = UnsafePointer(dx) }
         }
+    }
+
+    /// Where backward writes dL/d(input of layer i), i.e. dL/d(output of layer i − 1).
+    private func gradientBuffer(below i: Int) -> Workspace { i % 2 == 0 ? gradientA : gradientB }
+
+    /// dL/d(output of layer i) from the last full backward (rows × width), valid until the
+    /// next forward or backward. GEM's incremental path reads the minibatch's first-layer
+    /// output gradient here.
+    public func outputGradient(ofLayer i: Int) -> UnsafePointer<Float> {
+        precondition(i + 1 < layers.count, "the last layer's output gradient is the caller's own")
+        return UnsafePointer(gradientBuffer(below: i + 1).pointer(atLeast: 0))
     }
 
     /// Output of layer `i` from the last forward (for tests and diagnostics).

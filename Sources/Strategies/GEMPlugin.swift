@@ -15,8 +15,22 @@ public final class GEMPlugin: Plugin {
     public let memoryStrength: Float
     public let eps: Double
     public let memory: EpisodicMemory
+    public let referenceGradients: ReferenceGradientMode
 
-    private let references = ReferenceGradients()
+    /// How the reference gradients are obtained each step.
+    public enum ReferenceGradientMode: String, Sendable, CaseIterable, Codable {
+        /// One batched forward and backward over every memory, every step.
+        case direct
+        /// The same numbers (up to float32 rounding) from low-rank updates between steps;
+        /// see `IncrementalReferences`.
+        case incremental
+    }
+
+    private let direct = ReferenceGradients()
+    private let incremental = IncrementalReferences()
+    /// The incremental path runs where it is exact (see `IncrementalReferences`), else the direct one.
+    private var usesIncremental = false
+    private var projected = false
     private var gram: [Float] = [], gram64: [Double] = [], dots: [Float] = []
     private var dots64: [Double] = [], dual: [Double] = [], dual32: [Float] = [], workspace: [Double] = []
     private var violations: [Float] = [], activeSet: [Float] = [], minDot: [Float] = []
@@ -27,12 +41,14 @@ public final class GEMPlugin: Plugin {
     ///     gradient further into the feasible cone (paper: 0.5).
     ///   - memorySelection: `.recent` (the reference code's ring buffer) or `.random` (Avalanche).
     public init(patternsPerExperience: Int, memoryStrength: Float, memorySelection: MemorySelection = .random,
-                inputWidth: Int = 784, seed: UInt64 = 0, eps: Double = 1e-3) {
+                inputWidth: Int = 784, seed: UInt64 = 0, eps: Double = 1e-3,
+                referenceGradients: ReferenceGradientMode = .direct) {
         precondition(patternsPerExperience > 0, "GEM needs at least one pattern per experience")
         precondition(memoryStrength >= 0, "memory strength must be non-negative")
         self.patternsPerExperience = patternsPerExperience
         self.memoryStrength = memoryStrength
         self.eps = eps
+        self.referenceGradients = referenceGradients
         memory = EpisodicMemory(patternsPerTask: patternsPerExperience, selection: memorySelection,
                                 width: inputWidth, seed: seed)
     }
@@ -40,9 +56,18 @@ public final class GEMPlugin: Plugin {
     public func beforeTrainingIteration(_ trainer: Trainer) {
         memory.observe(trainer.batch, rows: trainer.batch.count)
         guard memory.taskCount > 0 else { return }
-        references.compute(trainer.network, data: memory.all, segments: memory.segments,
+        usesIncremental = referenceGradients == .incremental
+            && IncrementalReferences.supports(trainer.network, momentum: trainer.optimizer.momentum)
+        if usesIncremental {
+            incremental.prepare(trainer.network, data: memory.all, segments: memory.segments,
+                                heads: trainer.heads, threads: trainer.settings.threads)
+        } else {
+            direct.compute(trainer.network, data: memory.all, segments: memory.segments,
                            heads: trainer.heads, threads: trainer.settings.threads)
+        }
     }
+
+    private var references: ReferenceGradients { usesIncremental ? incremental.references : direct }
 
     public func afterBackward(_ trainer: Trainer) {
         let k = memory.taskCount
@@ -56,12 +81,25 @@ public final class GEMPlugin: Plugin {
         let g = network.gradients.pointer
         resize(k)
         // Mg: one dot product per past task.
-        BLAS.gemm(m: k, n: 1, k: p, a: m, lda: p, b: g, ldb: 1, c: &dots, ldc: 1)
+        if usesIncremental {
+            trainer.batch.inputs.withUnsafeBufferPointer { x in
+                incremental.dots(network, data: memory.all, segments: memory.segments, batch: x.baseAddress!,
+                                 rows: trainer.batch.count, into: &dots)
+            }
+        } else {
+            BLAS.gemm(m: k, n: 1, k: p, a: m, lda: p, b: g, ldb: 1, c: &dots, ldc: 1)
+        }
         let violated = dots[0..<k].filter { $0 < 0 }.count
         violations.append(Float(violated))
+        projected = violated > 0
         guard violated > 0 else {
             activeSet.append(0); minDot.append(dots[0..<k].min()!)
             return
+        }
+        if usesIncremental {
+            // the QP needs whole reference gradients; from here on as on the direct path
+            incremental.formFirstLayer(network, data: memory.all, threads: trainer.settings.threads)
+            BLAS.gemm(m: k, n: 1, k: p, a: m, lda: p, b: g, ldb: 1, c: &dots, ldc: 1)
         }
         // MMᵀ in float32 through BLAS, the QP itself in float64.
         BLAS.gemm(transB: true, m: k, n: k, k: p, a: m, lda: p, b: m, ldb: p, c: &gram, ldc: k)
@@ -75,6 +113,11 @@ public final class GEMPlugin: Plugin {
         BLAS.gemm(transA: true, m: p, n: 1, k: k, a: m, lda: p, b: dual32, ldb: 1, beta: 1, c: g, ldc: 1)
         BLAS.gemm(m: k, n: 1, k: p, a: m, lda: p, b: g, ldb: 1, c: &dots, ldc: 1)
         minDot.append(dots[0..<k].min()!)
+    }
+
+    public func afterUpdate(_ trainer: Trainer) {
+        guard memory.taskCount > 0, usesIncremental else { return }
+        incremental.afterUpdate(trainer.network, projected: projected, learningRate: trainer.optimizer.learningRate)
     }
 
     public func afterTrainingExp(_ trainer: Trainer, task: BenchmarkTask) {

@@ -4,7 +4,7 @@ import Learning
 /// one forward over every memory row, one backward whose per-row output gradients are
 /// scaled by 1/|segment|, and one weight-gradient product per segment and layer.
 /// Row k of `matrix` is then the mean-loss gradient of segment k, in the model's flat layout.
-final class ReferenceGradients {
+public final class ReferenceGradients {
     private(set) var matrix = FloatBuffer(count: 0)
     private(set) var count = 0
     /// Parameters per row.
@@ -13,8 +13,44 @@ final class ReferenceGradients {
     private var weights: [Float] = []
     private var targets: [GradientTarget] = []
 
+    public init() {}
+
     /// Computes the gradient of each segment's mean loss at the network's current parameters.
-    func compute(_ network: Network, data: LabeledData, segments: [Range<Int>], heads: OutputHeads?, threads: Int) {
+    public func compute(_ network: Network, data: LabeledData, segments: [Range<Int>], heads: OutputHeads?,
+                        threads: Int) {
+        data.inputs.withUnsafeBufferPointer { x in
+            pass(network, input: x.baseAddress!, fromLayer: 0, data: data, segments: segments, heads: heads,
+                 threads: threads, inputGradient: nil)
+        }
+    }
+
+    /// The same for every layer above the first, from the first layer's outputs `firstOutput`
+    /// (rows × width); writes dL/d(first layer's output), per-row weights included, into
+    /// `firstGradient`. The first layer's entries of the rows stay zero until `addFirstLayer`.
+    func computeAboveFirstLayer(_ network: Network, data: LabeledData, segments: [Range<Int>], heads: OutputHeads?,
+                                threads: Int, firstOutput: UnsafePointer<Float>,
+                                firstGradient: UnsafeMutablePointer<Float>) {
+        pass(network, input: firstOutput, fromLayer: 1, data: data, segments: segments, heads: heads,
+             threads: threads, inputGradient: firstGradient)
+    }
+
+    /// Adds the first layer's parameter gradients to every row, from what `computeAboveFirstLayer` left.
+    func addFirstLayer(_ network: Network, data: LabeledData, threads: Int, firstOutput: UnsafePointer<Float>,
+                       firstGradient: UnsafePointer<Float>) {
+        BLAS.setThreads(threads)
+        defer { BLAS.setThreads(1) }
+        data.inputs.withUnsafeBufferPointer { x in
+            data.tasks.withUnsafeBufferPointer { t in
+                network.layers[0].backward(x: x.baseAddress!, y: firstOutput, dy: firstGradient, dx: nil,
+                                           rows: data.count, parameters: network.parameters.pointer,
+                                           targets: targets, tasks: t.baseAddress!)
+            }
+        }
+    }
+
+    private func pass(_ network: Network, input: UnsafePointer<Float>, fromLayer first: Int, data: LabeledData,
+                      segments: [Range<Int>], heads: OutputHeads?, threads: Int,
+                      inputGradient: UnsafeMutablePointer<Float>?) {
         let p = network.parameterCount
         count = segments.count
         columns = p
@@ -32,23 +68,23 @@ final class ReferenceGradients {
         }
         BLAS.setThreads(threads)
         defer { BLAS.setThreads(1) }
-        data.inputs.withUnsafeBufferPointer { x in
-            data.tasks.withUnsafeBufferPointer { t in
-                data.labels.withUnsafeBufferPointer { y in
-                    weights.withUnsafeBufferPointer { w in
-                        logitGradient.withUnsafeMutableBufferPointer { g in
-                            let logits = network.forward(x.baseAddress!, rows: rows, tasks: t.baseAddress!)
-                            _ = SoftmaxCrossEntropy.lossAndGradient(
-                                logits: logits, labels: y.baseAddress!, rows: rows, classes: classes,
-                                weights: w.baseAddress!, tasks: t.baseAddress!, heads: heads, gradient: g.baseAddress!)
-                        }
+        data.tasks.withUnsafeBufferPointer { t in
+            data.labels.withUnsafeBufferPointer { y in
+                weights.withUnsafeBufferPointer { w in
+                    logitGradient.withUnsafeMutableBufferPointer { g in
+                        let logits = network.forward(input, rows: rows, tasks: t.baseAddress!, fromLayer: first)
+                        _ = SoftmaxCrossEntropy.lossAndGradient(
+                            logits: logits, labels: y.baseAddress!, rows: rows, classes: classes,
+                            weights: w.baseAddress!, tasks: t.baseAddress!, heads: heads, gradient: g.baseAddress!)
                     }
                 }
             }
         }
-        logitGradient.withUnsafeBufferPointer { network.backward($0.baseAddress!, targets: targets) }
+        logitGradient.withUnsafeBufferPointer {
+            network.backward($0.baseAddress!, targets: targets, inputGradient: inputGradient)
+        }
     }
 
     /// Pointer to row k.
-    func row(_ k: Int, parameterCount p: Int) -> UnsafeMutablePointer<Float> { matrix.pointer + k * p }
+    public func row(_ k: Int, parameterCount p: Int) -> UnsafeMutablePointer<Float> { matrix.pointer + k * p }
 }

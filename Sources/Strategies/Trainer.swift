@@ -34,6 +34,10 @@ public struct TrainingResult {
     public var layout: [ParameterBlock] = []
     public var episodicMemory: LabeledData?
 
+    public init(accuracy: [[Double]], randomInitAccuracy: [Double]) {
+        (self.accuracy, self.randomInitAccuracy) = (accuracy, randomInitAccuracy)
+    }
+
     public var metrics: ContinualMetrics { ContinualMetrics(accuracy: accuracy, randomInit: randomInitAccuracy) }
 }
 

@@ -1,0 +1,104 @@
+import Learning
+
+/// GEM's reference gradients without recomputing the first layer every step.
+///
+/// The memories X do not change between steps, and a plain SGD step without projection
+/// moves the first layer by a low-rank update: W1 −= lr · dZ1_bᵀ X_b and b1 −= lr · 1ᵀ dZ1_b,
+/// with X_b, dZ1_b the minibatch's inputs and first-layer output gradients (rank ≤ batch).
+/// So the memories' first-layer outputs follow as
+///     Z1 −= lr · (X X_bᵀ + 1) dZ1_b,
+/// where X X_bᵀ (memory rows × batch) is cheap. The first layer's part of ⟨g, g_k⟩ is
+///     Σ_{r ∈ task k, b} (X X_bᵀ + 1)[r, b] · (dZ1 dZ1_bᵀ)[r, b],
+/// so g_k's first-layer entries (the bulk of the work) are formed only when a constraint is
+/// violated and the QP needs them. After a projection, or every `resyncInterval` steps, Z1 is
+/// recomputed directly, so rounding in the updates cannot accumulate. Needs a `Linear` first
+/// layer and SGD without momentum (momentum makes the step full-rank), and the minibatch
+/// gradient left as backward wrote it (GEM must be the only plugin changing it).
+final class IncrementalReferences {
+    let references = ReferenceGradients()
+    let resyncInterval: Int
+    private var firstOutput = FloatBuffer(count: 0)    // Z1 of every memory row
+    private var firstGradient = FloatBuffer(count: 0)  // dL/dZ1 of every memory row, task weights included
+    private var batchGradient = FloatBuffer(count: 0)  // dZ1_b of the minibatch
+    private var cross = FloatBuffer(count: 0)          // X X_bᵀ + 1
+    private var products = FloatBuffer(count: 0)       // dZ1 dZ1_bᵀ
+    private var syncedRows = -1                        // memory rows at the last recompute; -1: stale
+    private var stepsSinceSync = 0
+    private var batchRows = 0                          // > 0 when `cross` belongs to this step's minibatch
+
+    init(resyncInterval: Int = 25) { self.resyncInterval = resyncInterval }
+
+    static func supports(_ network: Network, momentum: Float) -> Bool {
+        network.layers.count > 1 && network.layers[0] is Linear && momentum == 0
+    }
+
+    /// Every layer's reference gradients but the first layer's entries, at the current parameters.
+    func prepare(_ network: Network, data: LabeledData, segments: [Range<Int>], heads: OutputHeads?, threads: Int) {
+        let rows = data.count, width = network.layers[0].outputWidth
+        if syncedRows != rows || stepsSinceSync >= resyncInterval {
+            if firstOutput.count < rows * width {
+                firstOutput = FloatBuffer(count: rows * width)
+                firstGradient = FloatBuffer(count: rows * width)
+            }
+            BLAS.setThreads(threads)
+            data.inputs.withUnsafeBufferPointer { x in
+                data.tasks.withUnsafeBufferPointer { t in
+                    network.layers[0].forward(x.baseAddress!, firstOutput.pointer, rows: rows,
+                                              parameters: network.parameters.pointer, tasks: t.baseAddress!)
+                }
+            }
+            BLAS.setThreads(1)
+            (syncedRows, stepsSinceSync) = (rows, 0)
+        }
+        references.computeAboveFirstLayer(network, data: data, segments: segments, heads: heads, threads: threads,
+                                          firstOutput: firstOutput.pointer, firstGradient: firstGradient.pointer)
+        batchRows = 0
+    }
+
+    /// ⟨g, g_k⟩ for every task k, where g is the network's gradient from its last backward over
+    /// the minibatch `batch` (`rows` rows); the first-layer part comes from the products above.
+    func dots(_ network: Network, data: LabeledData, segments: [Range<Int>], batch: UnsafePointer<Float>, rows b: Int,
+              into dots: UnsafeMutablePointer<Float>) {
+        let first = network.layers[0]
+        let rows = data.count, width = first.outputWidth, p = network.parameterCount
+        if cross.count < rows * b { cross = FloatBuffer(count: rows * b); products = FloatBuffer(count: rows * b) }
+        if batchGradient.count < b * width { batchGradient = FloatBuffer(count: b * width) }
+        batchGradient.pointer.update(from: network.outputGradient(ofLayer: 0), count: b * width)
+        data.inputs.withUnsafeBufferPointer { x in
+            BLAS.gemm(transB: true, m: rows, n: b, k: first.inputWidth, a: x.baseAddress!, lda: first.inputWidth,
+                      b: batch, ldb: first.inputWidth, c: cross.pointer, ldc: b)
+        }
+        for i in 0..<(rows * b) { cross[i] += 1 }
+        BLAS.gemm(transB: true, m: rows, n: b, k: width, a: firstGradient.pointer, lda: width,
+                  b: batchGradient.pointer, ldb: width, c: products.pointer, ldc: b)
+        batchRows = b
+        let firstCount = first.parameterCount  // the first layer's block opens the flat vector
+        let g = network.gradients.pointer
+        for (k, segment) in segments.enumerated() {
+            var sum = 0.0
+            for i in (segment.lowerBound * b)..<(segment.upperBound * b) { sum += Double(cross[i] * products[i]) }
+            let row = references.row(k, parameterCount: p)
+            dots[k] = Float(sum + BLAS.dot(p - firstCount, g + firstCount, row + firstCount))
+        }
+    }
+
+    /// Fills in the first layer's entries of every reference gradient (a constraint is violated).
+    func formFirstLayer(_ network: Network, data: LabeledData, threads: Int) {
+        references.addFirstLayer(network, data: data, threads: threads, firstOutput: firstOutput.pointer,
+                                 firstGradient: firstGradient.pointer)
+    }
+
+    /// After the optimizer's step: follow it with the low-rank update, or recompute next time
+    /// when the gradient was projected (the step is then no longer low-rank).
+    func afterUpdate(_ network: Network, projected: Bool, learningRate: Float) {
+        guard batchRows > 0, !projected else { syncedRows = -1; return }
+        let width = network.layers[0].outputWidth
+        BLAS.gemm(m: syncedRows, n: width, k: batchRows, alpha: -learningRate, a: cross.pointer, lda: batchRows,
+                  b: batchGradient.pointer, ldb: width, beta: 1, c: firstOutput.pointer, ldc: width)
+        stepsSinceSync += 1
+        batchRows = 0
+    }
+
+    /// The memories' first-layer outputs as currently kept (for tests).
+    func firstLayerOutputs(rows: Int, width: Int) -> [Float] { Array(UnsafeBufferPointer(start: firstOutput.pointer, count: rows * width)) }
+}

@@ -1,0 +1,150 @@
+import Benchmarks
+import Dispatch
+import Foundation
+import Learning
+import Strategies
+
+/// The measurements behind `bench perf`, all in one process so that they can be compared
+/// as ratios: this machine is shared, and absolute timings swing between runs.
+enum PerfBenchmarks {
+    /// min and median seconds of `repeats` calls of `body`.
+    static func time(repeats: Int, _ body: () -> Void) -> (min: Double, median: Double) {
+        var samples: [Double] = []
+        for _ in 0..<max(repeats, 1) {
+            let start = DispatchTime.now()
+            body()
+            samples.append(Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9)
+        }
+        samples.sort()
+        return (samples[0], samples[samples.count / 2])
+    }
+
+    /// One matrix product C (m×n) = op(A) op(B) with inner size k.
+    struct Shape: CustomStringConvertible {
+        var name: String, m: Int, n: Int, k: Int, transA = false, transB = false
+        var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
+        var description: String { "\(name) \(m)x\(n)x\(k)" }
+    }
+
+    /// The products of a GEM step on the 784-100-100-10 MLP with `past` tasks of 256 memories.
+    static func gemShapes(past: Int) -> [Shape] {
+        let rows = 256 * past
+        return [
+            Shape(name: "batch forward   ", m: 10, n: 100, k: 784, transB: true),
+            Shape(name: "batch dW1       ", m: 100, n: 784, k: 10, transA: true),
+            Shape(name: "memory forward  ", m: rows, n: 100, k: 784, transB: true),
+            Shape(name: "task dW1        ", m: 100, n: 784, k: 256, transA: true),
+            Shape(name: "memory x batch  ", m: rows, n: 10, k: 784, transB: true),
+        ]
+    }
+
+    /// Best-of-`repeats` sgemm GFLOP/s at `shape` on `threads` OpenBLAS threads.
+    static func sgemmGFLOPs(_ shape: Shape, threads: Int, repeats: Int) -> Double {
+        let rowsA = shape.transA ? shape.k : shape.m, colsA = shape.transA ? shape.m : shape.k
+        let rowsB = shape.transB ? shape.n : shape.k, colsB = shape.transB ? shape.k : shape.n
+        var rng = RandomStream(seed: 1, purpose: "perf/sgemm")
+        let a = FloatBuffer((0..<(rowsA * colsA)).map { _ in rng.unitFloat() })
+        let b = FloatBuffer((0..<(rowsB * colsB)).map { _ in rng.unitFloat() })
+        let c = FloatBuffer(count: shape.m * shape.n)
+        // enough calls per sample that one sample takes ~20 ms
+        let calls = max(1, Int(4e9 / max(shape.flops, 1) / 100))
+        BLAS.setThreads(threads)
+        defer { BLAS.setThreads(1) }
+        let t = time(repeats: repeats) {
+            for _ in 0..<calls {
+                BLAS.gemm(transA: shape.transA, transB: shape.transB, m: shape.m, n: shape.n, k: shape.k,
+                          a: a.pointer, lda: colsA, b: b.pointer, ldb: colsB, c: c.pointer, ldc: shape.n)
+            }
+        }
+        return shape.flops * Double(calls) / t.min / 1e9
+    }
+
+    /// The strategies whose training speed `bench perf` reports.
+    enum Strategy: String, CaseIterable {
+        case naive, replay, agem, gem, gemDirect = "gem-direct"
+    }
+
+    /// Plugins of `strategy` with the permuted-MNIST experiment's settings (GEM: the paper's).
+    static func plugins(_ strategy: Strategy, stream: TaskStream) -> [Plugin] {
+        switch strategy {
+        case .naive: return []
+        case .replay: return [ReplayPlugin(memorySize: 5120)]
+        case .agem: return [AGEMPlugin(patternsPerExperience: 256, sampleSize: 256, inputWidth: stream.inputWidth)]
+        case .gem, .gemDirect:
+            return [GEMPlugin(patternsPerExperience: 256, memoryStrength: 0.5, memorySelection: .recent,
+                              inputWidth: stream.inputWidth,
+                              referenceGradients: strategy == .gem ? .incremental : .direct)]
+        }
+    }
+
+    static func trainer(_ plugins: [Plugin], stream: TaskStream, threads: Int) -> Trainer {
+        var rng = RandomStream(seed: 0, purpose: "init")
+        let network = Network.mlp([stream.inputWidth, 100, 100, stream.classCount], rng: &rng)
+        let settings = TrainingSettings(learningRate: 0.1, batchSize: 10, threads: threads)
+        return Trainer(network: network, stream: stream, settings: settings, seed: 0, plugins: plugins)
+    }
+
+    /// Training seconds (evaluation excluded) of `strategy` over every task of `stream`.
+    static func trainingSeconds(_ strategy: Strategy, stream: TaskStream, threads: Int) throws -> Double {
+        let trainer = trainer(plugins(strategy, stream: stream), stream: stream, threads: threads)
+        var result = TrainingResult(accuracy: [], randomInitAccuracy: [])
+        let start = DispatchTime.now()
+        for task in stream.tasks { try trainer.train(on: task, progress: nil, into: &result) }
+        return Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    }
+
+    /// Accuracy matrix R of a full run (training and evaluation) of `strategy`.
+    static func accuracy(_ strategy: Strategy, stream: TaskStream, threads: Int) throws -> [[Double]] {
+        try trainer(plugins(strategy, stream: stream), stream: stream, threads: threads).run().accuracy
+    }
+
+    /// Seconds per GEM step with `past` tasks in memory (256 each), over `steps` steps of the next task.
+    static func gemStepSeconds(past: Int, steps: Int, mode: GEMPlugin.ReferenceGradientMode,
+                               stream: TaskStream, threads: Int) throws -> Double {
+        let gem = GEMPlugin(patternsPerExperience: 256, memoryStrength: 0.5, memorySelection: .random,
+                            inputWidth: stream.inputWidth, referenceGradients: mode)
+        for task in stream.tasks.prefix(past) { gem.memory.finishTask(task) }
+        let trainer = trainer([gem], stream: stream, threads: threads)
+        var task = stream.tasks[past]
+        task.train = task.train.rows(Array(0..<min(steps * 10, task.train.count)))
+        var result = TrainingResult(accuracy: [], randomInitAccuracy: [])
+        let start = DispatchTime.now()
+        try trainer.train(on: task, progress: nil, into: &result)
+        return Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9 / Double(result.stepLoss.count)
+    }
+
+    /// FLOPs of one direct reference-gradient pass over `rows` memory rows of an MLP:
+    /// forward, weight gradients of every layer, input gradients of all but the first.
+    static func referenceFLOPs(sizes: [Int], rows: Int) -> Double {
+        var perRow = 0.0
+        for i in 1..<sizes.count {
+            let macs = Double(sizes[i - 1] * sizes[i])
+            perRow += 2 * macs * (i == 1 ? 2 : 3)
+        }
+        return perRow * Double(rows)
+    }
+
+    /// Seconds of one direct reference-gradient pass for `past` tasks of 256 memories.
+    static func referencePhaseSeconds(past: Int, stream: TaskStream, threads: Int, repeats: Int) -> Double {
+        var memory = LabeledData(width: stream.inputWidth)
+        var segments: [Range<Int>] = []
+        for task in stream.tasks.prefix(past) {
+            let rows = task.train.rows(Array(0..<256))
+            segments.append(memory.count..<(memory.count + rows.count))
+            memory.append(contentsOf: rows)
+        }
+        var rng = RandomStream(seed: 0, purpose: "init")
+        let network = Network.mlp([stream.inputWidth, 100, 100, stream.classCount], rng: &rng)
+        let references = ReferenceGradients()
+        return time(repeats: repeats) {
+            references.compute(network, data: memory, segments: segments, heads: nil, threads: threads)
+        }.min
+    }
+
+    /// Peak resident memory of this process in MiB.
+    static var peakMemoryMiB: Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024  // Linux reports KiB
+    }
+}

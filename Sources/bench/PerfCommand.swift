@@ -1,0 +1,105 @@
+import ArgumentParser
+import Benchmarks
+import Data
+import Foundation
+import Strategies
+
+struct PerfCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "perf",
+        abstract: "Measure sgemm, training speed per strategy and GEM's cost per past task, in one process.",
+        discussion: """
+            Runs on permuted MNIST with the paper's settings (MLP 784-100-100-10, lr 0.1, batch 10, \
+            GEM: 256 recent memories per task, strength 0.5). Times are min / median of --repeats; \
+            compare them as ratios to the sgemm rates printed in the same run. See docs/performance.md.
+            """)
+
+    @Flag(help: "Short version: 5 tasks, one repeat, fewer steps (about half a minute).")
+    var quick = false
+
+    @Option(help: "Repeats of each measurement (min and median are reported).")
+    var repeats: Int?
+
+    @Option(help: "Strategies to train, comma-separated: naive,replay,agem,gem,gem-direct.")
+    var strategies = "naive,replay,agem,gem,gem-direct"
+
+    @Flag(help: "Also train GEM both ways with evaluation and print how far their accuracy matrices differ.")
+    var compareAccuracy = false
+
+    @OptionGroup var location: LocationOptions
+
+    func run() throws {
+        let repeats = self.repeats ?? (quick ? 1 : 3)
+        let tasks = quick ? 5 : 20
+        let chosen = try strategies.split(separator: ",").map { name -> PerfBenchmarks.Strategy in
+            guard let s = PerfBenchmarks.Strategy(rawValue: String(name)) else {
+                throw ValidationError("unknown strategy '\(name)' (naive, replay, agem, gem, gem-direct)")
+            }
+            return s
+        }
+        let dataset: LoadedDataset
+        do { dataset = try loadDataset(.mnist, directory: location.dataDir) } catch { throw fail("\(error)") }
+        let stream = PermutedBenchmark.make(dataset, tasks: 20, samplesPerTask: 1000, seed: 0)
+        let threads = location.threads
+        print("bench perf: permuted MNIST, MLP 784-100-100-10, batch 10; \(threads) BLAS threads for large products;"
+            + " min / median of \(repeats)")
+
+        print("\nsgemm GFLOP/s at GEM's shapes (19 past tasks = 4864 memory rows), 1 and \(threads) threads:")
+        var sgemmMemoryForward = 0.0
+        for shape in PerfBenchmarks.gemShapes(past: 19) {
+            let one = PerfBenchmarks.sgemmGFLOPs(shape, threads: 1, repeats: max(repeats, 3))
+            let many = PerfBenchmarks.sgemmGFLOPs(shape, threads: threads, repeats: max(repeats, 3))
+            if shape.name.hasPrefix("memory forward") { sgemmMemoryForward = max(one, many) }
+            print("  \(shape)".padding(toLength: 34, withPad: " ", startingAt: 0)
+                + String(format: "%7.1f  %7.1f", one, many))
+        }
+
+        print("\ntraining (evaluation excluded), \(tasks) tasks x 1000 samples:")
+        let trainStream = TaskStream(name: stream.name, scenario: stream.scenario, tasks: Array(stream.tasks.prefix(tasks)),
+                                     inputWidth: stream.inputWidth, classCount: stream.classCount)
+        let samples = Double(tasks * 1000)
+        for strategy in chosen {
+            var seconds: [Double] = []
+            for _ in 0..<repeats {
+                seconds.append(try PerfBenchmarks.trainingSeconds(strategy, stream: trainStream, threads: threads))
+            }
+            seconds.sort()
+            let (best, median) = (seconds[0], seconds[seconds.count / 2])
+            print("  \(strategy.rawValue)".padding(toLength: 14, withPad: " ", startingAt: 0)
+                + String(format: "%8.2f / %8.2f s   %9.0f samples/s   %.4f / %.4f ms/sample",
+                         best, median, samples / best, best / samples * 1000, median / samples * 1000))
+        }
+
+        let steps = quick ? 10 : 40
+        print("\nGEM ms per step vs past tasks (\(steps) steps; incremental, direct):")
+        for past in [1, 5, 10, 19] {
+            let row = try [GEMPlugin.ReferenceGradientMode.incremental, .direct].map { mode in
+                var best = Double.infinity
+                for _ in 0..<repeats {
+                    best = min(best, try PerfBenchmarks.gemStepSeconds(past: past, steps: steps, mode: mode,
+                                                                         stream: stream, threads: threads))
+                }
+                return best * 1000
+            }
+            print(String(format: "  %2d past tasks %8.2f  %8.2f", past, row[0], row[1]))
+        }
+
+        let rows = 19 * 256
+        let flops = PerfBenchmarks.referenceFLOPs(sizes: [784, 100, 100, 10], rows: rows)
+        let seconds = PerfBenchmarks.referencePhaseSeconds(past: 19, stream: stream, threads: threads,
+                                                           repeats: max(repeats, 5))
+        let rate = flops / seconds / 1e9
+        print(String(format: "\ndirect reference-gradient phase, 19 past tasks: %.2f ms, %.1f GFLOP/s = %.0f%% of sgemm"
+                     + " (memory forward, %.1f GFLOP/s)", seconds * 1000, rate, 100 * rate / sgemmMemoryForward,
+                     sgemmMemoryForward))
+        if compareAccuracy {
+            let fast = try PerfBenchmarks.accuracy(.gem, stream: trainStream, threads: threads)
+            let slow = try PerfBenchmarks.accuracy(.gemDirect, stream: trainStream, threads: threads)
+            let difference = zip(fast.joined(), slow.joined()).map { abs($0 - $1) }.max() ?? 0
+            let acc = { (r: [[Double]]) in r.last!.reduce(0, +) / Double(r.last!.count) }
+            print(String(format: "\nGEM incremental vs direct: ACC %.4f vs %.4f, max |R_inc - R_direct| = %.4f",
+                         acc(fast), acc(slow), difference))
+        }
+        print(String(format: "peak memory (ru_maxrss): %.0f MiB", PerfBenchmarks.peakMemoryMiB))
+    }
+}

@@ -1,0 +1,114 @@
+import XCTest
+import Benchmarks
+import Learning
+@testable import Strategies
+
+/// GEM's incremental reference gradients against the direct computation at the same parameters.
+final class IncrementalReferenceTests: XCTestCase {
+    /// ‖a − b‖∞ / max(‖b‖∞, tiny): the float32-rounding yardstick for whole vectors.
+    private func relativeError(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+        var diff: Float = 0, scale: Float = 1e-12
+        for i in 0..<n { diff = max(diff, abs(a[i] - b[i])); scale = max(scale, abs(b[i])) }
+        return diff / scale
+    }
+
+    /// Trains `steps` plain-SGD steps on random minibatches, projecting g onto the memories every
+    /// third step, and checks each step's incremental dots, reference gradients and first-layer
+    /// outputs against a direct recomputation.
+    private func checkAgreement(sizes: [Int], tasks: Int, memoriesPerTask: Int, steps: Int, batch: Int,
+                                tolerance: Float, file: StaticString = #filePath, line: UInt = #line) {
+        let stream = syntheticStream(tasks: tasks + 1, samples: max(memoriesPerTask, batch * steps),
+                                     width: sizes[0], classes: sizes.last!)
+        var rng = RandomStream(seed: 11)
+        let net = Network.mlp(sizes, rng: &rng)
+        let p = net.parameterCount
+        var memory = LabeledData(width: sizes[0])
+        var segments: [Range<Int>] = []
+        for t in 0..<tasks {
+            segments.append(memory.count..<(memory.count + memoriesPerTask))
+            memory.append(contentsOf: stream.tasks[t].train.rows(Array(0..<memoriesPerTask)))
+        }
+        let incremental = IncrementalReferences(resyncInterval: 10)
+        let direct = ReferenceGradients()
+        let sgd = SGD(learningRate: 0.1)
+        var dots = [Float](repeating: 0, count: tasks)
+        var logitGradient = [Float](repeating: 0, count: batch * sizes.last!)
+        var worst: (dots: Float, rows: Float, firstLayer: Float) = (0, 0, 0)
+        for step in 0..<steps {
+            incremental.prepare(net, data: memory, segments: segments, heads: nil, threads: 1)
+            direct.compute(net, data: memory, segments: segments, heads: nil, threads: 1)
+            let width = sizes[1]
+            let kept = incremental.firstLayerOutputs(rows: memory.count, width: width)
+            let recomputed = [Float](unsafeUninitializedCapacity: memory.count * width) { out, n in
+                net.layers[0].forward(memory.inputs, out.baseAddress!, rows: memory.count,
+                                      parameters: net.parameters.pointer, tasks: nil)
+                n = memory.count * width
+            }
+            worst.firstLayer = max(worst.firstLayer, relativeError(kept, recomputed, kept.count))
+
+            let x = stream.tasks[tasks].train.rows(Array((step * batch)..<((step + 1) * batch)))
+            net.gradients.fill(0)
+            let logits = net.forward(x.inputs, rows: batch)
+            _ = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: x.labels, rows: batch,
+                                                    classes: sizes.last!, scale: 1 / Float(batch), gradient: &logitGradient)
+            net.backward(logitGradient)
+            incremental.dots(net, data: memory, segments: segments, batch: x.inputs, rows: batch, into: &dots)
+            let expectedDots = (0..<tasks).map { k in Float(BLAS.dot(p, net.gradients.pointer, direct.row(k, parameterCount: p))) }
+            let dotScale = expectedDots.map(abs).max()!
+            for k in 0..<tasks { worst.dots = max(worst.dots, abs(dots[k] - expectedDots[k]) / dotScale) }
+
+            incremental.formFirstLayer(net, data: memory, threads: 1)
+            worst.rows = max(worst.rows, relativeError(incremental.references.row(0, parameterCount: p),
+                                                       direct.row(0, parameterCount: p), tasks * p))
+            let projected = step % 3 == 2
+            if projected {
+                for k in 0..<tasks { BLAS.axpy(p, alpha: 0.5, x: direct.row(k, parameterCount: p), y: net.gradients.pointer) }
+            }
+            sgd.step(net)
+            incremental.afterUpdate(net, projected: projected, learningRate: sgd.learningRate)
+        }
+        XCTAssertLessThan(worst.firstLayer, tolerance, "first-layer outputs", file: file, line: line)
+        XCTAssertLessThan(worst.dots, tolerance, "constraint dots", file: file, line: line)
+        XCTAssertLessThan(worst.rows, tolerance, "reference gradients", file: file, line: line)
+    }
+
+    func testIncrementalAgreesWithDirectOnATinyNetOverManySteps() {
+        checkAgreement(sizes: [6, 8, 5, 3], tasks: 3, memoriesPerTask: 7, steps: 60, batch: 4, tolerance: 1e-5)
+    }
+
+    func testIncrementalAgreesWithDirectAtThePapersShapes() {
+        checkAgreement(sizes: [784, 100, 100, 10], tasks: 3, memoriesPerTask: 256, steps: 30, batch: 10,
+                       tolerance: 1e-4)
+    }
+
+    /// Momentum makes SGD's step full-rank: the incremental option must fall back to the direct path.
+    func testIncrementalFallsBackToDirectWithMomentum() throws {
+        func run(_ mode: GEMPlugin.ReferenceGradientMode) throws -> [[Double]] {
+            let stream = syntheticStream(tasks: 3, samples: 20)
+            var rng = RandomStream(seed: 4)
+            let net = Network.mlp([6, 8, 3], rng: &rng)
+            let gem = GEMPlugin(patternsPerExperience: 8, memoryStrength: 0.5, inputWidth: 6, seed: 4,
+                                referenceGradients: mode)
+            let settings = TrainingSettings(learningRate: 0.1, batchSize: 5, momentum: 0.9)
+            return try Trainer(network: net, stream: stream, settings: settings, seed: 4, plugins: [gem]).run().accuracy
+        }
+        XCTAssertEqual(try run(.incremental), try run(.direct))
+    }
+
+    /// Whole runs: same decisions up to rounding, so the accuracy matrices stay close.
+    func testIncrementalTrainingMatchesDirectTraining() throws {
+        func run(_ mode: GEMPlugin.ReferenceGradientMode) throws -> (accuracy: [[Double]], violations: [Float]) {
+            let stream = syntheticStream(tasks: 4, samples: 60, width: 20, classes: 4)
+            var rng = RandomStream(seed: 5)
+            let net = Network.mlp([20, 16, 16, 4], rng: &rng)
+            let gem = GEMPlugin(patternsPerExperience: 30, memoryStrength: 0.5, inputWidth: 20, seed: 5,
+                                referenceGradients: mode)
+            let settings = TrainingSettings(learningRate: 0.1, batchSize: 10)
+            let result = try Trainer(network: net, stream: stream, settings: settings, seed: 5, plugins: [gem]).run()
+            return (result.accuracy, result.diagnostics["gem_violations"]!)
+        }
+        let (fast, slow) = (try run(.incremental), try run(.direct))
+        XCTAssertGreaterThan(slow.violations.filter { $0 > 0 }.count, 0, "the run should exercise projections")
+        for (a, b) in zip(fast.accuracy.joined(), slow.accuracy.joined()) { XCTAssertEqual(a, b, accuracy: 0.05) }
+    }
+}
