@@ -46,10 +46,12 @@ public final class Runner {
         }
     }
 
-    /// Runs every spec of `plan` in order; returns the records of runs finished now or earlier.
-    /// Before anything trains, every existing file whose config differs from the plan (or
-    /// that cannot be read) is reported as an error, unless `force` is set.
-    public func execute(_ plan: [RunSpec], events: @escaping (RunEvent) -> Void) throws -> [RunRecord] {
+    /// Runs every spec of `plan`, `jobs` at a time; returns the records of runs finished now
+    /// or earlier, in plan order. Before anything trains, every existing file whose config
+    /// differs from the plan (or that cannot be read) is reported as an error, unless `force`
+    /// is set. With several jobs, `events` is called from several threads.
+    public func execute(_ plan: [RunSpec], jobs: Int = 1,
+                        events: @escaping @Sendable (RunEvent) -> Void) throws -> [RunRecord] {
         let decisions = plan.map(decision)
         let conflicts = zip(plan, decisions).compactMap { spec, decision -> String? in
             guard case let .configMismatch(differences) = decision else { return nil }
@@ -58,28 +60,48 @@ public final class Runner {
         }
         guard conflicts.isEmpty else { throw RunnerError.conflictingFiles(conflicts) }
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
-        var records: [RunRecord] = []
-        for (index, spec) in plan.enumerated() {
-            let file = outputDirectory.appendingPathComponent(spec.outputFileName)
-            switch decisions[index] {
-            case .skipComplete:
-                events(.skipped(index: index, total: plan.count, spec: spec, file: file, reason: "complete run with the same config"))
-                records.append(try RunFile.read(file))
-                continue
-            case .configMismatch:
-                preconditionFailure("conflicts were reported above")
-            case .run:
-                break
-            }
-            events(.started(index: index, total: plan.count, spec: spec))
-            let record = try self.record(for: spec) { task, tasks, done, total in
-                events(.progress(spec: spec, task: task, tasks: tasks, iteration: done, iterations: total))
-            }
-            try RunFile.write(record, to: file, overwrite: force)
-            events(.finished(index: index, total: plan.count, spec: spec, record: record, file: file))
-            records.append(record)
+        let queue = WorkQueue(count: plan.count)
+        // each job has its own runner: its own stream cache, nothing shared but the queue
+        let workers = (0..<max(1, min(jobs, plan.count))).map { _ in
+            let worker = Runner(outputDirectory: outputDirectory, dataDirectory: dataDirectory, threads: threads, force: force)
+            worker.shouldStop = { [shouldStop] in shouldStop() || queue.failed }
+            return worker
         }
-        return records
+        let work = { @Sendable (worker: Runner) in
+            while let index = queue.next() {
+                do {
+                    queue.finish(index, with: try worker.complete(plan[index], decisions[index], index: index,
+                                                                   total: plan.count, events: events))
+                } catch {
+                    queue.fail(error)
+                }
+            }
+        }
+        if workers.count == 1 {
+            work(workers[0])
+        } else {
+            let box = UncheckedSendable(workers)
+            DispatchQueue.concurrentPerform(iterations: workers.count) { work(box.value[$0]) }
+        }
+        if let error = queue.error { throw error }
+        return queue.records
+    }
+
+    /// Skips or trains one planned run and writes its file.
+    private func complete(_ spec: RunSpec, _ decision: ResumeDecision, index: Int, total: Int,
+                          events: @escaping (RunEvent) -> Void) throws -> RunRecord {
+        let file = outputDirectory.appendingPathComponent(spec.outputFileName)
+        guard decision == .run else {
+            events(.skipped(index: index, total: total, spec: spec, file: file, reason: "complete run with the same config"))
+            return try RunFile.read(file)
+        }
+        events(.started(index: index, total: total, spec: spec))
+        let record = try self.record(for: spec) { task, tasks, done, iterations in
+            events(.progress(spec: spec, task: task, tasks: tasks, iteration: done, iterations: iterations))
+        }
+        try RunFile.write(record, to: file, overwrite: force)
+        events(.finished(index: index, total: total, spec: spec, record: record, file: file))
+        return record
     }
 
     /// Trains one run and assembles its record (nothing is written).
@@ -91,7 +113,7 @@ public final class Runner {
                                           shouldStop: shouldStop)
         let metrics = result.metrics
         let total = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-        return RunRecord(
+        var record = RunRecord(
             experiment: spec.experiment, strategy: spec.strategy, seed: spec.seed, benchmark: stream.name,
             configYAML: spec.canonicalYAML, configAttributes: spec.flattenedConfig,
             gembenchVersion: gembenchVersion, gitCommit: Self.gitCommit, machine: machine,
@@ -108,6 +130,8 @@ public final class Runner {
             memory: result.episodicMemory.map {
                 EpisodicMemoryRecord(inputs: $0.inputs, featureCount: $0.width, labels: $0.labels, tasks: $0.tasks)
             })
+        record.blasThreads = threads
+        return record
     }
 
     /// Runs of one experiment and seed share their task stream: build it once.
@@ -164,4 +188,48 @@ public enum RunnerError: Error, CustomStringConvertible {
                 + "\nRerun with --force to replace them, or choose another --out folder."
         }
     }
+}
+
+/// Hands out plan indices to jobs and collects their records and the first error.
+private final class WorkQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private var nextIndex = 0
+    private let count: Int
+    private var results: [RunRecord?]
+    private(set) var error: Error?
+
+    init(count: Int) {
+        self.count = count
+        results = Array(repeating: nil, count: count)
+    }
+
+    private func locked<T>(_ body: () -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body()
+    }
+
+    /// The next index to run, or nil when all are handed out or a job has failed.
+    func next() -> Int? {
+        locked {
+            guard error == nil, nextIndex < count else { return nil }
+            defer { nextIndex += 1 }
+            return nextIndex
+        }
+    }
+
+    func finish(_ index: Int, with record: RunRecord) { locked { results[index] = record } }
+
+    /// Keeps the first error; the other jobs stop at their next iteration.
+    func fail(_ error: Error) { locked { if self.error == nil { self.error = error } } }
+
+    var failed: Bool { locked { error != nil } }
+
+    var records: [RunRecord] { locked { results.compactMap { $0 } } }
+}
+
+/// Moves a value into `concurrentPerform`, whose jobs each use a different element.
+private struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }

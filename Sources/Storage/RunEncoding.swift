@@ -16,6 +16,7 @@ enum RunEncoding {
         try file.setAttribute("gembench_version", .string(record.gembenchVersion))
         try file.setAttribute("git_commit", .string(record.gitCommit))
         try file.setAttribute("machine", .string(record.machine))
+        try file.setAttribute("blas_threads", .int(Int64(record.blasThreads)))
         try file.setAttribute("experiment", .string(record.experiment))
         try file.setAttribute("strategy", .string(record.strategy))
         try file.setAttribute("seed", .int(Int64(record.seed)))
@@ -125,6 +126,7 @@ enum RunEncoding {
         record.gembenchVersion = try file.stringAttribute("gembench_version")
         record.gitCommit = try file.stringAttribute("git_commit")
         record.machine = try machine(file)
+        record.blasThreads = file.hasAttribute("blas_threads") ? Int(try file.intAttribute("blas_threads")) : 0
         record.created = try file.stringAttribute("created")
         record.configYAML = try file.stringAttribute("config")
         var checksums: [String: String] = [:]

@@ -18,6 +18,9 @@ public struct RunRecord: Sendable, Equatable {
     public var gitCommit: String
     /// Where the run trained: CPU model, cores and BLAS threads ("unknown" in files that predate it).
     public var machine: String = "unknown"
+    /// OpenBLAS threads the run used (0 = not recorded): some products round differently
+    /// with another thread count, so a bit-identical rerun uses the same.
+    public var blasThreads: Int = 0
     /// ISO 8601 UTC, e.g. "2026-11-28T08:40:55Z" (see `RunRecord.now()`).
     public var created: String
     /// Dataset file name → SHA-256 (hex), stored as root attributes `sha256:<file>`.

@@ -11,11 +11,17 @@ struct LocationOptions: ParsableArguments {
     @Option(name: .long, help: "Folder holding mnist/ and fashion-mnist/ (or the IDX files); also GEMBENCH_DATA_DIR.")
     var dataDir: String?
 
-    @Option(name: .long, help: "OpenBLAS threads for large products (default: all cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .long, help: "OpenBLAS threads for large products (default: the cores left to each job).")
+    var threads: Int?
 
     func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+    }
+
+    /// BLAS threads per run when `jobs` runs share the machine's cores. The thread count
+    /// does not change results (OpenBLAS splits products by rows and columns, not sums).
+    func blasThreads(jobs: Int = 1) -> Int {
+        threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, jobs))
     }
 
     /// The experiments folder: relative when it is the current directory's, so run files

@@ -40,7 +40,7 @@ struct PerfCommand: ParsableCommand {
         let dataset: LoadedDataset
         do { dataset = try loadDataset(.mnist, directory: location.dataDir) } catch { throw fail("\(error)") }
         let stream = PermutedBenchmark.make(dataset, tasks: 20, samplesPerTask: 1000, seed: 0)
-        let threads = location.threads
+        let threads = location.blasThreads()
         print("bench perf: permuted MNIST, MLP 784-100-100-10, batch 10; \(threads) BLAS threads for large products;"
             + " min / median of \(repeats)")
 

@@ -3,40 +3,48 @@ import Experiments
 import Foundation
 import Glibc
 
-/// Progress on stderr: a bar with ETA redrawn in place when stderr is a terminal, plain
-/// lines (one per task) when it is a file or a pipe.
-final class ProgressPrinter {
-    private let isTerminal = isatty(STDERR_FILENO) == 1
-    private var runStart = DispatchTime.now()
+/// Progress on stderr: a bar with ETA redrawn in place when stderr is a terminal and one
+/// run trains at a time; plain lines (one per task, naming the run) otherwise.
+final class ProgressPrinter: @unchecked Sendable {
+    private let lock = NSLock()
+    private let drawsBar: Bool
+    private var runStart: [String: DispatchTime] = [:]
     private var lastDraw = DispatchTime.now()
-    private var lastTask = -1
+    private var lastTask: [String: Int] = [:]
+
+    init(concurrent: Bool) {
+        drawsBar = isatty(STDERR_FILENO) == 1 && !concurrent
+    }
 
     func handle(_ event: RunEvent) {
+        lock.lock()
+        defer { lock.unlock() }
         switch event {
         case let .started(index, total, spec):
-            runStart = .now()
-            lastTask = -1
+            runStart[spec.runID] = .now()
             write("[\(index + 1)/\(total)] \(spec.runID)\n")
-        case let .progress(_, task, tasks, iteration, iterations):
+        case let .progress(spec, task, tasks, iteration, iterations):
+            let start = runStart[spec.runID] ?? .now()
             let fraction = (Double(task) + Double(iteration) / Double(max(iterations, 1))) / Double(max(tasks, 1))
-            if isTerminal {
+            if drawsBar {
                 let now = DispatchTime.now()
                 guard iteration == iterations || elapsed(lastDraw, now) > 0.1 else { return }
                 lastDraw = now
-                let spent = elapsed(runStart, now)
+                let spent = elapsed(start, now)
                 let eta = fraction > 0 ? spent * (1 - fraction) / fraction : 0
                 let width = 30
                 let filled = Int(fraction * Double(width))
                 let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
                 write("\r  [\(bar)] task \(task + 1)/\(tasks)  \(Int(fraction * 100))%  ETA \(clock(eta))   ")
-            } else if iteration == iterations && task != lastTask {
-                lastTask = task
-                write("  task \(task + 1)/\(tasks) trained (\(clock(elapsed(runStart, .now()))))\n")
+            } else if iteration == iterations && lastTask[spec.runID] != task {
+                lastTask[spec.runID] = task
+                write("  \(spec.runID): task \(task + 1)/\(tasks) trained (\(clock(elapsed(start, .now()))))\n")
             }
-        case let .finished(_, _, _, record, file):
-            if isTerminal { write("\r\u{1B}[K") }
+        case let .finished(_, _, spec, record, file):
+            if drawsBar { write("\r\u{1B}[K") }
             let bwt = record.bwt.map { String(format: "%.3f", $0) } ?? "n/a"
-            write("  done in \(clock(record.totalSeconds)): ACC \(String(format: "%.3f", record.acc)) BWT \(bwt) -> \(file.path)\n")
+            write("  \(spec.runID) done in \(clock(record.totalSeconds)): ACC \(String(format: "%.3f", record.acc)) "
+                + "BWT \(bwt) -> \(file.path)\n")
         case let .skipped(index, total, spec, file, reason):
             write("[\(index + 1)/\(total)] \(spec.runID): skipped, \(reason) (\(file.path))\n")
         }

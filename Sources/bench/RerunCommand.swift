@@ -23,9 +23,11 @@ struct RerunCommand: ParsableCommand {
         } catch {
             throw fail("\(error)")
         }
-        printError("rerunning \(spec.runID) (stored: git \(stored.gitCommit), \(stored.created))")
+        printError("rerunning \(spec.runID) (stored: git \(stored.gitCommit), \(stored.created), \(stored.machine))")
+        // the stored thread count, unless told otherwise: some products round differently with another
+        let threads = location.threads ?? (stored.blasThreads > 0 ? stored.blasThreads : location.blasThreads())
         let runner = Runner(outputDirectory: URL(fileURLWithPath: "."), dataDirectory: location.dataDir,
-                            threads: location.threads)
+                            threads: threads)
         let interruption = Interruption()
         runner.shouldStop = { interruption.isRequested }
         let fresh: RunRecord

@@ -31,6 +31,9 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "Run only slice I of N of the plan (0-based, e.g. $SLURM_ARRAY_TASK_ID/8).")
     var shard: String?
 
+    @Option(name: .long, help: "Runs trained at the same time (default: one per core).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
     @Flag(name: .long, help: "Rerun and replace runs whose files already exist.")
     var force = false
 
@@ -40,6 +43,7 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var location: LocationOptions
 
     func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
         if selectors.isEmpty && suite == nil {
             throw ValidationError("name experiments or a --suite (see `bench list`)")
         }
@@ -56,17 +60,17 @@ struct RunCommand: ParsableCommand {
             throw fail("\(error)")
         }
         let runner = Runner(outputDirectory: URL(fileURLWithPath: out), dataDirectory: location.dataDir,
-                            threads: location.threads, force: force)
+                            threads: location.blasThreads(jobs: jobs), force: force)
         if dryRun {
             print(renderPlan(plan, outputDirectory: out, decide: runner.decision), terminator: "")
             return
         }
         let interruption = Interruption()
         runner.shouldStop = { interruption.isRequested }
-        let progress = ProgressPrinter()
+        let progress = ProgressPrinter(concurrent: min(jobs, plan.count) > 1)
         let records: [RunRecord]
         do {
-            records = try runner.execute(plan, events: progress.handle)
+            records = try runner.execute(plan, jobs: jobs, events: progress.handle)
         } catch is TrainingInterrupted {
             printError("\nbench: interrupted; the run in flight was discarded, finished runs are in \(out)")
             throw ExitCode(130)
