@@ -24,13 +24,13 @@ final class RunnerTests: XCTestCase {
     }
 
     func testFinishedRunsAreSkippedOnTheNextCall() throws {
-        var events: [String] = []
+        let events = Log()
         let runner = Runner(outputDirectory: folder, threads: 1)
         let first = try runner.execute([spec()]) { if case .finished = $0 { events.append("finished") } }
         let file = folder.appendingPathComponent(spec().outputFileName)
         XCTAssertTrue(FileManager.default.fileExists(atPath: file.path))
         let second = try runner.execute([spec()]) { if case .skipped = $0 { events.append("skipped") } }
-        XCTAssertEqual(events, ["finished", "skipped"])
+        XCTAssertEqual(events.entries, ["finished", "skipped"])
         XCTAssertEqual(first[0].accuracyMatrix, second[0].accuracyMatrix)
     }
 
@@ -63,17 +63,41 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(stored.diagnostics["gem_violations"]?.count, 6)
     }
 
+    func testParallelJobsGiveTheSameRecordsInPlanOrder() throws {
+        let plan = [0, 1, 2].map { seed -> RunSpec in
+            var s = spec()
+            s.seed = seed
+            return s
+        }
+        let sequential = try Runner(outputDirectory: folder.appendingPathComponent("one"), threads: 1)
+            .execute(plan) { _ in }
+        let parallel = try Runner(outputDirectory: folder.appendingPathComponent("two"), threads: 1)
+            .execute(plan, jobs: 2) { _ in }
+        XCTAssertEqual(parallel.map(\.seed), [0, 1, 2])
+        XCTAssertEqual(parallel.map(\.accuracyMatrix), sequential.map(\.accuracyMatrix))
+        XCTAssertEqual(parallel.map(\.parameters), sequential.map(\.parameters))
+        XCTAssertEqual(parallel[0].blasThreads, 1)
+    }
+
     func testAnInterruptedRunLeavesNoFileAndFinishedRunsStay() throws {
         let runner = Runner(outputDirectory: folder, threads: 1)
-        var finished = 0
-        runner.shouldStop = { finished > 0 }  // stop as soon as the first run is done
+        let finished = Log()
+        runner.shouldStop = { !finished.entries.isEmpty }  // stop as soon as the first run is done
         let plan = [spec(), spec(method: .naive)].enumerated().map { i, s in
             var s = s
             s.strategy = i == 0 ? "gem" : "naive"
             return s
         }
-        XCTAssertThrowsError(try runner.execute(plan) { if case .finished = $0 { finished += 1 } })
+        XCTAssertThrowsError(try runner.execute(plan) { if case .finished = $0 { finished.append("finished") } })
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
         XCTAssertEqual(files, ["tiny__gem__seed3.h5"])
     }
+}
+
+/// A thread-safe list of strings for events delivered from worker threads.
+final class Log: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [String] = []
+    func append(_ item: String) { lock.lock(); items.append(item); lock.unlock() }
+    var entries: [String] { lock.lock(); defer { lock.unlock() }; return items }
 }
