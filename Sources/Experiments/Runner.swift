@@ -60,7 +60,9 @@ public final class Runner {
         }
         guard conflicts.isEmpty else { throw RunnerError.conflictingFiles(conflicts) }
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
-        let queue = WorkQueue(count: plan.count)
+        // longest runs first, so that no job is left alone with a long run at the end
+        let order = plan.indices.sorted { (estimatedCost(plan[$0]), $1) > (estimatedCost(plan[$1]), $0) }
+        let queue = WorkQueue(order: order)
         // each job has its own runner: its own stream cache, nothing shared but the queue
         let workers = (0..<max(1, min(jobs, plan.count))).map { _ in
             let worker = Runner(outputDirectory: outputDirectory, dataDirectory: dataDirectory, threads: threads, force: force)
@@ -85,6 +87,22 @@ public final class Runner {
         }
         if let error = queue.error { throw error }
         return queue.records
+    }
+
+    /// A rough relative cost of training `spec`: samples seen times the rows each step
+    /// pushes through the network (minibatch plus memory), for scheduling only.
+    func estimatedCost(_ spec: RunSpec) -> Double {
+        let b = spec.benchmark
+        let samples = Double((b.samplesPerTask ?? 12_000) * b.tasks * spec.optimizer.epochs)
+        let batch = Double(spec.optimizer.batchSize)
+        let memoryRows: Double
+        switch spec.method {
+        case let .gem(patterns, _, _): memoryRows = Double(patterns * (b.tasks - 1)) / 2
+        case let .agem(_, sampleSize): memoryRows = Double(sampleSize)
+        case .replay: memoryRows = batch
+        default: memoryRows = 0
+        }
+        return samples * (1 + memoryRows / batch)
     }
 
     /// Skips or trains one planned run and writes its file.
@@ -190,17 +208,17 @@ public enum RunnerError: Error, CustomStringConvertible {
     }
 }
 
-/// Hands out plan indices to jobs and collects their records and the first error.
+/// Hands out plan indices to jobs in a given order and collects their records and the first error.
 private final class WorkQueue: @unchecked Sendable {
     private let lock = NSLock()
+    private let order: [Int]
     private var nextIndex = 0
-    private let count: Int
     private var results: [RunRecord?]
     private(set) var error: Error?
 
-    init(count: Int) {
-        self.count = count
-        results = Array(repeating: nil, count: count)
+    init(order: [Int]) {
+        self.order = order
+        results = Array(repeating: nil, count: order.count)
     }
 
     private func locked<T>(_ body: () -> T) -> T {
@@ -212,9 +230,9 @@ private final class WorkQueue: @unchecked Sendable {
     /// The next index to run, or nil when all are handed out or a job has failed.
     func next() -> Int? {
         locked {
-            guard error == nil, nextIndex < count else { return nil }
+            guard error == nil, nextIndex < order.count else { return nil }
             defer { nextIndex += 1 }
-            return nextIndex
+            return order[nextIndex]
         }
     }
 
