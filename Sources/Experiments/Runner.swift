@@ -33,6 +33,7 @@ public final class Runner {
         self.dataDirectory = dataDirectory
         self.threads = threads
         self.force = force
+        _ = Self.gitCommit  // pinned now: edits made while the plan trains must not mark its runs dirty
     }
 
     /// What to do with `spec` given the file already in the output folder, if any.
