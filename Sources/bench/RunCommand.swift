@@ -13,7 +13,7 @@ struct RunCommand: ParsableCommand {
             Each run (experiment × strategy × seed) is written to OUT/<experiment>__<strategy>__seed<N>.h5 \
             when it completes. A complete file with the same config is skipped (resume); one with a \
             different config stops the plan before anything runs, unless --force. Ctrl-C abandons the run \
-            in flight (no file is written for it), keeps finished runs and exits with status 130.
+            in flight (no file is written for them), keeps finished runs and exits with status 130.
             """)
 
     @Argument(help: "Experiments to run, as NAME or NAME/STRATEGY (see `bench list`).")
@@ -72,7 +72,7 @@ struct RunCommand: ParsableCommand {
         do {
             records = try runner.execute(plan, jobs: jobs, events: progress.handle)
         } catch is TrainingInterrupted {
-            printError("\nbench: interrupted; the run in flight was discarded, finished runs are in \(out)")
+            printError("\nbench: interrupted; runs in flight were discarded (no file written), finished runs are in \(out)")
             throw ExitCode(130)
         } catch {
             throw fail("\(error)")
