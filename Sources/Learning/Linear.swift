@@ -1,5 +1,3 @@
-import Dispatch
-
 /// Fully connected layer y = x Wᵀ + b, with W stored out×in (row-major) followed by b.
 public final class Linear: Layer {
     public let inputWidth: Int
@@ -36,40 +34,24 @@ public final class Linear: Layer {
                          dx: UnsafeMutablePointer<Float>?, rows: Int, parameters: UnsafePointer<Float>,
                          targets: [GradientTarget], tasks: UnsafePointer<Int32>?) {
         let w = parameters + offset
-        let threads = BLAS.threads
-        if threads > 1, targets.count > 1 {
-            // Independent per-target products (GEM: one per past task) are too small to keep
-            // several BLAS threads busy; one single-threaded product per core does better.
-            // Each product's numbers do not depend on which thread runs it.
-            let lanes = min(threads, targets.count)
-            // Lanes write disjoint targets and only read x, dy; sgemm is reentrant on one BLAS thread.
-            nonisolated(unsafe) let (layer, all, input, output) = (self, targets, x, dy)
-            BLAS.setThreads(1)
-            DispatchQueue.concurrentPerform(iterations: lanes) { lane in
-                for t in stride(from: lane, to: all.count, by: lanes) { layer.addGradient(all[t], x: input, dy: output) }
+        for target in targets where !target.rows.isEmpty {
+            let first = target.rows.lowerBound
+            let n = target.rows.count
+            let dw = target.gradient + offset
+            // dW += dyᵀ x over the target's rows
+            BLAS.gemm(transA: true, m: outputWidth, n: inputWidth, k: n,
+                      a: dy + first * outputWidth, lda: outputWidth,
+                      b: x + first * inputWidth, ldb: inputWidth, beta: 1, c: dw, ldc: inputWidth)
+            // db += column sums of dy
+            let db = dw + inputWidth * outputWidth
+            for r in target.rows {
+                let row = dy + r * outputWidth
+                for j in 0..<outputWidth { db[j] += row[j] }
             }
-            BLAS.setThreads(threads)
-        } else {
-            for target in targets { addGradient(target, x: x, dy: dy) }
         }
         if let dx {
             BLAS.gemm(m: rows, n: inputWidth, k: outputWidth, a: dy, lda: outputWidth,
                       b: w, ldb: inputWidth, c: dx, ldc: inputWidth)
-        }
-    }
-
-    /// dW += dyᵀ x and db += column sums of dy over the target's rows.
-    private func addGradient(_ target: GradientTarget, x: UnsafePointer<Float>, dy: UnsafePointer<Float>) {
-        guard !target.rows.isEmpty else { return }
-        let first = target.rows.lowerBound
-        let dw = target.gradient + offset
-        BLAS.gemm(transA: true, m: outputWidth, n: inputWidth, k: target.rows.count,
-                  a: dy + first * outputWidth, lda: outputWidth,
-                  b: x + first * inputWidth, ldb: inputWidth, beta: 1, c: dw, ldc: inputWidth)
-        let db = dw + inputWidth * outputWidth
-        for r in target.rows {
-            let row = dy + r * outputWidth
-            for j in 0..<outputWidth { db[j] += row[j] }
         }
     }
 }
