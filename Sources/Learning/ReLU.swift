@@ -18,6 +18,10 @@ public final class ReLU: Layer {
                          dx: UnsafeMutablePointer<Float>?, rows: Int, parameters: UnsafePointer<Float>,
                          targets: [GradientTarget], tasks: UnsafePointer<Int32>?) {
         guard let dx else { return }
-        for i in 0..<(rows * inputWidth) { dx[i] = x[i] > 0 ? dy[i] : 0 }
+        // dy[i] read unconditionally so the loop compiles to a vector select, not a branch per element.
+        for i in 0..<(rows * inputWidth) {
+            let d = dy[i]
+            dx[i] = x[i] > 0 ? d : 0
+        }
     }
 }
