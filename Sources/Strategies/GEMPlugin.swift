@@ -89,7 +89,8 @@ public final class GEMPlugin: Plugin {
         } else {
             BLAS.gemm(m: k, n: 1, k: p, a: m, lda: p, b: g, ldb: 1, c: &dots, ldc: 1)
         }
-        let violated = dots[0..<k].filter { $0 < 0 }.count
+        var violated = 0
+        for i in 0..<k where dots[i] < 0 { violated += 1 }
         violations.append(Float(violated))
         projected = violated > 0
         guard violated > 0 else {

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Debian/Ubuntu packages GEMBench builds and runs with: pkg-config, OpenBLAS (cblas),
+# HDF5, zlib, OpenSSL's libcrypto (SHA-256), and Fashion-MNIST. Uses sudo when not root.
+set -euo pipefail
+packages=(pkg-config libopenblas-dev libhdf5-dev zlib1g-dev libssl-dev dataset-fashion-mnist)
+as_root=()
+[ "$(id -u)" -eq 0 ] || as_root=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -qq
+"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${packages[@]}" > /dev/null
