@@ -34,7 +34,7 @@ public final class AGEMPlugin: Plugin {
         guard memory.taskCount > 0 else { violations.append(0); return }
         let p = trainer.network.parameterCount
         let g = trainer.network.gradients.pointer
-        let r = reference.row(0, parameterCount: p)
+        let r = reference.row(0)
         let gr = BLAS.dot(p, g, r)
         guard gr < 0 else { violations.append(0); return }
         violations.append(1)

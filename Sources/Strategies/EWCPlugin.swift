@@ -43,7 +43,7 @@ public final class EWCPlugin: Plugin {
             fisherSum = [Float](repeating: 0, count: p)
             anchorSum = [Float](repeating: 0, count: p)
         }
-        let g = gradient.row(0, parameterCount: p), theta = network.parameters.pointer
+        let g = gradient.row(0), theta = network.parameters.pointer
         for i in 0..<p {
             let f = g[i] * g[i]
             fisherSum[i] += f

@@ -132,7 +132,7 @@ public final class GEMPlugin: Plugin {
     public var episodicMemory: LabeledData? { memory.all }
 
     /// Reference gradient of past task k from the last `beforeTrainingIteration` (for tests).
-    func referenceRow(_ k: Int) -> UnsafeMutablePointer<Float> { references.matrix.pointer + k * references.columns }
+    func referenceRow(_ k: Int) -> UnsafeMutablePointer<Float> { references.row(k) }
 
     private func resize(_ k: Int) {
         guard dots.count < k else { return }

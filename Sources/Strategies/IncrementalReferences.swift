@@ -77,7 +77,7 @@ final class IncrementalReferences {
         for (k, segment) in segments.enumerated() {
             var sum = 0.0
             for i in (segment.lowerBound * b)..<(segment.upperBound * b) { sum += Double(cross[i] * products[i]) }
-            let row = references.row(k, parameterCount: p)
+            let row = references.row(k)
             dots[k] = Float(sum + BLAS.dot(p - firstCount, g + firstCount, row + firstCount))
         }
     }

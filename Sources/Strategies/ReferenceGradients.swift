@@ -85,6 +85,6 @@ public final class ReferenceGradients {
         }
     }
 
-    /// Pointer to row k.
-    public func row(_ k: Int, parameterCount p: Int) -> UnsafeMutablePointer<Float> { matrix.pointer + k * p }
+    /// Pointer to row k: segment k's gradient in the network's flat layout.
+    public func row(_ k: Int) -> UnsafeMutablePointer<Float> { matrix.pointer + k * columns }
 }

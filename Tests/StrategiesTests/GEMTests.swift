@@ -46,7 +46,7 @@ final class ReferenceGradientTests: XCTestCase {
         references.compute(net, data: memory, segments: segments, heads: nil, threads: 1)
         for (k, segment) in segments.enumerated() {
             let expected = plainGradient(net, memory.rows(Array(segment)))
-            let batched = Array(UnsafeBufferPointer(start: references.row(k, parameterCount: net.parameterCount),
+            let batched = Array(UnsafeBufferPointer(start: references.row(k),
                                                     count: net.parameterCount))
             for i in 0..<expected.count {
                 XCTAssertEqual(batched[i], expected[i], accuracy: 1e-6 * max(1, abs(expected[i])), "task \(k) parameter \(i)")
@@ -72,7 +72,7 @@ final class ReferenceGradientTests: XCTestCase {
             net.parameters[i] = saved + 1e-2; let up = loss()
             net.parameters[i] = saved - 1e-2; let down = loss()
             net.parameters[i] = saved
-            XCTAssertEqual(Double(references.row(0, parameterCount: net.parameterCount)[i]), (up - down) / 2e-2,
+            XCTAssertEqual(Double(references.row(0)[i]), (up - down) / 2e-2,
                            accuracy: 2e-4)
         }
     }

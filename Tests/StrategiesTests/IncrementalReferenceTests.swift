@@ -53,16 +53,16 @@ final class IncrementalReferenceTests: XCTestCase {
                                                     classes: sizes.last!, scale: 1 / Float(batch), gradient: &logitGradient)
             net.backward(logitGradient)
             incremental.dots(net, data: memory, segments: segments, batch: x.inputs, rows: batch, into: &dots)
-            let expectedDots = (0..<tasks).map { k in Float(BLAS.dot(p, net.gradients.pointer, direct.row(k, parameterCount: p))) }
+            let expectedDots = (0..<tasks).map { k in Float(BLAS.dot(p, net.gradients.pointer, direct.row(k))) }
             let dotScale = expectedDots.map(abs).max()!
             for k in 0..<tasks { worst.dots = max(worst.dots, abs(dots[k] - expectedDots[k]) / dotScale) }
 
             incremental.formFirstLayer(net, data: memory, threads: 1)
-            worst.rows = max(worst.rows, relativeError(incremental.references.row(0, parameterCount: p),
-                                                       direct.row(0, parameterCount: p), tasks * p))
+            worst.rows = max(worst.rows, relativeError(incremental.references.row(0),
+                                                       direct.row(0), tasks * p))
             let projected = step % 3 == 2
             if projected {
-                for k in 0..<tasks { BLAS.axpy(p, alpha: 0.5, x: direct.row(k, parameterCount: p), y: net.gradients.pointer) }
+                for k in 0..<tasks { BLAS.axpy(p, alpha: 0.5, x: direct.row(k), y: net.gradients.pointer) }
             }
             sgd.step(net)
             incremental.afterUpdate(net, projected: projected, learningRate: sgd.learningRate)
