@@ -24,8 +24,10 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
+        // The inner loop of the sparse first-layer products, with an AVX2 variant chosen at run time.
+        .target(name: "CSparse", cSettings: [.unsafeFlags(["-O2"])]),
         // Numerics: tensors on BLAS, layers, models, losses, SGD, seeded generators.
-        .target(name: "Learning", dependencies: ["CBLAS"], swiftSettings: optimized),
+        .target(name: "Learning", dependencies: ["CBLAS", "CSparse"], swiftSettings: optimized),
         // GEM's dual quadratic program, exact, in float64.
         .target(name: "QuadraticProgram", swiftSettings: optimized),
         // IDX readers, checksums, dataset locations.

@@ -3,6 +3,7 @@ public final class Linear: Layer {
     public let inputWidth: Int
     public let outputWidth: Int
     public var offset = 0
+    private let transposedWeight = Workspace()
 
     public init(_ inputWidth: Int, _ outputWidth: Int) {
         self.inputWidth = inputWidth
@@ -52,6 +53,31 @@ public final class Linear: Layer {
         if let dx {
             BLAS.gemm(m: rows, n: inputWidth, k: outputWidth, a: dy, lda: outputWidth,
                       b: w, ldb: inputWidth, c: dx, ldc: inputWidth)
+        }
+    }
+
+    /// `forward` over sparse input rows: the same sums without the zero inputs' terms.
+    /// Runs on `lanes` threads; results do not depend on `lanes`.
+    public func forward(_ x: SparseRows, _ y: UnsafeMutablePointer<Float>, parameters: UnsafePointer<Float>,
+                        lanes: Int) {
+        precondition(x.width == inputWidth, "sparse input width \(x.width), layer expects \(inputWidth)")
+        let w = parameters + offset
+        let wt = transposedWeight.pointer(atLeast: inputWidth * outputWidth)
+        transpose(w, rows: outputWidth, columns: inputWidth, into: wt)
+        x.multiply(wt, n: outputWidth, start: w + inputWidth * outputWidth, into: y, lanes: lanes)
+    }
+
+    /// `backward`'s parameter gradients for sparse input rows, one target per segment of `x`
+    /// (in order): the same sums without the zero inputs' terms. No input gradient.
+    public func addGradients(_ x: SparseRows, dy: UnsafePointer<Float>, targets: [GradientTarget], lanes: Int) {
+        precondition(targets.map(\.rows) == x.segments, "one gradient target per segment of the sparse rows")
+        x.addSegmentProducts(dy, n: outputWidth, into: targets.map { $0.gradient + offset }, lanes: lanes)
+        for target in targets {
+            let db = target.gradient + offset + inputWidth * outputWidth
+            for r in target.rows {
+                let row = dy + r * outputWidth
+                for j in 0..<outputWidth { db[j] += row[j] }
+            }
         }
     }
 }

@@ -19,6 +19,7 @@ public final class EpisodicMemory {
     /// Rows of `all` belonging to each finished task.
     public private(set) var segments: [Range<Int>] = []
     private var rng: RandomStream
+    private var sparseCache: SparseRows?
     private var ring: LabeledData
     private var ringNext = 0
 
@@ -31,6 +32,16 @@ public final class EpisodicMemory {
     }
 
     public var taskCount: Int { segments.count }
+
+    /// The stored inputs' non-zeros, one segment per task (built when first asked for after a task).
+    public var sparseInputs: SparseRows {
+        if let sparseCache { return sparseCache }
+        let built = all.inputs.withUnsafeBufferPointer {
+            SparseRows($0.baseAddress!, rows: all.count, width: all.width, segments: segments)
+        }
+        sparseCache = built
+        return built
+    }
 
     /// Sees the first `rows` rows of a training minibatch (recent selection keeps the last ones).
     public func observe(_ batch: Minibatch, rows: Int) {
@@ -62,6 +73,7 @@ public final class EpisodicMemory {
         }
         segments.append(all.count..<(all.count + chosen.count))
         all.append(contentsOf: chosen)
+        sparseCache = nil
         ring = LabeledData(width: all.width)
         ringNext = 0
     }

@@ -16,6 +16,9 @@ public final class GEMPlugin: Plugin {
     public let eps: Double
     public let memory: EpisodicMemory
     public let referenceGradients: ReferenceGradientMode
+    /// Whether the first layer's products over the memories skip their zero inputs
+    /// (`SparseRows`): the same sums in another order, 2-3x faster on MNIST's ~19% non-zero pixels.
+    public let sparseFirstLayer: Bool
 
     /// How the reference gradients are obtained each step.
     public enum ReferenceGradientMode: String, Sendable, CaseIterable, Codable {
@@ -42,13 +45,14 @@ public final class GEMPlugin: Plugin {
     ///   - memorySelection: `.recent` (the reference code's ring buffer) or `.random` (Avalanche).
     public init(patternsPerExperience: Int, memoryStrength: Float, memorySelection: MemorySelection = .random,
                 inputWidth: Int = 784, seed: UInt64 = 0, eps: Double = 1e-3,
-                referenceGradients: ReferenceGradientMode = .direct) {
+                referenceGradients: ReferenceGradientMode = .direct, sparseFirstLayer: Bool = false) {
         precondition(patternsPerExperience > 0, "GEM needs at least one pattern per experience")
         precondition(memoryStrength >= 0, "memory strength must be non-negative")
         self.patternsPerExperience = patternsPerExperience
         self.memoryStrength = memoryStrength
         self.eps = eps
         self.referenceGradients = referenceGradients
+        self.sparseFirstLayer = sparseFirstLayer
         memory = EpisodicMemory(patternsPerTask: patternsPerExperience, selection: memorySelection,
                                 width: inputWidth, seed: seed)
     }
@@ -60,12 +64,14 @@ public final class GEMPlugin: Plugin {
             && IncrementalReferences.supports(trainer.network, momentum: trainer.optimizer.momentum)
         if usesIncremental {
             incremental.prepare(trainer.network, data: memory.all, segments: memory.segments,
-                                heads: trainer.heads, threads: trainer.settings.threads)
+                                heads: trainer.heads, threads: trainer.settings.threads, sparseInputs: sparseInputs)
         } else {
             direct.compute(trainer.network, data: memory.all, segments: memory.segments,
-                           heads: trainer.heads, threads: trainer.settings.threads)
+                           heads: trainer.heads, threads: trainer.settings.threads, sparseInputs: sparseInputs)
         }
     }
+
+    private var sparseInputs: SparseRows? { sparseFirstLayer ? memory.sparseInputs : nil }
 
     private var references: ReferenceGradients { usesIncremental ? incremental.references : direct }
 
@@ -84,7 +90,7 @@ public final class GEMPlugin: Plugin {
         if usesIncremental {
             trainer.batch.inputs.withUnsafeBufferPointer { x in
                 incremental.dots(network, data: memory.all, segments: memory.segments, batch: x.baseAddress!,
-                                 rows: trainer.batch.count, into: &dots)
+                                 rows: trainer.batch.count, sparseInputs: sparseInputs, into: &dots)
             }
         } else {
             BLAS.gemm(m: k, n: 1, k: p, a: m, lda: p, b: g, ldb: 1, c: &dots, ldc: 1)
@@ -99,7 +105,8 @@ public final class GEMPlugin: Plugin {
         }
         if usesIncremental {
             // the QP needs whole reference gradients; from here on as on the direct path
-            incremental.formFirstLayer(network, data: memory.all, threads: trainer.settings.threads)
+            incremental.formFirstLayer(network, data: memory.all, threads: trainer.settings.threads,
+                                       sparseInputs: sparseInputs)
             BLAS.gemm(m: k, n: 1, k: p, a: m, lda: p, b: g, ldb: 1, c: &dots, ldc: 1)
         }
         // MMᵀ in float32 through BLAS, the QP itself in float64.

@@ -22,6 +22,7 @@ final class IncrementalReferences {
     private var batchGradient = FloatBuffer(count: 0)  // dZ1_b of the minibatch
     private var cross = FloatBuffer(count: 0)          // X X_bᵀ + 1
     private var products = FloatBuffer(count: 0)       // dZ1 dZ1_bᵀ
+    private var batchTransposed = FloatBuffer(count: 0), ones = FloatBuffer(count: 0)
     private var syncedRows = -1                        // memory rows at the last recompute; -1: stale
     private var stepsSinceSync = 0
     private var batchRows = 0                          // > 0 when `cross` belongs to this step's minibatch
@@ -33,21 +34,26 @@ final class IncrementalReferences {
     }
 
     /// Every layer's reference gradients but the first layer's entries, at the current parameters.
-    func prepare(_ network: Network, data: LabeledData, segments: [Range<Int>], heads: OutputHeads?, threads: Int) {
+    func prepare(_ network: Network, data: LabeledData, segments: [Range<Int>], heads: OutputHeads?, threads: Int,
+                 sparseInputs: SparseRows?) {
         let rows = data.count, width = network.layers[0].outputWidth
         if syncedRows != rows || stepsSinceSync >= resyncInterval {
             if firstOutput.count < rows * width {
                 firstOutput = FloatBuffer(count: rows * width)
                 firstGradient = FloatBuffer(count: rows * width)
             }
-            BLAS.setThreads(threads)
-            data.inputs.withUnsafeBufferPointer { x in
-                data.tasks.withUnsafeBufferPointer { t in
-                    network.layers[0].forward(x.baseAddress!, firstOutput.pointer, rows: rows,
-                                              parameters: network.parameters.pointer, tasks: t.baseAddress!)
+            if let sparseInputs, let first = network.layers[0] as? Linear {
+                first.forward(sparseInputs, firstOutput.pointer, parameters: network.parameters.pointer, lanes: threads)
+            } else {
+                BLAS.setThreads(threads)
+                data.inputs.withUnsafeBufferPointer { x in
+                    data.tasks.withUnsafeBufferPointer { t in
+                        network.layers[0].forward(x.baseAddress!, firstOutput.pointer, rows: rows,
+                                                  parameters: network.parameters.pointer, tasks: t.baseAddress!)
+                    }
                 }
+                BLAS.setThreads(1)
             }
-            BLAS.setThreads(1)
             (syncedRows, stepsSinceSync) = (rows, 0)
         }
         references.computeAboveFirstLayer(network, data: data, segments: segments, heads: heads, threads: threads,
@@ -58,17 +64,24 @@ final class IncrementalReferences {
     /// ⟨g, g_k⟩ for every task k, where g is the network's gradient from its last backward over
     /// the minibatch `batch` (`rows` rows); the first-layer part comes from the products above.
     func dots(_ network: Network, data: LabeledData, segments: [Range<Int>], batch: UnsafePointer<Float>, rows b: Int,
-              into dots: UnsafeMutablePointer<Float>) {
+              sparseInputs: SparseRows?, into dots: UnsafeMutablePointer<Float>) {
         let first = network.layers[0]
         let rows = data.count, width = first.outputWidth, p = network.parameterCount
         if cross.count < rows * b { cross = FloatBuffer(count: rows * b); products = FloatBuffer(count: rows * b) }
         if batchGradient.count < b * width { batchGradient = FloatBuffer(count: b * width) }
         batchGradient.pointer.update(from: network.outputGradient(ofLayer: 0), count: b * width)
-        data.inputs.withUnsafeBufferPointer { x in
-            BLAS.gemm(transB: true, m: rows, n: b, k: first.inputWidth, a: x.baseAddress!, lda: first.inputWidth,
-                      b: batch, ldb: first.inputWidth, c: cross.pointer, ldc: b)
+        if let sparseInputs {
+            if batchTransposed.count < b * first.inputWidth { batchTransposed = FloatBuffer(count: b * first.inputWidth) }
+            if ones.count < b { ones = FloatBuffer([Float](repeating: 1, count: b)) }
+            transpose(batch, rows: b, columns: first.inputWidth, into: batchTransposed.pointer)
+            sparseInputs.multiply(batchTransposed.pointer, n: b, start: ones.pointer, into: cross.pointer, lanes: 1)
+        } else {
+            data.inputs.withUnsafeBufferPointer { x in
+                BLAS.gemm(transB: true, m: rows, n: b, k: first.inputWidth, a: x.baseAddress!, lda: first.inputWidth,
+                          b: batch, ldb: first.inputWidth, c: cross.pointer, ldc: b)
+            }
+            for i in 0..<(rows * b) { cross[i] += 1 }
         }
-        for i in 0..<(rows * b) { cross[i] += 1 }
         BLAS.gemm(transB: true, m: rows, n: b, k: width, a: firstGradient.pointer, lda: width,
                   b: batchGradient.pointer, ldb: width, c: products.pointer, ldc: b)
         batchRows = b
@@ -83,9 +96,9 @@ final class IncrementalReferences {
     }
 
     /// Fills in the first layer's entries of every reference gradient (a constraint is violated).
-    func formFirstLayer(_ network: Network, data: LabeledData, threads: Int) {
+    func formFirstLayer(_ network: Network, data: LabeledData, threads: Int, sparseInputs: SparseRows?) {
         references.addFirstLayer(network, data: data, threads: threads, firstOutput: firstOutput.pointer,
-                                 firstGradient: firstGradient.pointer)
+                                 firstGradient: firstGradient.pointer, sparseInputs: sparseInputs)
     }
 
     /// After the optimizer's step: follow it with the low-rank update, or recompute next time

@@ -12,12 +12,25 @@ public final class ReferenceGradients {
     private var logitGradient: [Float] = []
     private var weights: [Float] = []
     private var targets: [GradientTarget] = []
+    private var firstOutput = FloatBuffer(count: 0), firstGradient = FloatBuffer(count: 0)
 
     public init() {}
 
     /// Computes the gradient of each segment's mean loss at the network's current parameters.
+    /// With `sparseInputs` (`data`'s inputs, `segments` as its segments) and a `Linear` first
+    /// layer, that layer's products skip the zero inputs: the same sums up to their order.
     public func compute(_ network: Network, data: LabeledData, segments: [Range<Int>], heads: OutputHeads?,
-                        threads: Int) {
+                        threads: Int, sparseInputs: SparseRows? = nil) {
+        if let sparseInputs, let first = network.layers[0] as? Linear {
+            let size = data.count * first.outputWidth
+            if firstOutput.count < size { (firstOutput, firstGradient) = (FloatBuffer(count: size), FloatBuffer(count: size)) }
+            first.forward(sparseInputs, firstOutput.pointer, parameters: network.parameters.pointer, lanes: threads)
+            computeAboveFirstLayer(network, data: data, segments: segments, heads: heads, threads: threads,
+                                   firstOutput: firstOutput.pointer, firstGradient: firstGradient.pointer)
+            addFirstLayer(network, data: data, threads: threads, firstOutput: firstOutput.pointer,
+                          firstGradient: firstGradient.pointer, sparseInputs: sparseInputs)
+            return
+        }
         data.inputs.withUnsafeBufferPointer { x in
             pass(network, input: x.baseAddress!, fromLayer: 0, data: data, segments: segments, heads: heads,
                  threads: threads, inputGradient: nil)
@@ -34,9 +47,14 @@ public final class ReferenceGradients {
              threads: threads, inputGradient: firstGradient)
     }
 
-    /// Adds the first layer's parameter gradients to every row, from what `computeAboveFirstLayer` left.
+    /// Adds the first layer's parameter gradients to every row, from what `computeAboveFirstLayer` left
+    /// (skipping zero inputs when `sparseInputs` are given and the first layer is `Linear`).
     func addFirstLayer(_ network: Network, data: LabeledData, threads: Int, firstOutput: UnsafePointer<Float>,
-                       firstGradient: UnsafePointer<Float>) {
+                       firstGradient: UnsafePointer<Float>, sparseInputs: SparseRows? = nil) {
+        if let sparseInputs, let first = network.layers[0] as? Linear {
+            first.addGradients(sparseInputs, dy: firstGradient, targets: targets, lanes: threads)
+            return
+        }
         BLAS.setThreads(threads)
         defer { BLAS.setThreads(1) }
         data.inputs.withUnsafeBufferPointer { x in

@@ -61,7 +61,7 @@ enum PerfBenchmarks {
 
     /// The strategies whose training speed `bench perf` reports.
     enum Strategy: String, CaseIterable {
-        case naive, replay, agem, gem, gemDirect = "gem-direct"
+        case naive, replay, agem, gem, gemDirect = "gem-direct", gemSparse = "gem-sparse", gemDense = "gem-dense"
     }
 
     /// Plugins of `strategy` with the permuted-MNIST experiment's settings (GEM: the paper's).
@@ -70,10 +70,11 @@ enum PerfBenchmarks {
         case .naive: return []
         case .replay: return [ReplayPlugin(memorySize: 5120)]
         case .agem: return [AGEMPlugin(patternsPerExperience: 256, sampleSize: 256, inputWidth: stream.inputWidth)]
-        case .gem, .gemDirect:
+        case .gem, .gemDirect, .gemSparse, .gemDense:
             return [GEMPlugin(patternsPerExperience: 256, memoryStrength: 0.5, memorySelection: .recent,
                               inputWidth: stream.inputWidth,
-                              referenceGradients: strategy == .gem ? .incremental : .direct)]
+                              referenceGradients: strategy == .gem || strategy == .gemSparse ? .incremental : .direct,
+                              sparseFirstLayer: strategy == .gemSparse || strategy == .gemDirect)]
         }
     }
 
@@ -126,6 +127,17 @@ enum PerfBenchmarks {
 
     /// Seconds of one direct reference-gradient pass for `past` tasks of 256 memories.
     static func referencePhaseSeconds(past: Int, stream: TaskStream, threads: Int, repeats: Int) -> Double {
+        let (memory, segments) = memories(past: past, stream: stream)
+        var rng = RandomStream(seed: 0, purpose: "init")
+        let network = Network.mlp([stream.inputWidth, 100, 100, stream.classCount], rng: &rng)
+        let references = ReferenceGradients()
+        return time(repeats: repeats) {
+            references.compute(network, data: memory, segments: segments, heads: nil, threads: threads)
+        }.min
+    }
+
+    /// The first `past` tasks' first 256 training rows, one segment per task (GEM's memory layout).
+    static func memories(past: Int, stream: TaskStream) -> (data: LabeledData, segments: [Range<Int>]) {
         var memory = LabeledData(width: stream.inputWidth)
         var segments: [Range<Int>] = []
         for task in stream.tasks.prefix(past) {
@@ -133,12 +145,49 @@ enum PerfBenchmarks {
             segments.append(memory.count..<(memory.count + rows.count))
             memory.append(contentsOf: rows)
         }
-        var rng = RandomStream(seed: 0, purpose: "init")
-        let network = Network.mlp([stream.inputWidth, 100, 100, stream.classCount], rng: &rng)
-        let references = ReferenceGradients()
-        return time(repeats: repeats) {
-            references.compute(network, data: memory, segments: segments, heads: nil, threads: threads)
-        }.min
+        return (memory, segments)
+    }
+
+    /// Best-of-`repeats` seconds of the memories' first-layer forward (Z1 = X W1ᵀ + b1) and
+    /// per-task weight gradients (dW1_k = dZ1_kᵀ X_k), dense (sgemm) and sparse (`SparseRows`).
+    static func firstLayerSeconds(past: Int, stream: TaskStream, threads: Int, repeats: Int)
+        -> (denseForward: Double, sparseForward: Double, denseGradients: Double, sparseGradients: Double, density: Double) {
+        let (memory, segments) = memories(past: past, stream: stream)
+        let rows = memory.count, width = stream.inputWidth, out = 100
+        var rng = RandomStream(seed: 2, purpose: "perf/first-layer")
+        let w = FloatBuffer((0..<(out * width)).map { _ in rng.unitFloat() - 0.5 })
+        let dy = FloatBuffer((0..<(rows * out)).map { _ in rng.unitFloat() - 0.5 })
+        let bias = FloatBuffer(count: out), y = FloatBuffer(count: rows * out)
+        let wt = FloatBuffer(count: out * width)
+        let gradients = FloatBuffer(count: segments.count * out * width)
+        let sparse = memory.inputs.withUnsafeBufferPointer {
+            SparseRows($0.baseAddress!, rows: rows, width: width, segments: segments)
+        }
+        BLAS.setThreads(threads)
+        defer { BLAS.setThreads(1) }
+        return memory.inputs.withUnsafeBufferPointer { xs in
+            let x = xs.baseAddress!
+            let denseForward = time(repeats: repeats) {
+                BLAS.gemm(transB: true, m: rows, n: out, k: width, a: x, lda: width, b: w.pointer, ldb: width,
+                          c: y.pointer, ldc: out)
+            }.min
+            let sparseForward = time(repeats: repeats) {
+                transpose(w.pointer, rows: out, columns: width, into: wt.pointer)
+                sparse.multiply(wt.pointer, n: out, start: bias.pointer, into: y.pointer, lanes: threads)
+            }.min
+            let denseGradients = time(repeats: repeats) {
+                for (k, segment) in segments.enumerated() {
+                    BLAS.gemm(transA: true, m: out, n: width, k: segment.count, a: dy.pointer + segment.lowerBound * out,
+                              lda: out, b: x + segment.lowerBound * width, ldb: width, beta: 1,
+                              c: gradients.pointer + k * out * width, ldc: width)
+                }
+            }.min
+            let targets = segments.indices.map { gradients.pointer + $0 * out * width }
+            let sparseGradients = time(repeats: repeats) {
+                sparse.addSegmentProducts(dy.pointer, n: out, into: targets, lanes: threads)
+            }.min
+            return (denseForward, sparseForward, denseGradients, sparseGradients, sparse.density)
+        }
     }
 
     /// Peak resident memory of this process in MiB.

@@ -54,6 +54,12 @@ struct PerfCommand: ParsableCommand {
                 + String(format: "%7.1f  %7.1f", one, many))
         }
 
+        let first = PerfBenchmarks.firstLayerSeconds(past: 19, stream: stream, threads: threads, repeats: max(repeats, 5))
+        print(String(format: "\nfirst layer over 19 tasks' memories (%.0f%% non-zero), ms, dense sgemm vs sparse:\n"
+                     + "  forward          %7.2f  %7.2f\n  task dW1 x 19    %7.2f  %7.2f",
+                     100 * first.density, first.denseForward * 1000, first.sparseForward * 1000,
+                     first.denseGradients * 1000, first.sparseGradients * 1000))
+
         print("\ntraining (evaluation excluded), \(tasks) tasks x 1000 samples:")
         let trainStream = TaskStream(name: stream.name, scenario: stream.scenario, tasks: Array(stream.tasks.prefix(tasks)),
                                      inputWidth: stream.inputWidth, classCount: stream.classCount)

@@ -5,12 +5,17 @@ import QuadraticProgram
 @testable import Strategies
 
 /// A tiny random task stream: `tasks` tasks of `n` samples, inputs in [-1, 1].
+/// Random inputs in [-1, 1]; those of magnitude below `zeros` are set to zero (that fraction of
+/// them, as sparse as MNIST's pixels with `zeros: 0.8`).
 func syntheticStream(tasks: Int, samples n: Int, width: Int = 6, classes: Int = 3, seed: UInt64 = 1,
-                     scenario: Scenario = .domainIncremental) -> TaskStream {
+                     scenario: Scenario = .domainIncremental, zeros: Float = 0) -> TaskStream {
     var rng = RandomStream(seed: seed)
     let built = (0..<tasks).map { t -> BenchmarkTask in
         func data() -> LabeledData {
-            LabeledData(inputs: (0..<(n * width)).map { _ in 2 * rng.unitFloat() - 1 },
+            LabeledData(inputs: (0..<(n * width)).map { _ in
+                            let v = 2 * rng.unitFloat() - 1
+                            return abs(v) < zeros ? 0 : v
+                        },
                         labels: (0..<n).map { _ in Int32(rng.below(classes)) },
                         tasks: [Int32](repeating: Int32(t), count: n), width: width)
         }
@@ -32,7 +37,16 @@ final class ReferenceGradientTests: XCTestCase {
     }
 
     func testBatchedReferenceGradientsEqualPerTaskGradients() {
-        let stream = syntheticStream(tasks: 3, samples: 7)
+        checkBatchedReferenceGradients(sparse: false)
+    }
+
+    /// The sparse first layer (80% zero inputs) gives the same gradients up to rounding.
+    func testSparseBatchedReferenceGradientsEqualPerTaskGradients() {
+        checkBatchedReferenceGradients(sparse: true)
+    }
+
+    private func checkBatchedReferenceGradients(sparse: Bool) {
+        let stream = syntheticStream(tasks: 3, samples: 7, zeros: sparse ? 0.8 : 0)
         var rng = RandomStream(seed: 2)
         let net = Network.mlp([6, 8, 3], rng: &rng)
         var memory = LabeledData(width: 6)
@@ -43,7 +57,9 @@ final class ReferenceGradientTests: XCTestCase {
             memory.append(contentsOf: stream.tasks[t].train.rows(Array(0..<n)))
         }
         let references = ReferenceGradients()
-        references.compute(net, data: memory, segments: segments, heads: nil, threads: 1)
+        let sparseInputs = sparse ? SparseRows(memory.inputs, rows: memory.count, width: 6, segments: segments) : nil
+        if sparse { XCTAssertLessThan(sparseInputs!.density, 0.4) }
+        references.compute(net, data: memory, segments: segments, heads: nil, threads: 2, sparseInputs: sparseInputs)
         for (k, segment) in segments.enumerated() {
             let expected = plainGradient(net, memory.rows(Array(segment)))
             let batched = Array(UnsafeBufferPointer(start: references.row(k),

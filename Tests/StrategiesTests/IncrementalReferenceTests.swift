@@ -15,10 +15,11 @@ final class IncrementalReferenceTests: XCTestCase {
     /// Trains `steps` plain-SGD steps on random minibatches, projecting g onto the memories every
     /// third step, and checks each step's incremental dots, reference gradients and first-layer
     /// outputs against a direct recomputation.
+    /// With `sparse`, 80% of the inputs are zero and the incremental side runs the sparse first layer.
     private func checkAgreement(sizes: [Int], tasks: Int, memoriesPerTask: Int, steps: Int, batch: Int,
-                                tolerance: Float, file: StaticString = #filePath, line: UInt = #line) {
+                                tolerance: Float, sparse: Bool = false, file: StaticString = #filePath, line: UInt = #line) {
         let stream = syntheticStream(tasks: tasks + 1, samples: max(memoriesPerTask, batch * steps),
-                                     width: sizes[0], classes: sizes.last!)
+                                     width: sizes[0], classes: sizes.last!, zeros: sparse ? 0.8 : 0)
         var rng = RandomStream(seed: 11)
         let net = Network.mlp(sizes, rng: &rng)
         let p = net.parameterCount
@@ -28,6 +29,7 @@ final class IncrementalReferenceTests: XCTestCase {
             segments.append(memory.count..<(memory.count + memoriesPerTask))
             memory.append(contentsOf: stream.tasks[t].train.rows(Array(0..<memoriesPerTask)))
         }
+        let sparseInputs = sparse ? SparseRows(memory.inputs, rows: memory.count, width: sizes[0], segments: segments) : nil
         let incremental = IncrementalReferences(resyncInterval: 10)
         let direct = ReferenceGradients()
         let sgd = SGD(learningRate: 0.1)
@@ -35,7 +37,7 @@ final class IncrementalReferenceTests: XCTestCase {
         var logitGradient = [Float](repeating: 0, count: batch * sizes.last!)
         var worst: (dots: Float, rows: Float, firstLayer: Float) = (0, 0, 0)
         for step in 0..<steps {
-            incremental.prepare(net, data: memory, segments: segments, heads: nil, threads: 1)
+            incremental.prepare(net, data: memory, segments: segments, heads: nil, threads: 2, sparseInputs: sparseInputs)
             direct.compute(net, data: memory, segments: segments, heads: nil, threads: 1)
             let width = sizes[1]
             let kept = incremental.firstLayerOutputs(rows: memory.count, width: width)
@@ -52,12 +54,13 @@ final class IncrementalReferenceTests: XCTestCase {
             _ = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: x.labels, rows: batch,
                                                     classes: sizes.last!, scale: 1 / Float(batch), gradient: &logitGradient)
             net.backward(logitGradient)
-            incremental.dots(net, data: memory, segments: segments, batch: x.inputs, rows: batch, into: &dots)
+            incremental.dots(net, data: memory, segments: segments, batch: x.inputs, rows: batch,
+                             sparseInputs: sparseInputs, into: &dots)
             let expectedDots = (0..<tasks).map { k in Float(BLAS.dot(p, net.gradients.pointer, direct.row(k))) }
             let dotScale = expectedDots.map(abs).max()!
             for k in 0..<tasks { worst.dots = max(worst.dots, abs(dots[k] - expectedDots[k]) / dotScale) }
 
-            incremental.formFirstLayer(net, data: memory, threads: 1)
+            incremental.formFirstLayer(net, data: memory, threads: 2, sparseInputs: sparseInputs)
             worst.rows = max(worst.rows, relativeError(incremental.references.row(0),
                                                        direct.row(0), tasks * p))
             let projected = step % 3 == 2
@@ -79,6 +82,16 @@ final class IncrementalReferenceTests: XCTestCase {
     func testIncrementalAgreesWithDirectAtThePapersShapes() {
         checkAgreement(sizes: [784, 100, 100, 10], tasks: 3, memoriesPerTask: 256, steps: 30, batch: 10,
                        tolerance: 1e-4)
+    }
+
+    func testSparseIncrementalAgreesWithDirectOnATinyNet() {
+        checkAgreement(sizes: [6, 8, 5, 3], tasks: 3, memoriesPerTask: 7, steps: 60, batch: 4, tolerance: 1e-5,
+                       sparse: true)
+    }
+
+    func testSparseIncrementalAgreesWithDirectAtThePapersShapes() {
+        checkAgreement(sizes: [784, 100, 100, 10], tasks: 3, memoriesPerTask: 256, steps: 30, batch: 10,
+                       tolerance: 1e-4, sparse: true)
     }
 
     /// Momentum makes SGD's step full-rank: the incremental option must fall back to the direct path.

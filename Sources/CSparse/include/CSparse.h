@@ -1,0 +1,12 @@
+#ifndef GEMBENCH_CSPARSE_H
+#define GEMBENCH_CSPARSE_H
+
+#include <stdint.h>
+
+/// For j < n: out[j * out_stride] = start[j * start_stride] + sum over i < count, in order, of
+/// values[i] * base[index[i] * n + j], each term added with one fused multiply-add (fmaf),
+/// so the result is the same on every CPU. Uses AVX2 when the CPU has it.
+void gembench_sparse_sums(const int32_t *index, const float *values, long count, const float *base, long n,
+                          const float *start, long start_stride, float *out, long out_stride);
+
+#endif

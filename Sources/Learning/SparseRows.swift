@@ -1,0 +1,134 @@
+import CSparse
+import Dispatch
+
+/// A row-major matrix whose entries are mostly zero (GEM's episodic memories: about 19% of an
+/// MNIST digit's pixels are non-zero), kept as its non-zeros twice: by row (CSR) for products
+/// X·B, and by column within each row segment (CSC) for the per-segment products dYᵀX.
+///
+/// The products skip the zeros; every output is one chain of fused multiply-adds over the
+/// non-zeros in ascending order, started from the given initial value and computed by one
+/// lane, so results do not depend on the number of lanes or on the CPU (see CSparse). They
+/// equal a dense product up to rounding order.
+public final class SparseRows: @unchecked Sendable {
+    public let rows: Int
+    public let width: Int
+    public let segments: [Range<Int>]
+    // by row
+    private let rowStart: [Int]
+    private let rowColumns: [Int32]
+    private let rowValues: [Float]
+    // by column, segment after segment: segment s's column c is columnStart[s * (width + 1) + c] ..< [.. + 1]
+    private let columnStart: [Int]
+    private let columnRows: [Int32]
+    private let columnValues: [Float]
+
+    /// The non-zeros of `dense` (rows × width, row-major); `segments` partition the rows
+    /// (default: one segment of all rows).
+    public init(_ dense: UnsafePointer<Float>, rows: Int, width: Int, segments: [Range<Int>]? = nil) {
+        let segments = segments ?? [0..<rows]
+        var rowStart = [0], rowColumns: [Int32] = [], rowValues: [Float] = []
+        for r in 0..<rows {
+            for c in 0..<width where dense[r * width + c] != 0 {
+                rowColumns.append(Int32(c))
+                rowValues.append(dense[r * width + c])
+            }
+            rowStart.append(rowValues.count)
+        }
+        var columnStart: [Int] = [], columnRows: [Int32] = [], columnValues: [Float] = []
+        for segment in segments {
+            for c in 0..<width {
+                columnStart.append(columnValues.count)
+                for r in segment where dense[r * width + c] != 0 {
+                    columnRows.append(Int32(r))
+                    columnValues.append(dense[r * width + c])
+                }
+            }
+            columnStart.append(columnValues.count)
+        }
+        (self.rows, self.width, self.segments) = (rows, width, segments)
+        (self.rowStart, self.rowColumns, self.rowValues) = (rowStart, rowColumns, rowValues)
+        (self.columnStart, self.columnRows, self.columnValues) = (columnStart, columnRows, columnValues)
+    }
+
+    /// Fraction of entries that are non-zero.
+    public var density: Double { Double(rowValues.count) / Double(max(rows * width, 1)) }
+
+    /// y (rows × n) = X · B + start, where B is width × n (row-major) and `start` (n values,
+    /// or nil for zeros) begins every row's sums: Z = X Wᵀ + b takes B = Wᵀ and start = b.
+    public func multiply(_ b: UnsafePointer<Float>, n: Int, start: UnsafePointer<Float>?,
+                         into y: UnsafeMutablePointer<Float>, lanes: Int) {
+        let zeros = [Float](repeating: 0, count: n)
+        zeros.withUnsafeBufferPointer { zeros in
+            let start = start ?? zeros.baseAddress!
+            rowColumns.withUnsafeBufferPointer { columns in
+                rowValues.withUnsafeBufferPointer { values in
+                    splitAcrossLanes(rows, lanes: lanes) { rows in
+                        for r in rows {
+                            Self.sums(rowStart[r]..<rowStart[r + 1], index: columns.baseAddress!,
+                                      values: values.baseAddress!, base: b, n: n, start: start, startStride: 1,
+                                      into: y + r * n, stride: 1)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// For each segment s: gradients[s] (n × width, row-major) += dYᵀ X over the segment's rows,
+    /// dY being rows × n. Columns of X that are zero throughout a segment leave it untouched.
+    public func addSegmentProducts(_ dy: UnsafePointer<Float>, n: Int, into gradients: [UnsafeMutablePointer<Float>],
+                                   lanes: Int) {
+        precondition(gradients.count == segments.count, "one gradient per segment")
+        columnRows.withUnsafeBufferPointer { rowsOf in
+            columnValues.withUnsafeBufferPointer { values in
+                splitAcrossLanes(width, lanes: lanes) { columns in
+                    for s in segments.indices {
+                        let base = s * (width + 1)
+                        for c in columns where columnStart[base + c] < columnStart[base + c + 1] {
+                            // gradient[j, c] += Σ_r X[r, c] dY[r, j]: column c of the n × width block
+                            let target = gradients[s] + c
+                            Self.sums(columnStart[base + c]..<columnStart[base + c + 1], index: rowsOf.baseAddress!,
+                                      values: values.baseAddress!, base: dy, n: n, start: UnsafePointer(target),
+                                      startStride: width, into: target, stride: width)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// out[j · stride] = start[j · stride] + Σ_{i ∈ entries} values[i] · base[index[i] · n + j] for j < n.
+    @inline(__always)
+    private static func sums(_ entries: Range<Int>, index: UnsafePointer<Int32>, values: UnsafePointer<Float>,
+                             base: UnsafePointer<Float>, n: Int, start: UnsafePointer<Float>, startStride: Int,
+                             into out: UnsafeMutablePointer<Float>, stride: Int) {
+        gembench_sparse_sums(index + entries.lowerBound, values + entries.lowerBound, entries.count, base, n,
+                             start, startStride, out, stride)
+    }
+}
+
+/// Runs `body` over `lanes` contiguous, near-equal parts of 0..<count, side by side.
+func splitAcrossLanes(_ count: Int, lanes: Int, _ body: (Range<Int>) -> Void) {
+    let lanes = max(1, min(lanes, count))
+    guard lanes > 1 else { body(0..<count); return }
+    withoutActuallyEscaping(body) { body in
+        // the lanes write disjoint outputs, and `body` lives only for this call
+        let shared = UncheckedSendable(body)
+        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+            shared.value((count * lane / lanes)..<(count * (lane + 1) / lanes))
+        }
+    }
+}
+
+private struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// Bᵀ of a row-major rows × columns matrix, written row-major into `out` (columns × rows).
+public func transpose(_ b: UnsafePointer<Float>, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>) {
+    for r in 0..<rows {
+        let row = b + r * columns
+        for c in 0..<columns { out[c * rows + r] = row[c] }
+    }
+}
