@@ -64,7 +64,7 @@ final class IncrementalReferences {
     /// ⟨g, g_k⟩ for every task k, where g is the network's gradient from its last backward over
     /// the minibatch `batch` (`rows` rows); the first-layer part comes from the products above.
     func dots(_ network: Network, data: LabeledData, segments: [Range<Int>], batch: UnsafePointer<Float>, rows b: Int,
-              sparseInputs: SparseRows?, into dots: UnsafeMutablePointer<Float>) {
+              sparseInputs: SparseRows?, threads: Int, into dots: UnsafeMutablePointer<Float>) {
         let first = network.layers[0]
         let rows = data.count, width = first.outputWidth, p = network.parameterCount
         if cross.count < rows * b { cross = FloatBuffer(count: rows * b); products = FloatBuffer(count: rows * b) }
@@ -74,7 +74,7 @@ final class IncrementalReferences {
             if batchTransposed.count < b * first.inputWidth { batchTransposed = FloatBuffer(count: b * first.inputWidth) }
             if ones.count < b { ones = FloatBuffer([Float](repeating: 1, count: b)) }
             transpose(batch, rows: b, columns: first.inputWidth, into: batchTransposed.pointer)
-            sparseInputs.multiply(batchTransposed.pointer, n: b, start: ones.pointer, into: cross.pointer, lanes: 1)
+            sparseInputs.multiply(batchTransposed.pointer, n: b, start: ones.pointer, into: cross.pointer, lanes: threads)
         } else {
             data.inputs.withUnsafeBufferPointer { x in
                 BLAS.gemm(transB: true, m: rows, n: b, k: first.inputWidth, a: x.baseAddress!, lda: first.inputWidth,

@@ -39,7 +39,7 @@ public final class ReferenceGradients {
 
     /// The same for every layer above the first, from the first layer's outputs `firstOutput`
     /// (rows × width); writes dL/d(first layer's output), per-row weights included, into
-    /// `firstGradient`. The first layer's entries of the rows stay zero until `addFirstLayer`.
+    /// `firstGradient`. The first layer's entries of the rows are left as they were until `addFirstLayer`.
     func computeAboveFirstLayer(_ network: Network, data: LabeledData, segments: [Range<Int>], heads: OutputHeads?,
                                 threads: Int, firstOutput: UnsafePointer<Float>,
                                 firstGradient: UnsafeMutablePointer<Float>) {
@@ -51,6 +51,8 @@ public final class ReferenceGradients {
     /// (skipping zero inputs when `sparseInputs` are given and the first layer is `Linear`).
     func addFirstLayer(_ network: Network, data: LabeledData, threads: Int, firstOutput: UnsafePointer<Float>,
                        firstGradient: UnsafePointer<Float>, sparseInputs: SparseRows? = nil) {
+        let firstCount = network.layers[0].parameterCount
+        for k in 0..<count { row(k).update(repeating: 0, count: firstCount) }
         if let sparseInputs, let first = network.layers[0] as? Linear {
             first.addGradients(sparseInputs, dy: firstGradient, targets: targets, lanes: threads)
             return
@@ -73,7 +75,9 @@ public final class ReferenceGradients {
         count = segments.count
         columns = p
         if matrix.count < count * p { matrix = FloatBuffer(count: count * p) }
-        matrix.pointer.update(repeating: 0, count: count * p)
+        // the blocks of skipped layers are zeroed by `addFirstLayer`, and only when it is needed
+        let skipped = network.layers[..<first].reduce(0) { $0 + $1.parameterCount }
+        for k in 0..<count { (matrix.pointer + k * p + skipped).update(repeating: 0, count: p - skipped) }
         let rows = segments.last?.upperBound ?? 0
         guard rows > 0 else { return }
         let classes = network.outputWidth

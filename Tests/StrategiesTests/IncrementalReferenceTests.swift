@@ -55,7 +55,7 @@ final class IncrementalReferenceTests: XCTestCase {
                                                     classes: sizes.last!, scale: 1 / Float(batch), gradient: &logitGradient)
             net.backward(logitGradient)
             incremental.dots(net, data: memory, segments: segments, batch: x.inputs, rows: batch,
-                             sparseInputs: sparseInputs, into: &dots)
+                             sparseInputs: sparseInputs, threads: 2, into: &dots)
             let expectedDots = (0..<tasks).map { k in Float(BLAS.dot(p, net.gradients.pointer, direct.row(k))) }
             let dotScale = expectedDots.map(abs).max()!
             for k in 0..<tasks { worst.dots = max(worst.dots, abs(dots[k] - expectedDots[k]) / dotScale) }
