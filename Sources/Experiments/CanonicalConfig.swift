@@ -130,7 +130,18 @@ extension RunSpec {
                     if let p = c.positiveInt(req(mv, "patterns_per_experience")),
                        let s = c.nonNegativeDouble(req(mv, "memory_strength")),
                        let sel: MemorySelection = c.choice(req(mv, "memory_selection"), "memory selection") {
-                        method = .gem(patternsPerExperience: p, memoryStrength: s, memorySelection: sel)
+                        // absent in files written before these keys: the direct, dense computation
+                        var references = GEMPlugin.ReferenceGradientMode.direct, sparse = false
+                        if let v = mv["reference_gradients"] {
+                            guard let r: GEMPlugin.ReferenceGradientMode = c.choice(v, "reference gradients") else { break }
+                            references = r
+                        }
+                        if let v = mv["sparse_first_layer"] {
+                            guard let b = c.bool(v) else { break }
+                            sparse = b
+                        }
+                        method = .gem(patternsPerExperience: p, memoryStrength: s, memorySelection: sel,
+                                      referenceGradients: references, sparseFirstLayer: sparse)
                     }
                 case "agem":
                     if let p = c.positiveInt(req(mv, "patterns_per_experience")),

@@ -26,7 +26,9 @@ extension MethodSpec {
         switch self {
         case .naive, .joint, .multimodal: break
         case let .replay(m): parts.append("mem=\(m)")
-        case let .gem(p, s, sel): parts += ["ppe=\(p)", "strength=\(formatDouble(s))", sel.rawValue]
+        case let .gem(p, s, sel, references, sparse):
+            parts += ["ppe=\(p)", "strength=\(formatDouble(s))", sel.rawValue, references.rawValue]
+            if sparse { parts.append("sparse") }
         case let .agem(p, s): parts += ["ppe=\(p)", "sample=\(s)"]
         case let .ewc(p, l): parts += ["ppe=\(p)", "lambda=\(formatDouble(l))"]
         case let .independent(w): parts.append(w ? "warm-start" : "cold-start")

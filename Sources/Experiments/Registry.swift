@@ -528,8 +528,17 @@ private struct Loader {
             if let v = param("memory_selection"), !checker.isNull(v) {
                 if let sel: MemorySelection = checker.choice(v, "memory selection") { selection = sel } else { ok = false }
             }
+            var references = GEMPlugin.ReferenceGradientMode.incremental
+            if let v = param("reference_gradients"), !checker.isNull(v) {
+                if let r: GEMPlugin.ReferenceGradientMode = checker.choice(v, "reference gradients") { references = r } else { ok = false }
+            }
+            var sparse = true
+            if let v = param("sparse_first_layer"), !checker.isNull(v) {
+                if let b = checker.bool(v) { sparse = b } else { ok = false }
+            }
             method = (p != nil && s != nil) ? .gem(patternsPerExperience: p!, memoryStrength: s!,
-                                                   memorySelection: selection) : nil
+                                                   memorySelection: selection, referenceGradients: references,
+                                                   sparseFirstLayer: sparse) : nil
         case "agem":
             let p = required("patterns_per_experience").flatMap { checker.positiveInt($0) }
             let s = required("sample_size").flatMap { checker.positiveInt($0) }

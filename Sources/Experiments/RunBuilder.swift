@@ -46,9 +46,10 @@ public enum RunBuilder {
             return try sequential(Network.mlp(sizes, rng: &initRNG), [])
         case let .replay(memorySize):
             return try sequential(Network.mlp(sizes, rng: &initRNG), [ReplayPlugin(memorySize: memorySize, seed: seed)])
-        case let .gem(patterns, strength, selection):
+        case let .gem(patterns, strength, selection, references, sparse):
             let gem = GEMPlugin(patternsPerExperience: patterns, memoryStrength: Float(strength),
-                                memorySelection: selection, inputWidth: stream.inputWidth, seed: seed)
+                                memorySelection: selection, inputWidth: stream.inputWidth, seed: seed,
+                                referenceGradients: references, sparseFirstLayer: sparse)
             return try sequential(Network.mlp(sizes, rng: &initRNG), [gem])
         case let .agem(patterns, sampleSize):
             let agem = AGEMPlugin(patternsPerExperience: patterns, sampleSize: sampleSize,

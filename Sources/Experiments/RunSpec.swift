@@ -76,8 +76,11 @@ public enum MethodSpec: Sendable, Equatable, Hashable, Codable {
     case naive
     /// Experience replay from an experience-balanced buffer of `memorySize` samples in total.
     case replay(memorySize: Int)
-    /// Gradient Episodic Memory.
-    case gem(patternsPerExperience: Int, memoryStrength: Double, memorySelection: MemorySelection)
+    /// Gradient Episodic Memory. `referenceGradients` and `sparseFirstLayer` choose how the same
+    /// reference gradients are computed (see `GEMPlugin`); the defaults are the fast path. Run
+    /// files written before these keys existed used `.direct` and no sparse first layer.
+    case gem(patternsPerExperience: Int, memoryStrength: Double, memorySelection: MemorySelection,
+             referenceGradients: GEMPlugin.ReferenceGradientMode = .incremental, sparseFirstLayer: Bool = true)
     /// Averaged GEM: one projection on the gradient of `sampleSize` memory samples.
     case agem(patternsPerExperience: Int, sampleSize: Int)
     /// Elastic Weight Consolidation, diagonal Fisher from `patternsPerExperience` stored samples.
@@ -111,7 +114,8 @@ public enum MethodSpec: Sendable, Equatable, Hashable, Codable {
     public static let parameterKeys: [String: [String]] = [
         "naive": [],
         "replay": ["memory_size"],
-        "gem": ["patterns_per_experience", "memory_strength", "memory_selection"],
+        "gem": ["patterns_per_experience", "memory_strength", "memory_selection", "reference_gradients",
+                "sparse_first_layer"],
         "agem": ["patterns_per_experience", "sample_size"],
         "ewc": ["patterns_per_experience", "lambda"],
         "joint": [],
@@ -124,9 +128,10 @@ public enum MethodSpec: Sendable, Equatable, Hashable, Codable {
         switch self {
         case .naive, .joint, .multimodal: return []
         case let .replay(m): return [("memory_size", String(m))]
-        case let .gem(p, s, sel):
+        case let .gem(p, s, sel, references, sparse):
             return [("patterns_per_experience", String(p)), ("memory_strength", formatDouble(s)),
-                    ("memory_selection", sel.rawValue)]
+                    ("memory_selection", sel.rawValue), ("reference_gradients", references.rawValue),
+                    ("sparse_first_layer", sparse ? "true" : "false")]
         case let .agem(p, s): return [("patterns_per_experience", String(p)), ("sample_size", String(s))]
         case let .ewc(p, l): return [("patterns_per_experience", String(p)), ("lambda", formatDouble(l))]
         case let .independent(w): return [("warm_start", w ? "true" : "false")]
@@ -136,7 +141,7 @@ public enum MethodSpec: Sendable, Equatable, Hashable, Codable {
     /// Samples this method stores per experience, if it keeps a per-experience memory.
     var patternsPerExperience: Int? {
         switch self {
-        case let .gem(p, _, _), let .agem(p, _), let .ewc(p, _): return p
+        case let .gem(p, _, _, _, _), let .agem(p, _), let .ewc(p, _): return p
         default: return nil
         }
     }

@@ -98,7 +98,7 @@ public final class Runner {
         let batch = Double(spec.optimizer.batchSize)
         let memoryRows: Double
         switch spec.method {
-        case let .gem(patterns, _, _): memoryRows = Double(patterns * (b.tasks - 1)) / 2
+        case let .gem(patterns, _, _, _, _): memoryRows = Double(patterns * (b.tasks - 1)) / 2
         case let .agem(_, sampleSize): memoryRows = Double(sampleSize)
         case .replay: memoryRows = batch
         default: memoryRows = 0

@@ -106,8 +106,25 @@ final class CanonicalConfigTests: XCTestCase {
           patterns_per_experience: 256
           memory_strength: 0.5
           memory_selection: recent
+          reference_gradients: incremental
+          sparse_first_layer: true
 
         """)
+    }
+
+    /// Run files written before `reference_gradients` and `sparse_first_layer` existed were computed
+    /// the direct, dense way: reading them back must say so, so that resume and rerun match them.
+    func testGEMConfigWithoutComputationKeysMeansDirectAndDense() throws {
+        let old = spec.canonicalYAML.replacingOccurrences(of: "  reference_gradients: incremental\n", with: "")
+            .replacingOccurrences(of: "  sparse_first_layer: true\n", with: "")
+        XCTAssertFalse(old.contains("reference_gradients"))
+        let back = try RunSpec(canonicalYAML: old)
+        XCTAssertEqual(back.method, .gem(patternsPerExperience: 256, memoryStrength: 0.5, memorySelection: .recent,
+                                         referenceGradients: .direct, sparseFirstLayer: false))
+        XCTAssertEqual(configDifferences(stored: back, planned: spec), [
+            "method.reference_gradients: stored direct, planned incremental",
+            "method.sparse_first_layer: stored false, planned true",
+        ])
     }
 
     func testRoundTripIsBitExact() throws {
@@ -130,6 +147,10 @@ final class CanonicalConfigTests: XCTestCase {
     func testEveryMethodAndOptionalRoundTrips() throws {
         let methods: [MethodSpec] = [.naive, .replay(memorySize: 5120),
                                      .gem(patternsPerExperience: 1, memoryStrength: 0, memorySelection: .random),
+                                     .gem(patternsPerExperience: 1, memoryStrength: 0, memorySelection: .recent,
+                                          referenceGradients: .direct, sparseFirstLayer: false),
+                                     .gem(patternsPerExperience: 1, memoryStrength: 0, memorySelection: .random,
+                                          referenceGradients: .incremental, sparseFirstLayer: false),
                                      .agem(patternsPerExperience: 256, sampleSize: 64), .ewc(patternsPerExperience: 10, lambda: 3),
                                      .joint, .independent(warmStart: true), .independent(warmStart: false), .multimodal]
         for method in methods {

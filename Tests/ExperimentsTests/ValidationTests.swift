@@ -135,6 +135,24 @@ final class ValidationTests: XCTestCase {
         ])
     }
 
+    func testGEMComputationKeys() throws {
+        let good = validBody.replacingOccurrences(of: "naive: {}", with:
+            "gem: {patterns_per_experience: 10, memory_strength: 0.5}\n  gem-direct: {method: gem, patterns_per_experience: 10, memory_strength: 0.5, reference_gradients: direct, sparse_first_layer: false}")
+        let methods: [MethodSpec] = try loaded(["a.yaml": experimentFile(good)]).plan(experiments: ["e"], seeds: SeedSelection([0])).map(\.method)
+        XCTAssertEqual(methods, [
+            .gem(patternsPerExperience: 10, memoryStrength: 0.5, memorySelection: .random,
+                 referenceGradients: .incremental, sparseFirstLayer: true),
+            .gem(patternsPerExperience: 10, memoryStrength: 0.5, memorySelection: .random,
+                 referenceGradients: .direct, sparseFirstLayer: false),
+        ])
+        let bad = validBody.replacingOccurrences(of: "naive: {}", with:
+            "gem: {patterns_per_experience: 10, memory_strength: 0.5, reference_gradients: incremantal, sparse_first_layer: yes}")
+        XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(bad)]), [
+            "DIR/a.yaml:10:85: experiments.e.strategies.gem.reference_gradients: unknown reference gradients 'incremantal'; did you mean 'incremental'?",
+            "DIR/a.yaml:10:118: experiments.e.strategies.gem.sparse_first_layer: expected true or false, got yes",
+        ])
+    }
+
     func testParameterOfAnotherMethod() throws {
         let body = validBody.replacingOccurrences(of: "naive: {}", with: "agem: {patterns_per_experience: 10, sample_size: 10, memory_strength: 0.5}")
         XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(body)]), [
