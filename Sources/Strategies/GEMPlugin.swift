@@ -104,10 +104,9 @@ public final class GEMPlugin: Plugin {
             return
         }
         if usesIncremental {
-            // the QP needs whole reference gradients; from here on as on the direct path
+            // the QP needs whole reference gradients (its dots are already exact up to rounding)
             incremental.formFirstLayer(network, data: memory.all, threads: trainer.settings.threads,
                                        sparseInputs: sparseInputs)
-            BLAS.gemm(m: k, n: 1, k: p, a: m, lda: p, b: g, ldb: 1, c: &dots, ldc: 1)
         }
         // MMᵀ in float32 through BLAS, the QP itself in float64.
         BLAS.gemm(transB: true, m: k, n: k, k: p, a: m, lda: p, b: m, ldb: p, c: &gram, ldc: k)
@@ -119,8 +118,14 @@ public final class GEMPlugin: Plugin {
         // g̃ = Mᵀv + g
         for i in 0..<k { dual32[i] = Float(dual[i]) }
         BLAS.gemm(transA: true, m: p, n: 1, k: k, a: m, lda: p, b: dual32, ldb: 1, beta: 1, c: g, ldc: 1)
-        BLAS.gemm(m: k, n: 1, k: p, a: m, lda: p, b: g, ldb: 1, c: &dots, ldc: 1)
-        minDot.append(dots[0..<k].min()!)
+        // ⟨g̃, g_i⟩ = ⟨g, g_i⟩ + (MMᵀv)_i, from the QP's own inputs rather than another pass over M
+        var smallest = Double.infinity
+        for i in 0..<k {
+            var s = dots64[i]
+            for j in 0..<k { s += gram64[i * k + j] * dual[j] }
+            smallest = min(smallest, s)
+        }
+        minDot.append(Float(smallest))
     }
 
     public func afterUpdate(_ trainer: Trainer) {

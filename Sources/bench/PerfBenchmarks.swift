@@ -59,9 +59,21 @@ enum PerfBenchmarks {
         return shape.flops * Double(calls) / t.min / 1e9
     }
 
-    /// The strategies whose training speed `bench perf` reports.
+    /// The strategies whose training speed `bench perf` reports. `gem` is the config default
+    /// (incremental reference gradients, sparse first layer); `gem-direct-sparse` recomputes every
+    /// step with the sparse first layer; `gem-direct` is the textbook computation (dense BLAS).
     enum Strategy: String, CaseIterable {
-        case naive, replay, agem, gem, gemDirect = "gem-direct", gemSparse = "gem-sparse", gemDense = "gem-dense"
+        case naive, replay, agem, gem, gemDirectSparse = "gem-direct-sparse", gemDirect = "gem-direct"
+
+        /// GEM's reference-gradient computation, for the GEM variants.
+        var gemComputation: (GEMPlugin.ReferenceGradientMode, sparse: Bool)? {
+            switch self {
+            case .gem: return (.incremental, true)
+            case .gemDirectSparse: return (.direct, true)
+            case .gemDirect: return (.direct, false)
+            default: return nil
+            }
+        }
     }
 
     /// Plugins of `strategy` with the permuted-MNIST experiment's settings (GEM: the paper's).
@@ -70,11 +82,10 @@ enum PerfBenchmarks {
         case .naive: return []
         case .replay: return [ReplayPlugin(memorySize: 5120)]
         case .agem: return [AGEMPlugin(patternsPerExperience: 256, sampleSize: 256, inputWidth: stream.inputWidth)]
-        case .gem, .gemDirect, .gemSparse, .gemDense:
+        case .gem, .gemDirectSparse, .gemDirect:
+            let (mode, sparse) = strategy.gemComputation!
             return [GEMPlugin(patternsPerExperience: 256, memoryStrength: 0.5, memorySelection: .recent,
-                              inputWidth: stream.inputWidth,
-                              referenceGradients: strategy == .gem || strategy == .gemSparse ? .incremental : .direct,
-                              sparseFirstLayer: strategy == .gemSparse || strategy == .gemDirect)]
+                              inputWidth: stream.inputWidth, referenceGradients: mode, sparseFirstLayer: sparse)]
         }
     }
 
@@ -100,11 +111,12 @@ enum PerfBenchmarks {
     }
 
     /// Seconds per GEM step with `past` tasks in memory (256 each), over `steps` steps of the next task.
-    static func gemStepSeconds(past: Int, steps: Int, mode: GEMPlugin.ReferenceGradientMode,
-                               stream: TaskStream, threads: Int) throws -> Double {
+    static func gemStepSeconds(past: Int, steps: Int, strategy: Strategy, stream: TaskStream, threads: Int) throws -> Double {
+        let (mode, sparse) = strategy.gemComputation!
         let gem = GEMPlugin(patternsPerExperience: 256, memoryStrength: 0.5, memorySelection: .random,
-                            inputWidth: stream.inputWidth, referenceGradients: mode)
+                            inputWidth: stream.inputWidth, referenceGradients: mode, sparseFirstLayer: sparse)
         for task in stream.tasks.prefix(past) { gem.memory.finishTask(task) }
+        _ = gem.memory.sparseInputs  // built once per task in a run; not part of a step
         let trainer = trainer([gem], stream: stream, threads: threads)
         var task = stream.tasks[past]
         task.train = task.train.rows(Array(0..<min(steps * 10, task.train.count)))
@@ -125,14 +137,19 @@ enum PerfBenchmarks {
         return perRow * Double(rows)
     }
 
-    /// Seconds of one direct reference-gradient pass for `past` tasks of 256 memories.
-    static func referencePhaseSeconds(past: Int, stream: TaskStream, threads: Int, repeats: Int) -> Double {
+    /// Seconds of one direct reference-gradient pass for `past` tasks of 256 memories, dense or
+    /// with the sparse first layer.
+    static func referencePhaseSeconds(past: Int, stream: TaskStream, threads: Int, repeats: Int, sparse: Bool) -> Double {
         let (memory, segments) = memories(past: past, stream: stream)
+        let sparseInputs = sparse ? memory.inputs.withUnsafeBufferPointer {
+            SparseRows($0.baseAddress!, rows: memory.count, width: memory.width, segments: segments)
+        } : nil
         var rng = RandomStream(seed: 0, purpose: "init")
         let network = Network.mlp([stream.inputWidth, 100, 100, stream.classCount], rng: &rng)
         let references = ReferenceGradients()
         return time(repeats: repeats) {
-            references.compute(network, data: memory, segments: segments, heads: nil, threads: threads)
+            references.compute(network, data: memory, segments: segments, heads: nil, threads: threads,
+                               sparseInputs: sparseInputs)
         }.min
     }
 

@@ -20,8 +20,8 @@ struct PerfCommand: ParsableCommand {
     @Option(help: "Repeats of each measurement (min and median are reported).")
     var repeats: Int?
 
-    @Option(help: "Strategies to train, comma-separated: naive,replay,agem,gem,gem-direct.")
-    var strategies = "naive,replay,agem,gem,gem-direct"
+    @Option(help: "Strategies to train, comma-separated: naive,replay,agem,gem,gem-direct-sparse,gem-direct.")
+    var strategies = "naive,replay,agem,gem,gem-direct-sparse,gem-direct"
 
     @Flag(help: "Also train GEM both ways with evaluation and print how far their accuracy matrices differ.")
     var compareAccuracy = false
@@ -33,7 +33,8 @@ struct PerfCommand: ParsableCommand {
         let tasks = quick ? 5 : 20
         let chosen = try strategies.split(separator: ",").map { name -> PerfBenchmarks.Strategy in
             guard let s = PerfBenchmarks.Strategy(rawValue: String(name)) else {
-                throw ValidationError("unknown strategy '\(name)' (naive, replay, agem, gem, gem-direct)")
+                throw ValidationError("unknown strategy '\(name)' ("
+                    + PerfBenchmarks.Strategy.allCases.map(\.rawValue).joined(separator: ", ") + ")")
             }
             return s
         }
@@ -71,39 +72,45 @@ struct PerfCommand: ParsableCommand {
             }
             seconds.sort()
             let (best, median) = (seconds[0], seconds[seconds.count / 2])
-            print("  \(strategy.rawValue)".padding(toLength: 14, withPad: " ", startingAt: 0)
+            print("  \(strategy.rawValue)".padding(toLength: 20, withPad: " ", startingAt: 0)
                 + String(format: "%8.2f / %8.2f s   %9.0f samples/s   %.4f / %.4f ms/sample",
                          best, median, samples / best, best / samples * 1000, median / samples * 1000))
         }
 
         let steps = quick ? 10 : 40
-        print("\nGEM ms per step vs past tasks (\(steps) steps; incremental, direct):")
+        let stepStrategies: [PerfBenchmarks.Strategy] = [.gem, .gemDirectSparse, .gemDirect]
+        print("\nGEM ms per step vs past tasks (\(steps) steps; "
+              + stepStrategies.map(\.rawValue).joined(separator: ", ") + "):")
         for past in [1, 5, 10, 19] {
-            let row = try [GEMPlugin.ReferenceGradientMode.incremental, .direct].map { mode in
+            let row = try stepStrategies.map { strategy in
                 var best = Double.infinity
                 for _ in 0..<repeats {
-                    best = min(best, try PerfBenchmarks.gemStepSeconds(past: past, steps: steps, mode: mode,
+                    best = min(best, try PerfBenchmarks.gemStepSeconds(past: past, steps: steps, strategy: strategy,
                                                                          stream: stream, threads: threads))
                 }
                 return best * 1000
             }
-            print(String(format: "  %2d past tasks %8.2f  %8.2f", past, row[0], row[1]))
+            print(String(format: "  %2d past tasks %8.2f  %8.2f  %8.2f", past, row[0], row[1], row[2]))
         }
 
         let rows = 19 * 256
         let flops = PerfBenchmarks.referenceFLOPs(sizes: [784, 100, 100, 10], rows: rows)
-        let seconds = PerfBenchmarks.referencePhaseSeconds(past: 19, stream: stream, threads: threads,
-                                                           repeats: max(repeats, 5))
-        let rate = flops / seconds / 1e9
-        print(String(format: "\ndirect reference-gradient phase, 19 past tasks: %.2f ms, %.1f GFLOP/s = %.0f%% of sgemm"
-                     + " (memory forward, %.1f GFLOP/s)", seconds * 1000, rate, 100 * rate / sgemmMemoryForward,
-                     sgemmMemoryForward))
+        let dense = PerfBenchmarks.referencePhaseSeconds(past: 19, stream: stream, threads: threads,
+                                                         repeats: max(repeats, 5), sparse: false)
+        let sparse = PerfBenchmarks.referencePhaseSeconds(past: 19, stream: stream, threads: threads,
+                                                          repeats: max(repeats, 5), sparse: true)
+        let rate = flops / dense / 1e9, sparseRate = flops / sparse / 1e9
+        print(String(format: "\nreference-gradient phase, 19 past tasks (%.2f GFLOP dense):\n"
+                     + "  dense  %6.2f ms, %6.1f GFLOP/s = %3.0f%% of sgemm (memory forward, %.1f GFLOP/s)\n"
+                     + "  sparse %6.2f ms, %6.1f dense-equivalent GFLOP/s = %3.0f%%",
+                     flops / 1e9, dense * 1000, rate, 100 * rate / sgemmMemoryForward, sgemmMemoryForward,
+                     sparse * 1000, sparseRate, 100 * sparseRate / sgemmMemoryForward))
         if compareAccuracy {
             let fast = try PerfBenchmarks.accuracy(.gem, stream: trainStream, threads: threads)
             let slow = try PerfBenchmarks.accuracy(.gemDirect, stream: trainStream, threads: threads)
             let difference = zip(fast.joined(), slow.joined()).map { abs($0 - $1) }.max() ?? 0
             let acc = { (r: [[Double]]) in r.last!.reduce(0, +) / Double(r.last!.count) }
-            print(String(format: "\nGEM incremental vs direct: ACC %.4f vs %.4f, max |R_inc - R_direct| = %.4f",
+            print(String(format: "\nGEM default (incremental, sparse) vs direct (dense): ACC %.4f vs %.4f, max |R_default - R_direct| = %.4f",
                          acc(fast), acc(slow), difference))
         }
         print(String(format: "peak memory (ru_maxrss): %.0f MiB", PerfBenchmarks.peakMemoryMiB))
