@@ -8,7 +8,7 @@
 static void sums_generic(const int32_t *index, const float *values, long count, const float *base, long first,
                          long n, const float *start, long start_stride, float *out, long out_stride) {
     for (long j = first; j < n; j++) {
-        float a = start[j * start_stride];
+        float a = start ? start[j * start_stride] : 0.0f;
         for (long i = 0; i < count; i++) a = fmaf(values[i], base[(long)index[i] * n + j], a);
         out[j * out_stride] = a;
     }
@@ -19,6 +19,7 @@ static void sums_generic(const int32_t *index, const float *values, long count, 
 
 __attribute__((target("avx2,fma")))
 static __m256 load_strided(const float *p, long stride) {
+    if (!p) return _mm256_setzero_ps();
     if (stride == 1) return _mm256_loadu_ps(p);
     return _mm256_setr_ps(p[0], p[stride], p[2 * stride], p[3 * stride],
                           p[4 * stride], p[5 * stride], p[6 * stride], p[7 * stride]);
@@ -37,10 +38,10 @@ static void sums_avx2(const int32_t *index, const float *values, long count, con
                       const float *start, long start_stride, float *out, long out_stride) {
     long j = 0;
     for (; j + 32 <= n; j += 32) {  // 32 columns in four registers
-        __m256 a0 = load_strided(start + j * start_stride, start_stride);
-        __m256 a1 = load_strided(start + (j + 8) * start_stride, start_stride);
-        __m256 a2 = load_strided(start + (j + 16) * start_stride, start_stride);
-        __m256 a3 = load_strided(start + (j + 24) * start_stride, start_stride);
+        __m256 a0 = load_strided(start ? start + j * start_stride : NULL, start_stride);
+        __m256 a1 = load_strided(start ? start + (j + 8) * start_stride : NULL, start_stride);
+        __m256 a2 = load_strided(start ? start + (j + 16) * start_stride : NULL, start_stride);
+        __m256 a3 = load_strided(start ? start + (j + 24) * start_stride : NULL, start_stride);
         for (long i = 0; i < count; i++) {
             const float *p = base + (long)index[i] * n + j;
             __m256 v = _mm256_broadcast_ss(values + i);
@@ -55,7 +56,7 @@ static void sums_avx2(const int32_t *index, const float *values, long count, con
         store_strided(out + (j + 24) * out_stride, out_stride, a3);
     }
     for (; j + 8 <= n; j += 8) {
-        __m256 a = load_strided(start + j * start_stride, start_stride);
+        __m256 a = load_strided(start ? start + j * start_stride : NULL, start_stride);
         for (long i = 0; i < count; i++)
             a = _mm256_fmadd_ps(_mm256_broadcast_ss(values + i), _mm256_loadu_ps(base + (long)index[i] * n + j), a);
         store_strided(out + j * out_stride, out_stride, a);
@@ -64,7 +65,7 @@ static void sums_avx2(const int32_t *index, const float *values, long count, con
         long rest = n - j;
         __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)rest), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
         float initial[8] = {0}, result[8];
-        for (long l = 0; l < rest; l++) initial[l] = start[(j + l) * start_stride];
+        for (long l = 0; start && l < rest; l++) initial[l] = start[(j + l) * start_stride];
         __m256 a = _mm256_loadu_ps(initial);
         for (long i = 0; i < count; i++)
             a = _mm256_fmadd_ps(_mm256_broadcast_ss(values + i),

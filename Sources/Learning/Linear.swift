@@ -70,8 +70,7 @@ public final class Linear: Layer {
     /// `backward`'s parameter gradients for sparse input rows, one target per segment of `x`
     /// (in order): the same sums without the zero inputs' terms. No input gradient.
     public func addGradients(_ x: SparseRows, dy: UnsafePointer<Float>, targets: [GradientTarget], lanes: Int) {
-        precondition(targets.map(\.rows) == x.segments, "one gradient target per segment of the sparse rows")
-        x.addSegmentProducts(dy, n: outputWidth, into: targets.map { $0.gradient + offset }, lanes: lanes)
+        x.addSegmentProducts(dy, n: outputWidth, into: targets, offset: offset, lanes: lanes)
         for target in targets {
             let db = target.gradient + offset + inputWidth * outputWidth
             for r in target.rows {

@@ -57,28 +57,26 @@ public final class SparseRows: @unchecked Sendable {
     /// or nil for zeros) begins every row's sums: Z = X Wᵀ + b takes B = Wᵀ and start = b.
     public func multiply(_ b: UnsafePointer<Float>, n: Int, start: UnsafePointer<Float>?,
                          into y: UnsafeMutablePointer<Float>, lanes: Int) {
-        let zeros = [Float](repeating: 0, count: n)
-        zeros.withUnsafeBufferPointer { zeros in
-            let start = start ?? zeros.baseAddress!
-            rowColumns.withUnsafeBufferPointer { columns in
-                rowValues.withUnsafeBufferPointer { values in
-                    splitAcrossLanes(rows, lanes: lanes) { rows in
-                        for r in rows {
-                            Self.sums(rowStart[r]..<rowStart[r + 1], index: columns.baseAddress!,
-                                      values: values.baseAddress!, base: b, n: n, start: start, startStride: 1,
-                                      into: y + r * n, stride: 1)
-                        }
+        rowColumns.withUnsafeBufferPointer { columns in
+            rowValues.withUnsafeBufferPointer { values in
+                splitAcrossLanes(rows, lanes: lanes) { rows in
+                    for r in rows {
+                        Self.sums(rowStart[r]..<rowStart[r + 1], index: columns.baseAddress!,
+                                  values: values.baseAddress!, base: b, n: n, start: start, startStride: 1,
+                                  into: y + r * n, stride: 1)
                     }
                 }
             }
         }
     }
 
-    /// For each segment s: gradients[s] (n × width, row-major) += dYᵀ X over the segment's rows,
-    /// dY being rows × n. Columns of X that are zero throughout a segment leave it untouched.
-    public func addSegmentProducts(_ dy: UnsafePointer<Float>, n: Int, into gradients: [UnsafeMutablePointer<Float>],
+    /// For each segment s: the n × width block at `targets[s].gradient + offset` += dYᵀ X over
+    /// the segment's rows (`targets[s].rows`), dY being rows × n. Columns of X that are zero
+    /// throughout a segment leave the block untouched.
+    public func addSegmentProducts(_ dy: UnsafePointer<Float>, n: Int, into targets: [GradientTarget], offset: Int,
                                    lanes: Int) {
-        precondition(gradients.count == segments.count, "one gradient per segment")
+        precondition(targets.count == segments.count && zip(targets, segments).allSatisfy { $0.rows == $1 },
+                     "one gradient target per segment of the sparse rows, in order")
         columnRows.withUnsafeBufferPointer { rowsOf in
             columnValues.withUnsafeBufferPointer { values in
                 splitAcrossLanes(width, lanes: lanes) { columns in
@@ -86,7 +84,7 @@ public final class SparseRows: @unchecked Sendable {
                         let base = s * (width + 1)
                         for c in columns where columnStart[base + c] < columnStart[base + c + 1] {
                             // gradient[j, c] += Σ_r X[r, c] dY[r, j]: column c of the n × width block
-                            let target = gradients[s] + c
+                            let target = targets[s].gradient + offset + c
                             Self.sums(columnStart[base + c]..<columnStart[base + c + 1], index: rowsOf.baseAddress!,
                                       values: values.baseAddress!, base: dy, n: n, start: UnsafePointer(target),
                                       startStride: width, into: target, stride: width)
@@ -100,7 +98,7 @@ public final class SparseRows: @unchecked Sendable {
     /// out[j · stride] = start[j · stride] + Σ_{i ∈ entries} values[i] · base[index[i] · n + j] for j < n.
     @inline(__always)
     private static func sums(_ entries: Range<Int>, index: UnsafePointer<Int32>, values: UnsafePointer<Float>,
-                             base: UnsafePointer<Float>, n: Int, start: UnsafePointer<Float>, startStride: Int,
+                             base: UnsafePointer<Float>, n: Int, start: UnsafePointer<Float>?, startStride: Int,
                              into out: UnsafeMutablePointer<Float>, stride: Int) {
         gembench_sparse_sums(index + entries.lowerBound, values + entries.lowerBound, entries.count, base, n,
                              start, startStride, out, stride)

@@ -199,9 +199,9 @@ enum PerfBenchmarks {
                               c: gradients.pointer + k * out * width, ldc: width)
                 }
             }.min
-            let targets = segments.indices.map { gradients.pointer + $0 * out * width }
+            let targets = segments.enumerated().map { GradientTarget(rows: $1, gradient: gradients.pointer + $0 * out * width) }
             let sparseGradients = time(repeats: repeats) {
-                sparse.addSegmentProducts(dy.pointer, n: out, into: targets, lanes: threads)
+                sparse.addSegmentProducts(dy.pointer, n: out, into: targets, offset: 0, lanes: threads)
             }.min
             return (denseForward, sparseForward, denseGradients, sparseGradients, sparse.density)
         }

@@ -41,7 +41,9 @@ final class SparseRowsTests: XCTestCase {
         var first: [Float] = [10, 10, 10, 10], second: [Float] = [10, 10, 10, 10]  // n × width, added to
         first.withUnsafeMutableBufferPointer { f in
             second.withUnsafeMutableBufferPointer { s in
-                sparse.addSegmentProducts(dy, n: 2, into: [f.baseAddress!, s.baseAddress!], lanes: 2)
+                sparse.addSegmentProducts(dy, n: 2, into: [GradientTarget(rows: 0..<1, gradient: f.baseAddress!),
+                                                           GradientTarget(rows: 1..<3, gradient: s.baseAddress!)],
+                                          offset: 0, lanes: 2)
             }
         }
         // first[j, c] += dy[0, j] x[0, c]; second[j, c] += Σ_{r=1,2} dy[r, j] x[r, c]
@@ -93,7 +95,8 @@ final class SparseRowsTests: XCTestCase {
         }
         for lanes in [1, 2] {
             let targets = segments.map { _ in FloatBuffer(initial) }
-            sparse.addSegmentProducts(dy, n: n, into: targets.map(\.pointer), lanes: lanes)
+            sparse.addSegmentProducts(dy, n: n, into: zip(segments, targets).map { GradientTarget(rows: $0, gradient: $1.pointer) },
+                                      offset: 0, lanes: lanes)
             for s in segments.indices { XCTAssertEqual(targets[s].array, expected[s], "segment \(s), lanes \(lanes)") }
         }
     }

@@ -3,7 +3,7 @@
 
 #include <stdint.h>
 
-/// For j < n: out[j * out_stride] = start[j * start_stride] + sum over i < count, in order, of
+/// For j < n: out[j * out_stride] = start[j * start_stride] (0 when start is NULL) + sum over i < count, in order, of
 /// values[i] * base[index[i] * n + j], each term added with one fused multiply-add (fmaf),
 /// so the result is the same on every CPU. Uses AVX2 when the CPU has it.
 void gembench_sparse_sums(const int32_t *index, const float *values, long count, const float *base, long n,
