@@ -9,7 +9,7 @@ struct PerfCommand: ParsableCommand {
         commandName: "perf",
         abstract: "Measure sgemm, training speed per strategy and GEM's cost per past task, in one process.",
         discussion: """
-            Runs on permuted MNIST with the paper's settings (MLP 784-100-100-10, lr 0.1, batch 10, \
+            Runs on permuted MNIST (or --dataset fashion-mnist) with the paper's settings (MLP 784-100-100-10, lr 0.1, batch 10, \
             GEM: 256 recent memories per task, strength 0.5). Times are min / median of --repeats; \
             compare them as ratios to the sgemm rates printed in the same run. See docs/performance.md.
             """)
@@ -22,6 +22,9 @@ struct PerfCommand: ParsableCommand {
 
     @Option(help: "Strategies to train, comma-separated: naive,replay,agem,gem,gem-direct-sparse,gem-direct.")
     var strategies = "naive,replay,agem,gem,gem-direct-sparse,gem-direct"
+
+    @Option(help: "Dataset of the permuted benchmark: mnist (19% non-zero pixels) or fashion-mnist (50%).")
+    var dataset: DatasetName = .mnist
 
     @Flag(help: "Also train GEM both ways with evaluation and print how far their accuracy matrices differ.")
     var compareAccuracy = false
@@ -39,10 +42,10 @@ struct PerfCommand: ParsableCommand {
             return s
         }
         let dataset: LoadedDataset
-        do { dataset = try loadDataset(.mnist, directory: location.dataDir) } catch { throw fail("\(error)") }
+        do { dataset = try loadDataset(self.dataset, directory: location.dataDir) } catch { throw fail("\(error)") }
         let stream = PermutedBenchmark.make(dataset, tasks: 20, samplesPerTask: 1000, seed: 0)
         let threads = location.blasThreads()
-        print("bench perf: permuted MNIST, MLP 784-100-100-10, batch 10; \(threads) BLAS threads for large products;"
+        print("bench perf: permuted \(self.dataset.displayName), MLP 784-100-100-10, batch 10; \(threads) BLAS threads for large products;"
             + " min / median of \(repeats)")
 
         print("\nsgemm GFLOP/s at GEM's shapes (19 past tasks = 4864 memory rows), 1 and \(threads) threads:")
@@ -116,3 +119,5 @@ struct PerfCommand: ParsableCommand {
         print(String(format: "peak memory (ru_maxrss): %.0f MiB", PerfBenchmarks.peakMemoryMiB))
     }
 }
+
+extension DatasetName: ExpressibleByArgument {}
