@@ -51,7 +51,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "LearningTests", dependencies: ["Learning"]),
+        .testTarget(name: "LearningTests", dependencies: ["Learning", "CSparse"]),
         .testTarget(name: "QuadraticProgramTests", dependencies: ["QuadraticProgram"]),
         .testTarget(name: "DataTests", dependencies: ["Data"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Data"]),

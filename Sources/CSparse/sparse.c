@@ -76,6 +76,11 @@ static void sums_avx2(const int32_t *index, const float *values, long count, con
 }
 #endif
 
+void gembench_sparse_sums_portable(const int32_t *index, const float *values, long count, const float *base, long n,
+                                   const float *start, long start_stride, float *out, long out_stride) {
+    sums_generic(index, values, count, base, 0, n, start, start_stride, out, out_stride);
+}
+
 void gembench_sparse_sums(const int32_t *index, const float *values, long count, const float *base, long n,
                           const float *start, long start_stride, float *out, long out_stride) {
 #if defined(__x86_64__)

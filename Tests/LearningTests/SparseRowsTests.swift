@@ -1,3 +1,4 @@
+import CSparse
 import XCTest
 @testable import Learning
 
@@ -72,6 +73,32 @@ final class SparseRowsTests: XCTestCase {
                 var y = [Float](repeating: .nan, count: rows * n)
                 sparse.multiply(b, n: n, start: start, into: &y, lanes: lanes)
                 XCTAssertEqual(y, expected, "n = \(n), lanes = \(lanes)")
+            }
+        }
+    }
+
+    /// CPUs without AVX2 and FMA run the portable loop: it must give the same bits.
+    func testPortableLoopMatchesTheDispatchedOne() {
+        let count = 157, rows = 60
+        for n in [1, 5, 8, 13, 32, 40, 100] {
+            let base = random(rows * n, seed: 10), values = random(count, seed: 11), start = random(n * 3, seed: 12)
+            var rng = RandomStream(seed: 13)
+            let index = (0..<count).map { _ in Int32(rng.below(rows)) }
+            for (hasStart, stride) in [(true, 1), (true, 3), (false, 1)] {
+                var fast = [Float](repeating: .nan, count: n * stride), portable = fast
+                var expected = fast
+                for j in 0..<n {
+                    var a = hasStart ? start[j * stride] : 0
+                    for i in 0..<count { a.addProduct(values[i], base[Int(index[i]) * n + j]) }
+                    expected[j * stride] = a
+                }
+                start.withUnsafeBufferPointer { s in
+                    let first = hasStart ? s.baseAddress : nil
+                    gembench_sparse_sums(index, values, count, base, n, first, stride, &fast, stride)
+                    gembench_sparse_sums_portable(index, values, count, base, n, first, stride, &portable, stride)
+                }
+                XCTAssertEqual(fast.map(\.bitPattern), expected.map(\.bitPattern), "n = \(n), stride = \(stride)")
+                XCTAssertEqual(portable.map(\.bitPattern), expected.map(\.bitPattern), "n = \(n), stride = \(stride)")
             }
         }
     }

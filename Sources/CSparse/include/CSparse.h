@@ -9,4 +9,8 @@
 void gembench_sparse_sums(const int32_t *index, const float *values, long count, const float *base, long n,
                           const float *start, long start_stride, float *out, long out_stride);
 
+/// The same without vector instructions: what CPUs without AVX2 and FMA run (for tests).
+void gembench_sparse_sums_portable(const int32_t *index, const float *values, long count, const float *base, long n,
+                                   const float *start, long start_stride, float *out, long out_stride);
+
 #endif
