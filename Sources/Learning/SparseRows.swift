@@ -34,16 +34,25 @@ public final class SparseRows: @unchecked Sendable {
             }
             rowStart.append(rowValues.count)
         }
-        var columnStart: [Int] = [], columnRows: [Int32] = [], columnValues: [Float] = []
-        for segment in segments {
-            for c in 0..<width {
-                columnStart.append(columnValues.count)
-                for r in segment where dense[r * width + c] != 0 {
-                    columnRows.append(Int32(r))
-                    columnValues.append(dense[r * width + c])
+        // by column: a counting sort of the row entries, segment by segment (rows stay ascending)
+        var columnStart = [Int](repeating: 0, count: segments.count * (width + 1))
+        var total = 0
+        for (s, segment) in segments.enumerated() {
+            var counts = [Int](repeating: 0, count: width)
+            for r in segment { for i in rowStart[r]..<rowStart[r + 1] { counts[Int(rowColumns[i])] += 1 } }
+            for c in 0..<width { columnStart[s * (width + 1) + c] = total; total += counts[c] }
+            columnStart[s * (width + 1) + width] = total
+        }
+        var next = columnStart
+        var columnRows = [Int32](repeating: 0, count: total), columnValues = [Float](repeating: 0, count: total)
+        for (s, segment) in segments.enumerated() {
+            for r in segment {
+                for i in rowStart[r]..<rowStart[r + 1] {
+                    let slot = s * (width + 1) + Int(rowColumns[i])
+                    (columnRows[next[slot]], columnValues[next[slot]]) = (Int32(r), rowValues[i])
+                    next[slot] += 1
                 }
             }
-            columnStart.append(columnValues.count)
         }
         (self.rows, self.width, self.segments) = (rows, width, segments)
         (self.rowStart, self.rowColumns, self.rowValues) = (rowStart, rowColumns, rowValues)
