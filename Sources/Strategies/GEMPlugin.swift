@@ -91,7 +91,8 @@ public final class GEMPlugin: Plugin {
         if usesIncremental {
             trainer.batch.inputs.withUnsafeBufferPointer { x in
                 incremental.dots(network, data: memory.all, segments: memory.segments, batch: x.baseAddress!,
-                                 rows: trainer.batch.count, sparseInputs: sparseInputs, threads: trainer.settings.threads, into: &dots)
+                                 rows: trainer.batch.count, sparseInputs: sparseInputs,
+                                 threads: trainer.settings.threads, into: &dots)
             }
         } else {
             BLAS.gemm(m: k, n: 1, k: p, a: m, lda: p, b: g, ldb: 1, c: &dots, ldc: 1)
