@@ -43,12 +43,7 @@ public final class Linear: Layer {
             BLAS.gemm(transA: true, m: outputWidth, n: inputWidth, k: n,
                       a: dy + first * outputWidth, lda: outputWidth,
                       b: x + first * inputWidth, ldb: inputWidth, beta: 1, c: dw, ldc: inputWidth)
-            // db += column sums of dy
-            let db = dw + inputWidth * outputWidth
-            for r in target.rows {
-                let row = dy + r * outputWidth
-                for j in 0..<outputWidth { db[j] += row[j] }
-            }
+            addBiasGradient(dy, target: target)
         }
         if let dx {
             BLAS.gemm(m: rows, n: inputWidth, k: outputWidth, a: dy, lda: outputWidth,
@@ -71,12 +66,15 @@ public final class Linear: Layer {
     /// (in order): the same sums without the zero inputs' terms. No input gradient.
     public func addGradients(_ x: SparseRows, dy: UnsafePointer<Float>, targets: [GradientTarget], lanes: Int) {
         x.addSegmentProducts(dy, n: outputWidth, into: targets, offset: offset, lanes: lanes)
-        for target in targets {
-            let db = target.gradient + offset + inputWidth * outputWidth
-            for r in target.rows {
-                let row = dy + r * outputWidth
-                for j in 0..<outputWidth { db[j] += row[j] }
-            }
+        for target in targets { addBiasGradient(dy, target: target) }
+    }
+
+    /// db += column sums of dy over the target's rows.
+    private func addBiasGradient(_ dy: UnsafePointer<Float>, target: GradientTarget) {
+        let db = target.gradient + offset + inputWidth * outputWidth
+        for r in target.rows {
+            let row = dy + r * outputWidth
+            for j in 0..<outputWidth { db[j] += row[j] }
         }
     }
 }

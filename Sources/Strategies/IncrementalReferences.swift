@@ -42,18 +42,8 @@ final class IncrementalReferences {
                 firstOutput = FloatBuffer(count: rows * width)
                 firstGradient = FloatBuffer(count: rows * width)
             }
-            if let sparseInputs, let first = network.layers[0] as? Linear {
-                first.forward(sparseInputs, firstOutput.pointer, parameters: network.parameters.pointer, lanes: threads)
-            } else {
-                BLAS.setThreads(threads)
-                data.inputs.withUnsafeBufferPointer { x in
-                    data.tasks.withUnsafeBufferPointer { t in
-                        network.layers[0].forward(x.baseAddress!, firstOutput.pointer, rows: rows,
-                                                  parameters: network.parameters.pointer, tasks: t.baseAddress!)
-                    }
-                }
-                BLAS.setThreads(1)
-            }
+            references.forwardFirstLayer(network, data: data, threads: threads, sparseInputs: sparseInputs,
+                                         into: firstOutput.pointer)
             (syncedRows, stepsSinceSync) = (rows, 0)
         }
         references.computeAboveFirstLayer(network, data: data, segments: segments, heads: heads, threads: threads,

@@ -21,10 +21,10 @@ public final class ReferenceGradients {
     /// layer, that layer's products skip the zero inputs: the same sums up to their order.
     public func compute(_ network: Network, data: LabeledData, segments: [Range<Int>], heads: OutputHeads?,
                         threads: Int, sparseInputs: SparseRows? = nil) {
-        if let sparseInputs, let first = network.layers[0] as? Linear {
-            let size = data.count * first.outputWidth
+        if let sparseInputs, network.layers[0] is Linear {
+            let size = data.count * network.layers[0].outputWidth
             if firstOutput.count < size { (firstOutput, firstGradient) = (FloatBuffer(count: size), FloatBuffer(count: size)) }
-            first.forward(sparseInputs, firstOutput.pointer, parameters: network.parameters.pointer, lanes: threads)
+            forwardFirstLayer(network, data: data, threads: threads, sparseInputs: sparseInputs, into: firstOutput.pointer)
             computeAboveFirstLayer(network, data: data, segments: segments, heads: heads, threads: threads,
                                    firstOutput: firstOutput.pointer, firstGradient: firstGradient.pointer)
             addFirstLayer(network, data: data, threads: threads, firstOutput: firstOutput.pointer,
@@ -34,6 +34,24 @@ public final class ReferenceGradients {
         data.inputs.withUnsafeBufferPointer { x in
             pass(network, input: x.baseAddress!, fromLayer: 0, data: data, segments: segments, heads: heads,
                  threads: threads, inputGradient: nil)
+        }
+    }
+
+    /// The first layer's outputs over `data` (rows × width), skipping zero inputs when
+    /// `sparseInputs` are given and the layer is `Linear`.
+    func forwardFirstLayer(_ network: Network, data: LabeledData, threads: Int, sparseInputs: SparseRows?,
+                           into firstOutput: UnsafeMutablePointer<Float>) {
+        if let sparseInputs, let first = network.layers[0] as? Linear {
+            first.forward(sparseInputs, firstOutput, parameters: network.parameters.pointer, lanes: threads)
+            return
+        }
+        BLAS.setThreads(threads)
+        defer { BLAS.setThreads(1) }
+        data.inputs.withUnsafeBufferPointer { x in
+            data.tasks.withUnsafeBufferPointer { t in
+                network.layers[0].forward(x.baseAddress!, firstOutput, rows: data.count,
+                                          parameters: network.parameters.pointer, tasks: t.baseAddress!)
+            }
         }
     }
 
