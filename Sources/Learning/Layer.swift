@@ -26,10 +26,20 @@ public struct ParameterBlock: Sendable, Equatable {
     }
 }
 
+/// Whether layers use batch statistics and update their running state (training), or use the
+/// running state as it is (evaluation). Layers without state behave alike in both.
+public enum LayerMode: Sendable, Equatable {
+    case train
+    case eval
+}
+
 /// A layer with explicit forward and backward passes over row-major batches.
 ///
 /// Parameters live in the model's one flat buffer, at `offset`; a layer reads them from
-/// the base pointer it is given and never owns any.
+/// the base pointer it is given and never owns any. Non-trainable state (batch norm's
+/// running statistics) lives in the model's second flat buffer, `Network.state`, which
+/// optimisers, gradient projections and penalties never see; a stateful layer declares it in
+/// `stateShapes` and is handed its slice by `bindState`.
 public protocol Layer: AnyObject {
     var inputWidth: Int { get }
     var outputWidth: Int { get }
@@ -37,6 +47,16 @@ public protocol Layer: AnyObject {
     var parameterShapes: [(name: String, shape: [Int])] { get }
     /// Absolute offset of this layer's first parameter in the flat buffer; set by `Network`.
     var offset: Int { get set }
+
+    /// State tensors, in the order they sit in the network's state buffer; empty for most layers.
+    var stateShapes: [(name: String, shape: [Int])] { get }
+    /// Called once by `Network` with this layer's slice of the state buffer, already initialised
+    /// by `initializeState`.
+    func bindState(_ state: UnsafeMutablePointer<Float>)
+    /// Writes the initial state (e.g. running mean 0, running variance 1) into this layer's slice.
+    func initializeState(_ state: UnsafeMutablePointer<Float>)
+    /// Train or eval; set for every layer at once through `Network.mode`.
+    var mode: LayerMode { get set }
 
     /// Writes initial parameters (at `parameters + offset`).
     func initialize(_ parameters: UnsafeMutablePointer<Float>, using rng: inout RandomStream)
@@ -54,4 +74,14 @@ public protocol Layer: AnyObject {
 
 extension Layer {
     public var parameterCount: Int { parameterShapes.reduce(0) { $0 + $1.shape.reduce(1, *) } }
+    public var stateCount: Int { stateShapes.reduce(0) { $0 + $1.shape.reduce(1, *) } }
+
+    // Stateless layers: no state, and a mode that changes nothing.
+    public var stateShapes: [(name: String, shape: [Int])] { [] }
+    public func bindState(_ state: UnsafeMutablePointer<Float>) {}
+    public func initializeState(_ state: UnsafeMutablePointer<Float>) {}
+    public var mode: LayerMode {
+        get { .train }
+        set {}
+    }
 }

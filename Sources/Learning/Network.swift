@@ -9,6 +9,9 @@ public final class Network {
     public let parameters: FloatBuffer
     public let gradients: FloatBuffer
     public let layout: [ParameterBlock]
+    /// Non-trainable layer state (batch-norm running statistics), outside `parameters`.
+    public let state: FloatBuffer
+    public let stateLayout: [ParameterBlock]
     public var inputWidth: Int { layers[0].inputWidth }
     public var outputWidth: Int { layers[layers.count - 1].outputWidth }
     public var parameterCount: Int { parameters.count }
@@ -24,8 +27,8 @@ public final class Network {
     /// Assembles `layers` and initialises their parameters from `rng`.
     public init(layers: [Layer], rng: inout RandomStream) {
         precondition(!layers.isEmpty, "a network needs at least one layer")
-        var offset = 0
-        var blocks: [ParameterBlock] = []
+        var offset = 0, stateOffset = 0
+        var blocks: [ParameterBlock] = [], stateBlocks: [ParameterBlock] = []
         for (index, layer) in layers.enumerated() {
             if index > 0 {
                 precondition(layers[index - 1].outputWidth == layer.inputWidth,
@@ -36,14 +39,31 @@ public final class Network {
                 blocks.append(ParameterBlock(name: "layer\(index).\(name)", shape: shape, offset: offset))
                 offset += shape.reduce(1, *)
             }
+            for (name, shape) in layer.stateShapes {
+                stateBlocks.append(ParameterBlock(name: "layer\(index).\(name)", shape: shape, offset: stateOffset))
+                stateOffset += shape.reduce(1, *)
+            }
         }
         self.layers = layers
         layout = blocks
+        stateLayout = stateBlocks
         parameters = FloatBuffer(count: offset)
         gradients = FloatBuffer(count: offset)
+        state = FloatBuffer(count: stateOffset)
+        var start = 0
+        for layer in layers where layer.stateCount > 0 {
+            layer.initializeState(state.pointer + start)
+            layer.bindState(state.pointer + start)
+            start += layer.stateCount
+        }
         outputs = layers.map { _ in Workspace() }
         singleTarget = [GradientTarget(rows: 0..<0, gradient: gradients.pointer)]
         for layer in layers { layer.initialize(parameters.pointer, using: &rng) }
+    }
+
+    /// Train mode (batch statistics, running state updated) or eval mode (running state used).
+    public var mode: LayerMode = .train {
+        didSet { for layer in layers { layer.mode = mode } }
     }
 
     /// Multi-layer perceptron `sizes[0]-sizes[1]-...-sizes.last` with ReLU between layers.
