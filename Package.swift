@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
         .testTarget(name: "StrategiesTests", dependencies: ["Strategies", "Learning", "Benchmarks"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
-        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Strategies", "Learning"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Storage"]),
     ]
 )

@@ -26,7 +26,7 @@ public enum PermutedBenchmark {
                 classes: Array(0..<10), permutation: permutation.map(Int32.init), angle: nil))
         }
         return TaskStream(name: "permuted-\(source.name.rawValue)", scenario: .domainIncremental, tasks: built,
-                          inputWidth: source.train.width, classCount: 10)
+                          inputShape: source.train.shape, classCount: source.name.classCount)
     }
 }
 

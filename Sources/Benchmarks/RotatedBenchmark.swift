@@ -25,7 +25,7 @@ public enum RotatedBenchmark {
                 classes: Array(0..<10), permutation: nil, angle: angles[t]))
         }
         return TaskStream(name: "rotated-\(source.name.rawValue)", scenario: .domainIncremental, tasks: built,
-                          inputWidth: source.train.width, classCount: 10)
+                          inputShape: source.train.shape, classCount: source.name.classCount)
     }
 
     /// Rotates an image counter-clockwise about its centre with bilinear interpolation;

@@ -35,12 +35,14 @@ public struct TaskStream: Sendable {
     public let name: String
     public let scenario: Scenario
     public let tasks: [BenchmarkTask]
-    public let inputWidth: Int
+    /// Channels × height × width of one input (its rows are flattened channel-major).
+    public let inputShape: [Int]
+    public var inputWidth: Int { inputShape.reduce(1, *) }
     public let classCount: Int
 
-    public init(name: String, scenario: Scenario, tasks: [BenchmarkTask], inputWidth: Int, classCount: Int) {
-        (self.name, self.scenario, self.tasks, self.inputWidth, self.classCount) =
-            (name, scenario, tasks, inputWidth, classCount)
+    public init(name: String, scenario: Scenario, tasks: [BenchmarkTask], inputShape: [Int], classCount: Int) {
+        (self.name, self.scenario, self.tasks, self.inputShape, self.classCount) =
+            (name, scenario, tasks, inputShape, classCount)
     }
 
     /// Heads for task-incremental streams; nil when all classes share one head.

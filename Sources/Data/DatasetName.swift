@@ -13,6 +13,13 @@ public enum DatasetName: String, CaseIterable, Sendable, Codable, CustomStringCo
 
     public var description: String { rawValue }
 
+    /// Number of classes (labels 0 ..< classCount).
+    public var classCount: Int {
+        switch self {
+        case .mnist, .fashionMNIST: 10
+        }
+    }
+
     /// Both datasets use LeCun's file names.
     public var files: DatasetFiles { DatasetFiles() }
 }

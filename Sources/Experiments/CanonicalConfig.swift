@@ -3,6 +3,7 @@
 
 import Benchmarks
 import Data
+import Learning
 import Strategies
 import Foundation
 import Yams
@@ -30,7 +31,8 @@ extension RunSpec {
             ("benchmark.scenario", benchmark.scenario.rawValue),
             ("benchmark.angles", benchmark.angles.map { flowList($0.map(formatDouble)) } ?? "null"),
             ("benchmark.class_order", benchmark.classOrder.map { flowList($0.map(String.init)) } ?? "null"),
-            ("model.hidden", flowList(model.hidden.map(String.init))),
+            ("model.kind", model.kind),
+            ("model.hidden", model.hiddenWidths.map { flowList($0.map(String.init)) } ?? "null"),
             ("optimizer.lr", formatDouble(optimizer.lr)),
             ("optimizer.batch_size", String(optimizer.batchSize)),
             ("optimizer.epochs", String(optimizer.epochs)),
@@ -68,7 +70,9 @@ extension RunSpec {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Parses text written by `canonicalYAML`. Every field must be present and no other;
+    /// Parses text written by `canonicalYAML`. Every field must be present and no other, except
+    /// fields added after run files existed: `model.kind` (absent: mlp) and the method keys
+    /// whose `StrategyParameter.valueWhenNotStored` says what their absence meant.
     /// `source` names the text in error messages (e.g. the run file's path).
     public init(canonicalYAML text: String, source: String = "(stored config)") throws {
         let (root, syntax) = parseYAML(text, file: source)
@@ -108,7 +112,16 @@ extension RunSpec {
 
         let m = req(root, "model")
         if let m { c.checkKeys(m, known: Keys.model) }
-        let hidden = c.list(req(m, "hidden"))?.compactMap { c.positiveInt($0) }
+        var model: ModelSpec?
+        var modelKind: ModelKind? = .mlp
+        if let v = m?["kind"] { modelKind = c.choice(v, "model kind") }
+        switch modelKind {
+        case .mlp:
+            if let widths = c.list(req(m, "hidden"))?.compactMap({ c.positiveInt($0) }) {
+                model = ModelSpec.mlp(hidden: widths)
+            }
+        case nil: break
+        }
 
         let o = req(root, "optimizer")
         if let o { c.checkKeys(o, known: Keys.optimizer) }
@@ -119,49 +132,26 @@ extension RunSpec {
 
         var method: MethodSpec?
         if let mv = req(root, "method"), let name = c.string(req(mv, "name")) {
-            if let keys = MethodSpec.parameterKeys[name] {
-                c.checkKeys(mv, known: ["name"] + keys)
-                switch name {
-                case "naive": method = .naive
-                case "joint": method = .joint
-                case "multimodal": method = .multimodal
-                case "replay": method = c.positiveInt(req(mv, "memory_size")).map { .replay(memorySize: $0) }
-                case "gem":
-                    if let p = c.positiveInt(req(mv, "patterns_per_experience")),
-                       let s = c.nonNegativeDouble(req(mv, "memory_strength")),
-                       let sel: MemorySelection = c.choice(req(mv, "memory_selection"), "memory selection") {
-                        // absent in files written before these keys: the direct, dense computation
-                        var references = GEMPlugin.ReferenceGradientMode.direct, sparse = false
-                        if let v = mv["reference_gradients"] {
-                            guard let r: GEMPlugin.ReferenceGradientMode = c.choice(v, "reference gradients") else { break }
-                            references = r
-                        }
-                        if let v = mv["sparse_first_layer"] {
-                            guard let b = c.bool(v) else { break }
-                            sparse = b
-                        }
-                        method = .gem(patternsPerExperience: p, memoryStrength: s, memorySelection: sel,
-                                      referenceGradients: references, sparseFirstLayer: sparse)
+            if let definition = StrategyList.named(name) {
+                c.checkKeys(mv, known: ["name"] + definition.parameters.map(\.key))
+                var values: [(String, ParameterValue)] = []
+                for parameter in definition.parameters {
+                    let stored = parameter.valueWhenNotStored == nil ? req(mv, parameter.key) : mv[parameter.key]
+                    if let stored {
+                        if let v = c.parameter(stored, parameter.kind) { values.append((parameter.key, v)) }
+                    } else if let absent = parameter.valueWhenNotStored {
+                        values.append((parameter.key, absent))
                     }
-                case "agem":
-                    if let p = c.positiveInt(req(mv, "patterns_per_experience")),
-                       let s = c.positiveInt(req(mv, "sample_size")) {
-                        method = .agem(patternsPerExperience: p, sampleSize: s)
-                    }
-                case "ewc":
-                    if let p = c.positiveInt(req(mv, "patterns_per_experience")),
-                       let l = c.nonNegativeDouble(req(mv, "lambda")) {
-                        method = .ewc(patternsPerExperience: p, lambda: l)
-                    }
-                case "independent": method = c.bool(req(mv, "warm_start")).map { .independent(warmStart: $0) }
-                default: break
+                }
+                if values.count == definition.parameters.count {
+                    method = MethodSpec(name: name, values: StrategyValues(values))
                 }
             } else {
                 c.error(mv["name"]!, "unknown method '\(name)'")
             }
         }
         guard c.diagnostics.isEmpty, let experiment, let strategy, let seed, let kind, let dataset, let tasks,
-              let scenario, let hidden, let lr, let batchSize, let epochs, let momentum, let method else {
+              let scenario, let model, let lr, let batchSize, let epochs, let momentum, let method else {
             throw RegistryError(c.diagnostics.isEmpty
                 ? [Diagnostic(location: SourceLocation(file: source, line: 1, column: 1), field: "(root)",
                               message: "incomplete run config")]
@@ -171,7 +161,7 @@ extension RunSpec {
                   benchmark: BenchmarkSpec(kind: kind, dataset: dataset, tasks: tasks, samplesPerTask: samples,
                                            testSamplesPerTask: testSamples, scenario: scenario, angles: angles,
                                            classOrder: classOrder),
-                  model: ModelSpec(hidden: hidden),
+                  model: model,
                   optimizer: OptimizerSpec(lr: lr, batchSize: batchSize, epochs: epochs, momentum: momentum),
                   method: method, sourceFile: sourceFile)
     }

@@ -19,24 +19,6 @@ extension BenchmarkSpec {
     }
 }
 
-extension MethodSpec {
-    /// E.g. `gem ppe=256 strength=0.5 recent`.
-    public var summary: String {
-        var parts = [name]
-        switch self {
-        case .naive, .joint, .multimodal: break
-        case let .replay(m): parts.append("mem=\(m)")
-        case let .gem(p, s, sel, references, sparse):
-            parts += ["ppe=\(p)", "strength=\(formatDouble(s))", sel.rawValue, references.rawValue]
-            if sparse { parts.append("sparse") }
-        case let .agem(p, s): parts += ["ppe=\(p)", "sample=\(s)"]
-        case let .ewc(p, l): parts += ["ppe=\(p)", "lambda=\(formatDouble(l))"]
-        case let .independent(w): parts.append(w ? "warm-start" : "cold-start")
-        }
-        return parts.joined(separator: " ")
-    }
-}
-
 /// The plan as an aligned text table, one run per line, with a header and a closing count:
 /// experiment, strategy, seed, benchmark, method and key parameters, lr, batch size, epochs,
 /// output file and the resume decision (`run`, `skip`, `MISMATCH`).

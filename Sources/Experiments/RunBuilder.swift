@@ -22,54 +22,30 @@ public enum RunBuilder {
         }
     }
 
-    /// Layer sizes of the model: input, hidden..., classes.
-    static func sizes(_ spec: RunSpec, _ stream: TaskStream) -> [Int] {
-        [stream.inputWidth] + spec.model.hidden + [stream.classCount]
+    /// The trainer of `spec` on `stream`: its model (built from the `init` random stream), its
+    /// optimizer settings and the plugins its method declares.
+    public static func trainer(_ spec: RunSpec, stream: TaskStream, threads: Int) throws -> Trainer {
+        let seed = UInt64(spec.seed)
+        let settings = TrainingSettings(learningRate: Float(spec.optimizer.lr), batchSize: spec.optimizer.batchSize,
+                                        epochs: spec.optimizer.epochs, momentum: Float(spec.optimizer.momentum),
+                                        threads: threads)
+        let definition = spec.method.definition
+        let makeNetwork = { (variant: ModelVariant, rng: inout RandomStream) in
+            spec.model.build(inputShape: stream.inputShape, classes: stream.classCount, tasks: stream.tasks.count,
+                             variant: variant, rng: &rng)
+        }
+        var initRNG = RandomStream(seed: seed, purpose: "init")
+        let network = makeNetwork(definition.modelVariant(spec.method.values), &initRNG)
+        let build = StrategyBuild(stream: stream, seed: seed, model: spec.model, makeNetwork: makeNetwork)
+        let plugins = try definition.makePlugins(spec.method.values, build)
+        return Trainer(network: network, stream: stream, settings: settings, seed: seed, plugins: plugins)
     }
 
     /// Trains `spec` on `stream` with the method it names.
     public static func train(_ spec: RunSpec, stream: TaskStream, threads: Int,
                              progress: ProgressHandler?, shouldStop: @escaping () -> Bool) throws -> TrainingResult {
-        let seed = UInt64(spec.seed)
-        let settings = TrainingSettings(learningRate: Float(spec.optimizer.lr), batchSize: spec.optimizer.batchSize,
-                                        epochs: spec.optimizer.epochs, momentum: Float(spec.optimizer.momentum),
-                                        threads: threads)
-        var initRNG = RandomStream(seed: seed, purpose: "init")
-        let sizes = self.sizes(spec, stream)
-        func sequential(_ network: Network, _ plugins: [Plugin]) throws -> TrainingResult {
-            let trainer = Trainer(network: network, stream: stream, settings: settings, seed: seed, plugins: plugins)
-            trainer.shouldStop = shouldStop
-            return try trainer.run(progress: progress)
-        }
-        switch spec.method {
-        case .naive:
-            return try sequential(Network.mlp(sizes, rng: &initRNG), [])
-        case let .replay(memorySize):
-            return try sequential(Network.mlp(sizes, rng: &initRNG), [ReplayPlugin(memorySize: memorySize, seed: seed)])
-        case let .gem(patterns, strength, selection, references, sparse):
-            let gem = GEMPlugin(patternsPerExperience: patterns, memoryStrength: Float(strength),
-                                memorySelection: selection, inputWidth: stream.inputWidth, seed: seed,
-                                referenceGradients: references, sparseFirstLayer: sparse)
-            return try sequential(Network.mlp(sizes, rng: &initRNG), [gem])
-        case let .agem(patterns, sampleSize):
-            let agem = AGEMPlugin(patternsPerExperience: patterns, sampleSize: sampleSize,
-                                  inputWidth: stream.inputWidth, seed: seed)
-            return try sequential(Network.mlp(sizes, rng: &initRNG), [agem])
-        case let .ewc(patterns, lambda):
-            return try sequential(Network.mlp(sizes, rng: &initRNG),
-                                  [EWCPlugin(patternsPerExperience: patterns, lambda: Float(lambda), seed: seed)])
-        case .multimodal:
-            return try sequential(Network.multimodal(sizes, tasks: stream.tasks.count, rng: &initRNG), [])
-        case .joint:
-            let joint = JointTraining(network: Network.mlp(sizes, rng: &initRNG), stream: stream,
-                                      settings: settings, seed: seed)
-            joint.trainer.shouldStop = shouldStop
-            return try joint.run(progress: progress)
-        case let .independent(warmStart):
-            let independent = IndependentTraining(sizes: sizes, stream: stream, settings: settings, seed: seed,
-                                                  warmStart: warmStart)
-            independent.shouldStop = shouldStop
-            return try independent.run(progress: progress)
-        }
+        let trainer = try self.trainer(spec, stream: stream, threads: threads)
+        trainer.shouldStop = shouldStop
+        return try trainer.run(progress: progress)
     }
 }

@@ -2,6 +2,7 @@
 
 import Benchmarks
 import Data
+import Learning
 import Strategies
 
 /// Which task stream a run trains on.
@@ -48,13 +49,6 @@ public struct BenchmarkSpec: Sendable, Equatable, Hashable, Codable {
     }
 }
 
-/// A multilayer perceptron 784-h1-...-hk-10 with ReLU between layers.
-public struct ModelSpec: Sendable, Equatable, Hashable, Codable {
-    /// Hidden layer widths.
-    public var hidden: [Int]
-    public init(hidden: [Int] = [100, 100]) { self.hidden = hidden }
-}
-
 /// Plain SGD, with optional momentum.
 public struct OptimizerSpec: Sendable, Equatable, Hashable, Codable {
     public var lr: Double
@@ -70,81 +64,46 @@ public struct OptimizerSpec: Sendable, Equatable, Hashable, Codable {
 }
 
 
-/// A continual-learning method and its parameters.
-public enum MethodSpec: Sendable, Equatable, Hashable, Codable {
-    /// Fine-tune on each task in turn ("single" in the GEM paper).
-    case naive
-    /// Experience replay from an experience-balanced buffer of `memorySize` samples in total.
-    case replay(memorySize: Int)
-    /// Gradient Episodic Memory. `referenceGradients` and `sparseFirstLayer` choose how the same
-    /// reference gradients are computed (see `GEMPlugin`); the defaults are the fast path. Run
-    /// files written before these keys existed used `.direct` and no sparse first layer.
-    case gem(patternsPerExperience: Int, memoryStrength: Double, memorySelection: MemorySelection,
-             referenceGradients: GEMPlugin.ReferenceGradientMode = .incremental, sparseFirstLayer: Bool = true)
-    /// Averaged GEM: one projection on the gradient of `sampleSize` memory samples.
-    case agem(patternsPerExperience: Int, sampleSize: Int)
-    /// Elastic Weight Consolidation, diagonal Fisher from `patternsPerExperience` stored samples.
-    case ewc(patternsPerExperience: Int, lambda: Double)
-    /// Offline training on all tasks at once (upper bound).
-    case joint
-    /// One network per task with hidden widths divided by the number of tasks;
-    /// `warmStart`: each task's network starts from the previous task's weights.
-    case independent(warmStart: Bool)
-    /// A task-specific input layer per task; shared hidden and output layers.
-    case multimodal
-
+/// A continual-learning method and its resolved parameters; what each means is the
+/// method's `StrategyDefinition` (see `StrategyList`).
+public struct MethodSpec: Sendable, Equatable, Hashable, Codable {
     /// The method's name as written in YAML (`method:`).
-    public var name: String {
-        switch self {
-        case .naive: return "naive"
-        case .replay: return "replay"
-        case .gem: return "gem"
-        case .agem: return "agem"
-        case .ewc: return "ewc"
-        case .joint: return "joint"
-        case .independent: return "independent"
-        case .multimodal: return "multimodal"
+    public var name: String
+    /// Every parameter of the method, in its canonical order, defaults filled in.
+    public var values: StrategyValues
+
+    public init(name: String, values: StrategyValues) {
+        self.name = name
+        self.values = values
+    }
+
+    /// The method with `given` parameters and its defaults for the rest; nil for an unknown
+    /// method or a required parameter left out.
+    public init?(_ name: String, _ given: [String: ParameterValue] = [:]) {
+        guard let definition = StrategyList.named(name) else { return nil }
+        var entries: [(String, ParameterValue)] = []
+        for parameter in definition.parameters {
+            guard let value = given[parameter.key] ?? parameter.defaultValue else { return nil }
+            entries.append((parameter.key, value))
         }
+        self.init(name: name, values: StrategyValues(entries))
+    }
+
+    public var definition: StrategyDefinition.Type {
+        guard let definition = StrategyList.named(name) else { preconditionFailure("unknown method '\(name)'") }
+        return definition
     }
 
     /// Every method name, in documentation order.
-    public static let names = ["naive", "replay", "gem", "agem", "ewc", "joint", "independent", "multimodal"]
-
-    /// The YAML parameter keys of each method, in canonical order.
-    public static let parameterKeys: [String: [String]] = [
-        "naive": [],
-        "replay": ["memory_size"],
-        "gem": ["patterns_per_experience", "memory_strength", "memory_selection", "reference_gradients",
-                "sparse_first_layer"],
-        "agem": ["patterns_per_experience", "sample_size"],
-        "ewc": ["patterns_per_experience", "lambda"],
-        "joint": [],
-        "independent": ["warm_start"],
-        "multimodal": [],
-    ]
+    public static var names: [String] { StrategyList.names }
 
     /// The parameters as (YAML key, canonical text) pairs, in canonical order.
     public var parameters: [(key: String, value: String)] {
-        switch self {
-        case .naive, .joint, .multimodal: return []
-        case let .replay(m): return [("memory_size", String(m))]
-        case let .gem(p, s, sel, references, sparse):
-            return [("patterns_per_experience", String(p)), ("memory_strength", formatDouble(s)),
-                    ("memory_selection", sel.rawValue), ("reference_gradients", references.rawValue),
-                    ("sparse_first_layer", sparse ? "true" : "false")]
-        case let .agem(p, s): return [("patterns_per_experience", String(p)), ("sample_size", String(s))]
-        case let .ewc(p, l): return [("patterns_per_experience", String(p)), ("lambda", formatDouble(l))]
-        case let .independent(w): return [("warm_start", w ? "true" : "false")]
-        }
+        values.entries.map { ($0.key, $0.value.canonicalText) }
     }
 
-    /// Samples this method stores per experience, if it keeps a per-experience memory.
-    var patternsPerExperience: Int? {
-        switch self {
-        case let .gem(p, _, _, _, _), let .agem(p, _), let .ewc(p, _): return p
-        default: return nil
-        }
-    }
+    /// E.g. `gem ppe=256 strength=0.5 recent incremental sparse`.
+    public var summary: String { definition.summary(values) }
 }
 
 /// One run: an experiment's strategy at one seed, fully resolved (inheritance, defaults and
@@ -164,7 +123,7 @@ public struct RunSpec: Sendable, Equatable, Hashable, Codable {
     public var sourceFile: String
 
     public init(experiment: String, strategy: String, seed: Int, benchmark: BenchmarkSpec,
-                model: ModelSpec = ModelSpec(), optimizer: OptimizerSpec, method: MethodSpec,
+                model: ModelSpec = .default, optimizer: OptimizerSpec, method: MethodSpec,
                 sourceFile: String = "") {
         self.experiment = experiment
         self.strategy = strategy

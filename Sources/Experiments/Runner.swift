@@ -95,15 +95,8 @@ public final class Runner {
     func estimatedCost(_ spec: RunSpec) -> Double {
         let b = spec.benchmark
         let samples = Double((b.samplesPerTask ?? 12_000) * b.tasks * spec.optimizer.epochs)
-        let batch = Double(spec.optimizer.batchSize)
-        let memoryRows: Double
-        switch spec.method {
-        case let .gem(patterns, _, _, _, _): memoryRows = Double(patterns * (b.tasks - 1)) / 2
-        case let .agem(_, sampleSize): memoryRows = Double(sampleSize)
-        case .replay: memoryRows = batch
-        default: memoryRows = 0
-        }
-        return samples * (1 + memoryRows / batch)
+        let extraRows = spec.method.definition.extraRowsPerStep(spec.method.values, in: spec.strategyContext)
+        return samples * (1 + extraRows / Double(spec.optimizer.batchSize))
     }
 
     /// Skips or trains one planned run and writes its file.

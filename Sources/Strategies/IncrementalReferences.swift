@@ -14,7 +14,7 @@ import Learning
 /// recomputed directly, so rounding in the updates cannot accumulate. Needs a `Linear` first
 /// layer and SGD without momentum (momentum makes the step full-rank), and the minibatch
 /// gradient left as backward wrote it (GEM must be the only plugin changing it).
-final class IncrementalReferences {
+final class IncrementalReferences: ReferenceGradientSource {
     let references = ReferenceGradients()
     let resyncInterval: Int
     private var firstOutput = FloatBuffer(count: 0)    // Z1 of every memory row
@@ -54,7 +54,7 @@ final class IncrementalReferences {
     /// ⟨g, g_k⟩ for every task k, where g is the network's gradient from its last backward over
     /// the minibatch `batch` (`rows` rows); the first-layer part comes from the products above.
     func dots(_ network: Network, data: LabeledData, segments: [Range<Int>], batch: UnsafePointer<Float>, rows b: Int,
-              sparseInputs: SparseRows?, threads: Int, into dots: UnsafeMutablePointer<Float>) {
+              sparseInputs: SparseRows?, threads: Int, into dots: inout [Float]) {
         let first = network.layers[0]
         let rows = data.count, width = first.outputWidth, p = network.parameterCount
         if cross.count < rows * b { cross = FloatBuffer(count: rows * b); products = FloatBuffer(count: rows * b) }
@@ -100,6 +100,33 @@ final class IncrementalReferences {
                   b: batchGradient.pointer, ldb: width, beta: 1, c: firstOutput.pointer, ldc: width)
         stepsSinceSync += 1
         batchRows = 0
+    }
+
+    // MARK: ReferenceGradientSource
+
+    func prepare(_ trainer: Trainer, memory: EpisodicMemory, sparseInputs: SparseRows?) {
+        prepare(trainer.network, data: memory.all, segments: memory.segments, heads: trainer.heads,
+                threads: trainer.settings.threads, sparseInputs: sparseInputs)
+    }
+
+    func constraintDots(_ trainer: Trainer, memory: EpisodicMemory, sparseInputs: SparseRows?,
+                        into dots: inout [Float]) {
+        trainer.batch.inputs.withUnsafeBufferPointer { x in
+            self.dots(trainer.network, data: memory.all, segments: memory.segments, batch: x.baseAddress!,
+                      rows: trainer.batch.count, sparseInputs: sparseInputs, threads: trainer.settings.threads,
+                      into: &dots)
+        }
+    }
+
+    /// The QP needs whole reference gradients: fills in their first-layer entries (the dots
+    /// are already exact up to rounding).
+    func matrix(_ trainer: Trainer, memory: EpisodicMemory, sparseInputs: SparseRows?) -> UnsafeMutablePointer<Float> {
+        formFirstLayer(trainer.network, data: memory.all, threads: trainer.settings.threads, sparseInputs: sparseInputs)
+        return references.matrix.pointer
+    }
+
+    func afterUpdate(_ trainer: Trainer, projected: Bool) {
+        afterUpdate(trainer.network, projected: projected, learningRate: trainer.optimizer.learningRate)
     }
 
     /// The memories' first-layer outputs as currently kept (for tests).

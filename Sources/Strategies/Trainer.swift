@@ -32,6 +32,9 @@ public struct TrainingResult {
     public var taskEvalSeconds: [Double] = []
     public var parameters: [Float] = []
     public var layout: [ParameterBlock] = []
+    /// Non-trainable layer state at the end (batch-norm running statistics), and its layout.
+    public var state: [Float] = []
+    public var stateLayout: [ParameterBlock] = []
     public var episodicMemory: LabeledData?
 
     public init(accuracy: [[Double]], randomInitAccuracy: [Double]) {
@@ -44,10 +47,12 @@ public struct TrainingResult {
 /// Reports progress: (task index, task count, iterations done in task, iterations in task).
 public typealias ProgressHandler = (Int, Int, Int, Int) -> Void
 
-/// The training loop: tasks in order, minibatches of each task, plugins at every hook,
-/// and after each task an evaluation on every task's test set.
+/// The training loop: experiences in order (the stream's tasks, unless a plugin schedules
+/// others), minibatches of each, plugins at every hook (see `Plugin` for the contract), and
+/// after each experience an evaluation on every task's test set.
 public final class Trainer {
-    public let network: Network
+    /// The network being trained; a plugin may switch it between experiences (`use`).
+    public private(set) var network: Network
     public let optimizer: SGD
     public let stream: TaskStream
     public let settings: TrainingSettings
@@ -76,24 +81,43 @@ public final class Trainer {
         heads = stream.heads
     }
 
+    /// Trains `network` from now on (its optimizer state starts afresh).
+    public func use(_ network: Network) {
+        self.network = network
+        optimizer.reset()
+    }
+
     /// Accuracy on every task's test set.
     public func evaluateAll() -> [Double] { stream.tasks.map(evaluate) }
 
-    /// Accuracy on one task's test set.
+    /// Accuracy on one task's test set, in eval mode, by the first plugin that predicts or the
+    /// network's argmax.
     public func evaluate(_ task: BenchmarkTask) -> Double {
         BLAS.setThreads(settings.threads)
-        defer { BLAS.setThreads(1) }
-        return evaluator.accuracy(of: network, on: task.test, heads: heads)
+        network.mode = .eval
+        defer {
+            BLAS.setThreads(1)
+            network.mode = .train
+        }
+        return evaluator.accuracy(on: task.test) { x, rows, tasks, predictions in
+            for plugin in plugins
+            where plugin.predict(self, task: task.index, inputs: x, rows: rows, tasks: tasks, into: predictions) {
+                return
+            }
+            network.predict(x, rows: rows, tasks: tasks, heads: heads, into: predictions)
+        }
     }
 
-    /// Trains on the tasks in order and returns the accuracy matrix and records.
+    /// Trains on the experiences in order and returns the accuracy matrix and records.
     public func run(progress: ProgressHandler? = nil) throws -> TrainingResult {
+        try checkPlugins()
         var result = TrainingResult(accuracy: [], randomInitAccuracy: evaluateAll())
         plugins.forEach { $0.beforeTraining(self) }
-        for task in stream.tasks {
-            currentTask = task.index
+        let experiences = plugins.lazy.compactMap { $0.experiences(of: self.stream) }.first ?? stream.tasks
+        for experience in experiences {
+            currentTask = experience.index
             let start = DispatchTime.now()
-            try train(on: task, progress: progress, into: &result)
+            try train(on: experience, of: experiences.count, progress: progress, into: &result)
             result.taskTrainSeconds.append(seconds(since: start))
             let evalStart = DispatchTime.now()
             result.accuracy.append(evaluateAll())
@@ -103,8 +127,14 @@ public final class Trainer {
         return result
     }
 
-    /// One task: `epochs` passes in a seeded random order, each minibatch a full step.
-    public func train(on task: BenchmarkTask, progress: ProgressHandler?, into result: inout TrainingResult) throws {
+    /// Each plugin's `check`: throws before anything trains when they cannot run together.
+    public func checkPlugins() throws {
+        for plugin in plugins { try plugin.check(self) }
+    }
+
+    /// One experience: `epochs` passes in a seeded random order, each minibatch a full step.
+    public func train(on task: BenchmarkTask, of experienceCount: Int, progress: ProgressHandler?,
+               into result: inout TrainingResult) throws {
         plugins.forEach { $0.beforeTrainingExp(self, task: task) }
         let n = task.train.count
         let perEpoch = (n + settings.batchSize - 1) / settings.batchSize
@@ -121,13 +151,14 @@ public final class Trainer {
                 result.stepLoss.append(Float(loss))
                 result.stepTask.append(Int32(task.index))
                 done += 1
-                progress?(task.index, stream.tasks.count, done, perEpoch * settings.epochs)
+                progress?(task.index, experienceCount, done, perEpoch * settings.epochs)
             }
         }
         plugins.forEach { $0.afterTrainingExp(self, task: task) }
     }
 
-    /// Forward, loss, backward, plugins, update; returns the minibatch's mean loss.
+    /// Forward, loss, backward, plugins, update; returns the batch's loss (mean cross-entropy
+    /// plus the plugins' terms).
     @discardableResult
     func step() -> Double {
         plugins.forEach { $0.beforeTrainingIteration(self) }
@@ -141,9 +172,13 @@ public final class Trainer {
                 batch.labels.withUnsafeBufferPointer { y in
                     logitGradient.withUnsafeMutableBufferPointer { g in
                         let logits = network.forward(x.baseAddress!, rows: rows, tasks: t.baseAddress!)
-                        return SoftmaxCrossEntropy.lossAndGradient(
+                        var loss = SoftmaxCrossEntropy.lossAndGradient(
                             logits: logits, labels: y.baseAddress!, rows: rows, classes: classes,
                             scale: 1 / Float(rows), tasks: t.baseAddress!, heads: heads, gradient: g.baseAddress!)
+                        for plugin in plugins {
+                            loss += plugin.addLoss(self, logits: UnsafePointer(logits), logitGradient: g.baseAddress!)
+                        }
+                        return loss
                     }
                 }
             }
@@ -155,10 +190,16 @@ public final class Trainer {
         return loss
     }
 
-    /// Copies final parameters, diagnostics and memory into the result.
+    /// Copies final parameters, layer state, diagnostics and memory into the result.
     func finish(_ result: inout TrainingResult) {
-        result.parameters = network.parameters.array
-        result.layout = network.layout
+        if let stored = plugins.lazy.compactMap(\.storedParameters).first {
+            (result.parameters, result.layout) = stored
+        } else {
+            result.parameters = network.parameters.array
+            result.layout = network.layout
+        }
+        result.state = network.state.array
+        result.stateLayout = network.stateLayout
         for plugin in plugins {
             result.diagnostics.merge(plugin.diagnostics) { a, _ in a }
             if let memory = plugin.episodicMemory { result.episodicMemory = memory }

@@ -85,7 +85,7 @@ enum PerfBenchmarks {
         case .gem, .gemDirectSparse, .gemDirect:
             let (mode, sparse) = strategy.gemComputation!
             return [GEMPlugin(patternsPerExperience: 256, memoryStrength: 0.5, memorySelection: .recent,
-                              inputWidth: stream.inputWidth, referenceGradients: mode, sparseFirstLayer: sparse)]
+                              inputWidth: stream.inputWidth, seed: 0, referenceGradients: mode, sparseFirstLayer: sparse)]
         }
     }
 
@@ -100,8 +100,10 @@ enum PerfBenchmarks {
     static func trainingSeconds(_ strategy: Strategy, stream: TaskStream, threads: Int) throws -> Double {
         let trainer = trainer(plugins(strategy, stream: stream), stream: stream, threads: threads)
         var result = TrainingResult(accuracy: [], randomInitAccuracy: [])
+        try trainer.checkPlugins()
+        trainer.plugins.forEach { $0.beforeTraining(trainer) }
         let start = DispatchTime.now()
-        for task in stream.tasks { try trainer.train(on: task, progress: nil, into: &result) }
+        for task in stream.tasks { try trainer.train(on: task, of: stream.tasks.count, progress: nil, into: &result) }
         return Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
     }
 
@@ -114,15 +116,16 @@ enum PerfBenchmarks {
     static func gemStepSeconds(past: Int, steps: Int, strategy: Strategy, stream: TaskStream, threads: Int) throws -> Double {
         let (mode, sparse) = strategy.gemComputation!
         let gem = GEMPlugin(patternsPerExperience: 256, memoryStrength: 0.5, memorySelection: .random,
-                            inputWidth: stream.inputWidth, referenceGradients: mode, sparseFirstLayer: sparse)
+                            inputWidth: stream.inputWidth, seed: 0, referenceGradients: mode, sparseFirstLayer: sparse)
         for task in stream.tasks.prefix(past) { gem.memory.finishTask(task) }
         _ = gem.memory.sparseInputs  // built once per task in a run; not part of a step
         let trainer = trainer([gem], stream: stream, threads: threads)
         var task = stream.tasks[past]
         task.train = task.train.rows(Array(0..<min(steps * 10, task.train.count)))
         var result = TrainingResult(accuracy: [], randomInitAccuracy: [])
+        gem.beforeTraining(trainer)
         let start = DispatchTime.now()
-        try trainer.train(on: task, progress: nil, into: &result)
+        try trainer.train(on: task, of: 1, progress: nil, into: &result)
         return Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9 / Double(result.stepLoss.count)
     }
 

@@ -66,7 +66,7 @@ struct PerfCommand: ParsableCommand {
 
         print("\ntraining (evaluation excluded), \(tasks) tasks x 1000 samples:")
         let trainStream = TaskStream(name: stream.name, scenario: stream.scenario, tasks: Array(stream.tasks.prefix(tasks)),
-                                     inputWidth: stream.inputWidth, classCount: stream.classCount)
+                                     inputShape: stream.inputShape, classCount: stream.classCount)
         let samples = Double(tasks * 1000)
         for strategy in chosen {
             var seconds: [Double] = []

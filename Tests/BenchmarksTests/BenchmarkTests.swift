@@ -125,10 +125,26 @@ final class SplitBenchmarkTests: XCTestCase {
         XCTAssertEqual(Double(first), 27525.0 / 255, accuracy: 1e-3)
     }
 
-    func testCustomClassOrderPairsClassesInThatOrder() {
-        let stream = SplitBenchmark.make(tinyDataset(count: 40), scenario: .taskIncremental, tasks: 2,
-                                         classOrder: [9, 3, 0, 5], seed: 0)
-        XCTAssertEqual(stream.tasks.map(\.classes), [[3, 9], [0, 5]])
-        XCTAssertEqual(stream.tasks[0].train.count, 8)
+    func testCustomClassOrderDealsClassesInThatOrder() {
+        let stream = SplitBenchmark.make(tinyDataset(count: 40), scenario: .taskIncremental, tasks: 5,
+                                         classOrder: [9, 3, 0, 5, 1, 2, 4, 6, 7, 8], seed: 0)
+        XCTAssertEqual(stream.tasks.map(\.classes), [[3, 9], [0, 5], [1, 2], [4, 6], [7, 8]])
+        XCTAssertEqual(stream.tasks[0].train.count, 8)  // 4 images each of classes 3 and 9
+    }
+
+    // Before the fix, 2 tasks trained on classes 0-3 only and 10 tasks trapped on a precondition.
+    func testTwoAndTenTasksShareEveryClassEvenly() {
+        let two = SplitBenchmark.make(tinyDataset(count: 40), scenario: .classIncremental, tasks: 2, seed: 0)
+        XCTAssertEqual(two.tasks.map(\.classes), [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]])
+        XCTAssertEqual(two.tasks.map(\.train.count), [20, 20])
+        XCTAssertEqual(Set(two.tasks[1].train.labels), [5, 6, 7, 8, 9])
+        XCTAssertEqual(two.tasks.map(\.test.count), [10, 10])
+        let ten = SplitBenchmark.make(tinyDataset(count: 40), scenario: .taskIncremental, tasks: 10,
+                                      classOrder: [9, 8, 7, 6, 5, 4, 3, 2, 1, 0], seed: 0)
+        XCTAssertEqual(ten.tasks.map(\.classes), (0..<10).map { [9 - $0] })
+        XCTAssertEqual(ten.tasks.map(\.train.count), [Int](repeating: 4, count: 10))
+        XCTAssertTrue(ten.tasks.allSatisfy { task in task.train.labels.allSatisfy { Int($0) == task.classes[0] } })
+        XCTAssertEqual(ten.heads?.isAllowed(task: 3, class: 6), true)
+        XCTAssertEqual(ten.heads?.isAllowed(task: 3, class: 5), false)
     }
 }

@@ -1,5 +1,7 @@
 import XCTest
 @testable import Experiments
+import Learning
+import Strategies
 
 final class SeedsTests: XCTestCase {
     func testSyntax() throws {
@@ -95,6 +97,7 @@ final class CanonicalConfigTests: XCTestCase {
           angles: [0.0, 12.5, 0.001]
           class_order: null
         model:
+          kind: mlp
           hidden: [100, 100]
         optimizer:
           lr: 0.1
@@ -114,6 +117,25 @@ final class CanonicalConfigTests: XCTestCase {
 
     /// Run files written before `reference_gradients` and `sparse_first_layer` existed were computed
     /// the direct, dense way: reading them back must say so, so that resume and rerun match them.
+    /// Run files written before `model.kind` and EWC's `fisher` existed: an MLP, and the
+    /// reference code's squared mean gradient.
+    func testConfigWithoutModelKindOrFisherReadsAsBefore() throws {
+        var ewc = spec
+        ewc.method = .ewc(patternsPerExperience: 10, lambda: 3)
+        let old = ewc.canonicalYAML.replacingOccurrences(of: "  kind: mlp\n", with: "")
+            .replacingOccurrences(of: "  fisher: squared-mean-gradient\n", with: "")
+        XCTAssertFalse(old.contains("fisher") || old.contains("kind: mlp"))
+        let back = try RunSpec(canonicalYAML: old)
+        XCTAssertEqual(back.model, .mlp(hidden: [100, 100]))
+        XCTAssertEqual(back.method.values.choice("fisher", as: EWC.FisherEstimate.self), .squaredMeanGradient)
+        XCTAssertEqual(configDifferences(stored: back, planned: ewc), [])
+        // a key without a stored-absence rule stays required
+        let broken = ewc.canonicalYAML.replacingOccurrences(of: "  lambda: 3.0\n", with: "")
+        XCTAssertThrowsError(try RunSpec(canonicalYAML: broken, source: "run.h5")) { error in
+            XCTAssertTrue("\(error)".contains("method.lambda: missing required key 'lambda'"), "\(error)")
+        }
+    }
+
     func testGEMConfigWithoutComputationKeysMeansDirectAndDense() throws {
         let old = spec.canonicalYAML.replacingOccurrences(of: "  reference_gradients: incremental\n", with: "")
             .replacingOccurrences(of: "  sparse_first_layer: true\n", with: "")
@@ -180,7 +202,7 @@ final class CanonicalConfigTests: XCTestCase {
         XCTAssertThrowsError(try RunSpec(canonicalYAML: broken, source: "run.h5")) { error in
             XCTAssertEqual("\(error)", """
             run.h5:2:1: seed: missing required key 'seed'
-            run.h5:18:7: optimizer.lr: expected a number, got fast
+            run.h5:19:7: optimizer.lr: expected a number, got fast
             """)
         }
     }

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Experiments
+import Learning
 
 final class InheritanceTests: XCTestCase {
     func testDefaultsExtendsOverridesAndRemoval() throws {
@@ -65,7 +66,7 @@ final class InheritanceTests: XCTestCase {
         let e = try XCTUnwrap(registry.experiments.first)
         XCTAssertEqual(e.seeds, [0])
         XCTAssertEqual(e.benchmark, BenchmarkSpec(kind: .split, dataset: .mnist, tasks: 5, scenario: .taskIncremental))
-        XCTAssertEqual(e.model.hidden, [100, 100])
+        XCTAssertEqual(e.model.hiddenWidths, [100, 100])
         XCTAssertEqual(e.strategies[0].optimizer, OptimizerSpec(lr: 0.1, batchSize: 10, epochs: 1, momentum: 0))
     }
 }
@@ -115,7 +116,7 @@ final class ShippedExperimentsTests: XCTestCase {
         XCTAssertEqual(registry.suiteNames, ["fashion", "paper", "permuted", "rotated", "smoke", "split"])
         let counts = try registry.suiteNames.map { ($0, try registry.plan(suite: $0).count) }
         XCTAssertEqual(Dictionary(uniqueKeysWithValues: counts),
-                       ["split": 8, "permuted": 5, "rotated": 5, "fashion": 18, "paper": 60, "smoke": 27])
+                       ["split": 10, "permuted": 5, "rotated": 5, "fashion": 20, "paper": 60, "smoke": 35])
         for suite in registry.suiteNames {
             let plan = try registry.plan(suite: suite)
             XCTAssertEqual(Set(plan.map(\.runID)).count, plan.count, suite)
@@ -134,7 +135,7 @@ final class ShippedExperimentsTests: XCTestCase {
             XCTAssertEqual(spec.benchmark.samplesPerTask, 1000)
             XCTAssertNil(spec.benchmark.testSamplesPerTask)
             XCTAssertEqual(spec.benchmark.dataset, .mnist)
-            XCTAssertEqual(spec.model.hidden, [100, 100])
+            XCTAssertEqual(spec.model.hiddenWidths, [100, 100])
             XCTAssertEqual(spec.optimizer.batchSize, 10)
             XCTAssertEqual(spec.optimizer.epochs, 1)
             XCTAssertEqual(spec.optimizer.momentum, 0)

@@ -3,6 +3,7 @@ import Benchmarks
 import Data
 import Storage
 @testable import Experiments
+import Learning
 
 /// The runner end to end on real MNIST, kept tiny: 2 permuted tasks × 30 samples, 50 test images.
 final class RunnerTests: XCTestCase {

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import Experiments
+import Learning
+import Strategies
 
 /// Writes `files` (name → YAML text) into a fresh temporary directory and returns its path.
 func makeExperimentsDirectory(_ files: [String: String]) throws -> String {
@@ -69,3 +71,33 @@ let shippedExperimentsDirectory: String = {
     URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Experiments").path
 }()
+
+// The methods as tests name them; unspecified parameters take the strategy's declared defaults.
+extension MethodSpec {
+    static var naive: MethodSpec { MethodSpec("naive")! }
+    static var joint: MethodSpec { MethodSpec("joint")! }
+    static var multimodal: MethodSpec { MethodSpec("multimodal")! }
+    static func replay(memorySize: Int) -> MethodSpec { MethodSpec("replay", ["memory_size": .int(memorySize)])! }
+    static func independent(warmStart: Bool) -> MethodSpec { MethodSpec("independent", ["warm_start": .bool(warmStart)])! }
+    static func agem(patternsPerExperience: Int, sampleSize: Int) -> MethodSpec {
+        MethodSpec("agem", ["patterns_per_experience": .int(patternsPerExperience), "sample_size": .int(sampleSize)])!
+    }
+    static func ewc(patternsPerExperience: Int, lambda: Double, fisher: EWC.FisherEstimate? = nil) -> MethodSpec {
+        var given: [String: ParameterValue] = ["patterns_per_experience": .int(patternsPerExperience), "lambda": .double(lambda)]
+        if let fisher { given["fisher"] = .choice(fisher.rawValue) }
+        return MethodSpec("ewc", given)!
+    }
+    static func gem(patternsPerExperience: Int, memoryStrength: Double, memorySelection: MemorySelection,
+                    referenceGradients: GEMPlugin.ReferenceGradientMode? = nil, sparseFirstLayer: Bool? = nil) -> MethodSpec {
+        var given: [String: ParameterValue] = ["patterns_per_experience": .int(patternsPerExperience),
+                                               "memory_strength": .double(memoryStrength),
+                                               "memory_selection": .choice(memorySelection.rawValue)]
+        if let referenceGradients { given["reference_gradients"] = .choice(referenceGradients.rawValue) }
+        if let sparseFirstLayer { given["sparse_first_layer"] = .bool(sparseFirstLayer) }
+        return MethodSpec("gem", given)!
+    }
+}
+
+extension ModelSpec {
+    init(hidden: [Int]) { self = .mlp(hidden: hidden) }
+}

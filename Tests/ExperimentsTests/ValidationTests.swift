@@ -1,5 +1,6 @@
 import XCTest
 @testable import Experiments
+import Learning
 
 /// Every validation error, with its exact message: `FILE:LINE:COLUMN: FIELD: MESSAGE`.
 final class ValidationTests: XCTestCase {
@@ -130,7 +131,7 @@ final class ValidationTests: XCTestCase {
     func testUnknownMethodInLabelAndInMethodField() throws {
         let body = validBody.replacingOccurrences(of: "naive: {}", with: "gemm: {}\n  mine: {method: replya, memory_size: 10}")
         XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(body)]), [
-            "DIR/a.yaml:10:7: experiments.e.strategies.gemm: unknown method 'gemm'; did you mean 'gem'? (a label that is not a method name needs 'method:', one of: naive, replay, gem, agem, ewc, joint, independent, multimodal)",
+            "DIR/a.yaml:10:7: experiments.e.strategies.gemm: unknown method 'gemm'; did you mean 'gem'? (a label that is not a method name needs 'method:', one of: naive, replay, er, gem, agem, ewc, joint, independent, multimodal)",
             "DIR/a.yaml:11:22: experiments.e.strategies.mine.method: unknown method 'replya'; did you mean 'replay'?",
         ])
     }
@@ -270,6 +271,6 @@ final class ValidationTests: XCTestCase {
     func testYAMLAliasesAreExpanded() throws {
         let registry = try loaded(["a.yaml": experimentFile(validBody + "\nmodel: &m {hidden: [10]}")
             + "  f:\n" + validBody.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n") + "\n    model: *m\n"])
-        XCTAssertEqual(registry.experiment(named: "f")?.model.hidden, [10])
+        XCTAssertEqual(registry.experiment(named: "f")?.model.hiddenWidths, [10])
     }
 }

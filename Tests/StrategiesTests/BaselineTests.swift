@@ -12,7 +12,7 @@ final class AGEMPluginTests: XCTestCase {
         let trainer = Trainer(network: net, stream: stream, settings: TrainingSettings(learningRate: 0.1, batchSize: 5),
                               seed: 1, plugins: [agem])
         var result = TrainingResult(accuracy: [], randomInitAccuracy: [])
-        try trainer.train(on: stream.tasks[0], progress: nil, into: &result)
+        try trainer.train(on: stream.tasks[0], of: 1, progress: nil, into: &result)
         agem.beforeTrainingIteration(trainer)
         // the sample is all 10 memories, so r is the mean-loss gradient over the memory
         let memory = agem.memory.all
@@ -48,12 +48,12 @@ final class ReplayPluginTests: XCTestCase {
         let trainer = Trainer(network: net, stream: stream, settings: TrainingSettings(learningRate: 0.1, batchSize: 10),
                               seed: 2, plugins: [replay, observer])
         var result = TrainingResult(accuracy: [], randomInitAccuracy: [])
-        try trainer.train(on: stream.tasks[0], progress: nil, into: &result)
+        try trainer.train(on: stream.tasks[0], of: 1, progress: nil, into: &result)
         XCTAssertEqual(replay.episodicMemory!.count, 40)
-        try trainer.train(on: stream.tasks[1], progress: nil, into: &result)
+        try trainer.train(on: stream.tasks[1], of: 1, progress: nil, into: &result)
         XCTAssertEqual(replay.episodicMemory!.tasks.filter { $0 == 0 }.count, 20)
         XCTAssertEqual(replay.episodicMemory!.tasks.filter { $0 == 1 }.count, 20)
-        try trainer.train(on: stream.tasks[2], progress: nil, into: &result)
+        try trainer.train(on: stream.tasks[2], of: 1, progress: nil, into: &result)
         // 40 / 3: 14 for the oldest task, 13 for the others
         XCTAssertEqual([0, 1, 2].map { t in replay.episodicMemory!.tasks.filter { $0 == t }.count }, [14, 13, 13])
         // first task: plain minibatches of 10; later tasks: 10 + 10 replayed
@@ -71,7 +71,7 @@ final class EWCPluginTests: XCTestCase {
         let trainer = Trainer(network: net, stream: stream, settings: TrainingSettings(learningRate: 0.1, batchSize: 5),
                               seed: 3, plugins: [ewc])
         var result = TrainingResult(accuracy: [], randomInitAccuracy: [])
-        try trainer.train(on: stream.tasks[0], progress: nil, into: &result)
+        try trainer.train(on: stream.tasks[0], of: 1, progress: nil, into: &result)
         let anchor = net.parameters.array
         // the Fisher of the GEM reference code: the squared mean-loss gradient over the stored samples
         let data = stream.tasks[0].train
@@ -97,7 +97,8 @@ final class DeterminismTests: XCTestCase {
         let stream = syntheticStream(tasks: 3, samples: 40)
         var rng = RandomStream(seed: seed, purpose: "init")
         let net = Network.mlp([6, 8, 3], rng: &rng)
-        let gem = GEMPlugin(patternsPerExperience: 10, memoryStrength: 0.5, memorySelection: .random, inputWidth: 6, seed: seed)
+        let gem = GEMPlugin(patternsPerExperience: 10, memoryStrength: 0.5, memorySelection: .random, inputWidth: 6, seed: seed,
+                            referenceGradients: .direct, sparseFirstLayer: false)
         return try Trainer(network: net, stream: stream, settings: TrainingSettings(learningRate: 0.2, batchSize: 5),
                            seed: seed, plugins: [gem]).run()
     }
@@ -113,31 +114,75 @@ final class DeterminismTests: XCTestCase {
     }
 }
 
+/// Builds a trainer the way runs do: the strategy's model variant and plugins from its definition.
+func strategyTrainer(_ definition: StrategyDefinition.Type, _ values: StrategyValues, hidden: [Int],
+                     stream: TaskStream, settings: TrainingSettings, seed: UInt64) throws -> Trainer {
+    let model = ModelSpec.mlp(hidden: hidden)
+    let make = { (variant: ModelVariant, rng: inout RandomStream) in
+        model.build(inputShape: stream.inputShape, classes: stream.classCount, tasks: stream.tasks.count,
+                    variant: variant, rng: &rng)
+    }
+    var rng = RandomStream(seed: seed, purpose: "init")
+    let network = make(definition.modelVariant(values), &rng)
+    let plugins = try definition.makePlugins(values, StrategyBuild(stream: stream, seed: seed, model: model,
+                                                                   makeNetwork: make))
+    return Trainer(network: network, stream: stream, settings: settings, seed: seed, plugins: plugins)
+}
+
 final class OfflineBaselineTests: XCTestCase {
     func testJointTrainsOnTheUnionOnceAndRecordsOneRow() throws {
         let stream = syntheticStream(tasks: 3, samples: 20)
-        var rng = RandomStream(seed: 4)
-        let joint = JointTraining(network: Network.mlp([6, 3], rng: &rng), stream: stream,
-                                  settings: TrainingSettings(learningRate: 0.1, batchSize: 10), seed: 4)
-        let result = try joint.run()
+        let trainer = try strategyTrainer(Joint.self, StrategyValues(), hidden: [4], stream: stream,
+                                          settings: TrainingSettings(learningRate: 0.1, batchSize: 10), seed: 4)
+        let result = try trainer.run()
         XCTAssertEqual(result.accuracy.count, 1)
         XCTAssertEqual(result.stepLoss.count, 6)  // 60 samples in minibatches of 10
+        XCTAssertEqual(Set(result.stepTask), [0])
         XCTAssertNil(result.metrics.backwardTransfer)
     }
 
     func testIndependentUsesOneNarrowNetworkPerTaskAndLeavesOthersUntouched() throws {
         let stream = syntheticStream(tasks: 4, samples: 20)
-        let independent = IndependentTraining(sizes: [6, 8, 8, 3], stream: stream,
-                                              settings: TrainingSettings(learningRate: 0.1, batchSize: 5), seed: 5,
-                                              warmStart: false)
+        let trainer = try strategyTrainer(Independent.self, StrategyValues([("warm_start", .bool(false))]),
+                                          hidden: [8, 8], stream: stream,
+                                          settings: TrainingSettings(learningRate: 0.1, batchSize: 5), seed: 5)
+        let independent = try XCTUnwrap(trainer.plugins.first as? IndependentNetworks)
         XCTAssertEqual(independent.networks.count, 4)
         XCTAssertEqual(independent.networks[0].layout.map(\.shape), [[2, 6], [2], [2, 2], [2], [3, 2], [3]])
         let untouched = independent.networks[3].parameters.array
-        let result = try independent.run()
+        let result = try trainer.run()
         XCTAssertNotEqual(independent.networks[3].parameters.array, untouched)
         // before its own task, network j is still at its initialisation: R[i][j] = b[j] for j > i
         for i in 0..<4 { for j in (i + 1)..<4 { XCTAssertEqual(result.accuracy[i][j], result.randomInitAccuracy[j]) } }
         // after its task, network j never changes again: column j is constant from row j on
         for j in 0..<4 { for i in j..<4 { XCTAssertEqual(result.accuracy[i][j], result.accuracy[j][j]) } }
+        // every network is stored, task by task
+        XCTAssertEqual(result.layout.count, 4 * 6)
+        XCTAssertEqual(result.layout[6].name, "task1.layer0.weight")
+        XCTAssertEqual(result.parameters.count, 4 * independent.networks[0].parameterCount)
     }
+
+    func testWarmStartCopiesThePreviousTasksWeightsBeforeTraining() throws {
+        let stream = syntheticStream(tasks: 2, samples: 20)
+        let trainer = try strategyTrainer(Independent.self, StrategyValues([("warm_start", .bool(true))]),
+                                          hidden: [8], stream: stream,
+                                          settings: TrainingSettings(learningRate: 0.1, batchSize: 5), seed: 5)
+        let independent = try XCTUnwrap(trainer.plugins.first as? IndependentNetworks)
+        var copied: [Float] = [], trained: Network?
+        let spy = ExperienceObserver { task, trainer in
+            if task == 1 { (copied, trained) = (trainer.network.parameters.array, trainer.network) }
+        }
+        _ = try Trainer(network: trainer.network, stream: stream, settings: trainer.settings, seed: 5,
+                        plugins: [independent, spy]).run()
+        // network 0 no longer changes after task 0: its final weights are what task 1 started from
+        XCTAssertEqual(copied, independent.networks[0].parameters.array)
+        XCTAssertTrue(trained === independent.networks[1])
+    }
+}
+
+/// Calls back before each experience (in plugin order).
+final class ExperienceObserver: Plugin {
+    let callback: (Int, Trainer) -> Void
+    init(_ callback: @escaping (Int, Trainer) -> Void) { self.callback = callback }
+    func beforeTrainingExp(_ trainer: Trainer, task: BenchmarkTask) { callback(task.index, trainer) }
 }

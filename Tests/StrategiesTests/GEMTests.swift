@@ -21,7 +21,7 @@ func syntheticStream(tasks: Int, samples n: Int, width: Int = 6, classes: Int = 
         }
         return BenchmarkTask(index: t, train: data(), test: data(), classes: Array(0..<classes))
     }
-    return TaskStream(name: "synthetic", scenario: scenario, tasks: built, inputWidth: width, classCount: classes)
+    return TaskStream(name: "synthetic", scenario: scenario, tasks: built, inputShape: [width], classCount: classes)
 }
 
 final class ReferenceGradientTests: XCTestCase {
@@ -101,11 +101,11 @@ final class GEMPluginTests: XCTestCase {
         var rng = RandomStream(seed: 4)
         let net = Network.mlp([6, 5, 3], rng: &rng)
         let gem = GEMPlugin(patternsPerExperience: 8, memoryStrength: strength, memorySelection: .random,
-                            inputWidth: 6, seed: 4)
+                            inputWidth: 6, seed: 4, referenceGradients: .direct, sparseFirstLayer: false)
         let trainer = Trainer(network: net, stream: stream, settings: TrainingSettings(learningRate: 0.1, batchSize: 5),
                               seed: 4, plugins: [gem])
         var result = TrainingResult(accuracy: [], randomInitAccuracy: [])
-        try trainer.train(on: stream.tasks[0], progress: nil, into: &result)
+        try trainer.train(on: stream.tasks[0], of: 1, progress: nil, into: &result)
         return (trainer, gem)
     }
 
@@ -149,11 +149,12 @@ final class GEMPluginTests: XCTestCase {
         let stream = syntheticStream(tasks: 4, samples: 30)
         var rng = RandomStream(seed: 6)
         let net = Network.mlp([6, 5, 3], rng: &rng)
-        let gem = GEMPlugin(patternsPerExperience: 10, memoryStrength: 0.5, memorySelection: .recent, inputWidth: 6, seed: 6)
+        let gem = GEMPlugin(patternsPerExperience: 10, memoryStrength: 0.5, memorySelection: .recent, inputWidth: 6, seed: 6,
+                            referenceGradients: .direct, sparseFirstLayer: false)
         let trainer = Trainer(network: net, stream: stream, settings: TrainingSettings(learningRate: 0.5, batchSize: 5),
                               seed: 6, plugins: [gem])
         var result = TrainingResult(accuracy: [], randomInitAccuracy: [])
-        for t in 0..<3 { try trainer.train(on: stream.tasks[t], progress: nil, into: &result) }
+        for t in 0..<3 { try trainer.train(on: stream.tasks[t], of: 1, progress: nil, into: &result) }
         gem.beforeTrainingIteration(trainer)
         let p = net.parameterCount
         let memories = (0..<3).map { k in (0..<p).map { Double(gem.referenceRow(k)[$0]) } }
@@ -169,15 +170,16 @@ final class GEMPluginTests: XCTestCase {
         let stream = syntheticStream(tasks: 1, samples: 23)
         var rng = RandomStream(seed: 7)
         let net = Network.mlp([6, 3], rng: &rng)
-        let gem = GEMPlugin(patternsPerExperience: 8, memoryStrength: 0.5, memorySelection: .recent, inputWidth: 6, seed: 7)
+        let gem = GEMPlugin(patternsPerExperience: 8, memoryStrength: 0.5, memorySelection: .recent, inputWidth: 6, seed: 7,
+                            referenceGradients: .direct, sparseFirstLayer: false)
         let trainer = Trainer(network: net, stream: stream, settings: TrainingSettings(learningRate: 0.1, batchSize: 5),
                               seed: 7, plugins: [gem])
         var seen: [Int32] = []
         let observer = BatchObserver { seen += $0.labels[0..<$0.count] }
         let watched = Trainer(network: net, stream: stream, settings: trainer.settings, seed: 7, plugins: [observer])
         var result = TrainingResult(accuracy: [], randomInitAccuracy: [])
-        try watched.train(on: stream.tasks[0], progress: nil, into: &result)
-        try trainer.train(on: stream.tasks[0], progress: nil, into: &result)
+        try watched.train(on: stream.tasks[0], of: 1, progress: nil, into: &result)
+        try trainer.train(on: stream.tasks[0], of: 1, progress: nil, into: &result)
         XCTAssertEqual(gem.memory.all.count, 8)
         // the ring buffer holds the last 8 labels seen, in ring order
         XCTAssertEqual(Set(gem.memory.all.labels.indices.map { $0 }), Set(0..<8))

@@ -100,8 +100,8 @@ final class IncrementalReferenceTests: XCTestCase {
             let stream = syntheticStream(tasks: 3, samples: 20)
             var rng = RandomStream(seed: 4)
             let net = Network.mlp([6, 8, 3], rng: &rng)
-            let gem = GEMPlugin(patternsPerExperience: 8, memoryStrength: 0.5, inputWidth: 6, seed: 4,
-                                referenceGradients: mode)
+            let gem = GEMPlugin(patternsPerExperience: 8, memoryStrength: 0.5, memorySelection: .random, inputWidth: 6,
+                                seed: 4, referenceGradients: mode, sparseFirstLayer: false)
             let settings = TrainingSettings(learningRate: 0.1, batchSize: 5, momentum: 0.9)
             return try Trainer(network: net, stream: stream, settings: settings, seed: 4, plugins: [gem]).run().accuracy
         }
@@ -114,8 +114,8 @@ final class IncrementalReferenceTests: XCTestCase {
             let stream = syntheticStream(tasks: 4, samples: 60, width: 20, classes: 4)
             var rng = RandomStream(seed: 5)
             let net = Network.mlp([20, 16, 16, 4], rng: &rng)
-            let gem = GEMPlugin(patternsPerExperience: 30, memoryStrength: 0.5, inputWidth: 20, seed: 5,
-                                referenceGradients: mode)
+            let gem = GEMPlugin(patternsPerExperience: 30, memoryStrength: 0.5, memorySelection: .random, inputWidth: 20,
+                                seed: 5, referenceGradients: mode, sparseFirstLayer: false)
             let settings = TrainingSettings(learningRate: 0.1, batchSize: 10)
             let result = try Trainer(network: net, stream: stream, settings: settings, seed: 5, plugins: [gem]).run()
             return (result.accuracy, result.diagnostics["gem_violations"]!)

@@ -4,6 +4,28 @@ import Learning
 /// Averaged GEM (Chaudhry et al., ICLR 2019): one reference gradient r from a random sample
 /// of the whole episodic memory; if the minibatch gradient g points against it (gᵀr < 0),
 /// g is projected onto the half-space gᵀr ≥ 0:  g ← g − (gᵀr / rᵀr) r.
+public enum AGEM: StrategyDefinition {
+    public static let name = "agem"
+    public static let abstract = "Averaged GEM: project onto one reference gradient of a memory sample (Chaudhry et al. 2019)"
+    public static let parameters: [StrategyParameter] = [
+        StrategyParameter("patterns_per_experience", .positiveInt, help: "patterns of each task kept in memory"),
+        StrategyParameter("sample_size", .positiveInt, help: "memory patterns drawn for the reference gradient each step"),
+    ]
+    public static func validate(_ values: StrategyValues, in context: StrategyContext) -> [StrategyProblem] {
+        checkPatternsFit("patterns_per_experience", values, context)
+    }
+    public static func summary(_ values: StrategyValues) -> String {
+        "agem ppe=\(values.int("patterns_per_experience")) sample=\(values.int("sample_size"))"
+    }
+    public static func extraRowsPerStep(_ values: StrategyValues, in context: StrategyContext) -> Double {
+        Double(values.int("sample_size"))
+    }
+    public static func makePlugins(_ values: StrategyValues, _ build: StrategyBuild) -> [Plugin] {
+        [AGEMPlugin(patternsPerExperience: values.int("patterns_per_experience"), sampleSize: values.int("sample_size"),
+                    inputWidth: build.stream.inputWidth, seed: build.seed)]
+    }
+}
+
 public final class AGEMPlugin: Plugin {
     public let patternsPerExperience: Int
     public let sampleSize: Int
@@ -13,7 +35,7 @@ public final class AGEMPlugin: Plugin {
     private var sample = LabeledData(width: 0)
     private var violations: [Float] = []
 
-    public init(patternsPerExperience: Int, sampleSize: Int, inputWidth: Int = 784, seed: UInt64 = 0) {
+    public init(patternsPerExperience: Int, sampleSize: Int, inputWidth: Int, seed: UInt64 = 0) {
         precondition(patternsPerExperience > 0 && sampleSize > 0, "A-GEM needs a memory and a sample size")
         self.patternsPerExperience = patternsPerExperience
         self.sampleSize = sampleSize
@@ -29,6 +51,8 @@ public final class AGEMPlugin: Plugin {
         reference.compute(trainer.network, data: sample, segments: [0..<sample.count],
                           heads: trainer.heads, threads: trainer.settings.threads)
     }
+
+    public var changesGradient: Bool { true }
 
     public func afterBackward(_ trainer: Trainer) {
         guard memory.taskCount > 0 else { violations.append(0); return }

@@ -2,9 +2,24 @@ import Benchmarks
 import Learning
 
 /// Experience replay with an experience-balanced buffer (Avalanche's default): after each
-/// task the buffer of `memorySize` patterns is shared equally among the tasks seen so far
+/// task the buffer of `memory_size` patterns is shared equally among the tasks seen so far
 /// (older groups shrink, keeping a prefix of their random subset), and every training
-/// minibatch is joined by a random minibatch of the same size drawn from the buffer.
+/// minibatch is joined by as many rows drawn from the buffer uniformly *with* replacement.
+public enum Replay: StrategyDefinition {
+    public static let name = "replay"
+    public static let abstract = "experience replay from a task-balanced buffer filled after each task"
+    public static let parameters: [StrategyParameter] = [
+        StrategyParameter("memory_size", .positiveInt, help: "patterns in the buffer, shared equally among past tasks"),
+    ]
+    public static func summary(_ values: StrategyValues) -> String { "replay mem=\(values.int("memory_size"))" }
+    public static func extraRowsPerStep(_ values: StrategyValues, in context: StrategyContext) -> Double {
+        Double(context.batchSize)
+    }
+    public static func makePlugins(_ values: StrategyValues, _ build: StrategyBuild) -> [Plugin] {
+        [ReplayPlugin(memorySize: values.int("memory_size"), seed: build.seed)]
+    }
+}
+
 public final class ReplayPlugin: Plugin {
     public let memorySize: Int
     private var groups: [LabeledData] = []

@@ -1,0 +1,80 @@
+// The `benchmark:` section: which task stream, checked against what each kind accepts.
+
+import Benchmarks
+import Data
+
+extension ExperimentLoader {
+    mutating func resolveBenchmark(_ merged: YValue) -> BenchmarkSpec? {
+        guard let section = merged["benchmark"] else { checker.missing("benchmark", in: merged); return nil }
+        guard section.entries != nil else { return nil }  // reported by the key check
+        guard let kindValue = section["kind"] else { checker.missing("kind", in: section); return nil }
+        guard let kind: BenchmarkKind = checker.choice(kindValue, "benchmark kind") else { return nil }
+        var ok = true
+        var dataset = DatasetName.mnist
+        if let value = section["dataset"] {
+            if let d: DatasetName = checker.choice(value, "dataset") { dataset = d } else { ok = false }
+        }
+        var tasks = 5
+        if let value = section["tasks"] {
+            guard let t = checker.positiveInt(value) else { return nil }
+            tasks = t
+            if kind == .split, 10 % t != 0 || t < 2 {
+                checker.error(value, "a split benchmark deals its 10 classes evenly: tasks must be 2, 5 or 10, got \(t)")
+                ok = false
+            }
+        } else if kind != .split {
+            checker.missing("tasks", in: section)
+            return nil
+        }
+        let samples = section["samples_per_task"].flatMap { checker.positiveInt($0) }
+        let testSamples = section["test_samples_per_task"].flatMap { checker.positiveInt($0) }
+        let defaultScenario: Scenario = kind == .split ? .taskIncremental : .domainIncremental
+        var scenario = defaultScenario
+        if let value = section["scenario"], let s: Scenario = checker.choice(value, "scenario") {
+            scenario = s
+            if kind != .split, s != .domainIncremental {
+                checker.error(value, "\(kind.rawValue) benchmarks are domain-incremental (one shared 10-way head), not \(s.rawValue)")
+                ok = false
+            } else if kind == .split, s == .domainIncremental {
+                checker.error(value, "split benchmarks are task-incremental or class-incremental, not domain-incremental")
+                ok = false
+            }
+        }
+        var angles: [Double]?
+        if let value = section["angles"], !checker.isNull(value) {
+            if kind != .rotated {
+                checker.error(value, "angles apply only to rotated benchmarks, not \(kind.rawValue)")
+                ok = false
+            } else if let items = checker.list(value) {
+                let parsed = items.compactMap { checker.double($0) }
+                if parsed.count == items.count {
+                    if parsed.count != tasks {
+                        checker.error(value, "needs one angle per task: \(tasks) tasks, \(parsed.count) angles")
+                        ok = false
+                    }
+                    angles = parsed
+                } else { ok = false }
+            }
+        }
+        var classOrder: [Int]?
+        if let value = section["class_order"], !checker.isNull(value) {
+            if kind != .split {
+                checker.error(value, "class_order applies only to split benchmarks, not \(kind.rawValue)")
+                ok = false
+            } else if let items = checker.list(value) {
+                let parsed = items.compactMap { checker.int($0) }
+                if parsed.count == items.count {
+                    if parsed.sorted() != Array(0...9) {
+                        checker.error(value, "must list each class 0-9 exactly once, got \(parsed)")
+                        ok = false
+                    }
+                    classOrder = parsed
+                } else { ok = false }
+            }
+        }
+        guard ok else { return nil }
+        return BenchmarkSpec(kind: kind, dataset: dataset, tasks: tasks, samplesPerTask: samples,
+                             testSamplesPerTask: testSamples, scenario: scenario, angles: angles,
+                             classOrder: classOrder)
+    }
+}

@@ -1,0 +1,119 @@
+import Benchmarks
+import Learning
+
+/// Experience replay with a tiny episodic memory (Chaudhry et al. 2019, "On Tiny Episodic
+/// Memories in Continual Learning"). Each step trains on the minibatch concatenated with
+/// `replay_batch_size` memory rows drawn uniformly without replacement (none while the memory
+/// is empty; all of it while it holds fewer); after the step, the minibatch's own rows are
+/// offered to the memory of `memory_size` rows:
+/// - `reservoir`: reservoir sampling over the whole stream: the n-th sample seen (from 0) is
+///   stored while n < M, later it replaces slot j when a uniform j ∈ [0, n] is below M, so
+///   every sample seen so far is in memory with the same probability M / (n + 1);
+/// - `ring`: one first-in-first-out buffer per class of ⌊M / classes⌋ rows (at least one),
+///   the paper's ring buffer, which keeps the most recent samples of every class.
+/// The loss is the mean cross-entropy over all rows of the joined batch.
+public enum ER: StrategyDefinition {
+    public static let name = "er"
+    public static let abstract = "experience replay from a tiny memory filled by reservoir sampling (Chaudhry et al. 2019)"
+
+    /// How the memory chooses what to keep.
+    public enum Selection: String, Sendable, CaseIterable {
+        case reservoir
+        case ring
+    }
+
+    public static let parameters: [StrategyParameter] = [
+        StrategyParameter("memory_size", .positiveInt, help: "rows in the episodic memory, over the whole stream"),
+        StrategyParameter("replay_batch_size", .positiveInt, default: .int(10),
+                          help: "memory rows joined to every minibatch (the paper: 10, the minibatch size)"),
+        .choice("selection", Selection.self, label: "memory selection", default: .reservoir,
+                help: "reservoir (over the whole stream) or ring (a FIFO buffer per class)"),
+    ]
+
+    public static func summary(_ values: StrategyValues) -> String {
+        "er mem=\(values.int("memory_size")) replay=\(values.int("replay_batch_size")) \(values["selection"].canonicalText)"
+    }
+
+    public static func extraRowsPerStep(_ values: StrategyValues, in context: StrategyContext) -> Double {
+        Double(values.int("replay_batch_size"))
+    }
+
+    public static func makePlugins(_ values: StrategyValues, _ build: StrategyBuild) -> [Plugin] {
+        [ERPlugin(memorySize: values.int("memory_size"), replayBatchSize: values.int("replay_batch_size"),
+                  selection: values.choice("selection"), width: build.stream.inputWidth,
+                  classCount: build.stream.classCount, seed: build.seed)]
+    }
+}
+
+public final class ERPlugin: Plugin {
+    public let memorySize: Int
+    public let replayBatchSize: Int
+    public let selection: ER.Selection
+    /// Memory slots; only `filled` ones hold a sample.
+    private var memory: LabeledData
+    private var filled: [Bool]
+    private var filledSlots: [Int] = []
+    private var seen = 0
+    private var ownRows = 0
+    private let slotsPerClass: Int
+    private var nextSlotOfClass: [Int]
+    private var updateRNG: RandomStream
+    private var drawRNG: RandomStream
+
+    public init(memorySize: Int, replayBatchSize: Int, selection: ER.Selection, width: Int, classCount: Int,
+                seed: UInt64) {
+        precondition(memorySize > 0 && replayBatchSize > 0, "ER needs a memory and a replay batch")
+        self.memorySize = memorySize
+        self.replayBatchSize = replayBatchSize
+        self.selection = selection
+        slotsPerClass = max(1, memorySize / classCount)
+        let slots = selection == .ring ? slotsPerClass * classCount : memorySize
+        memory = LabeledData(inputs: [Float](repeating: 0, count: slots * width), labels: [Int32](repeating: 0, count: slots),
+                             tasks: [Int32](repeating: 0, count: slots), width: width)
+        filled = [Bool](repeating: false, count: slots)
+        nextSlotOfClass = [Int](repeating: 0, count: classCount)
+        updateRNG = RandomStream(seed: seed, purpose: "er/update")
+        drawRNG = RandomStream(seed: seed, purpose: "er/draw")
+    }
+
+    public func beforeTrainingIteration(_ trainer: Trainer) {
+        ownRows = trainer.batch.count
+        guard !filledSlots.isEmpty else { return }
+        let draw = drawRNG.sample(min(replayBatchSize, filledSlots.count), from: filledSlots.count)
+        for i in draw { trainer.batch.append(memory, row: filledSlots[i]) }
+    }
+
+    public func afterUpdate(_ trainer: Trainer) {
+        let batch = trainer.batch
+        for r in 0..<ownRows {
+            switch selection {
+            case .reservoir:
+                if seen < memorySize {
+                    store(batch, row: r, slot: seen)
+                } else {
+                    let j = updateRNG.below(seen + 1)
+                    if j < memorySize { store(batch, row: r, slot: j) }
+                }
+            case .ring:
+                let label = Int(batch.labels[r])
+                store(batch, row: r, slot: label * slotsPerClass + nextSlotOfClass[label])
+                nextSlotOfClass[label] = (nextSlotOfClass[label] + 1) % slotsPerClass
+            }
+            seen += 1
+        }
+    }
+
+    private func store(_ batch: Minibatch, row r: Int, slot: Int) {
+        let w = memory.width
+        for p in 0..<w { memory.inputs[slot * w + p] = batch.inputs[r * w + p] }
+        memory.labels[slot] = batch.labels[r]
+        memory.tasks[slot] = batch.tasks[r]
+        if !filled[slot] {
+            filled[slot] = true
+            filledSlots.append(slot)
+        }
+    }
+
+    /// The filled slots, in slot order.
+    public var episodicMemory: LabeledData? { memory.rows(filledSlots.sorted()) }
+}

@@ -1,0 +1,187 @@
+import Benchmarks
+import Learning
+
+/// A continual-learning method as the registry, run files and `bench list` see it: its name,
+/// its YAML keys, how it is checked, summarised, costed and built. Each strategy is one file
+/// that declares one of these beside its plugin; `StrategyList.all` names them all.
+///
+/// The registry validates every key against `parameters` (types, bounds, choices, with
+/// `FILE:LINE:COL` messages), fills in defaults, then calls `validate` for checks that involve
+/// several keys or the benchmark. Run files store every key in `parameters` order, so a
+/// resolved strategy reads back exactly.
+public protocol StrategyDefinition {
+    /// The method's name as written in YAML (`method:`), e.g. `gem`.
+    static var name: String { get }
+    /// One line for `bench list`.
+    static var abstract: String { get }
+    /// The YAML keys, in canonical order.
+    static var parameters: [StrategyParameter] { get }
+    /// What the strategy asks of the model builder (default: the experiment's model as it is).
+    static func modelVariant(_ values: StrategyValues) -> ModelVariant
+    /// Checks beyond each key's own type and bounds; problems name the key they are about.
+    static func validate(_ values: StrategyValues, in context: StrategyContext) -> [StrategyProblem]
+    /// A short summary for `--dry-run`, e.g. `gem ppe=256 strength=0.5 recent incremental sparse`.
+    static func summary(_ values: StrategyValues) -> String
+    /// Rows pushed through the network per step besides the minibatch (memories, replay rows),
+    /// for the runner's cost estimate.
+    static func extraRowsPerStep(_ values: StrategyValues, in context: StrategyContext) -> Double
+    /// The plugins that make the training loop this method.
+    static func makePlugins(_ values: StrategyValues, _ build: StrategyBuild) throws -> [Plugin]
+}
+
+extension StrategyDefinition {
+    public static func modelVariant(_ values: StrategyValues) -> ModelVariant { .standard }
+    public static func validate(_ values: StrategyValues, in context: StrategyContext) -> [StrategyProblem] { [] }
+    public static func summary(_ values: StrategyValues) -> String {
+        ([name] + parameters.map { "\($0.key)=\(values[$0.key].canonicalText)" }).joined(separator: " ")
+    }
+    public static func extraRowsPerStep(_ values: StrategyValues, in context: StrategyContext) -> Double { 0 }
+}
+
+/// One YAML key of a strategy.
+public struct StrategyParameter: Sendable {
+    public enum Kind: Sendable, Equatable {
+        case positiveInt
+        case nonNegativeDouble
+        case bool
+        /// One of `options`; `label` names the kind in messages ("unknown memory selection 'x'").
+        case choice(options: [String], label: String)
+    }
+
+    public let key: String
+    public let kind: Kind
+    /// The value when the YAML omits the key; nil makes the key required.
+    public let defaultValue: ParameterValue?
+    /// What a stored run config without this key means: for keys added after run files were
+    /// written, the behaviour those files had. Nil: the key must be stored.
+    public let valueWhenNotStored: ParameterValue?
+    /// One line for `bench list` and docs.
+    public let help: String
+
+    public init(_ key: String, _ kind: Kind, default defaultValue: ParameterValue? = nil,
+                whenNotStored valueWhenNotStored: ParameterValue? = nil, help: String) {
+        (self.key, self.kind, self.defaultValue, self.valueWhenNotStored, self.help) =
+            (key, kind, defaultValue, valueWhenNotStored, help)
+    }
+
+    /// A choice among the raw values of `E`.
+    public static func choice<E: RawRepresentable & CaseIterable>(
+        _ key: String, _ type: E.Type, label: String, default defaultValue: E? = nil,
+        whenNotStored: E? = nil, help: String) -> StrategyParameter where E.RawValue == String {
+        StrategyParameter(key, .choice(options: E.allCases.map(\.rawValue), label: label),
+                          default: defaultValue.map { .choice($0.rawValue) },
+                          whenNotStored: whenNotStored.map { .choice($0.rawValue) }, help: help)
+    }
+}
+
+/// A parameter's value.
+public enum ParameterValue: Sendable, Hashable, Codable {
+    case int(Int)
+    case double(Double)
+    case bool(Bool)
+    case choice(String)
+
+    /// The text run files store: integers and choices as written, doubles in the shortest text
+    /// that parses back to the same bits, `true`/`false`.
+    public var canonicalText: String {
+        switch self {
+        case let .int(i): String(i)
+        case let .double(d): d.description
+        case let .bool(b): b ? "true" : "false"
+        case let .choice(s): s
+        }
+    }
+}
+
+/// A strategy's resolved keys, in its `parameters` order.
+public struct StrategyValues: Sendable, Hashable, Codable {
+    public private(set) var entries: [Entry]
+
+    public struct Entry: Sendable, Hashable, Codable {
+        public let key: String
+        public let value: ParameterValue
+    }
+
+    public init(_ entries: [(String, ParameterValue)] = []) {
+        self.entries = entries.map { Entry(key: $0.0, value: $0.1) }
+    }
+
+    public subscript(key: String) -> ParameterValue {
+        guard let entry = entries.first(where: { $0.key == key }) else {
+            preconditionFailure("strategy parameter '\(key)' was not resolved")
+        }
+        return entry.value
+    }
+
+    public func int(_ key: String) -> Int {
+        guard case let .int(i) = self[key] else { preconditionFailure("'\(key)' is not an integer") }
+        return i
+    }
+
+    public func double(_ key: String) -> Double {
+        guard case let .double(d) = self[key] else { preconditionFailure("'\(key)' is not a number") }
+        return d
+    }
+
+    public func bool(_ key: String) -> Bool {
+        guard case let .bool(b) = self[key] else { preconditionFailure("'\(key)' is not a boolean") }
+        return b
+    }
+
+    public func choice<E: RawRepresentable>(_ key: String, as type: E.Type = E.self) -> E where E.RawValue == String {
+        guard case let .choice(s) = self[key], let e = E(rawValue: s) else {
+            preconditionFailure("'\(key)' is not a \(E.self)")
+        }
+        return e
+    }
+}
+
+/// What validation and cost estimates may know of the run beside the strategy's own keys.
+public struct StrategyContext: Sendable {
+    public var tasks: Int
+    /// Training samples per task when the benchmark fixes them (nil: the whole split).
+    public var samplesPerTask: Int?
+    /// The most training samples one task can hold, when known before the data is loaded.
+    public var availablePerTask: Int?
+    public var batchSize: Int
+    public var momentum: Double
+    public var scenario: Scenario
+    public var model: ModelSpec
+
+    public init(tasks: Int, samplesPerTask: Int?, availablePerTask: Int?, batchSize: Int, momentum: Double,
+                scenario: Scenario, model: ModelSpec) {
+        (self.tasks, self.samplesPerTask, self.availablePerTask, self.batchSize, self.momentum, self.scenario,
+         self.model) = (tasks, samplesPerTask, availablePerTask, batchSize, momentum, scenario, model)
+    }
+}
+
+/// A problem `validate` found: the key it concerns (nil: the strategy as a whole) and why.
+public struct StrategyProblem: Sendable, Equatable {
+    public let key: String?
+    public let message: String
+    public init(key: String?, _ message: String) { (self.key, self.message) = (key, message) }
+}
+
+/// What building a strategy's plugins may use.
+public struct StrategyBuild {
+    public let stream: TaskStream
+    public let seed: UInt64
+    public let model: ModelSpec
+    /// Builds one more network of the run's model (independent training builds one per task).
+    public let makeNetwork: (ModelVariant, inout RandomStream) -> Network
+
+    public init(stream: TaskStream, seed: UInt64, model: ModelSpec,
+                makeNetwork: @escaping (ModelVariant, inout RandomStream) -> Network) {
+        (self.stream, self.seed, self.model, self.makeNetwork) = (stream, seed, model, makeNetwork)
+    }
+}
+
+extension StrategyDefinition {
+    /// Memory per experience cannot exceed what an experience holds.
+    static func checkPatternsFit(_ key: String, _ values: StrategyValues, _ context: StrategyContext)
+        -> [StrategyProblem] {
+        let patterns = values.int(key)
+        guard let available = context.samplesPerTask ?? context.availablePerTask, patterns > available else { return [] }
+        return [StrategyProblem(key: key, "\(patterns) patterns per experience exceed the \(available) samples per task")]
+    }
+}

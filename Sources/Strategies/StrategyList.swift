@@ -1,0 +1,21 @@
+import Learning
+
+/// Every strategy GEMBench knows, in documentation order. A new strategy is one file that
+/// declares a `StrategyDefinition`, plus one line here.
+public enum StrategyList {
+    public static let all: [StrategyDefinition.Type] = [
+        Naive.self,
+        Replay.self,
+        ER.self,
+        GEM.self,
+        AGEM.self,
+        EWC.self,
+        Joint.self,
+        Independent.self,
+        Multimodal.self,
+    ]
+
+    public static var names: [String] { all.map { $0.name } }
+
+    public static func named(_ name: String) -> StrategyDefinition.Type? { all.first { $0.name == name } }
+}
