@@ -15,6 +15,8 @@ public enum RunEvent {
     case progress(spec: RunSpec, task: Int, tasks: Int, iteration: Int, iterations: Int)
     case finished(index: Int, total: Int, spec: RunSpec, record: RunRecord, file: URL)
     case skipped(index: Int, total: Int, spec: RunSpec, file: URL, reason: String)
+    /// The run diverged (non-finite loss or parameters): no file was written, the others go on.
+    case failed(index: Int, total: Int, spec: RunSpec, reason: String)
 }
 
 /// Runs a plan: for each run, resume or train, then write its HDF5 file atomically.
@@ -75,6 +77,10 @@ public final class Runner {
                 do {
                     queue.finish(index, with: try worker.complete(plan[index], decisions[index], index: index,
                                                                    total: plan.count, events: events))
+                } catch let diverged as TrainingDiverged {
+                    let reason = "\(plan[index].runID): \(diverged)"
+                    events(.failed(index: index, total: plan.count, spec: plan[index], reason: reason))
+                    queue.record(failure: reason)
                 } catch {
                     queue.fail(error)
                 }
@@ -87,6 +93,8 @@ public final class Runner {
             DispatchQueue.concurrentPerform(iterations: workers.count) { work(box.value[$0]) }
         }
         if let error = queue.error { throw error }
+        let failures = queue.failures
+        guard failures.isEmpty else { throw RunnerError.runsFailed(failures, finished: queue.records) }
         return queue.records
     }
 
@@ -142,7 +150,7 @@ public final class Runner {
             memory: result.episodicMemory.map {
                 EpisodicMemoryRecord(inputs: $0.inputs, featureCount: $0.width, labels: $0.labels, tasks: $0.tasks)
             })
-        record.blasThreads = threads
+        record.blasThreads = 1  // see TrainingSettings.threads
         return record
     }
 
@@ -155,12 +163,12 @@ public final class Runner {
         return stream
     }
 
-    /// CPU model, cores and BLAS threads: what timings and bit-identity depend on.
+    /// CPU model, cores and lanes: what timings depend on (results do not depend on the lanes).
     var machine: String {
         let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
             .map { $0.split(separator: ":", maxSplits: 1).last!.trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
-        return "\(model) · \(ProcessInfo.processInfo.activeProcessorCount) cores · \(threads) BLAS threads"
+        return "\(model) · \(ProcessInfo.processInfo.activeProcessorCount) cores · 1 BLAS thread, \(threads) lanes"
     }
 
     /// The commit of the checkout the tool runs from, "-dirty" if it has local changes,
@@ -191,6 +199,8 @@ public final class Runner {
 public enum RunnerError: Error, CustomStringConvertible {
     /// Existing run files that the plan would replace: each path with its differences.
     case conflictingFiles([String])
+    /// Runs that diverged (each with its reason); `finished` holds the records of the others.
+    case runsFailed([String], finished: [RunRecord])
 
     public var description: String {
         switch self {
@@ -198,6 +208,9 @@ public enum RunnerError: Error, CustomStringConvertible {
             return "\(files.count) existing run file(s) differ from the plan; nothing was run:\n  "
                 + files.joined(separator: "\n  ")
                 + "\nRerun with --force to replace them, or choose another --out folder."
+        case let .runsFailed(reasons, finished):
+            return "\(reasons.count) run(s) failed and wrote no file (\(finished.count) finished):\n  "
+                + reasons.joined(separator: "\n  ")
         }
     }
 }
@@ -209,6 +222,7 @@ private final class WorkQueue: @unchecked Sendable {
     private var nextIndex = 0
     private var results: [RunRecord?]
     private(set) var error: Error?
+    private var failedRuns: [String] = []
 
     init(order: [Int]) {
         self.order = order
@@ -236,6 +250,11 @@ private final class WorkQueue: @unchecked Sendable {
     func fail(_ error: Error) { locked { if self.error == nil { self.error = error } } }
 
     var failed: Bool { locked { error != nil } }
+
+    /// A run that failed by itself (diverged): the others go on.
+    func record(failure: String) { locked { failedRuns.append(failure) } }
+
+    var failures: [String] { locked { failedRuns } }
 
     var records: [RunRecord] { locked { results.compactMap { $0 } } }
 }

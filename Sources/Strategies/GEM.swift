@@ -137,7 +137,8 @@ public final class GEMPlugin: Plugin {
         source.constraintDots(trainer, memory: memory, sparseInputs: sparseInputs, into: &dots)
         let violated = dots[0..<k].filter { $0 < 0 }.count
         violations.append(Float(violated))
-        projected = violated > 0
+        // a non-finite gradient cannot be projected; the trainer stops the run at its loss
+        projected = violated > 0 && dots[0..<k].allSatisfy(\.isFinite)
         guard projected else {
             bindingConstraints.append(0); minDot.append(dots[0..<k].min()!)
             return
@@ -149,6 +150,11 @@ public final class GEMPlugin: Plugin {
         BLAS.gemm(transB: true, m: k, n: k, k: p, a: m, lda: p, b: m, ldb: p, c: &gram, ldc: k)
         for i in 0..<(k * k) { gram64[i] = Double(gram[i]) }
         for i in 0..<k { dots64[i] = Double(dots[i]) }
+        guard gram64[0..<(k * k)].allSatisfy(\.isFinite) else {
+            projected = false
+            bindingConstraints.append(0); minDot.append(.nan)
+            return
+        }
         let result = DualQP.solve(gram: gram64, linear: dots64, count: k, memoryStrength: Double(memoryStrength),
                                   eps: eps, solution: &dual, workspace: &workspace)
         bindingConstraints.append(Float(result.freeCount))

@@ -45,8 +45,6 @@ public final class ReferenceGradients {
             first.forward(sparseInputs, firstOutput, parameters: network.parameters.pointer, lanes: threads)
             return
         }
-        BLAS.setThreads(threads)
-        defer { BLAS.setThreads(1) }
         data.inputs.withUnsafeBufferPointer { x in
             data.tasks.withUnsafeBufferPointer { t in
                 network.layers[0].forward(x.baseAddress!, firstOutput, rows: data.count,
@@ -75,8 +73,6 @@ public final class ReferenceGradients {
             first.addGradients(sparseInputs, dy: firstGradient, targets: targets, lanes: threads)
             return
         }
-        BLAS.setThreads(threads)
-        defer { BLAS.setThreads(1) }
         data.inputs.withUnsafeBufferPointer { x in
             data.tasks.withUnsafeBufferPointer { t in
                 network.layers[0].backward(x: x.baseAddress!, y: firstOutput, dy: firstGradient, dx: nil,
@@ -106,8 +102,6 @@ public final class ReferenceGradients {
             for r in segment { weights[r] = 1 / Float(segment.count) }
             targets.append(GradientTarget(rows: segment, gradient: matrix.pointer + k * p))
         }
-        BLAS.setThreads(threads)
-        defer { BLAS.setThreads(1) }
         data.tasks.withUnsafeBufferPointer { t in
             data.labels.withUnsafeBufferPointer { y in
                 weights.withUnsafeBufferPointer { w in

@@ -9,8 +9,9 @@ public struct TrainingSettings: Sendable, Equatable {
     public var batchSize: Int
     public var epochs: Int
     public var momentum: Float
-    /// OpenBLAS threads for large products (evaluation, reference gradients); small
-    /// minibatch products always run on one thread.
+    /// Lanes for the row-parallel kernels (the sparse first layer over GEM's memories), whose
+    /// results do not depend on it. BLAS itself runs on one thread inside a run, so that every
+    /// number is computed the same way whatever the thread or job count.
     public var threads: Int
 
     public init(learningRate: Float, batchSize: Int, epochs: Int = 1, momentum: Float = 0, threads: Int = 2) {
@@ -78,6 +79,8 @@ public final class Trainer {
         self.plugins = plugins
         optimizer = SGD(learningRate: settings.learningRate, momentum: settings.momentum)
         batch = Minibatch(width: stream.inputWidth)
+        // OpenBLAS's products round differently on more threads; parallelism comes from jobs and lanes.
+        BLAS.setThreads(1)
         heads = stream.heads
     }
 
@@ -93,12 +96,8 @@ public final class Trainer {
     /// Accuracy on one task's test set, in eval mode, by the first plugin that predicts or the
     /// network's argmax.
     public func evaluate(_ task: BenchmarkTask) -> Double {
-        BLAS.setThreads(settings.threads)
         network.mode = .eval
-        defer {
-            BLAS.setThreads(1)
-            network.mode = .train
-        }
+        defer { network.mode = .train }
         return evaluator.accuracy(on: task.test) { x, rows, tasks, predictions in
             for plugin in plugins
             where plugin.predict(self, task: task.index, inputs: x, rows: rows, tasks: tasks, into: predictions) {
@@ -139,7 +138,6 @@ public final class Trainer {
         let n = task.train.count
         let perEpoch = (n + settings.batchSize - 1) / settings.batchSize
         var done = 0
-        BLAS.setThreads(1)
         for epoch in 0..<settings.epochs {
             var orderRNG = RandomStream(seed: seed, purpose: "order/\(task.index)/\(epoch)")
             let order = orderRNG.permutation(n)
@@ -148,11 +146,18 @@ public final class Trainer {
                 batch.removeAll()
                 for i in order[start..<min(start + settings.batchSize, n)] { batch.append(task.train, row: i) }
                 let loss = step()
+                guard loss.isFinite else {
+                    throw TrainingDiverged(task: task.index, step: done + 1, quantity: "loss", value: loss)
+                }
                 result.stepLoss.append(Float(loss))
                 result.stepTask.append(Int32(task.index))
                 done += 1
                 progress?(task.index, experienceCount, done, perEpoch * settings.epochs)
             }
+        }
+        if let bad = (0..<network.parameterCount).first(where: { !network.parameters[$0].isFinite }) {
+            throw TrainingDiverged(task: task.index, step: done, quantity: "parameter \(bad)",
+                                   value: Double(network.parameters[bad]))
         }
         plugins.forEach { $0.afterTrainingExp(self, task: task) }
     }
@@ -204,6 +209,20 @@ public final class Trainer {
             result.diagnostics.merge(plugin.diagnostics) { a, _ in a }
             if let memory = plugin.episodicMemory { result.episodicMemory = memory }
         }
+    }
+}
+
+/// Thrown when the loss, or a parameter at the end of a task, is not finite: the run has
+/// diverged and its numbers mean nothing.
+public struct TrainingDiverged: Error, CustomStringConvertible {
+    public let task: Int
+    /// Steps into the task (from 1).
+    public let step: Int
+    public let quantity: String
+    public let value: Double
+
+    public var description: String {
+        "diverged: \(quantity) is \(value) at step \(step) of task \(task) (lower the learning rate?)"
     }
 }
 

@@ -11,15 +11,15 @@ struct LocationOptions: ParsableArguments {
     @Option(name: .long, help: "Folder holding mnist/ and fashion-mnist/ (or the IDX files); also GEMBENCH_DATA_DIR.")
     var dataDir: String?
 
-    @Option(name: .long, help: "OpenBLAS threads for large products (default: the cores left to each job).")
+    @Option(name: .long, help: "Lanes per run for the row-parallel kernels (default: the cores left to each job); results do not depend on it.")
     var threads: Int?
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
     }
 
-    /// BLAS threads per run when `jobs` runs share the machine's cores. The thread count
-    /// does not change results (OpenBLAS splits products by rows and columns, not sums).
+    /// Lanes per run when `jobs` runs share the machine's cores (BLAS itself is single-threaded
+    /// inside a run, so neither count changes results).
     func blasThreads(jobs: Int = 1) -> Int {
         threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, jobs))
     }

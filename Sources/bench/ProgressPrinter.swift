@@ -45,6 +45,9 @@ final class ProgressPrinter: @unchecked Sendable {
             let bwt = record.bwt.map { String(format: "%.3f", $0) } ?? "n/a"
             write("  \(spec.runID) done in \(clock(record.totalSeconds)): ACC \(String(format: "%.3f", record.acc)) "
                 + "BWT \(bwt) -> \(file.path)\n")
+        case let .failed(_, _, _, reason):
+            if drawsBar { write("\r\u{1B}[K") }
+            write("  FAILED \(reason); no file written\n")
         case let .skipped(index, total, spec, file, reason):
             write("[\(index + 1)/\(total)] \(spec.runID): skipped, \(reason) (\(file.path))\n")
         }

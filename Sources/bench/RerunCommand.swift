@@ -24,8 +24,9 @@ struct RerunCommand: ParsableCommand {
             throw fail("\(error)")
         }
         printError("rerunning \(spec.runID) (stored: git \(stored.gitCommit), \(stored.created), \(stored.machine))")
-        // the stored thread count, unless told otherwise: some products round differently with another
-        let threads = location.threads ?? (stored.blasThreads > 0 ? stored.blasThreads : location.blasThreads())
+        // results do not depend on the lanes; files written before BLAS was single-threaded inside
+        // runs (blas_threads > 1) may not rerun bit-identically
+        let threads = location.threads ?? location.blasThreads()
         let runner = Runner(outputDirectory: URL(fileURLWithPath: "."), dataDirectory: location.dataDir,
                             threads: threads)
         let interruption = Interruption()

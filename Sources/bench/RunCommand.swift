@@ -71,6 +71,9 @@ struct RunCommand: ParsableCommand {
         let records: [RunRecord]
         do {
             records = try runner.execute(plan, jobs: jobs, events: progress.handle)
+        } catch let RunnerError.runsFailed(reasons, finished) {
+            print(Tables.markdownTable(records: finished), terminator: "")
+            throw fail("\(reasons.count) run(s) diverged and wrote no file:\n  " + reasons.joined(separator: "\n  "))
         } catch is TrainingInterrupted {
             printError("\nbench: interrupted; runs in flight were discarded (no file written), finished runs are in \(out)")
             throw ExitCode(130)

@@ -80,6 +80,53 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(parallel[0].blasThreads, 1)
     }
 
+    /// Products large enough for OpenBLAS to split across threads (EWC's Fisher over 1000
+    /// samples, evaluation over 2000 test images, GEM's dense reference pass): the results must
+    /// not depend on `--threads`, nor on another job running beside them.
+    func testThreadAndJobCountsDoNotChangeResults() throws {
+        func plan() -> [RunSpec] {
+            let benchmark = BenchmarkSpec(kind: .permuted, tasks: 2, samplesPerTask: 1000, testSamplesPerTask: 2000)
+            let methods: [(String, MethodSpec)] = [
+                ("ewc", .ewc(patternsPerExperience: 1000, lambda: 1000)),
+                ("gem", .gem(patternsPerExperience: 256, memoryStrength: 0.5, memorySelection: .recent,
+                             referenceGradients: .direct, sparseFirstLayer: false)),
+            ]
+            return methods.map { label, method in
+                RunSpec(experiment: "threads", strategy: label, seed: 1, benchmark: benchmark,
+                        model: ModelSpec(hidden: [100, 100]), optimizer: OptimizerSpec(lr: 0.01), method: method)
+            }
+        }
+        let alone = try plan().map { try Runner(outputDirectory: folder, threads: 1).record(for: $0) }
+        let together = try Runner(outputDirectory: folder.appendingPathComponent("jobs"), threads: 2)
+            .execute(plan(), jobs: 2) { _ in }
+        XCTAssertEqual(together.map(\.accuracyMatrix), alone.map(\.accuracyMatrix))
+        XCTAssertEqual(together.map(\.parameters), alone.map(\.parameters))
+        XCTAssertEqual(together.map(\.stepLoss), alone.map(\.stepLoss))
+    }
+
+    /// A diverging run (here GEM, whose QP would trap on non-finite input) fails by itself: no
+    /// file, a reason naming the run, task, step and value; the other runs finish and are stored.
+    func testADivergingRunFailsAloneAndWritesNoFile() throws {
+        var diverging = spec(lr: 1e30)
+        diverging.strategy = "gem-diverging"
+        var healthy = spec(method: .naive)
+        healthy.strategy = "naive"
+        let events = Log()
+        XCTAssertThrowsError(try Runner(outputDirectory: folder, threads: 1).execute([diverging, healthy], jobs: 2) {
+            if case let .failed(_, _, spec, _) = $0 { events.append(spec.runID) }
+        }) { error in
+            guard case let RunnerError.runsFailed(reasons, finished) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(finished.map(\.strategy), ["naive"])
+            XCTAssertEqual(reasons.count, 1)
+            XCTAssertTrue(reasons[0].hasPrefix("tiny__gem-diverging__seed3: diverged: loss is "), reasons[0])
+            XCTAssertTrue(reasons[0].contains("nan at step 2 "), reasons[0])
+            XCTAssertTrue(reasons[0].contains("of task 0"), reasons[0])
+        }
+        XCTAssertEqual(events.entries, ["tiny__gem-diverging__seed3"])
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        XCTAssertEqual(files, ["tiny__naive__seed3.h5"])
+    }
+
     func testAnInterruptedRunLeavesNoFileAndFinishedRunsStay() throws {
         let runner = Runner(outputDirectory: folder, threads: 1)
         let finished = Log()
