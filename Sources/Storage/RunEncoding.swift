@@ -96,6 +96,16 @@ enum RunEncoding {
         encoder.outputFormatting = [.sortedKeys]
         let layout = String(decoding: try encoder.encode(record.layerLayout), as: UTF8.self)
         try file.setAttribute("layout", .string(layout), on: "/model/parameters")
+        if !record.layerState.isEmpty {
+            for entry in record.stateLayout where entry.offset < 0 || entry.count != entry.shape.reduce(1, *)
+                || entry.offset + entry.count > record.layerState.count {
+                throw invalid("state '\(entry.name)' (offset \(entry.offset), shape \(entry.shape)) "
+                              + "does not fit \(record.layerState.count) state values")
+            }
+            try file.write(record.layerState, shape: [record.layerState.count], to: "/model/state")
+            let stateLayout = String(decoding: try encoder.encode(record.stateLayout), as: UTF8.self)
+            try file.setAttribute("layout", .string(stateLayout), on: "/model/state")
+        }
 
         // Episodic memory.
         if let memory = record.memory {
@@ -179,6 +189,14 @@ enum RunEncoding {
             record.layerLayout = try JSONDecoder().decode([LayerLayoutEntry].self, from: Data(layout.utf8))
         } catch {
             throw RunFileError.notARunFile(path: path, reason: "/model/parameters@layout is not a JSON layer list")
+        }
+        if file.exists("/model/state") {
+            record.layerState = try file.read("/model/state", as: Float.self).values
+            let stateLayout = try file.stringAttribute("layout", on: "/model/state")
+            guard let decoded = try? JSONDecoder().decode([LayerLayoutEntry].self, from: Data(stateLayout.utf8)) else {
+                throw RunFileError.notARunFile(path: path, reason: "/model/state@layout is not a JSON layer list")
+            }
+            record.stateLayout = decoded
         }
 
         if file.kind(of: "/memory") == .group {

@@ -56,6 +56,10 @@ public struct RunRecord: Sendable, Equatable {
     /// The final flat parameter vector.
     public var parameters: [Float]
     public var layerLayout: [LayerLayoutEntry]
+    /// Non-trainable layer state at the end (batch-norm running statistics), with its layout;
+    /// empty for models without state (stored as `/model/state` only when present).
+    public var layerState: [Float] = []
+    public var stateLayout: [LayerLayoutEntry] = []
 
     // MARK: Episodic memory (nil when the strategy keeps none)
     public var memory: EpisodicMemoryRecord?

@@ -18,6 +18,19 @@ final class RunFileTests: XCTestCase {
         noMemory.fwt = nil
         try RunFile.write(noMemory, to: url, overwrite: true)
         XCTAssertEqual(try RunFile.read(url), noMemory)
+        // layer state (batch-norm statistics) is stored beside the parameters when a model has it
+        var withState = sampleRecord()
+        withState.layerState = [0.5, -1, 2, 0.25]
+        withState.stateLayout = [LayerLayoutEntry(name: "layer1.running_mean", shape: [2], offset: 0, count: 2),
+                                 LayerLayoutEntry(name: "layer1.running_var", shape: [2], offset: 2, count: 2)]
+        try RunFile.write(withState, to: url, overwrite: true)
+        XCTAssertEqual(try RunFile.read(url), withState)
+        var misfit = withState
+        misfit.stateLayout[1] = LayerLayoutEntry(name: "layer1.running_var", shape: [3], offset: 2, count: 3)
+        XCTAssertThrowsError(try RunFile.write(misfit, to: url, overwrite: true)) { error in
+            XCTAssertTrue("\(error)".contains("state 'layer1.running_var' (offset 2, shape [3]) does not fit 4 state values"),
+                          "\(error)")
+        }
     }
 
     func testSummaryHoldsIdentityMetricsAndTimings() throws {
