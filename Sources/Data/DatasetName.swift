@@ -14,9 +14,23 @@ public enum DatasetName: String, CaseIterable, Sendable, Codable, CustomStringCo
     public var description: String { rawValue }
 
     /// Number of classes (labels 0 ..< classCount).
-    public var classCount: Int {
+    public var classCount: Int { trainImagesPerClass.count }
+
+    /// Training images of each class in the genuine files (whose checksums loading verifies),
+    /// so sizes can be checked before any data is read. MNIST's from numpy.bincount over the
+    /// label files; Fashion-MNIST is balanced.
+    public var trainImagesPerClass: [Int] {
         switch self {
-        case .mnist, .fashionMNIST: 10
+        case .mnist: [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+        case .fashionMNIST: [Int](repeating: 6000, count: 10)
+        }
+    }
+
+    /// Test images of each class, likewise.
+    public var testImagesPerClass: [Int] {
+        switch self {
+        case .mnist: [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+        case .fashionMNIST: [Int](repeating: 1000, count: 10)
         }
     }
 

@@ -14,12 +14,15 @@ extension ExperimentLoader {
         if let value = section["dataset"] {
             if let d: DatasetName = checker.choice(value, "dataset") { dataset = d } else { ok = false }
         }
+        let classes = dataset.classCount
         var tasks = 5
         if let value = section["tasks"] {
             guard let t = checker.positiveInt(value) else { return nil }
             tasks = t
-            if kind == .split, 10 % t != 0 || t < 2 {
-                checker.error(value, "a split benchmark deals its 10 classes evenly: tasks must be 2, 5 or 10, got \(t)")
+            if kind == .split, classes % t != 0 || t < 2 {
+                let divisors = (2...classes).filter { classes % $0 == 0 }.map(String.init)
+                checker.error(value, "a split benchmark deals its \(classes) classes evenly: tasks must be "
+                              + "\(divisors.dropLast().joined(separator: ", ")) or \(divisors.last!), got \(t)")
                 ok = false
             }
         } else if kind != .split {
@@ -64,8 +67,8 @@ extension ExperimentLoader {
             } else if let items = checker.list(value) {
                 let parsed = items.compactMap { checker.int($0) }
                 if parsed.count == items.count {
-                    if parsed.sorted() != Array(0...9) {
-                        checker.error(value, "must list each class 0-9 exactly once, got \(parsed)")
+                    if parsed.sorted() != Array(0..<classes) {
+                        checker.error(value, "must list each class 0-\(classes - 1) exactly once, got \(parsed)")
                         ok = false
                     }
                     classOrder = parsed
@@ -73,8 +76,18 @@ extension ExperimentLoader {
             }
         }
         guard ok else { return nil }
-        return BenchmarkSpec(kind: kind, dataset: dataset, tasks: tasks, samplesPerTask: samples,
-                             testSamplesPerTask: testSamples, scenario: scenario, angles: angles,
-                             classOrder: classOrder)
+        let spec = BenchmarkSpec(kind: kind, dataset: dataset, tasks: tasks, samplesPerTask: samples,
+                                 testSamplesPerTask: testSamples, scenario: scenario, angles: angles,
+                                 classOrder: classOrder)
+        // a task cannot hold more than its data: refuse rather than silently use fewer
+        for (key, asked, available) in [("samples_per_task", samples, spec.trainSamplesAvailable),
+                                        ("test_samples_per_task", testSamples, spec.testSamplesAvailable)] {
+            if let asked, asked > available, let value = section[key] {
+                checker.error(value, "\(asked) exceeds the \(available) \(key.hasPrefix("test") ? "test" : "training") "
+                              + "samples of the smallest task of \(spec.summary)")
+                ok = false
+            }
+        }
+        return ok ? spec : nil
     }
 }

@@ -160,7 +160,7 @@ extension StrategyContext {
     /// What a strategy's checks may know of an experiment.
     init(benchmark: BenchmarkSpec, optimizer: OptimizerSpec, model: ModelSpec) {
         self.init(tasks: benchmark.tasks, samplesPerTask: benchmark.samplesPerTask,
-                  availablePerTask: benchmark.kind == .split ? nil : 60_000, batchSize: optimizer.batchSize,
+                  availablePerTask: benchmark.trainSamplesAvailable, batchSize: optimizer.batchSize,
                   momentum: optimizer.momentum, scenario: benchmark.scenario, model: model)
     }
 }

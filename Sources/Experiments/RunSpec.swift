@@ -49,6 +49,27 @@ public struct BenchmarkSpec: Sendable, Equatable, Hashable, Codable {
     }
 }
 
+extension BenchmarkSpec {
+    /// The classes of each task: all of them, or a split's share in `classOrder`.
+    public var classesPerTask: [[Int]] {
+        let classes = dataset.classCount
+        guard kind == .split else { return [[Int]](repeating: Array(0..<classes), count: tasks) }
+        let order = classOrder ?? Array(0..<classes)
+        let share = classes / max(tasks, 1)
+        return (0..<tasks).map { t in Array(order[(t * share)..<((t + 1) * share)]) }
+    }
+
+    /// Training samples the smallest task holds (genuine data; checked before loading it).
+    public var trainSamplesAvailable: Int {
+        classesPerTask.map { $0.reduce(0) { $0 + dataset.trainImagesPerClass[$1] } }.min() ?? 0
+    }
+
+    /// Test samples the smallest task holds.
+    public var testSamplesAvailable: Int {
+        classesPerTask.map { $0.reduce(0) { $0 + dataset.testImagesPerClass[$1] } }.min() ?? 0
+    }
+}
+
 /// Plain SGD, with optional momentum.
 public struct OptimizerSpec: Sendable, Equatable, Hashable, Codable {
     public var lr: Double

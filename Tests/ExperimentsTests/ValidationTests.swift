@@ -273,4 +273,52 @@ final class ValidationTests: XCTestCase {
             + "  f:\n" + validBody.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n") + "\n    model: *m\n"])
         XCTAssertEqual(registry.experiment(named: "f")?.model.hiddenWidths, [10])
     }
+
+    /// Sizes beyond what a task holds were clamped without a word (split trained on ~12k while the
+    /// config said 100000); they are refused, naming the field and what the task holds.
+    func testSizesBeyondWhatATaskHoldsAreRefused() throws {
+        let split = """
+        benchmark:
+          kind: split
+          samples_per_task: 12000
+          test_samples_per_task: 3000
+        optimizer:
+          lr: 0.1
+        strategies:
+          gem: {patterns_per_experience: 11264, memory_strength: 0.5}
+        """
+        XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(split)]), [
+            "DIR/a.yaml:5:25: experiments.e.benchmark.samples_per_task: 12000 exceeds the 11263 training samples of the smallest task of split/mnist 5x12000 TI test=3000",
+            "DIR/a.yaml:6:30: experiments.e.benchmark.test_samples_per_task: 3000 exceeds the 1874 test samples of the smallest task of split/mnist 5x12000 TI test=3000",
+        ])
+        let patterns = split.replacingOccurrences(of: "  samples_per_task: 12000\n  test_samples_per_task: 3000\n", with: "")
+        XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(patterns)]), [
+            "DIR/a.yaml:8:38: experiments.e.strategies.gem.patterns_per_experience: 11264 patterns per experience exceed the 11263 samples per task",
+        ])
+        let permuted = validBody.replacingOccurrences(of: "  samples_per_task: 100", with: "  test_samples_per_task: 10001")
+        XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(permuted)]), [
+            "DIR/a.yaml:6:30: experiments.e.benchmark.test_samples_per_task: 10001 exceeds the 10000 test samples of the smallest task of permuted/mnist 3xall DI test=10001",
+        ])
+    }
+
+    func testSplitTasksAreAnyDivisorOfTheClassCount() throws {
+        let body = "benchmark:\n  kind: split\n  tasks: TASKS\noptimizer:\n  lr: 0.1\nstrategies:\n  naive: {}"
+        for tasks in [2, 5, 10] {
+            let registry = try loaded(["a.yaml": experimentFile(body.replacingOccurrences(of: "TASKS", with: "\(tasks)"))])
+            XCTAssertEqual(registry.experiments[0].benchmark.classesPerTask.count, tasks)
+        }
+        XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(body.replacingOccurrences(of: "TASKS", with: "3"))]), [
+            "DIR/a.yaml:5:14: experiments.e.benchmark.tasks: a split benchmark deals its 10 classes evenly: tasks must be 2, 5 or 10, got 3",
+        ])
+    }
+
+    func testModelKindAndBareHiddenBothDeclareAnMLP() throws {
+        let kinded = try loaded(["a.yaml": experimentFile(validBody + "\nmodel: {kind: mlp, hidden: [50, 20]}")])
+        XCTAssertEqual(kinded.experiments[0].model, .mlp(hidden: [50, 20]))
+        let bare = try loaded(["a.yaml": experimentFile(validBody + "\nmodel: {hidden: [50, 20]}")])
+        XCTAssertEqual(bare.experiments[0].model, .mlp(hidden: [50, 20]))
+        XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(validBody + "\nmodel: {kind: mpl}")]), [
+            "DIR/a.yaml:11:19: experiments.e.model.kind: unknown model kind 'mpl'; did you mean 'mlp'?",
+        ])
+    }
 }
