@@ -1,5 +1,6 @@
 import ArgumentParser
 import Experiments
+import Strategies
 
 struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List suites, experiments and strategies.")
@@ -26,6 +27,13 @@ struct ListCommand: ParsableCommand {
                 print("    \(experiment.name)/\(strategy.label): \(strategy.method.name) (\(settings.joined(separator: ", ")))")
             }
         }
-        print("\nMethods: \(MethodSpec.names.joined(separator: ", "))")
+        print("\nMethods (YAML `method:`; keys with their defaults, * = required):")
+        for definition in StrategyList.all {
+            print("  \(definition.name): \(definition.abstract)")
+            for parameter in definition.parameters {
+                let value = parameter.defaultValue.map { "= \($0.canonicalText)" } ?? "*"
+                print("      \(parameter.key) \(value)  \(parameter.help)")
+            }
+        }
     }
 }
