@@ -79,7 +79,7 @@ public final class Trainer {
         self.plugins = plugins
         optimizer = SGD(learningRate: settings.learningRate, momentum: settings.momentum)
         batch = Minibatch(width: stream.inputWidth)
-        // OpenBLAS's products round differently on more threads; parallelism comes from jobs and lanes.
+        // OpenBLAS's products differ on more threads (see `BLAS`); parallelism comes from jobs and lanes.
         BLAS.setThreads(1)
         heads = stream.heads
     }

@@ -174,16 +174,20 @@ final class GEMPluginTests: XCTestCase {
                             referenceGradients: .direct, sparseFirstLayer: false)
         let trainer = Trainer(network: net, stream: stream, settings: TrainingSettings(learningRate: 0.1, batchSize: 5),
                               seed: 7, plugins: [gem])
-        var seen: [Int32] = []
-        let observer = BatchObserver { seen += $0.labels[0..<$0.count] }
+        var seen: [[Float]] = []  // every row trained on, in order
+        let observer = BatchObserver { batch in
+            for r in 0..<batch.count { seen.append(Array(batch.inputs[(r * 6)..<((r + 1) * 6)])) }
+        }
         let watched = Trainer(network: net, stream: stream, settings: trainer.settings, seed: 7, plugins: [observer])
         var result = TrainingResult(accuracy: [], randomInitAccuracy: [])
         try watched.train(on: stream.tasks[0], of: 1, progress: nil, into: &result)
         try trainer.train(on: stream.tasks[0], of: 1, progress: nil, into: &result)
         XCTAssertEqual(gem.memory.all.count, 8)
-        // the ring buffer holds the last 8 labels seen, in ring order
-        XCTAssertEqual(Set(gem.memory.all.labels.indices.map { $0 }), Set(0..<8))
-        XCTAssertEqual(gem.memory.all.labels.sorted(), Array(seen.suffix(8)).sorted())
+        // row i seen goes to slot i mod 8: after 23 rows, slots 0...6 hold rows 16...22, slot 7 row 15
+        XCTAssertEqual(seen.count, 23)
+        let expected = (0..<8).map { slot in seen[slot < 7 ? 16 + slot : 15] }
+        let stored = (0..<8).map { Array(gem.memory.all.inputs[($0 * 6)..<(($0 + 1) * 6)]) }
+        XCTAssertEqual(stored, expected)
     }
 }
 
