@@ -106,6 +106,7 @@ public enum DualQP {
     ///     `memoryStrength`. May not alias `gram`, `linear` or `workspace`.
     ///   - workspace: scratch space of at least ``workspaceCount(for:)`` doubles; its contents
     ///     on entry are ignored and on exit are unspecified.
+    ///   - maxIterations: the active-set iteration cap (default `maxIterations(for:)`); tests lower it.
     /// - Returns: active-set size, free count, iteration count and convergence flag.
     /// - Precondition: `count ≥ 0`; `eps` finite and > 0; `memoryStrength` finite; the read
     ///   entries of `gram` and `linear` finite. Violations (e.g. NaN/∞ gradients) trap with a
@@ -119,7 +120,8 @@ public enum DualQP {
         memoryStrength s: Double,
         eps: Double,
         solution v: UnsafeMutablePointer<Double>,
-        workspace: UnsafeMutablePointer<Double>
+        workspace: UnsafeMutablePointer<Double>,
+        maxIterations: Int? = nil
     ) -> DualQPResult {
         precondition(n >= 0, "DualQP.solve: count must be non-negative")
         precondition(eps.isFinite && eps > 0, "DualQP.solve: eps must be finite and > 0 (got \(eps))")
@@ -132,7 +134,7 @@ public enum DualQP {
             }
         }
         var solver = Solver(gram: gram, q: linear, n: n, s: s, eps: eps, workspace: workspace)
-        return solver.run(into: v)
+        return solver.run(into: v, cap: maxIterations ?? DualQP.maxIterations(for: n))
     }
 }
 
@@ -211,7 +213,7 @@ struct Solver {
 
     static let free = 1.0, bound = 0.0, barred = 2.0
 
-    mutating func run(into v: UnsafeMutablePointer<Double>) -> DualQPResult {
+    mutating func run(into v: UnsafeMutablePointer<Double>, cap: Int) -> DualQPResult {
         // u-space data: c = q + s·H·1, and the magnitude it was computed from.
         for k in 0..<n { v[k] = s }
         for k in 0..<n {
@@ -223,7 +225,6 @@ struct Solver {
             state[k] = Solver.bound
         }
 
-        let cap = DualQP.maxIterations(for: n)
         var iterations = 0
         var converged = false
         // Relative tolerance on the gradient of a bound variable before it may enter.

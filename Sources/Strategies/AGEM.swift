@@ -69,5 +69,7 @@ public final class AGEMPlugin: Plugin {
     public func afterTrainingExp(_ trainer: Trainer, task: BenchmarkTask) { memory.finishTask(task) }
 
     public var diagnostics: [String: [Float]] { ["agem_violations": violations] }
+    /// The memory rows drawn for the last reference gradient (for tests).
+    var sampleForTests: LabeledData { sample }
     public var episodicMemory: LabeledData? { memory.all }
 }
