@@ -16,6 +16,13 @@ public enum DatasetName: String, CaseIterable, Sendable, Codable, CustomStringCo
     /// Number of classes (labels 0 ..< classCount).
     public var classCount: Int { trainImagesPerClass.count }
 
+    /// Channels × height × width of one image.
+    public var imageShape: [Int] {
+        switch self {
+        case .mnist, .fashionMNIST: [1, 28, 28]
+        }
+    }
+
     /// Training images of each class in the genuine files (whose checksums loading verifies),
     /// so sizes can be checked before any data is read. MNIST's from numpy.bincount over the
     /// label files; Fashion-MNIST is balanced.

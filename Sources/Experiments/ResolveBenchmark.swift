@@ -50,6 +50,10 @@ extension ExperimentLoader {
                 ok = false
             } else if let items = checker.list(value) {
                 let parsed = items.compactMap { checker.double($0) }
+                for (item, angle) in zip(items, parsed) where !(-360...360).contains(angle) {
+                    checker.error(item, "angles are degrees in [-360, 360], got \(formatDouble(angle))")
+                    ok = false
+                }
                 if parsed.count == items.count {
                     if parsed.count != tasks {
                         checker.error(value, "needs one angle per task: \(tasks) tasks, \(parsed.count) angles")

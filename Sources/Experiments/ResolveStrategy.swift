@@ -44,7 +44,19 @@ extension ExperimentLoader {
             }
             valid = valid && problems.isEmpty
         }
-        guard valid, let method, let settings else { return nil }
+        guard valid, let method, let settings, let benchmark, let model else { return nil }
+        if settings.batchSize > benchmark.trainSamplesAvailable, let v = param("batch_size") ?? optimizer?["batch_size"] {
+            checker.error(v, "\(settings.batchSize) exceeds the \(benchmark.trainSamplesAvailable) training samples of a task")
+            return nil
+        }
+        let run = RunSpec(experiment: "", strategy: entry.key, seed: 0, benchmark: benchmark, model: model,
+                          optimizer: settings, method: method)
+        let estimate = run.memoryEstimate
+        guard estimate.total <= machineMemory else {
+            checker.error(at: entry.keyLocation, field: value.path,
+                          "this run needs \(estimate.description) of memory, more than this machine's \(gigabytes(machineMemory))")
+            return nil
+        }
         return Strategy(label: entry.key, method: method, optimizer: settings)
     }
 

@@ -60,13 +60,15 @@ extension BenchmarkSpec {
     }
 
     /// Training samples the smallest task holds (genuine data; checked before loading it).
-    public var trainSamplesAvailable: Int {
-        classesPerTask.map { $0.reduce(0) { $0 + dataset.trainImagesPerClass[$1] } }.min() ?? 0
-    }
+    public var trainSamplesAvailable: Int { smallestTask(dataset.trainImagesPerClass) }
 
     /// Test samples the smallest task holds.
-    public var testSamplesAvailable: Int {
-        classesPerTask.map { $0.reduce(0) { $0 + dataset.testImagesPerClass[$1] } }.min() ?? 0
+    public var testSamplesAvailable: Int { smallestTask(dataset.testImagesPerClass) }
+
+    private func smallestTask(_ perClass: [Int]) -> Int {
+        // permuted and rotated tasks hold the whole set (no per-task list: `tasks` may be huge)
+        guard kind == .split else { return perClass.reduce(0, +) }
+        return classesPerTask.map { $0.reduce(0) { $0 + perClass[$1] } }.min() ?? 0
     }
 }
 

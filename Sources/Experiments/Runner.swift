@@ -102,7 +102,7 @@ public final class Runner {
     /// pushes through the network (minibatch plus memory), for scheduling only.
     func estimatedCost(_ spec: RunSpec) -> Double {
         let b = spec.benchmark
-        let samples = Double((b.samplesPerTask ?? 12_000) * b.tasks * spec.optimizer.epochs)
+        let samples = Double(b.samplesPerTask ?? 12_000) * Double(b.tasks) * Double(spec.optimizer.epochs)
         let extraRows = spec.method.definition.extraRowsPerStep(spec.method.values, in: spec.strategyContext)
         return samples * (1 + extraRows / Double(spec.optimizer.batchSize))
     }

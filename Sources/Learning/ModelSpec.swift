@@ -39,6 +39,28 @@ public enum ModelSpec: Sendable, Hashable, Codable {
         }
     }
 
+    /// Parameters of the network `build` would make, in floating point so that absurd sizes
+    /// give a large number rather than an overflow (memory estimates before anything is built).
+    public func parameterCount(inputWidth: Int, classes: Int, tasks: Int, variant: ModelVariant = .standard) -> Double {
+        switch self {
+        case let .mlp(hidden):
+            let divisor = variant == .hiddenDividedAmongTasks ? Double(tasks) : 1
+            let widths = [Double(inputWidth)] + hidden.map { max(1, (Double($0) / divisor).rounded(.down)) } + [Double(classes)]
+            var count = 0.0
+            for i in 1..<widths.count { count += (widths[i - 1] + 1) * widths[i] }
+            if variant == .taskRoutedInput { count += Double(tasks - 1) * (widths[0] + 1) * widths[1] }
+            if variant == .hiddenDividedAmongTasks { count *= Double(tasks) }
+            return count
+        }
+    }
+
+    /// Activations (floats) one input row keeps through a forward and backward pass.
+    public func activationsPerRow(inputWidth: Int, classes: Int) -> Double {
+        switch self {
+        case let .mlp(hidden): 2 * 2 * (hidden.reduce(0.0) { $0 + Double($1) } + Double(classes))
+        }
+    }
+
     /// Why `variant` cannot be built from this spec, or nil when it can.
     public func problem(with variant: ModelVariant, tasks: Int) -> String? {
         switch (self, variant) {

@@ -20,6 +20,10 @@ public enum AGEM: StrategyDefinition {
     public static func extraRowsPerStep(_ values: StrategyValues, in context: StrategyContext) -> Double {
         Double(values.int("sample_size"))
     }
+    public static func storedRows(_ values: StrategyValues, in context: StrategyContext) -> Double {
+        Double(values.int("patterns_per_experience")) * Double(context.tasks) + Double(values.int("sample_size"))
+    }
+    public static func parameterCopies(_ values: StrategyValues, in context: StrategyContext) -> Double { 1 }
     public static func makePlugins(_ values: StrategyValues, _ build: StrategyBuild) -> [Plugin] {
         [AGEMPlugin(patternsPerExperience: values.int("patterns_per_experience"), sampleSize: values.int("sample_size"),
                     inputWidth: build.stream.inputWidth, seed: build.seed)]

@@ -38,6 +38,10 @@ public enum ER: StrategyDefinition {
         Double(values.int("replay_batch_size"))
     }
 
+    public static func storedRows(_ values: StrategyValues, in context: StrategyContext) -> Double {
+        Double(values.int("memory_size")) + Double(values.int("replay_batch_size"))
+    }
+
     public static func makePlugins(_ values: StrategyValues, _ build: StrategyBuild) -> [Plugin] {
         [ERPlugin(memorySize: values.int("memory_size"), replayBatchSize: values.int("replay_batch_size"),
                   selection: values.choice("selection"), width: build.stream.inputWidth,

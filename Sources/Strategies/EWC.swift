@@ -36,6 +36,15 @@ public enum EWC: StrategyDefinition {
         checkPatternsFit("patterns_per_experience", values, context)
     }
 
+    public static func storedRows(_ values: StrategyValues, in context: StrategyContext) -> Double {
+        Double(values.int("patterns_per_experience")) * Double(context.tasks)
+    }
+
+    /// The two running sums, and one gradient row per sample for the empirical Fisher.
+    public static func parameterCopies(_ values: StrategyValues, in context: StrategyContext) -> Double {
+        values.choice("fisher", as: FisherEstimate.self) == .empirical ? 2 + Double(values.int("patterns_per_experience")) : 3
+    }
+
     public static func summary(_ values: StrategyValues) -> String {
         var text = "ewc ppe=\(values.int("patterns_per_experience")) lambda=\(values.double("lambda").description)"
         if values.choice("fisher", as: FisherEstimate.self) == .empirical { text += " empirical" }

@@ -50,6 +50,14 @@ public enum GEM: StrategyDefinition {
         Double(values.int("patterns_per_experience") * (context.tasks - 1)) / 2
     }
 
+    /// Every task's memory, and one reference gradient per past task.
+    public static func storedRows(_ values: StrategyValues, in context: StrategyContext) -> Double {
+        Double(values.int("patterns_per_experience")) * Double(context.tasks)
+    }
+    public static func parameterCopies(_ values: StrategyValues, in context: StrategyContext) -> Double {
+        Double(context.tasks)
+    }
+
     public static func makePlugins(_ values: StrategyValues, _ build: StrategyBuild) -> [Plugin] {
         [GEMPlugin(patternsPerExperience: values.int("patterns_per_experience"),
                    memoryStrength: Float(values.double("memory_strength")),

@@ -8,6 +8,10 @@ public enum Joint: StrategyDefinition {
     public static let name = "joint"
     public static let abstract = "offline training on all tasks at once (upper bound; one accuracy row)"
     public static let parameters: [StrategyParameter] = []
+    /// The union of every task's training rows.
+    public static func storedRows(_ values: StrategyValues, in context: StrategyContext) -> Double {
+        Double(context.tasks) * Double(context.samplesPerTask ?? context.availablePerTask ?? 0)
+    }
     public static func makePlugins(_ values: StrategyValues, _ build: StrategyBuild) -> [Plugin] { [JointSchedule()] }
 }
 

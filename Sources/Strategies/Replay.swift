@@ -15,6 +15,9 @@ public enum Replay: StrategyDefinition {
     public static func extraRowsPerStep(_ values: StrategyValues, in context: StrategyContext) -> Double {
         Double(context.batchSize)
     }
+    public static func storedRows(_ values: StrategyValues, in context: StrategyContext) -> Double {
+        Double(values.int("memory_size"))
+    }
     public static func makePlugins(_ values: StrategyValues, _ build: StrategyBuild) -> [Plugin] {
         [ReplayPlugin(memorySize: values.int("memory_size"), seed: build.seed)]
     }

@@ -25,6 +25,10 @@ public protocol StrategyDefinition {
     /// Rows pushed through the network per step besides the minibatch (memories, replay rows),
     /// for the runner's cost estimate.
     static func extraRowsPerStep(_ values: StrategyValues, in context: StrategyContext) -> Double
+    /// Input rows the method keeps (episodic memories, buffers) at most, for the memory estimate.
+    static func storedRows(_ values: StrategyValues, in context: StrategyContext) -> Double
+    /// Vectors of the parameters' size it keeps besides the model's (reference gradients, anchors).
+    static func parameterCopies(_ values: StrategyValues, in context: StrategyContext) -> Double
     /// The plugins that make the training loop this method.
     static func makePlugins(_ values: StrategyValues, _ build: StrategyBuild) throws -> [Plugin]
 }
@@ -36,6 +40,8 @@ extension StrategyDefinition {
         ([name] + parameters.map { "\($0.key)=\(values[$0.key].canonicalText)" }).joined(separator: " ")
     }
     public static func extraRowsPerStep(_ values: StrategyValues, in context: StrategyContext) -> Double { 0 }
+    public static func storedRows(_ values: StrategyValues, in context: StrategyContext) -> Double { 0 }
+    public static func parameterCopies(_ values: StrategyValues, in context: StrategyContext) -> Double { 0 }
 }
 
 /// One YAML key of a strategy.

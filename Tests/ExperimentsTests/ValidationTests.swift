@@ -321,4 +321,39 @@ final class ValidationTests: XCTestCase {
             "DIR/a.yaml:11:19: experiments.e.model.kind: unknown model kind 'mpl'; did you mean 'mlp'?",
         ])
     }
+
+    /// Sizes that passed validation used to overflow, hang or abort allocating: each is now
+    /// refused before anything runs, naming what it would need.
+    func testSizesTheMachineCannotHoldAreRefusedBeforeTraining() throws {
+        func errors(_ replace: String, _ with: String) throws -> [String] {
+            try loadErrors(["a.yaml": experimentFile(validBody.replacingOccurrences(of: replace, with: with))])
+        }
+        let hidden = try errors("  lr: 0.1", "  lr: 0.1\nmodel: {hidden: [100000000]}")
+        XCTAssertEqual(hidden.count, 1)
+        // 4 bytes × (785·10⁸ + (10⁸+1)·10 parameters) × (values, gradients, velocity) = 954 GB;
+        // activations 4 bytes × 1000 evaluation rows × 4 × (10⁸ + 10) = 1600 GB
+        XCTAssertTrue(hidden[0].hasPrefix("DIR/a.yaml:11:7: experiments.e.strategies.naive: this run needs about 2554.2 GB"), hidden[0])
+        XCTAssertTrue(hidden[0].contains("activations 1600.0 GB from optimizer.batch_size and the method's rows; model 954.0 GB from model;"), hidden[0])
+        XCTAssertTrue(hidden[0].hasSuffix("more than this machine's \(gigabytes(machineMemory))"), hidden[0])
+
+        let tasks = try errors("  tasks: 3", "  tasks: 4611686018427387904")
+        XCTAssertEqual(tasks.count, 1)
+        XCTAssertTrue(tasks[0].contains("this run needs about more than 10^9 GB (task stream"), tasks[0])
+
+        let epochs = try errors("  lr: 0.1", "  lr: 0.1\n  epochs: 9223372036854775807")
+        XCTAssertTrue(epochs.count == 1 && epochs[0].contains("from optimizer.epochs, batch_size, benchmark.tasks"), "\(epochs)")
+
+        XCTAssertEqual(try errors("  lr: 0.1", "  lr: 0.1\n  batch_size: 9223372036854775807"), [
+            "DIR/a.yaml:9:19: experiments.e.optimizer.batch_size: 9223372036854775807 exceeds the 60000 training samples of a task",
+        ])
+    }
+
+    /// `angles: [0, 45, 1e308]` passed as finite, then overflowed in the sampler and trapped.
+    func testAnglesOutsideAFullTurnAreRefused() throws {
+        let body = validBody.replacingOccurrences(of: "kind: permuted", with: "kind: rotated")
+            .replacingOccurrences(of: "  samples_per_task: 100", with: "  samples_per_task: 100\n  angles: [0, 45, 1e308]")
+        XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(body)]), [
+            "DIR/a.yaml:7:23: experiments.e.benchmark.angles[2]: angles are degrees in [-360, 360], got 1e+308",
+        ])
+    }
 }
