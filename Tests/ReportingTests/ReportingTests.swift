@@ -96,9 +96,17 @@ final class ReportingTests: XCTestCase {
         let outcome = try Report.write(runsDirectory: runs, to: Report.defaultOutputDirectory(for: runs),
                                        command: "swift run bench report runs")
         XCTAssertEqual(outcome.runCount, 6)
-        XCTAssertEqual(outcome.files.map(\.lastPathComponent), ["runs.csv", "summary.csv", "summary.md"])
-        XCTAssertEqual(outcome.files.map { $0.deletingLastPathComponent().standardizedFileURL.path },
-                       Array(repeating: root.standardizedFileURL.path, count: 3))
+        // the tables and the page in the output folder, the figures in its figures/ folder
+        let figures = root.appendingPathComponent("figures").standardizedFileURL.path
+        let names = ["runs.csv", "summary.csv", "summary.md",
+                     "figures/permuted-mnist-metrics.svg", "figures/permuted-mnist-task-accuracy.svg",
+                     "figures/permuted-mnist-matrix-gem.svg", "figures/permuted-mnist-matrix-naive.svg",
+                     "figures/split-mnist-metrics.svg", "figures/split-mnist-task-accuracy.svg",
+                     "figures/split-mnist-matrix-joint.svg", "report.html"]
+        XCTAssertEqual(outcome.files.map { $0.standardizedFileURL.path },
+                       names.map { root.appendingPathComponent($0).standardizedFileURL.path })
+        XCTAssertTrue(outcome.files.filter { $0.pathExtension == "svg" }
+            .allSatisfy { $0.deletingLastPathComponent().standardizedFileURL.path == figures })
         XCTAssertEqual(outcome.skipped, [
             SkippedRun(fileName: ".permuted-mnist__ewc__seed0.h5.partial-4242",
                        reason: "incomplete run (temporary file of an interrupted or running write)"),
