@@ -45,9 +45,16 @@ enum ReportPage {
         html += resultsSection(rows, runs: context.runs)
         for benchmark in benchmarks {
             html += "\n<section id=\"\(anchor(benchmark))\">\n<h2>\(escape(benchmark))</h2>\n"
-            for figure in context.figures where figure.benchmark == benchmark {
+            let shown = context.figures.filter { $0.benchmark == benchmark }
+            for figure in shown where figure.kind != "matrix" {
                 html += figureElement(figure, folder: context.figuresFolder)
             }
+            // the accuracy matrices side by side
+            html += "<div class=\"gallery\">\n"
+            for figure in shown where figure.kind == "matrix" {
+                html += figureElement(figure, folder: context.figuresFolder)
+            }
+            html += "</div>\n"
             html += "</section>\n"
         }
         html += runsSection(context)
@@ -171,6 +178,8 @@ enum ReportPage {
         th { background: #f2f2f2; }
         td.number { text-align: right; font-variant-numeric: tabular-nums; }
         figure { margin: 1em 0 2em; overflow-x: auto; }
+        .gallery { display: flex; flex-wrap: wrap; gap: 0 1.5em; }
+        .gallery figure { margin: .5em 0 1em; }
         figure img { display: block; max-width: none; border: 1px solid #eee; }
         figcaption { font-size: .9em; color: #333; margin-top: .3em; }
         code { font-size: .95em; }

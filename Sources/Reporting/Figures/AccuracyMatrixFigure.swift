@@ -12,16 +12,18 @@ enum AccuracyMatrixFigure {
         let gridRight = left + Double(columns) * cell
         let randomTop = top + Double(r.count) * cell + 10
         let gridBottom = randomTop + cell
-        let width = max(gridRight + 110, 460)
+        let seeds = s.matrixRuns.map(\.seed)
+        let seedText = seeds.count == 1 ? "seed \(seeds[0])" : "mean of \(seeds.count) seeds"
+        let title = "\(benchmark), \(s.label): accuracy matrix R"
+        let subtitle = r.count == 1
+            ? "Test accuracy on each task j after joint training on all tasks (\(seedText))."
+            : "R[i][j] = test accuracy on task j after training task i (\(seedText))."
+        // wide enough for the grid with its colour bar and for the two lines of text
+        let width = max(gridRight + 110, 32 + 9 * Double(title.count), 32 + 6.2 * Double(subtitle.count))
         let height = gridBottom + 56
         var svg = SVGDocument(width: width, height: height)
-        let seeds = s.matrixRuns.map(\.seed)
-        let title = "\(benchmark), \(s.label): accuracy matrix R"
         svg.add("text", ["x": "16", "y": "24", "font-size": "15", "font-weight": "bold"], text: title)
-        svg.add("text", ["x": "16", "y": "42", "font-size": "11"],
-                text: "R[i][j] = test accuracy on task j after training task i"
-                    + (seeds.count == 1 ? " (seed \(seeds[0]))" : " (mean of \(seeds.count) seeds)")
-                    + (r.count == 1 ? "; one evaluation after joint training" : "") + ".")
+        svg.add("text", ["x": "16", "y": "42", "font-size": "11"], text: subtitle)
         svg.open("g", ["class": "matrix", "data-strategy": s.label, "data-seeds": seeds.map(String.init).joined(separator: " "),
                        "font-size": NumberFormat.fixed(fontSize, 1), "text-anchor": "middle"])
         let rows = r.enumerated().map { (String($0.offset), $0.element, top + Double($0.offset) * cell) }

@@ -17,8 +17,8 @@ struct LinearScale {
         var low = finite.min() ?? 0, high = finite.max() ?? 1
         if high - low < 1e-12 { low -= 0.05; high += 0.05 }
         let step = Self.niceStep((high - low) / Double(max(1, tickCount - 1)))
-        low = (low / step - 1e-9).rounded(.down) * step
-        high = (high / step + 1e-9).rounded(.up) * step
+        low = (low / step + 1e-9).rounded(.down) * step  // a value on a tick is not widened past it
+        high = (high / step - 1e-9).rounded(.up) * step
         self.init(low: low, high: high, step: step, start: start, end: end)
     }
 

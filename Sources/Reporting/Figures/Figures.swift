@@ -6,6 +6,8 @@ public struct Figure: Sendable, Equatable {
     public var fileName: String
     /// The benchmark it shows.
     public var benchmark: String
+    /// "metrics", "task-accuracy", "matrix" or "curves".
+    public var kind: String
     public var title: String
     public var svg: String
 }
@@ -39,18 +41,18 @@ public enum Figures {
                 }
             }
             let base = fileSafe(benchmark)
-            func add(_ name: String, _ title: String, _ svg: String?) {
-                if let svg { figures.append(Figure(fileName: name, benchmark: benchmark, title: title, svg: svg)) }
+            func add(_ kind: String, _ name: String, _ title: String, _ svg: String?) {
+                if let svg { figures.append(Figure(fileName: name, benchmark: benchmark, kind: kind, title: title, svg: svg)) }
             }
-            add("\(base)-metrics.svg", "\(benchmark): ACC, BWT, FWT and forgetting by strategy",
+            add("metrics", "\(base)-metrics.svg", "\(benchmark): ACC, BWT, FWT and forgetting by strategy",
                 MetricBarsFigure.render(benchmark: benchmark, series: series, paper: paper))
-            add("\(base)-task-accuracy.svg", "\(benchmark): accuracy on each task after training each task",
+            add("task-accuracy", "\(base)-task-accuracy.svg", "\(benchmark): accuracy on each task after training each task",
                 TaskAccuracyFigure.render(benchmark: benchmark, series: series))
             for s in series {
-                add("\(base)-matrix-\(fileSafe(s.label)).svg", "\(benchmark), \(s.label): accuracy matrix",
+                add("matrix", "\(base)-matrix-\(fileSafe(s.label)).svg", "\(benchmark), \(s.label): accuracy matrix",
                     AccuracyMatrixFigure.render(benchmark: benchmark, series: s))
             }
-            add("\(base)-curves.svg", "\(benchmark): accuracy on every task during training",
+            add("curves", "\(base)-curves.svg", "\(benchmark): accuracy on every task during training",
                 LearningCurveFigure.render(benchmark: benchmark, series: series))
         }
         return figures
