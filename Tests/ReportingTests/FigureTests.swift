@@ -162,6 +162,9 @@ final class FigureTests: XCTestCase {
         let runs = handRuns()
         XCTAssertEqual(Figures.render(runs), Figures.render(runs.reversed()))
         XCTAssertFalse(Figures.render(runs).contains { $0.svg.contains("nan") })
+        // a benchmark's figures stay the same when other benchmarks' runs join the folder
+        let others = [run("another", "aa", seed: 0, r: [[0.5]], b: [0.1]), run("another", "gem", seed: 0, r: [[0.5]], b: [0.1])]
+        XCTAssertEqual(Figures.render(runs + others).filter { $0.benchmark == "bench" }, Figures.render(runs))
     }
 
     func testEverySeriesDiffersInColourOrHatchAndTheHeatRampDarkensMonotonically() {

@@ -42,7 +42,7 @@ struct FigureSeries {
     let benchmark: String
     let strategy: String
     let experiment: String
-    /// The series' colour, hatch and marker index, the same in every figure of a report.
+    /// The series' colour and hatch index, the same in every figure of its benchmark.
     let style: Int
     /// Sorted by seed.
     let runs: [RunSummary]
@@ -106,22 +106,20 @@ struct FigureSeries {
     }
 
     /// Groups runs into series per benchmark, in the tables' order (benchmark, strategy,
-    /// experiment); styles follow the sorted list of all labels, so a strategy keeps its
-    /// colour across benchmarks.
+    /// experiment). Styles are numbered within each benchmark, so a benchmark's figures do
+    /// not change when runs of other benchmarks join the folder.
     static func group(_ runs: [RunSummary], curves: [String: TaskCurve]) -> [String: [FigureSeries]] {
         let rows = Summary.rows(runs)
         let pairs = Dictionary(grouping: rows) { "\($0.benchmark)\u{0}\($0.strategy)" }
-        func label(_ row: SummaryRow) -> String {
-            pairs["\(row.benchmark)\u{0}\(row.strategy)"]!.count > 1 ? "\(row.strategy) (\(row.experiment))" : row.strategy
-        }
-        let styles = Dictionary(uniqueKeysWithValues: Set(rows.map(label)).sorted().enumerated().map { ($1, $0) })
         var result: [String: [FigureSeries]] = [:]
         for row in rows {
+            let label = pairs["\(row.benchmark)\u{0}\(row.strategy)"]!.count > 1
+                ? "\(row.strategy) (\(row.experiment))" : row.strategy
             let members = runs.filter { $0.benchmark == row.benchmark && $0.strategy == row.strategy
                 && $0.experiment == row.experiment }.sorted { ($0.seed, $0.fileName) < ($1.seed, $1.fileName) }
             result[row.benchmark, default: []].append(FigureSeries(
-                label: label(row), benchmark: row.benchmark, strategy: row.strategy, experiment: row.experiment,
-                style: styles[label(row)]!, runs: members, curves: members.map { curves[$0.fileName] }))
+                label: label, benchmark: row.benchmark, strategy: row.strategy, experiment: row.experiment,
+                style: result[row.benchmark]?.count ?? 0, runs: members, curves: members.map { curves[$0.fileName] }))
         }
         return result
     }

@@ -11,8 +11,14 @@ enum FigureStyle {
     /// The fill colour of series `k`: the palette without black (bars stay filled).
     static func fill(_ k: Int) -> String { okabeIto[k % 7] }
 
-    /// The line colour of series `k`: all eight colours.
-    static func line(_ k: Int) -> String { okabeIto[k % 8] }
+    /// Line colours: the palette with black first and without yellow, too pale for a thin line on white.
+    static let lineColours = ["#000000", "#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7"]
+
+    /// The line colour of series `k`.
+    static func line(_ k: Int) -> String { lineColours[k % lineColours.count] }
+
+    /// The marker of line k: shifted every 7 lines, so lines k and k + 7 share a colour but not a marker.
+    static func lineMarker(_ k: Int) -> Int { (k + k / 7) % 7 }
 
     /// Dash patterns for lines, cycled with a period prime to the colours'.
     static let dashes = ["", "6 3", "2 2", "8 3 2 3", "1 3"]

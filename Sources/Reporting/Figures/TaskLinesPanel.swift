@@ -49,7 +49,7 @@ struct TaskLinesPanel {
             for (position, value) in zip(line.x, line.accuracy) {
                 svg.add("path", ["class": "point", "data-task": String(line.task), "data-x": String(Int(position)),
                                  "data-value": SVGDocument.value(value),
-                                 "d": FigureStyle.marker(line.task, x: x(position), y: y(value), size: 6),
+                                 "d": FigureStyle.marker(FigureStyle.lineMarker(line.task), x: x(position), y: y(value), size: 6),
                                  "fill": FigureStyle.line(line.task), "stroke": "#000000", "stroke-width": "0.5"])
             }
         }
@@ -81,7 +81,7 @@ struct TaskLegend {
                              "y2": SVGDocument.px(y - 4), "stroke": FigureStyle.line(j),
                              "stroke-dasharray": FigureStyle.dash(j), "stroke-width": "1.6"])
             if markers {
-                svg.add("path", ["d": FigureStyle.marker(j, x: x + 11, y: y - 4, size: 6), "fill": FigureStyle.line(j),
+                svg.add("path", ["d": FigureStyle.marker(FigureStyle.lineMarker(j), x: x + 11, y: y - 4, size: 6), "fill": FigureStyle.line(j),
                                  "stroke": "#000000", "stroke-width": "0.5"])
             }
             svg.add("text", ["x": SVGDocument.px(x + 27), "y": SVGDocument.px(y)], text: "task \(j)")
