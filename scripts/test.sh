@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The project's tests: the Swift suite, then the smoke suite end to end (bench run ->
-# HDF5 -> bench report), read back independently with h5py, and the notebook executed
-# headless on those runs. Needs the Python packages of requirements.txt.
+# HDF5 -> bench report: tables, SVG figures, report.html), read back independently with
+# h5py and python/gembench (metrics, figures, R recomputed by numpy forward passes),
+# report.html opened in headless chromium, and the notebooks executed headless on those
+# runs. Needs the Python packages of requirements.txt and scripts/install-deps.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,8 +17,9 @@ swift run bench --suite smoke --out "$runs" > "$work/table.md"
 swift run bench report "$runs" --out "$work" --strict
 # rerunning from a stored config must give the same accuracy matrix bit for bit
 swift run bench rerun "$runs/smoke-permuted__gem__seed0.h5"
-GEMBENCH_RUNS="$runs" GEMBENCH_REPORT="$work" \
+# the report page's screenshots are kept in .build/test-output/python
+GEMBENCH_RUNS="$runs" GEMBENCH_REPORT="$work" GEMBENCH_TEST_OUTPUT="$PWD/.build/test-output/python" \
     python3 -m pytest -q -p no:cacheprovider -p no:benchmark Tests/python
-python3 notebooks/run_notebook.py --runs "$runs" --output "$work/analysis.executed.ipynb" --figures "$work/figures"
+python3 notebooks/run_notebook.py --runs "$runs" --output "$work/analysis.executed.ipynb" --figures "$work/notebook-figures"
 python3 notebooks/run_notebook.py --notebook notebooks/gem-paper.ipynb --runs "$runs" --output "$work/gem-paper.executed.ipynb"
 echo "all checks passed"

@@ -1,7 +1,7 @@
 import Foundation
 import Storage
 
-/// `bench report`: a runs folder → runs.csv, summary.csv, summary.md.
+/// `bench report`: a runs folder → runs.csv, summary.csv, summary.md, figures/*.svg and report.html.
 public enum Report {
     /// What a report wrote and what it left out.
     public struct Outcome: Sendable, Equatable {
@@ -15,24 +15,42 @@ public enum Report {
         runsDirectory.standardizedFileURL.deletingLastPathComponent()
     }
 
-    /// Scans `runsDirectory` and writes runs.csv, summary.csv and summary.md into
-    /// `outputDirectory` (created if needed). Each file is replaced atomically. `command`
-    /// is quoted in summary.md as the way to regenerate it.
-    public static func write(runsDirectory: URL, to outputDirectory: URL, command: String?) throws -> Outcome {
+    /// Scans `runsDirectory` and writes into `outputDirectory` (created if needed):
+    /// runs.csv, summary.csv, summary.md, one SVG per figure under figures/ (`Figures`) and
+    /// report.html. Each file is replaced atomically. `command` is quoted as the way to
+    /// regenerate them; `paperMarkers` marks the GEM paper's values on the paper suite's bars.
+    public static func write(runsDirectory: URL, to outputDirectory: URL, command: String?,
+                             paperMarkers: Bool = false) throws -> Outcome {
         let collection = try RunCollection.scan(runsDirectory)
-        return try write(collection, to: outputDirectory, command: command)
+        return try write(collection, to: outputDirectory, command: command, runsDirectory: runsDirectory,
+                         paperMarkers: paperMarkers)
     }
 
-    public static func write(_ collection: RunCollection, to outputDirectory: URL, command: String?) throws -> Outcome {
-        do {
-            try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw RunFileError.io(path: outputDirectory.path, reason: "cannot create the output folder")
+    /// - Parameters:
+    ///   - runsDirectory: where the run files are, for the page's links and commands.
+    ///   - curves: within-task curves by run file name, drawn where given.
+    public static func write(_ collection: RunCollection, to outputDirectory: URL, command: String?,
+                             runsDirectory: URL? = nil, paperMarkers: Bool = false,
+                             curves: [String: TaskCurve] = [:]) throws -> Outcome {
+        let figuresDirectory = outputDirectory.appendingPathComponent(figuresFolder)
+        for folder in [outputDirectory, figuresDirectory] {
+            do {
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            } catch {
+                throw RunFileError.io(path: folder.path, reason: "cannot create the output folder")
+            }
         }
         let rows = Summary.rows(collection.runs)
-        let outputs = [("runs.csv", Tables.runsCSV(collection.runs)),
+        let figures = Figures.render(collection.runs, curves: curves, paperMarkers: paperMarkers)
+        let page = ReportPage.render(ReportPage.Context(
+            runs: collection.runs, skipped: collection.skipped, figures: figures, figuresFolder: figuresFolder,
+            runsLink: runsDirectory.map { relativePath(from: outputDirectory, to: $0) } ?? "",
+            runsPath: runsDirectory?.relativePath ?? "RUNS_DIR", command: command))
+        var outputs = [("runs.csv", Tables.runsCSV(collection.runs)),
                        ("summary.csv", Tables.summaryCSV(rows)),
                        ("summary.md", Tables.summaryMarkdown(rows, skipped: collection.skipped, command: command))]
+        outputs += figures.map { (figuresFolder + "/" + $0.fileName, $0.svg) }
+        outputs.append(("report.html", page))
         var files: [URL] = []
         for (name, text) in outputs {
             let url = outputDirectory.appendingPathComponent(name)
@@ -42,5 +60,16 @@ public enum Report {
             files.append(url)
         }
         return Outcome(files: files, runCount: collection.runs.count, skipped: collection.skipped)
+    }
+
+    /// The figures' subfolder of the output folder.
+    public static let figuresFolder = "figures"
+
+    /// The path of `target` relative to the folder `base` ("Results" → "Results/runs" is "runs").
+    static func relativePath(from base: URL, to target: URL) -> String {
+        let from = base.standardizedFileURL.pathComponents, to = target.standardizedFileURL.pathComponents
+        let common = zip(from, to).prefix { $0 == $1 }.count
+        let parts = Array(repeating: "..", count: from.count - common) + to[common...]
+        return parts.joined(separator: "/")
     }
 }

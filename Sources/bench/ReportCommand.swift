@@ -6,13 +6,15 @@ import Storage
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Tables from run files: runs.csv, summary.csv and summary.md.",
+        abstract: "Tables, figures and report.html from run files.",
         discussion: """
             Reads every run file (*.h5) of RUNS_DIR and writes runs.csv (one row per run), summary.csv and \
-            summary.md (benchmark x strategy: mean ± sample std over seeds, and n) into --out, by default \
-            the parent of RUNS_DIR (Results/runs -> Results). Incomplete, damaged, foreign and other-schema \
-            files are skipped with the reason, on stderr and in summary.md; the report still comes out. \
-            The output depends only on the run files, so it regenerates byte for byte.
+            summary.md (benchmark x strategy: mean ± sample std over seeds, and n), one SVG per figure under \
+            figures/ (per benchmark: metric bars, accuracy per task, accuracy matrices) and report.html (one \
+            self-contained page with the tables, figures, runs and provenance) into --out, by default the \
+            parent of RUNS_DIR (Results/runs -> Results). Incomplete, damaged, foreign and other-schema files \
+            are skipped with the reason, on stderr, in summary.md and report.html; the report still comes \
+            out. The output depends only on the run files, so it regenerates byte for byte.
             """)
 
     @Argument(help: "Folder of run files.")
@@ -24,7 +26,10 @@ struct ReportCommand: ParsableCommand {
     @Flag(name: .long, help: "Exit with failure if any file was skipped or no run was found.")
     var strict = false
 
-    @Option(name: .long, help: "Also write the GEM paper comparison (runs of the `paper` suite) to PATH.md and PATH.csv.")
+    @Option(name: .long, help: """
+        Also write the GEM paper comparison (runs of the `paper` suite) to PATH.md and PATH.csv, and mark the \
+        paper's values on those runs' figures.
+        """)
     var paperTable: String?
 
     func run() throws {
@@ -35,7 +40,7 @@ struct ReportCommand: ParsableCommand {
         if let paperTable { command += " --paper-table \(paperTable)" }
         let outcome: Report.Outcome
         do {
-            outcome = try Report.write(runsDirectory: runsURL, to: outURL, command: command)
+            outcome = try Report.write(runsDirectory: runsURL, to: outURL, command: command, paperMarkers: paperTable != nil)
         } catch {
             FileHandle.standardError.write(Data("bench report: \(error)\n".utf8))
             throw ExitCode.failure
@@ -54,7 +59,9 @@ struct ReportCommand: ParsableCommand {
             print("wrote \(paperTable).md and \(paperTable).csv")
         }
         print("\(outcome.runCount) runs, \(outcome.skipped.count) skipped")
-        for file in outcome.files { print("wrote \(file.path)") }
+        let figures = outcome.files.filter { $0.deletingLastPathComponent().lastPathComponent == Report.figuresFolder }
+        for file in outcome.files where !figures.contains(file) { print("wrote \(file.path)") }
+        print("wrote \(figures.count) figures in \(outURL.appendingPathComponent(Report.figuresFolder).path)")
         if strict && (!outcome.skipped.isEmpty || outcome.runCount == 0) { throw ExitCode.failure }
     }
 }

@@ -96,9 +96,17 @@ final class ReportingTests: XCTestCase {
         let outcome = try Report.write(runsDirectory: runs, to: Report.defaultOutputDirectory(for: runs),
                                        command: "swift run bench report runs")
         XCTAssertEqual(outcome.runCount, 6)
-        XCTAssertEqual(outcome.files.map(\.lastPathComponent), ["runs.csv", "summary.csv", "summary.md"])
-        XCTAssertEqual(outcome.files.map { $0.deletingLastPathComponent().standardizedFileURL.path },
-                       Array(repeating: root.standardizedFileURL.path, count: 3))
+        // the tables and the page in the output folder, the figures in its figures/ folder
+        let figures = root.appendingPathComponent("figures").standardizedFileURL.path
+        let names = ["runs.csv", "summary.csv", "summary.md",
+                     "figures/permuted-mnist-metrics.svg", "figures/permuted-mnist-task-accuracy.svg",
+                     "figures/permuted-mnist-matrix-gem.svg", "figures/permuted-mnist-matrix-naive.svg",
+                     "figures/split-mnist-metrics.svg", "figures/split-mnist-task-accuracy.svg",
+                     "figures/split-mnist-matrix-joint.svg", "report.html"]
+        XCTAssertEqual(outcome.files.map { $0.standardizedFileURL.path },
+                       names.map { root.appendingPathComponent($0).standardizedFileURL.path })
+        XCTAssertTrue(outcome.files.filter { $0.pathExtension == "svg" }
+            .allSatisfy { $0.deletingLastPathComponent().standardizedFileURL.path == figures })
         XCTAssertEqual(outcome.skipped, [
             SkippedRun(fileName: ".permuted-mnist__ewc__seed0.h5.partial-4242",
                        reason: "incomplete run (temporary file of an interrupted or running write)"),
@@ -148,49 +156,5 @@ final class ReportingTests: XCTestCase {
         XCTAssertFalse(text.contains("warning"))
         record.acc = 0.9
         XCTAssertTrue(ShowText.render(record, fileName: "x.h5").contains("warning: stored metrics differ"))
-    }
-
-    /// Writes Swift-made run files for the Python checks (Tests/python) when
-    /// GEMBENCH_SAMPLE_RUNS names a folder; otherwise does nothing.
-    func testWriteSampleRunsForPythonChecksWhenAsked() throws {
-        guard let folder = ProcessInfo.processInfo.environment["GEMBENCH_SAMPLE_RUNS"] else { return }
-        let directory = URL(fileURLWithPath: folder)
-        var generator = SplitMix(seed: 7)
-        for (benchmark, strategy, tasks) in [("permuted-mnist", "gem", 4), ("permuted-mnist", "naive", 4), ("split-mnist", "joint", 1)] {
-            for seed in 0..<(tasks == 1 ? 1 : 3) {
-                var r: [[Double]] = []
-                for i in 0..<tasks { r.append((0..<tasks).map { j in j <= i ? 0.6 + 0.4 * generator.unit() : 0.1 * generator.unit() }) }
-                let b = (0..<tasks).map { _ in 0.1 * generator.unit() }
-                let m = RecomputedMetrics(accuracyMatrix: r, randomInitAccuracy: b)
-                var record = makeRun(benchmark, strategy, seed: seed, acc: m.acc, bwt: m.bwt, fwt: m.fwt,
-                                 train: (0..<tasks).map { _ in 1 + generator.unit() })
-                record.accuracyMatrix = r
-                record.randomInitAccuracy = b
-                record.tasks = TaskDefinitions(scenario: "domain-incremental",
-                                               tasks: (0..<tasks).map { _ in TaskDefinition(permutation: (0..<784).map { Int32($0) }) })
-                record.stepLoss = (0..<(tasks * 20)).map { Float(2.3 * exp(-Double($0) / 30)) }
-                record.stepTask = (0..<(tasks * 20)).map { Int32($0 / 20) }
-                if strategy == "gem" {
-                    record.diagnostics = ["gem_violations": record.stepTask.map { Float($0 > 0 ? $0 % 2 : 0) }]
-                    record.memory = EpisodicMemoryRecord(inputs: [Float](repeating: 0.5, count: 8 * 784), featureCount: 784,
-                                                         labels: (0..<8).map { Int32($0) }, tasks: (0..<8).map { Int32($0 % tasks) })
-                }
-                try RunFile.write(record, to: RunFile.url(in: directory, experiment: record.experiment,
-                                                          strategy: strategy, seed: seed), overwrite: true)
-            }
-        }
-    }
-}
-
-/// A tiny deterministic generator for sample data.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func unit() -> Double {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
     }
 }

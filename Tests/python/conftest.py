@@ -1,18 +1,45 @@
-"""Shared fixtures: the folder of Swift-written run files (GEMBENCH_RUNS) and the report
-written from it by `bench report` (GEMBENCH_REPORT, default: the parent of GEMBENCH_RUNS)."""
+"""Shared fixtures: a folder of Swift-written run files and the report `bench report` made of it.
+
+With GEMBENCH_RUNS set (scripts/test.sh sets it), those runs are used, and the report in
+GEMBENCH_REPORT (default: the parent of GEMBENCH_RUNS). Without it, a bare `pytest` builds
+its own: `swift run bench --suite smoke` into a temporary folder, then `bench report` of
+it; if that fails, every test that needs runs fails with bench's output, never skips.
+
+Files the tests keep for a person to look at (the report page's screenshot) go to
+GEMBENCH_TEST_OUTPUT, default .build/test-output/python.
+"""
 import glob
 import os
+import subprocess
 
 import pytest
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def bench(*arguments, cwd=ROOT):
+    """Runs `swift run bench ARGUMENTS` in the repository; fails the test with its output if it fails."""
+    command = ["swift", "run", "--package-path", ROOT, "bench", *map(str, arguments)]
+    try:
+        result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=900)
+    except FileNotFoundError:
+        pytest.fail("`swift` is not on PATH: set GEMBENCH_RUNS to a folder of run files, or install Swift")
+    if result.returncode != 0:
+        pytest.fail(f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return result
+
 
 @pytest.fixture(scope="session")
-def runs_dir():
+def runs_dir(tmp_path_factory):
     folder = os.environ.get("GEMBENCH_RUNS")
-    if not folder:
-        pytest.skip("set GEMBENCH_RUNS to a folder of run files written by bench")
-    assert os.path.isdir(folder), f"GEMBENCH_RUNS={folder} is not a folder"
-    return folder
+    if folder:
+        assert os.path.isdir(folder), f"GEMBENCH_RUNS={folder} is not a folder"
+        return folder
+    root = tmp_path_factory.mktemp("smoke")
+    runs = root / "runs"
+    bench("--suite", "smoke", "--out", runs)
+    bench("report", runs, "--out", root, "--strict")
+    return str(runs)
 
 
 @pytest.fixture(scope="session")
@@ -27,4 +54,11 @@ def report_dir(runs_dir):
     folder = os.environ.get("GEMBENCH_REPORT") or os.path.dirname(os.path.abspath(runs_dir.rstrip("/")))
     assert os.path.isfile(os.path.join(folder, "runs.csv")), \
         f"no runs.csv in {folder}: run `swift run bench report {runs_dir}` first (or set GEMBENCH_REPORT)"
+    return folder
+
+
+@pytest.fixture(scope="session")
+def output_dir():
+    folder = os.environ.get("GEMBENCH_TEST_OUTPUT") or os.path.join(ROOT, ".build", "test-output", "python")
+    os.makedirs(folder, exist_ok=True)
     return folder

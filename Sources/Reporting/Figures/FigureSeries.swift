@@ -1,0 +1,126 @@
+import Storage
+
+/// Accuracy on every task measured during training (within-task curves): row k is the
+/// accuracy on each of the T tasks after training iteration `steps[k]`.
+///
+/// Run files do not store it yet; the figures draw it for any run given one (see
+/// `Figures.render(_:curves:paperMarkers:)`). The assumed file layout is
+/// `/metrics/curve` (float64, S × T) with `/metrics/curve_step` (int64, S).
+public struct TaskCurve: Sendable, Equatable {
+    /// The training iteration of each row, ascending.
+    public var steps: [Int]
+    /// accuracy[k][j] = accuracy on task j after iteration steps[k].
+    public var accuracy: [[Double]]
+
+    public init(steps: [Int], accuracy: [[Double]]) {
+        self.steps = steps
+        self.accuracy = accuracy
+    }
+}
+
+/// The metrics drawn as bars, in panel order.
+enum FigureMetric: String, CaseIterable {
+    case acc, bwt, fwt, forgetting
+
+    var name: String { self == .forgetting ? "Forgetting" : rawValue.uppercased() }
+
+    var axisTitle: String {
+        switch self {
+        case .acc: return "ACC (accuracy, fraction)"
+        case .bwt: return "BWT (accuracy change, fraction)"
+        case .fwt: return "FWT (accuracy gain, fraction)"
+        case .forgetting: return "Forgetting (accuracy drop, fraction)"
+        }
+    }
+}
+
+/// The runs (seeds) of one benchmark × strategy (× experiment), as every figure sees them.
+struct FigureSeries {
+    /// The strategy, with the experiment in parentheses when one benchmark × strategy
+    /// comes from several experiments.
+    let label: String
+    let benchmark: String
+    let strategy: String
+    let experiment: String
+    /// The series' colour and hatch index, the same in every figure of its benchmark.
+    let style: Int
+    /// Sorted by seed.
+    let runs: [RunSummary]
+    let curves: [TaskCurve?]
+
+    /// Each seed's value of `metric`; nil where undefined. ACC, BWT and FWT are the stored
+    /// values (as in the tables); forgetting is computed from R.
+    func values(_ metric: FigureMetric) -> [(seed: Int, value: Double)] {
+        runs.compactMap { run in
+            let value: Double?
+            switch metric {
+            case .acc: value = run.acc
+            case .bwt: value = run.bwt
+            case .fwt: value = run.fwt
+            case .forgetting:
+                value = RecomputedMetrics(accuracyMatrix: run.accuracyMatrix,
+                                          randomInitAccuracy: run.randomInitAccuracy).forgetting
+            }
+            return value.map { (run.seed, $0) }
+        }
+    }
+
+    /// The runs whose R has the shape of the first seed's (all of them, normally).
+    var matrixRuns: [RunSummary] {
+        let rows = runs[0].accuracyMatrix.count, columns = runs[0].randomInitAccuracy.count
+        return runs.filter { $0.accuracyMatrix.count == rows && $0.randomInitAccuracy.count == columns }
+    }
+
+    /// R averaged element by element over `matrixRuns`.
+    var meanMatrix: [[Double]] {
+        let members = matrixRuns
+        return members[0].accuracyMatrix.indices.map { i in
+            members[0].accuracyMatrix[i].indices.map { j in
+                members.map { $0.accuracyMatrix[i][j] }.reduce(0, +) / Double(members.count)
+            }
+        }
+    }
+
+    /// b averaged over `matrixRuns`.
+    var meanRandomInit: [Double] {
+        let members = matrixRuns
+        return members[0].randomInitAccuracy.indices.map { j in
+            members.map { $0.randomInitAccuracy[j] }.reduce(0, +) / Double(members.count)
+        }
+    }
+
+    /// Whether R is one row per task (a task sequence, not joint training).
+    var isSequential: Bool { runs[0].accuracyMatrix.count == runs[0].randomInitAccuracy.count }
+
+    /// The curves to draw and the seeds they come from: the mean over the seeds whose
+    /// curves share the first curve's steps and width; nil when no run has one.
+    var meanCurve: (curve: TaskCurve, seeds: [Int])? {
+        let present = zip(runs, curves).compactMap { run, curve in curve.map { (run.seed, $0) } }
+        guard let first = present.first?.1, !first.steps.isEmpty else { return nil }
+        let width = first.accuracy.first?.count ?? 0
+        let members = present.filter { $0.1.steps == first.steps && $0.1.accuracy.allSatisfy { $0.count == width } }
+        let accuracy = first.steps.indices.map { k in
+            (0..<width).map { j in members.map { $0.1.accuracy[k][j] }.reduce(0, +) / Double(members.count) }
+        }
+        return (TaskCurve(steps: first.steps, accuracy: accuracy), members.map(\.0))
+    }
+
+    /// Groups runs into series per benchmark, in the tables' order (benchmark, strategy,
+    /// experiment). Styles are numbered within each benchmark, so a benchmark's figures do
+    /// not change when runs of other benchmarks join the folder.
+    static func group(_ runs: [RunSummary], curves: [String: TaskCurve]) -> [String: [FigureSeries]] {
+        let rows = Summary.rows(runs)
+        let pairs = Dictionary(grouping: rows) { "\($0.benchmark)\u{0}\($0.strategy)" }
+        var result: [String: [FigureSeries]] = [:]
+        for row in rows {
+            let label = pairs["\(row.benchmark)\u{0}\(row.strategy)"]!.count > 1
+                ? "\(row.strategy) (\(row.experiment))" : row.strategy
+            let members = runs.filter { $0.benchmark == row.benchmark && $0.strategy == row.strategy
+                && $0.experiment == row.experiment }.sorted { ($0.seed, $0.fileName) < ($1.seed, $1.fileName) }
+            result[row.benchmark, default: []].append(FigureSeries(
+                label: label, benchmark: row.benchmark, strategy: row.strategy, experiment: row.experiment,
+                style: result[row.benchmark]?.count ?? 0, runs: members, curves: members.map { curves[$0.fileName] }))
+        }
+        return result
+    }
+}

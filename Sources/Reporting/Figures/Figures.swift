@@ -1,0 +1,71 @@
+import Storage
+
+/// One figure of a report: an SVG document and the file name it is written under.
+public struct Figure: Sendable, Equatable {
+    /// e.g. "split-mnist-task-il-metrics.svg".
+    public var fileName: String
+    /// The benchmark it shows.
+    public var benchmark: String
+    /// "metrics", "task-accuracy", "matrix" or "curves".
+    public var kind: String
+    public var title: String
+    public var svg: String
+}
+
+/// The figures of `bench report`, per benchmark (in name order):
+/// - `<benchmark>-metrics.svg`: ACC / BWT / FWT / forgetting bars by strategy;
+/// - `<benchmark>-task-accuracy.svg`: accuracy on each task after each task;
+/// - `<benchmark>-matrix-<strategy>.svg`: each strategy's accuracy matrix as a heatmap;
+/// - `<benchmark>-curves.svg`: accuracy on every task against the training step, when
+///   some run has a within-task curve.
+/// Every figure is a pure function of the runs, so it regenerates byte for byte.
+public enum Figures {
+    /// - Parameters:
+    ///   - curves: within-task curves by run file name (run files do not store them yet).
+    ///   - paperMarkers: mark the GEM paper's published ACC/BWT/FWT on the bars of the
+    ///     `paper` suite's runs (`PaperComparison`).
+    public static func render(_ runs: [RunSummary], curves: [String: TaskCurve] = [:],
+                              paperMarkers: Bool = false) -> [Figure] {
+        let groups = FigureSeries.group(runs, curves: curves)
+        var figures: [Figure] = []
+        for benchmark in groups.keys.sorted() {
+            let series = groups[benchmark]!
+            let paper: MetricBarsFigure.PaperValue = { s, metric in
+                guard paperMarkers, PaperComparison.experiments.contains(s.experiment),
+                      let reference = PaperComparison.references[s.benchmark]?[s.strategy] else { return nil }
+                switch metric {
+                case .acc: return reference.acc
+                case .bwt: return reference.bwt
+                case .fwt: return reference.fwt
+                case .forgetting: return nil
+                }
+            }
+            let base = fileSafe(benchmark)
+            func add(_ kind: String, _ name: String, _ title: String, _ svg: String?) {
+                if let svg { figures.append(Figure(fileName: name, benchmark: benchmark, kind: kind, title: title, svg: svg)) }
+            }
+            add("metrics", "\(base)-metrics.svg", "\(benchmark): ACC, BWT, FWT and forgetting by strategy",
+                MetricBarsFigure.render(benchmark: benchmark, series: series, paper: paper))
+            add("task-accuracy", "\(base)-task-accuracy.svg", "\(benchmark): accuracy on each task after training each task",
+                TaskAccuracyFigure.render(benchmark: benchmark, series: series))
+            for s in series {
+                add("matrix", "\(base)-matrix-\(fileSafe(s.label)).svg", "\(benchmark), \(s.label): accuracy matrix",
+                    AccuracyMatrixFigure.render(benchmark: benchmark, series: s))
+            }
+            add("curves", "\(base)-curves.svg", "\(benchmark): accuracy on every task during training",
+                LearningCurveFigure.render(benchmark: benchmark, series: series))
+        }
+        return figures
+    }
+
+    /// Letters, digits, "-", "_" and "." kept; anything else becomes "-" ("gem (x)" → "gem-x").
+    static func fileSafe(_ name: String) -> String {
+        var out = ""
+        for character in name {
+            let keep = character.isASCII && (character.isLetter || character.isNumber || "-_.".contains(character))
+            if keep { out.append(character) } else if !out.hasSuffix("-") { out.append("-") }
+        }
+        while out.hasSuffix("-") { out.removeLast() }
+        return out
+    }
+}
