@@ -17,6 +17,22 @@ public enum PaperComparison {
     /// The experiments of the `paper` suite whose runs this table reads.
     static let experiments: Set<String> = ["paper-permuted-mnist", "paper-rotated-mnist"]
 
+    /// The paper's task count. Its BWT and FWT were computed by its reference code, which
+    /// averages over all T tasks (a zero term for the last task in BWT, the first in FWT): the
+    /// formula's ÷(T−1) value times (T−1)/T. This table compares in that published convention;
+    /// everything else in GEMBench uses the formula's.
+    static let paperTasks = 20
+
+    /// A formula-convention BWT or FWT of a T-task run in the published convention.
+    static func published(_ formula: Double?, tasks: Int) -> Double? {
+        formula.map { $0 * Double(tasks - 1) / Double(tasks) }
+    }
+
+    /// A published BWT or FWT in the formula's convention (for figures beside our other values).
+    static func formula(_ published: Double?, tasks: Int = paperTasks) -> Double? {
+        published.map { $0 * Double(tasks) / Double(tasks - 1) }
+    }
+
     public static let references: [String: [String: Reference]] = [
         "permuted-mnist": [
             "single": Reference(acc: 0.602, bwt: -0.198, fwt: 0.009),
@@ -47,7 +63,12 @@ public enum PaperComparison {
 
     /// The comparison as (Markdown, CSV); deterministic, so it regenerates byte for byte.
     public static func render(_ runs: [RunSummary], command: String) -> (markdown: String, csv: String) {
-        let rows = Summary.rows(runs.filter { experiments.contains($0.experiment) })
+        let paperRuns = runs.filter { experiments.contains($0.experiment) }.map { run -> RunSummary in
+            var run = run
+            (run.bwt, run.fwt) = (published(run.bwt, tasks: run.taskCount), published(run.fwt, tasks: run.taskCount))
+            return run
+        }
+        let rows = Summary.rows(paperRuns)
         var md = "# GEM paper, MNIST experiments: ours beside the paper's\n\n"
         md += "Lopez-Paz & Ranzato, *Gradient Episodic Memory for Continual Learning*, NeurIPS 2017 (section 5). "
             + "Settings as in the paper's experiment script: 20 tasks × 1000 samples, MLP 784-100-100-10, "
@@ -57,6 +78,10 @@ public enum PaperComparison {
             + "memory; joint is our offline upper bound (one epoch over the union of all tasks).\n\n"
         md += "Ours: mean ± sample std over seeds (n). Seconds are per run: training, and training plus "
             + "evaluating R after every task.\n\n"
+        md += "BWT and FWT are in the paper's published convention: averaged over all T = 20 tasks, as its "
+            + "reference code computes them (a zero term for the last task in BWT and the first in FWT), which is "
+            + "19/20 of the ÷(T−1) formula that `bench report`, `bench show` and the run files use "
+            + "(`bwt`, `fwt`; see docs/methods.md).\n\n"
         md += "| Benchmark | Method | n | ACC | paper | BWT | paper | FWT | paper | train s | total s |\n"
         md += "| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: | --: |\n"
         var csv = "benchmark,method,n,acc_mean,acc_std,acc_paper,bwt_mean,bwt_std,bwt_paper,fwt_mean,fwt_std,fwt_paper,"
@@ -66,7 +91,7 @@ public enum PaperComparison {
             for (label, methodName) in methods {
                 guard let row = rows.first(where: { $0.benchmark == benchmark && $0.strategy == label }) else { continue }
                 let paper = references[benchmark]?[label]
-                let members = runs.filter { experiments.contains($0.experiment) && $0.benchmark == benchmark && $0.strategy == label }
+                let members = paperRuns.filter { $0.benchmark == benchmark && $0.strategy == label }
                 let total = members.map(\.totalSeconds).reduce(0, +) / Double(members.count)
                 md += "| \(benchmarkName) | \(methodName) | \(row.n) | \(Tables.cell(row.acc, of: row.n)) | "
                     + "\(paperCell(paper?.acc)) | \(Tables.cell(row.bwt, of: row.n)) | \(paperCell(paper?.bwt)) | "
@@ -84,8 +109,8 @@ public enum PaperComparison {
         md += notes.isEmpty ? "Nowhere: every figure is within twice our seed std (or 0.01) of the paper's.\n"
             : "A figure is listed when it is further from the paper's than twice our seed std (and 0.01).\n\n"
                 + notes.joined(separator: "\n") + "\n"
-        let machines = Set(runs.filter { experiments.contains($0.experiment) }.map(\.machine)).sorted()
-        let commits = Set(runs.filter { experiments.contains($0.experiment) }.map(\.gitCommit)).sorted()
+        let machines = Set(paperRuns.map(\.machine)).sorted()
+        let commits = Set(paperRuns.map(\.gitCommit)).sorted()
         md += "\n## Provenance\n\n"
         md += "- Machine: \(machines.joined(separator: "; "))\n"
         md += "- Code: GEMBench commit \(commits.joined(separator: ", "))\n"

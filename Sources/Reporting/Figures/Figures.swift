@@ -35,8 +35,9 @@ public enum Figures {
                       let reference = PaperComparison.references[s.benchmark]?[s.strategy] else { return nil }
                 switch metric {
                 case .acc: return reference.acc
-                case .bwt: return reference.bwt
-                case .fwt: return reference.fwt
+                // the paper's BWT/FWT are averaged over all tasks; the bars use the ÷(T−1) formula
+                case .bwt: return PaperComparison.formula(reference.bwt)
+                case .fwt: return PaperComparison.formula(reference.fwt)
                 case .forgetting: return nil
                 }
             }
