@@ -48,7 +48,7 @@ def test_load_run_gives_config_parameters_curves_and_memory(run_files):
         assert run.curves["task"].shape == steps and all(d.shape == steps for d in run.curves["diagnostics"].values())
         assert len(run.tasks) == run.task_count
         if run.strategy.startswith("gem"):
-            assert {"gem_violations", "gem_active_set"} <= set(run.curves["diagnostics"])
+            assert {"gem_violations", "gem_binding_constraints"} <= set(run.curves["diagnostics"])
             n = run.memory["labels"].shape[0]
             assert run.memory["inputs"].shape == (n, 784) and run.memory["tasks"].shape == (n,)
         if run.strategy in ("naive", "joint"):
