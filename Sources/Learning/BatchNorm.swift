@@ -6,7 +6,8 @@
 /// by momentum 0.1 towards μ and the unbiased variance, once per segment in segment order.
 /// Eval mode: the running estimates are used and left alone. γ (`weight`) and β (`bias`) are
 /// parameters; the running mean and variance are layer state (`Network.state`).
-/// Statistics are summed in float64, one channel per lane, so results do not depend on `lanes`.
+/// Statistics are summed in float32 per row and channel (eight SIMD lanes) and in float64
+/// across rows, one channel per lane, so results do not depend on `lanes`.
 public final class BatchNorm: Layer, RowSegmented, LaneParallel {
     public let shape: ImageShape
     public var offset = 0
@@ -73,14 +74,11 @@ public final class BatchNorm: Layer, RowSegmented, LaneParallel {
                         let n = segment.count * pixels
                         precondition(n > 1, "batch norm in train mode needs more than one value per channel, got \(n)")
                         var sum = 0.0
-                        for r in segment { for p in 0..<pixels { sum += Double(x[(r * channels + c) * pixels + p]) } }
+                        for r in segment { sum += Double(simdSum(x + (r * channels + c) * pixels, pixels)) }
                         let mu = sum / Double(n)
                         var squares = 0.0
                         for r in segment {
-                            for p in 0..<pixels {
-                                let d = Double(x[(r * channels + c) * pixels + p]) - mu
-                                squares += d * d
-                            }
+                            squares += Double(simdSquaredDeviations(x + (r * channels + c) * pixels, pixels, from: Float(mu)))
                         }
                         let variance = squares / Double(n)
                         mean[c] = Float(mu)
@@ -119,12 +117,8 @@ public final class BatchNorm: Layer, RowSegmented, LaneParallel {
                     var total = 0.0, totalProjected = 0.0
                     for r in segment {
                         let base = (r * channels + c) * pixels
-                        var sum = 0.0, projected = 0.0
-                        for p in 0..<pixels {
-                            let d = Double(dy[base + p])
-                            sum += d
-                            projected += d * Double((x[base + p] - mu) * inverse)
-                        }
+                        let sum = Double(simdSum(dy + base, pixels))
+                        let projected = Double(simdDot(dy + base, x + base, pixels, shift: mu)) * Double(inverse)
                         sums[2 * (r * channels + c)] = sum
                         sums[2 * (r * channels + c) + 1] = projected
                         total += sum
@@ -202,4 +196,46 @@ final class DoubleWorkspace {
     }
 
     deinit { storage.deallocate() }
+}
+
+// Sums over one row-channel's pixels in eight float lanes, a fixed order that Swift would not
+// vectorise on its own (it keeps float additions in source order).
+
+@inline(__always)
+private func simdSum(_ a: UnsafePointer<Float>, _ n: Int) -> Float {
+    var lanes = SIMD8<Float>(), i = 0
+    while i + 8 <= n { lanes += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self); i += 8 }
+    var total = lanes.sum()
+    while i < n { total += a[i]; i += 1 }
+    return total
+}
+
+/// Σ (a − m)².
+@inline(__always)
+private func simdSquaredDeviations(_ a: UnsafePointer<Float>, _ n: Int, from m: Float) -> Float {
+    var lanes = SIMD8<Float>(), i = 0
+    let m8 = SIMD8<Float>(repeating: m)
+    while i + 8 <= n {
+        let d = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self) - m8
+        lanes += d * d
+        i += 8
+    }
+    var total = lanes.sum()
+    while i < n { total += (a[i] - m) * (a[i] - m); i += 1 }
+    return total
+}
+
+/// Σ a · (b − shift).
+@inline(__always)
+private func simdDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int, shift: Float) -> Float {
+    var lanes = SIMD8<Float>(), i = 0
+    let s8 = SIMD8<Float>(repeating: shift)
+    while i + 8 <= n {
+        lanes += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
+            * (UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self) - s8)
+        i += 8
+    }
+    var total = lanes.sum()
+    while i < n { total += a[i] * (b[i] - shift); i += 1 }
+    return total
 }

@@ -187,26 +187,45 @@ public final class Conv2D: Layer, LaneParallel {
         return lower..<max(lower, upper)
     }
 
+    /// Output rows oy whose input row oy·stride − padding + ky lies inside the image.
+    @inline(__always)
+    private func insideRows(_ ky: Int) -> Range<Int> {
+        let before = padding - ky
+        let lower = before <= 0 ? 0 : (before + stride - 1) / stride
+        let last = input.height - 1 + padding - ky
+        let upper = last < 0 ? 0 : min(output.height, last / stride + 1)
+        return lower..<max(lower, upper)
+    }
+
     /// Writes one image's patches: row (c·k + ky)·k + kx holds input pixel
     /// (c, oy·s − pad + ky, ox·s − pad + kx) at column oy·OW + ox, zero outside the image.
     private func patches(of image: UnsafePointer<Float>, into col: UnsafeMutablePointer<Float>, rowStride: Int) {
         let (h, w, oh, ow) = (input.height, input.width, output.height, output.width)
         for c in 0..<input.channels {
             for ky in 0..<kernel {
+                let rows = insideRows(ky)
                 for kx in 0..<kernel {
                     let row = col + ((c * kernel + ky) * kernel + kx) * rowStride
                     let inside = insideColumns(kx)
-                    for oy in 0..<oh {
-                        let out = row + oy * ow
-                        let iy = oy * stride - padding + ky
-                        guard iy >= 0 && iy < h else { out.update(repeating: 0, count: ow); continue }
-                        let src = (c * h + iy) * w - padding + kx  // input index of ox = 0
-                        for ox in 0..<inside.lowerBound { out[ox] = 0 }
-                        if stride == 1 {
-                            (out + inside.lowerBound).update(from: image + src + inside.lowerBound, count: inside.count)
-                        } else {
-                            for ox in inside { out[ox] = image[src + ox * stride] }
+                    row.update(repeating: 0, count: rows.lowerBound * ow)
+                    (row + rows.upperBound * ow).update(repeating: 0, count: (oh - rows.upperBound) * ow)
+                    if stride == 1 && ow == w {
+                        // a "same" convolution: the row is the channel's plane shifted by (ky, kx) − padding,
+                        // one copy; the columns that wrapped around the plane's edges are zeroed after it
+                        let shift = (ky - padding) * w + kx - padding
+                        let first = max(rows.lowerBound * ow, -shift), last = min(rows.upperBound * ow, h * w - shift)
+                        if first < last { (row + first).update(from: image + c * h * w + first + shift, count: last - first) }
+                        for oy in rows {
+                            for ox in 0..<inside.lowerBound { row[oy * ow + ox] = 0 }
+                            for ox in inside.upperBound..<ow { row[oy * ow + ox] = 0 }
                         }
+                        continue
+                    }
+                    for oy in rows {
+                        let out = row + oy * ow
+                        let src = (c * h + oy * stride - padding + ky) * w - padding + kx  // input index of ox = 0
+                        for ox in 0..<inside.lowerBound { out[ox] = 0 }
+                        for ox in inside { out[ox] = image[src + ox * stride] }
                         for ox in inside.upperBound..<ow { out[ox] = 0 }
                     }
                 }
@@ -216,18 +235,21 @@ public final class Conv2D: Layer, LaneParallel {
 
     /// The adjoint of `patches`: adds each patch entry onto the input pixel it was read from.
     private func addPatches(_ col: UnsafePointer<Float>, rowStride: Int, into image: UnsafeMutablePointer<Float>) {
-        let (h, w, oh, ow) = (input.height, input.width, output.height, output.width)
+        let (h, w, ow) = (input.height, input.width, output.width)
         for c in 0..<input.channels {
             for ky in 0..<kernel {
+                let rows = insideRows(ky)
                 for kx in 0..<kernel {
                     let row = col + ((c * kernel + ky) * kernel + kx) * rowStride
                     let inside = insideColumns(kx)
-                    for oy in 0..<oh {
-                        let iy = oy * stride - padding + ky
-                        guard iy >= 0 && iy < h else { continue }
+                    for oy in rows {
                         let from = row + oy * ow
-                        let to = (c * h + iy) * w - padding + kx
-                        for ox in inside { image[to + ox * stride] += from[ox] }
+                        let to = (c * h + oy * stride - padding + ky) * w - padding + kx  // index of ox = 0
+                        if stride == 1 {  // a separate loop, so that it vectorises
+                            for ox in inside { image[to + ox] += from[ox] }
+                        } else {
+                            for ox in inside { image[to + ox * stride] += from[ox] }
+                        }
                     }
                 }
             }

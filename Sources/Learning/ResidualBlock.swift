@@ -96,7 +96,7 @@ public final class ResidualBlock: Layer, RowSegmented, LaneParallel {
         let h1 = conv1Output.pointer(atLeast: n), r1 = bn1Output.pointer(atLeast: n), h2 = conv2Output.pointer(atLeast: n)
         conv1.forward(x, h1, rows: rows, parameters: parameters, tasks: tasks)
         bn1.forward(h1, r1, rows: rows, parameters: parameters, tasks: tasks)
-        for i in 0..<n where r1[i] < 0 { r1[i] = 0 }
+        for i in 0..<n { r1[i] = max(r1[i], 0) }
         conv2.forward(r1, h2, rows: rows, parameters: parameters, tasks: tasks)
         bn2.forward(h2, y, rows: rows, parameters: parameters, tasks: tasks)
         if let shortcut {
@@ -119,7 +119,7 @@ public final class ResidualBlock: Layer, RowSegmented, LaneParallel {
         for i in 0..<n { dz[i] = y[i] > 0 ? dy[i] : 0 }  // through the final ReLU
         bn2.backward(x: h2, y: y, dy: dz, dx: d1, rows: rows, parameters: parameters, targets: targets, tasks: tasks)
         conv2.backward(x: r1, dy: d1, dx: d2, accumulate: false, rows: rows, parameters: parameters, targets: targets)
-        for i in 0..<n where r1[i] <= 0 { d2[i] = 0 }  // through bn1's ReLU
+        for i in 0..<n { d2[i] = r1[i] > 0 ? d2[i] : 0 }  // through bn1's ReLU
         bn1.backward(x: h1, y: r1, dy: d2, dx: d1, rows: rows, parameters: parameters, targets: targets, tasks: tasks)
         conv1.backward(x: x, dy: d1, dx: dx, accumulate: false, rows: rows, parameters: parameters, targets: targets)
         if let shortcut {

@@ -65,30 +65,34 @@ final class ConvLayerTests: XCTestCase {
     }
 
     func testConvolutionEqualsTheDirectSumWithStrideAndPadding() {
+        // stride 2, and the "same" 3x3 convolution (stride 1, padding 1) that copies whole planes
         var rng = RandomStream(seed: 1)
         let shape = ImageShape(channels: 2, height: 5, width: 6)
-        let conv = Conv2D(shape, outChannels: 3, kernel: 3, stride: 2, padding: 1)
-        XCTAssertEqual(conv.output, ImageShape(channels: 3, height: 3, width: 3))
-        let net = Network(layers: [conv], rng: &rng)
-        let rows = 3
-        let x = randomArray(rows * shape.count, &rng)
-        let y = Array(UnsafeBufferPointer(start: net.forward(x, rows: rows), count: rows * conv.outputWidth))
-        let w = net.parameters.array
-        for r in 0..<rows {
-            for o in 0..<3 {
-                for oy in 0..<3 {
-                    for ox in 0..<3 {
-                        var sum = 0.0
-                        for i in 0..<2 {
-                            for ky in 0..<3 {
-                                for kx in 0..<3 {
-                                    let iy = 2 * oy - 1 + ky, ix = 2 * ox - 1 + kx
-                                    guard (0..<5).contains(iy) && (0..<6).contains(ix) else { continue }
-                                    sum += Double(w[((o * 2 + i) * 3 + ky) * 3 + kx]) * Double(x[r * 60 + (i * 5 + iy) * 6 + ix])
+        for (stride, expected) in [(2, ImageShape(channels: 3, height: 3, width: 3)), (1, ImageShape(channels: 3, height: 5, width: 6))] {
+            let conv = Conv2D(shape, outChannels: 3, kernel: 3, stride: stride, padding: 1)
+            XCTAssertEqual(conv.output, expected)
+            let net = Network(layers: [conv], rng: &rng)
+            let rows = 3
+            let x = randomArray(rows * shape.count, &rng)
+            let y = Array(UnsafeBufferPointer(start: net.forward(x, rows: rows), count: rows * conv.outputWidth))
+            let w = net.parameters.array
+            let (oh, ow) = (expected.height, expected.width)
+            for r in 0..<rows {
+                for o in 0..<3 {
+                    for oy in 0..<oh {
+                        for ox in 0..<ow {
+                            var sum = 0.0
+                            for i in 0..<2 {
+                                for ky in 0..<3 {
+                                    for kx in 0..<3 {
+                                        let iy = stride * oy - 1 + ky, ix = stride * ox - 1 + kx
+                                        guard (0..<5).contains(iy) && (0..<6).contains(ix) else { continue }
+                                        sum += Double(w[((o * 2 + i) * 3 + ky) * 3 + kx]) * Double(x[r * 60 + (i * 5 + iy) * 6 + ix])
+                                    }
                                 }
                             }
+                            XCTAssertEqual(Double(y[r * conv.outputWidth + (o * oh + oy) * ow + ox]), sum, accuracy: 1e-5)
                         }
-                        XCTAssertEqual(Double(y[r * 27 + (o * 3 + oy) * 3 + ox]), sum, accuracy: 1e-5)
                     }
                 }
             }
