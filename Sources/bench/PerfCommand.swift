@@ -29,10 +29,18 @@ struct PerfCommand: ParsableCommand {
     @Flag(help: "Also train GEM both ways with evaluation and print how far their accuracy matrices differ.")
     var compareAccuracy = false
 
+    @Option(help: "Model: mlp (the paper's MNIST runs, the default) or resnet18 (GEM's reduced ResNet18 on random 3x32x32 images).")
+    var model = "mlp"
+
     @OptionGroup var location: LocationOptions
 
     func run() throws {
         let repeats = self.repeats ?? (quick ? 1 : 3)
+        switch model {
+        case "mlp": break
+        case "resnet18": return try ConvPerf.run(repeats: repeats, threads: location.blasThreads())
+        default: throw ValidationError("unknown model '\(model)' (mlp, resnet18)")
+        }
         let tasks = quick ? 5 : 20
         let chosen = try strategies.split(separator: ",").map { name -> PerfBenchmarks.Strategy in
             guard let s = PerfBenchmarks.Strategy(rawValue: String(name)) else {

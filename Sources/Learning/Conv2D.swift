@@ -1,0 +1,258 @@
+/// 2-D convolution without bias (every convolution of GEM's ResNet has none), computed as
+/// im2col + sgemm: each image's k×k patches become the columns of a (Cin·k·k) × pixels matrix,
+/// and one product with the Cout × (Cin·k·k) weight gives the output channels.
+///
+/// Weights are stored as PyTorch's `Conv2d.weight`, Cout × Cin × k × k. Several small images
+/// share one product (`groupSize`), so the late 4×4 stages still run sgemm on wide matrices.
+/// Work is cut into groups and slabs fixed by the batch alone, and the slabs' weight gradients
+/// are added in row order, so results do not depend on `lanes` (see `LaneParallel`).
+public final class Conv2D: Layer, LaneParallel {
+    public let input: ImageShape
+    public let output: ImageShape
+    public let kernel: Int
+    public let stride: Int
+    public let padding: Int
+    public var offset = 0
+    public var lanes = 1
+    public var inputWidth: Int { input.count }
+    public var outputWidth: Int { output.count }
+    /// Images per sgemm call.
+    public let groupSize: Int
+
+    /// Output columns one product aims at: narrower products run sgemm well below its rate.
+    static let columnsPerProduct = 512
+    /// At most this many slabs share one target's rows in backward, each with its own partial
+    /// weight gradient; it bounds the useful lanes and the scratch memory (slabs × weight size).
+    static let slabsPerTarget = 8
+
+    private let columns = LaneWorkspaces(), staging = LaneWorkspaces(), gathered = LaneWorkspaces()
+    private let partials = Workspace()
+    private var slabs: [(rows: Range<Int>, target: Int?)] = []
+
+    /// - Precondition: the kernel fits the padded input (output at least 1×1).
+    public init(_ input: ImageShape, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0) {
+        precondition(kernel > 0 && stride > 0 && padding >= 0, "conv kernel \(kernel), stride \(stride), padding \(padding)")
+        let height = (input.height + 2 * padding - kernel) / stride + 1
+        let width = (input.width + 2 * padding - kernel) / stride + 1
+        precondition(input.height + 2 * padding >= kernel && input.width + 2 * padding >= kernel,
+                     "a \(kernel)x\(kernel) kernel does not fit a padded \(input) input")
+        self.input = input
+        output = ImageShape(channels: outChannels, height: height, width: width)
+        (self.kernel, self.stride, self.padding) = (kernel, stride, padding)
+        groupSize = max(1, Conv2D.columnsPerProduct / output.pixels)
+    }
+
+    public var parameterShapes: [(name: String, shape: [Int])] {
+        [("weight", [output.channels, input.channels, kernel, kernel])]
+    }
+
+    /// Rows of the patch matrix: Cin·k·k.
+    var patchSize: Int { input.channels * kernel * kernel }
+
+    /// Multiply-adds × 2 of one image's forward product (the backward's two products cost the same each).
+    public var flopsPerImage: Int { 2 * output.channels * patchSize * output.pixels }
+
+    /// PyTorch's default for Conv2d (kaiming-uniform with a = √5): U(±1/√(Cin·k·k)).
+    public func initialize(_ parameters: UnsafeMutablePointer<Float>, using rng: inout RandomStream) {
+        let limit = 1 / Float(patchSize).squareRoot()
+        let w = parameters + offset
+        for i in 0..<(output.channels * patchSize) { w[i] = (2 * rng.unitFloat() - 1) * limit }
+    }
+
+    public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int,
+                        parameters: UnsafePointer<Float>, tasks: UnsafePointer<Int32>?) {
+        let w = parameters + offset
+        let groups = (rows + groupSize - 1) / groupSize
+        let (k, p, cout) = (patchSize, output.pixels, output.channels)
+        reserveLanes()
+        forEachLane(groups, lanes: lanes) { lane, part in
+            for group in part {
+                let first = group * groupSize, n = min(groupSize, rows - first)
+                let col = columns.pointer(lane: lane, atLeast: k * n * p)
+                for i in 0..<n { patches(of: x + (first + i) * inputWidth, into: col + i * p, rowStride: n * p) }
+                if n == 1 {  // the product is the image's output as stored: Cout × pixels
+                    BLAS.gemm(m: cout, n: p, k: k, a: w, lda: k, b: col, ldb: p, c: y + first * outputWidth, ldc: p)
+                    continue
+                }
+                let out = staging.pointer(lane: lane, atLeast: cout * n * p)
+                BLAS.gemm(m: cout, n: n * p, k: k, a: w, lda: k, b: col, ldb: n * p, c: out, ldc: n * p)
+                for i in 0..<n {  // Cout × (images · pixels) back to one row per image
+                    for c in 0..<cout {
+                        (y + (first + i) * outputWidth + c * p).update(from: out + c * n * p + i * p, count: p)
+                    }
+                }
+            }
+        }
+    }
+
+    public func backward(x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+                         dx: UnsafeMutablePointer<Float>?, rows: Int, parameters: UnsafePointer<Float>,
+                         targets: [GradientTarget], tasks: UnsafePointer<Int32>?) {
+        backward(x: x, dy: dy, dx: dx, accumulate: false, rows: rows, parameters: parameters, targets: targets)
+    }
+
+    /// `backward`, adding dL/dx into `dx` instead of overwriting it when `accumulate` (a
+    /// residual block's shortcut and main path share one input).
+    ///
+    /// - Precondition: targets do not overlap.
+    func backward(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?,
+                  accumulate: Bool, rows: Int, parameters: UnsafePointer<Float>, targets: [GradientTarget]) {
+        let w = parameters + offset
+        let (k, p, cout) = (patchSize, output.pixels, output.channels)
+        planSlabs(rows: rows, targets: targets, needsInputGradient: dx != nil)
+        let weightCount = cout * k
+        let partial = partials.pointer(atLeast: slabs.count * weightCount)
+        reserveLanes()
+        forEachLane(slabs.count, lanes: lanes) { lane, part in
+            for s in part {
+                let slab = slabs[s]
+                var first = slab.rows.lowerBound
+                while first < slab.rows.upperBound {
+                    let n = min(groupSize, slab.rows.upperBound - first)
+                    // dL/dy of the group as Cout × (images · pixels); one image is already that
+                    var g = dy + first * outputWidth
+                    if n > 1 {
+                        let copy = gathered.pointer(lane: lane, atLeast: cout * n * p)
+                        for i in 0..<n {
+                            for c in 0..<cout {
+                                (copy + c * n * p + i * p).update(from: dy + (first + i) * outputWidth + c * p, count: p)
+                            }
+                        }
+                        g = UnsafePointer(copy)
+                    }
+                    let col = columns.pointer(lane: lane, atLeast: k * n * p)
+                    if slab.target != nil {  // partial dW (+)= dY · patchesᵀ
+                        for i in 0..<n { patches(of: x + (first + i) * inputWidth, into: col + i * p, rowStride: n * p) }
+                        BLAS.gemm(transB: true, m: cout, n: k, k: n * p, a: g, lda: n * p, b: col, ldb: n * p,
+                                  beta: first == slab.rows.lowerBound ? 0 : 1, c: partial + s * weightCount, ldc: k)
+                    }
+                    if let dx {  // d(patches) = Wᵀ · dY, folded back onto the input pixels
+                        BLAS.gemm(transA: true, m: k, n: n * p, k: cout, a: w, lda: k, b: g, ldb: n * p,
+                                  c: col, ldc: n * p)
+                        for i in 0..<n {
+                            let image = dx + (first + i) * inputWidth
+                            if !accumulate { image.update(repeating: 0, count: inputWidth) }
+                            addPatches(col + i * p, rowStride: n * p, into: image)
+                        }
+                    }
+                    first += n
+                }
+            }
+        }
+        for (s, slab) in slabs.enumerated() {
+            guard let t = slab.target else { continue }
+            let dw = targets[t].gradient + offset, part = partial + s * weightCount
+            for i in 0..<weightCount { dw[i] += part[i] }
+        }
+    }
+
+    private func reserveLanes() {
+        for space in [columns, staging, gathered] { space.reserve(max(1, lanes)) }
+    }
+
+    /// Cuts the rows into slabs of whole groups: each target's rows into at most
+    /// `slabsPerTarget` slabs, and (when dL/dx is wanted) the rows outside every target too.
+    private func planSlabs(rows: Int, targets: [GradientTarget], needsInputGradient: Bool) {
+        slabs.removeAll(keepingCapacity: true)
+        func add(_ range: Range<Int>, _ target: Int?) {
+            let groups = (range.count + groupSize - 1) / groupSize
+            let count = min(groups, Conv2D.slabsPerTarget)
+            for j in 0..<count {
+                let lower = range.lowerBound + groups * j / count * groupSize
+                let upper = min(range.upperBound, range.lowerBound + groups * (j + 1) / count * groupSize)
+                slabs.append((lower..<upper, target))
+            }
+        }
+        var order = Array(targets.indices.filter { !targets[$0].rows.isEmpty })
+        order.sort { targets[$0].rows.lowerBound < targets[$1].rows.lowerBound }
+        var cursor = 0
+        for t in order {
+            let range = targets[t].rows
+            precondition(range.lowerBound >= cursor && range.upperBound <= rows,
+                         "gradient targets overlap or exceed the batch (\(range) of \(rows) rows)")
+            if needsInputGradient && cursor < range.lowerBound { add(cursor..<range.lowerBound, nil) }
+            add(range, t)
+            cursor = range.upperBound
+        }
+        if needsInputGradient && cursor < rows { add(cursor..<rows, nil) }
+    }
+
+    /// Output columns ox whose input column ox·stride − padding + kx lies inside the image.
+    @inline(__always)
+    private func insideColumns(_ kx: Int) -> Range<Int> {
+        let before = padding - kx  // ox·stride must reach it
+        let lower = before <= 0 ? 0 : (before + stride - 1) / stride
+        let last = input.width - 1 + padding - kx
+        let upper = last < 0 ? 0 : min(output.width, last / stride + 1)
+        return lower..<max(lower, upper)
+    }
+
+    /// Output rows oy whose input row oy·stride − padding + ky lies inside the image.
+    @inline(__always)
+    private func insideRows(_ ky: Int) -> Range<Int> {
+        let before = padding - ky
+        let lower = before <= 0 ? 0 : (before + stride - 1) / stride
+        let last = input.height - 1 + padding - ky
+        let upper = last < 0 ? 0 : min(output.height, last / stride + 1)
+        return lower..<max(lower, upper)
+    }
+
+    /// Writes one image's patches: row (c·k + ky)·k + kx holds input pixel
+    /// (c, oy·s − pad + ky, ox·s − pad + kx) at column oy·OW + ox, zero outside the image.
+    private func patches(of image: UnsafePointer<Float>, into col: UnsafeMutablePointer<Float>, rowStride: Int) {
+        let (h, w, oh, ow) = (input.height, input.width, output.height, output.width)
+        for c in 0..<input.channels {
+            for ky in 0..<kernel {
+                let rows = insideRows(ky)
+                for kx in 0..<kernel {
+                    let row = col + ((c * kernel + ky) * kernel + kx) * rowStride
+                    let inside = insideColumns(kx)
+                    row.update(repeating: 0, count: rows.lowerBound * ow)
+                    (row + rows.upperBound * ow).update(repeating: 0, count: (oh - rows.upperBound) * ow)
+                    if stride == 1 && ow == w {
+                        // a "same" convolution: the row is the channel's plane shifted by (ky, kx) − padding,
+                        // one copy; the columns that wrapped around the plane's edges are zeroed after it
+                        let shift = (ky - padding) * w + kx - padding
+                        let first = max(rows.lowerBound * ow, -shift), last = min(rows.upperBound * ow, h * w - shift)
+                        if first < last { (row + first).update(from: image + c * h * w + first + shift, count: last - first) }
+                        for oy in rows {
+                            for ox in 0..<inside.lowerBound { row[oy * ow + ox] = 0 }
+                            for ox in inside.upperBound..<ow { row[oy * ow + ox] = 0 }
+                        }
+                        continue
+                    }
+                    for oy in rows {
+                        let out = row + oy * ow
+                        let src = (c * h + oy * stride - padding + ky) * w - padding + kx  // input index of ox = 0
+                        for ox in 0..<inside.lowerBound { out[ox] = 0 }
+                        for ox in inside { out[ox] = image[src + ox * stride] }
+                        for ox in inside.upperBound..<ow { out[ox] = 0 }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The adjoint of `patches`: adds each patch entry onto the input pixel it was read from.
+    private func addPatches(_ col: UnsafePointer<Float>, rowStride: Int, into image: UnsafeMutablePointer<Float>) {
+        let (h, w, ow) = (input.height, input.width, output.width)
+        for c in 0..<input.channels {
+            for ky in 0..<kernel {
+                let rows = insideRows(ky)
+                for kx in 0..<kernel {
+                    let row = col + ((c * kernel + ky) * kernel + kx) * rowStride
+                    let inside = insideColumns(kx)
+                    for oy in rows {
+                        let from = row + oy * ow
+                        let to = (c * h + oy * stride - padding + ky) * w - padding + kx  // index of ox = 0
+                        if stride == 1 {  // a separate loop, so that it vectorises
+                            for ox in inside { image[to + ox] += from[ox] }
+                        } else {
+                            for ox in inside { image[to + ox * stride] += from[ox] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
