@@ -32,7 +32,12 @@ extension RunSpec {
             ("benchmark.angles", benchmark.angles.map { flowList($0.map(formatDouble)) } ?? "null"),
             ("benchmark.class_order", benchmark.classOrder.map { flowList($0.map(String.init)) } ?? "null"),
             ("model.kind", model.kind),
-            ("model.hidden", model.hiddenWidths.map { flowList($0.map(String.init)) } ?? "null"),
+        ]
+        switch model {
+        case let .mlp(hidden): fields.append(("model.hidden", flowList(hidden.map(String.init))))
+        case let .resnet18(width): fields.append(("model.width", String(width)))
+        }
+        fields += [
             ("optimizer.lr", formatDouble(optimizer.lr)),
             ("optimizer.batch_size", String(optimizer.batchSize)),
             ("optimizer.epochs", String(optimizer.epochs)),
@@ -120,6 +125,8 @@ extension RunSpec {
             if let widths = c.list(req(m, "hidden"))?.compactMap({ c.positiveInt($0) }) {
                 model = ModelSpec.mlp(hidden: widths)
             }
+        case .resnet18:
+            if let width = c.positiveInt(req(m, "width")) { model = .resnet18(width: width) }
         case nil: break
         }
 

@@ -15,7 +15,7 @@ enum Keys {
     static let defaults = ["seeds", "benchmark", "model", "optimizer"]
     static let benchmark = ["kind", "dataset", "tasks", "samples_per_task", "test_samples_per_task", "scenario",
                             "angles", "class_order"]
-    static let model = ["kind", "hidden"]
+    static let model = ["kind", "hidden", "width"]
     static let optimizer = ["lr", "batch_size", "epochs", "momentum"]
     /// Every key some strategy takes, in registration order.
     static let methodParameters: [String] = {

@@ -40,7 +40,7 @@ extension RunSpec {
         let train = Double(b.samplesPerTask ?? b.trainSamplesAvailable)
         let test = Double(b.testSamplesPerTask ?? b.testSamplesAvailable)
         let definition = method.definition, values = method.values, context = strategyContext
-        let parameters = model.parameterCount(inputWidth: Int(width), classes: classes, tasks: b.tasks,
+        let parameters = model.parameterCount(inputShape: d.imageShape, classes: classes, tasks: b.tasks,
                                               variant: definition.modelVariant(values))
         let images = Double(d.trainImagesPerClass.reduce(0, +) + d.testImagesPerClass.reduce(0, +))
         let stored = definition.storedRows(values, in: context)

@@ -45,6 +45,10 @@ extension ExperimentLoader {
             valid = valid && problems.isEmpty
         }
         guard valid, let method, let settings, let benchmark, let model else { return nil }
+        if let problem = model.problem(withInput: benchmark.dataset.imageShape) {
+            checker.error(at: entry.keyLocation, field: value.path, problem)
+            return nil
+        }
         if settings.batchSize > benchmark.trainSamplesAvailable, let v = param("batch_size") ?? optimizer?["batch_size"] {
             checker.error(v, "\(settings.batchSize) exceeds the \(benchmark.trainSamplesAvailable) training samples of a task")
             return nil

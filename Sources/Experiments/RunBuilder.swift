@@ -30,12 +30,14 @@ public enum RunBuilder {
                                         epochs: spec.optimizer.epochs, momentum: Float(spec.optimizer.momentum),
                                         threads: threads)
         let definition = spec.method.definition
-        let makeNetwork = { (variant: ModelVariant, rng: inout RandomStream) in
-            spec.model.build(inputShape: stream.inputShape, classes: stream.classCount, tasks: stream.tasks.count,
+        let makeNetwork = { (variant: ModelVariant, rng: inout RandomStream) throws -> Network in
+            let network = try spec.model.build(inputShape: stream.inputShape, classes: stream.classCount, tasks: stream.tasks.count,
                              variant: variant, rng: &rng)
+            network.setLanes(threads)
+            return network
         }
         var initRNG = RandomStream(seed: seed, purpose: "init")
-        let network = makeNetwork(definition.modelVariant(spec.method.values), &initRNG)
+        let network = try makeNetwork(definition.modelVariant(spec.method.values), &initRNG)
         let build = StrategyBuild(stream: stream, seed: seed, model: spec.model, makeNetwork: makeNetwork)
         let plugins = try definition.makePlugins(spec.method.values, build)
         return Trainer(network: network, stream: stream, settings: settings, seed: seed, plugins: plugins)

@@ -28,6 +28,12 @@ struct YValue: Sendable {
 
     subscript(key: String) -> YValue? { entries?.first { $0.key == key }?.value }
 
+    /// A scalar's text, nil for other values.
+    var scalarText: String? {
+        if case let .scalar(s, _) = kind { return s }
+        return nil
+    }
+
     /// The value as YAML shows it, for messages.
     var display: String {
         switch kind {
@@ -148,6 +154,10 @@ private func convert(_ node: Node, file: String, path: String, diagnostics: inou
 /// of that label (a new label written as `null` is a strategy without parameters).
 func merge(parent: YValue, child: YValue, key: String? = nil) -> YValue {
     guard let parentEntries = parent.entries, let childEntries = child.entries else { return child }
+    // a model of another kind is a new model: nothing of the inherited one applies to it
+    if key == "model", let kind = child["kind"]?.scalarText, kind != (parent["kind"]?.scalarText ?? "mlp") {
+        return child
+    }
     var result = parentEntries
     for entry in childEntries {
         if let i = result.firstIndex(where: { $0.key == entry.key }) {

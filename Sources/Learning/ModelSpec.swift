@@ -3,6 +3,9 @@
 public enum ModelSpec: Sendable, Hashable, Codable {
     /// Fully connected layers `input-h1-...-hk-classes` with ReLU between them.
     case mlp(hidden: [Int])
+    /// The GEM paper's reduced ResNet18 with `width` (nf) feature maps in its first stage
+    /// (`Network.reducedResNet18`; the paper: 20).
+    case resnet18(width: Int)
 
     /// The GEM paper's MNIST model: two hidden layers of 100 units.
     public static let `default` = ModelSpec.mlp(hidden: [100, 100])
@@ -11,6 +14,7 @@ public enum ModelSpec: Sendable, Hashable, Codable {
     public var kind: String {
         switch self {
         case .mlp: "mlp"
+        case .resnet18: "resnet18"
         }
     }
 
@@ -18,15 +22,34 @@ public enum ModelSpec: Sendable, Hashable, Codable {
     public var hiddenWidths: [Int]? {
         switch self {
         case let .mlp(hidden): hidden
+        case .resnet18: nil
         }
     }
 
+    /// The reduced ResNet's first-stage width nf (nil for other kinds).
+    public var convolutionWidth: Int? {
+        switch self {
+        case .mlp: nil
+        case let .resnet18(width): width
+        }
+    }
+
+    /// Whether the model is an MLP, which GEM's incremental and sparse first-layer paths need.
+    public var isMLP: Bool { hiddenWidths != nil }
+
     /// Builds the network for inputs of `inputShape` (channels × height × width, or a flat
     /// width) and `classes` outputs, initialised from `rng`.
+    /// - Throws: `ModelShapeError` when a convolutional model does not fit the input shape.
     public func build(inputShape: [Int], classes: Int, tasks: Int, variant: ModelVariant = .standard,
-                      rng: inout RandomStream) -> Network {
+                      rng: inout RandomStream) throws -> Network {
         let inputWidth = inputShape.reduce(1, *)
         switch self {
+        case let .resnet18(width):
+            precondition(variant != .taskRoutedInput, "a task-routed input layer needs an MLP")
+            let nf = variant == .hiddenDividedAmongTasks ? max(1, width / tasks) : width
+            let image = inputShape.count == 3 ? inputShape : [1, 1, inputWidth]
+            return try Network.reducedResNet18(channels: image[0], height: image[1], width: image[2], classes: classes,
+                                               nf: nf, rng: &rng)
         case let .mlp(hidden):
             switch variant {
             case .standard:
@@ -41,7 +64,8 @@ public enum ModelSpec: Sendable, Hashable, Codable {
 
     /// Parameters of the network `build` would make, in floating point so that absurd sizes
     /// give a large number rather than an overflow (memory estimates before anything is built).
-    public func parameterCount(inputWidth: Int, classes: Int, tasks: Int, variant: ModelVariant = .standard) -> Double {
+    public func parameterCount(inputShape: [Int], classes: Int, tasks: Int, variant: ModelVariant = .standard) -> Double {
+        let inputWidth = inputShape.reduce(1, *)
         switch self {
         case let .mlp(hidden):
             let divisor = variant == .hiddenDividedAmongTasks ? Double(tasks) : 1
@@ -51,6 +75,21 @@ public enum ModelSpec: Sendable, Hashable, Codable {
             if variant == .taskRoutedInput { count += Double(tasks - 1) * (widths[0] + 1) * widths[1] }
             if variant == .hiddenDividedAmongTasks { count *= Double(tasks) }
             return count
+        case let .resnet18(width):
+            let nf = variant == .hiddenDividedAmongTasks ? max(1, (Double(width) / Double(tasks)).rounded(.down)) : Double(width)
+            let channels = Double(inputShape.count == 3 ? inputShape[0] : 1)
+            var count = 9 * channels * nf + 2 * nf  // stem conv and batch norm
+            var cin = nf
+            for stage in 0..<4 {
+                let cout = nf * Double(1 << stage)
+                for block in 0..<2 {
+                    count += 9 * cin * cout + 9 * cout * cout + 4 * cout
+                    if block == 0 && (stage > 0 || cin != cout) { count += cin * cout + 2 * cout }
+                    cin = cout
+                }
+            }
+            count += (cin + 1) * Double(classes)
+            return variant == .hiddenDividedAmongTasks ? count * Double(tasks) : count
         }
     }
 
@@ -58,7 +97,21 @@ public enum ModelSpec: Sendable, Hashable, Codable {
     public func activationsPerRow(inputWidth: Int, classes: Int) -> Double {
         switch self {
         case let .mlp(hidden): 2 * 2 * (hidden.reduce(0.0) { $0 + Double($1) } + Double(classes))
+        // about 25 maps of nf·H·W per image over the stages (halving with each), twice for their
+        // gradients, and the im2col buffer of the widest layer
+        case let .resnet18(width): (2 * 25 + 9) * Double(width) * Double(inputWidth)
         }
+    }
+
+    /// Why the model cannot take inputs of `inputShape` (channels × height × width), or nil.
+    public func problem(withInput inputShape: [Int]) -> String? {
+        guard case .resnet18 = self else { return nil }
+        guard inputShape.count == 3 else { return "resnet18 needs image inputs (channels x height x width)" }
+        // a 3x3 convolution with padding 1 and stride 2 maps n to (n − 1) / 2 + 1
+        var (h, w) = (inputShape[1], inputShape[2])
+        for _ in 0..<3 { (h, w) = ((h - 1) / 2 + 1, (w - 1) / 2 + 1) }
+        return h == 4 && w == 4 ? nil
+            : "resnet18 pools a 4x4 final map, but \(inputShape.map(String.init).joined(separator: "x")) inputs leave \(h)x\(w) (use 28x28 to 32x32 images)"
     }
 
     /// Why `variant` cannot be built from this spec, or nil when it can.
@@ -69,6 +122,10 @@ public enum ModelSpec: Sendable, Hashable, Codable {
             guard let narrow = hidden.first(where: { $0 < tasks }) else { return nil }
             return "independent divides each hidden layer among the \(tasks) tasks, but model.hidden has a layer of \(narrow) units"
         case (.mlp, .taskRoutedInput): return nil
+        case (.resnet18, .taskRoutedInput):
+            return "multimodal's task-specific input layers need an MLP (model.kind: mlp), not resnet18"
+        case let (.resnet18(width), .hiddenDividedAmongTasks):
+            return width < tasks ? "independent divides model.width \(width) among the \(tasks) tasks: it needs at least \(tasks)" : nil
         }
     }
 }

@@ -33,7 +33,12 @@ public enum EWC: StrategyDefinition {
     ]
 
     public static func validate(_ values: StrategyValues, in context: StrategyContext) -> [StrategyProblem] {
-        checkPatternsFit("patterns_per_experience", values, context)
+        var problems = checkPatternsFit("patterns_per_experience", values, context)
+        if !context.model.isMLP, values.choice("fisher", as: FisherEstimate.self) == .empirical {
+            problems.append(StrategyProblem(key: "fisher",
+                "the empirical Fisher takes one sample at a time, a batch of one for \(context.model.kind)'s batch norm; use squared-mean-gradient"))
+        }
+        return problems
     }
 
     public static func storedRows(_ values: StrategyValues, in context: StrategyContext) -> Double {

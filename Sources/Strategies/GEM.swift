@@ -33,7 +33,19 @@ public enum GEM: StrategyDefinition {
     ]
 
     public static func validate(_ values: StrategyValues, in context: StrategyContext) -> [StrategyProblem] {
-        checkPatternsFit("patterns_per_experience", values, context)
+        var problems = checkPatternsFit("patterns_per_experience", values, context)
+        if !context.model.isMLP {
+            // both fast paths rest on a fully connected first layer
+            if values.choice("reference_gradients", as: GEMPlugin.ReferenceGradientMode.self) == .incremental {
+                problems.append(StrategyProblem(key: "reference_gradients",
+                    "incremental reference gradients need an MLP (a fully connected first layer); set reference_gradients: direct for \(context.model.kind)"))
+            }
+            if values.bool("sparse_first_layer") {
+                problems.append(StrategyProblem(key: "sparse_first_layer",
+                    "the sparse first layer needs an MLP; set sparse_first_layer: false for \(context.model.kind)"))
+            }
+        }
+        return problems
     }
 
     public static func summary(_ values: StrategyValues) -> String {

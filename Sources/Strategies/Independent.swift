@@ -24,9 +24,9 @@ public enum Independent: StrategyDefinition {
         "independent " + (values.bool("warm_start") ? "warm-start" : "cold-start")
     }
 
-    public static func makePlugins(_ values: StrategyValues, _ build: StrategyBuild) -> [Plugin] {
+    public static func makePlugins(_ values: StrategyValues, _ build: StrategyBuild) throws -> [Plugin] {
         var rng = RandomStream(seed: build.seed, purpose: "init")
-        let networks = build.stream.tasks.map { _ in build.makeNetwork(.hiddenDividedAmongTasks, &rng) }
+        let networks = try build.stream.tasks.map { _ in try build.makeNetwork(.hiddenDividedAmongTasks, &rng) }
         return [IndependentNetworks(networks, warmStart: values.bool("warm_start"))]
     }
 }

@@ -20,7 +20,7 @@ public final class ReferenceGradients {
     /// With `sparseInputs` (`data`'s inputs, `segments` as its segments) and a `Linear` first
     /// layer, that layer's products skip the zero inputs: the same sums up to their order.
     public func compute(_ network: Network, data: LabeledData, segments: [Range<Int>], heads: OutputHeads?,
-                        threads: Int, sparseInputs: SparseRows? = nil) {
+                        threads: Int, sparseInputs: SparseRows? = nil, oneBatch: Bool = false) {
         if let sparseInputs, network.layers[0] is Linear {
             let size = data.count * network.layers[0].outputWidth
             if firstOutput.count < size { (firstOutput, firstGradient) = (FloatBuffer(count: size), FloatBuffer(count: size)) }
@@ -31,9 +31,30 @@ public final class ReferenceGradients {
                           firstGradient: firstGradient.pointer, sparseInputs: sparseInputs)
             return
         }
+        if !oneBatch, segments.count > 1, network.layers.contains(where: { $0 is RowSegmented }) {
+            computePerSegment(network, data: data, segments: segments, heads: heads, threads: threads)
+            return
+        }
         data.inputs.withUnsafeBufferPointer { x in
             pass(network, input: x.baseAddress!, fromLayer: 0, data: data, segments: segments, heads: heads,
                  threads: threads, inputGradient: nil)
+        }
+    }
+
+    /// Models with batch norm: each segment (a past task's memory) is its own train-mode batch,
+    /// as the GEM reference code runs them: batch statistics per task, running statistics
+    /// updated task after task, and one task's activations held at a time.
+    private func computePerSegment(_ network: Network, data: LabeledData, segments: [Range<Int>],
+                                   heads: OutputHeads?, threads: Int) {
+        let p = network.parameterCount
+        if matrix.count < segments.count * p { matrix = FloatBuffer(count: segments.count * p) }
+        (count, columns) = (segments.count, p)
+        let single = ReferenceGradients()
+        for (k, segment) in segments.enumerated() {
+            let part = data.rows(Array(segment))
+            single.compute(network, data: part, segments: [0..<part.count], heads: heads, threads: threads,
+                           oneBatch: true)
+            row(k).update(from: single.row(0), count: p)
         }
     }
 

@@ -174,10 +174,10 @@ public struct StrategyBuild {
     public let seed: UInt64
     public let model: ModelSpec
     /// Builds one more network of the run's model (independent training builds one per task).
-    public let makeNetwork: (ModelVariant, inout RandomStream) -> Network
+    public let makeNetwork: (ModelVariant, inout RandomStream) throws -> Network
 
     public init(stream: TaskStream, seed: UInt64, model: ModelSpec,
-                makeNetwork: @escaping (ModelVariant, inout RandomStream) -> Network) {
+                makeNetwork: @escaping (ModelVariant, inout RandomStream) throws -> Network) {
         (self.stream, self.seed, self.model, self.makeNetwork) = (stream, seed, model, makeNetwork)
     }
 }

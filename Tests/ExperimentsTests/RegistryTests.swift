@@ -116,7 +116,7 @@ final class ShippedExperimentsTests: XCTestCase {
         XCTAssertEqual(registry.suiteNames, ["fashion", "paper", "permuted", "rotated", "smoke", "split"])
         let counts = try registry.suiteNames.map { ($0, try registry.plan(suite: $0).count) }
         XCTAssertEqual(Dictionary(uniqueKeysWithValues: counts),
-                       ["split": 10, "permuted": 5, "rotated": 5, "fashion": 20, "paper": 60, "smoke": 35])
+                       ["split": 10, "permuted": 5, "rotated": 5, "fashion": 20, "paper": 60, "smoke": 43])
         for suite in registry.suiteNames {
             let plan = try registry.plan(suite: suite)
             XCTAssertEqual(Set(plan.map(\.runID)).count, plan.count, suite)
@@ -167,6 +167,7 @@ final class ShippedExperimentsTests: XCTestCase {
         XCTAssertEqual(Set(plan.map(\.method.name)), Set(MethodSpec.names))
         XCTAssertTrue(plan.allSatisfy { ($0.benchmark.samplesPerTask ?? .max) <= 200 })
         XCTAssertEqual(Set(plan.map(\.benchmark.kind)), [.permuted, .rotated, .split])
+        XCTAssertEqual(Set(plan.map(\.model.kind)), ["mlp", "resnet18"])
     }
 
     func testDryRunOfEveryShippedSuiteRenders() throws {

@@ -356,4 +356,37 @@ final class ValidationTests: XCTestCase {
             "DIR/a.yaml:7:23: experiments.e.benchmark.angles[2]: angles are degrees in [-360, 360], got 1e+308",
         ])
     }
+
+    func testResNetModelsAndWhatTheyRefuse() throws {
+        let split = """
+        benchmark: {kind: split, samples_per_task: 100}
+        model: {kind: resnet18, width: 4}
+        optimizer: {lr: 0.1}
+        strategies:
+          naive: {}
+        """
+        let registry = try loaded(["a.yaml": experimentFile(split)])
+        XCTAssertEqual(registry.experiments[0].model, .resnet18(width: 4))
+        let spec = registry.experiments[0].runs()[0]
+        XCTAssertEqual(try RunSpec(canonicalYAML: spec.canonicalYAML), spec)
+        XCTAssertTrue(spec.canonicalYAML.contains("model:\n  kind: resnet18\n  width: 4\n"), spec.canonicalYAML)
+        // a model of another kind replaces the inherited MLP's hidden widths
+        let inherited = try loaded(["a.yaml": "defaults:\n  model: {hidden: [50]}\n" + experimentFile(split)])
+        XCTAssertEqual(inherited.experiments[0].model, .resnet18(width: 4))
+
+        let refused = split.replacingOccurrences(of: "  naive: {}", with: """
+          gem: {patterns_per_experience: 10, memory_strength: 0.5}
+          multimodal: {}
+          ewc: {patterns_per_experience: 10, lambda: 1, fisher: empirical}
+        """)
+        XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(refused)]), [
+            "DIR/a.yaml:7:7: experiments.e.strategies.gem: incremental reference gradients need an MLP (a fully connected first layer); set reference_gradients: direct for resnet18",
+            "DIR/a.yaml:7:7: experiments.e.strategies.gem: the sparse first layer needs an MLP; set sparse_first_layer: false for resnet18",
+            "DIR/a.yaml:8:7: experiments.e.strategies.multimodal: multimodal's task-specific input layers need an MLP (model.kind: mlp), not resnet18",
+            "DIR/a.yaml:9:61: experiments.e.strategies.ewc.fisher: the empirical Fisher takes one sample at a time, a batch of one for resnet18's batch norm; use squared-mean-gradient",
+        ])
+        XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(split.replacingOccurrences(of: "width: 4", with: "width: 4, hidden: [10]"))]), [
+            "DIR/a.yaml:4:47: experiments.e.model.hidden: resnet18 has no hidden layers; its size is model.width (the paper: 20)",
+        ])
+    }
 }

@@ -118,12 +118,12 @@ final class DeterminismTests: XCTestCase {
 func strategyTrainer(_ definition: StrategyDefinition.Type, _ values: StrategyValues, hidden: [Int],
                      stream: TaskStream, settings: TrainingSettings, seed: UInt64) throws -> Trainer {
     let model = ModelSpec.mlp(hidden: hidden)
-    let make = { (variant: ModelVariant, rng: inout RandomStream) in
-        model.build(inputShape: stream.inputShape, classes: stream.classCount, tasks: stream.tasks.count,
+    let make = { (variant: ModelVariant, rng: inout RandomStream) throws -> Network in
+        try model.build(inputShape: stream.inputShape, classes: stream.classCount, tasks: stream.tasks.count,
                     variant: variant, rng: &rng)
     }
     var rng = RandomStream(seed: seed, purpose: "init")
-    let network = make(definition.modelVariant(values), &rng)
+    let network = try make(definition.modelVariant(values), &rng)
     let plugins = try definition.makePlugins(values, StrategyBuild(stream: stream, seed: seed, model: model,
                                                                    makeNetwork: make))
     return Trainer(network: network, stream: stream, settings: settings, seed: seed, plugins: plugins)

@@ -242,3 +242,39 @@ final class QPIterationCapTests: XCTestCase {
         XCTAssertTrue(v.allSatisfy { $0 >= 0 && $0.isFinite })
     }
 }
+
+final class BatchNormReferenceTests: XCTestCase {
+    /// With batch norm, each past task's memory is its own train-mode batch, in task order: the
+    /// reference gradients and the running statistics equal one plain pass per task.
+    func testReferenceGradientsOfAConvNetEqualOnePassPerTask() throws {
+        var rng = RandomStream(seed: 40)
+        let net = try Network.reducedResNet18(channels: 1, height: 28, width: 28, classes: 3, nf: 2, rng: &rng)
+        let sizes = [3, 5]
+        var memory = LabeledData(width: 784)
+        var segments: [Range<Int>] = []
+        for (t, n) in sizes.enumerated() {
+            segments.append(memory.count..<(memory.count + n))
+            memory.append(contentsOf: LabeledData(inputs: (0..<(n * 784)).map { _ in rng.unitFloat() },
+                                                  labels: (0..<n).map { _ in Int32(rng.below(3)) },
+                                                  tasks: [Int32](repeating: Int32(t), count: n), width: 784))
+        }
+        let start = net.state.array
+        let references = ReferenceGradients()
+        references.compute(net, data: memory, segments: segments, heads: nil, threads: 2)
+        let batchedState = net.state.array
+        XCTAssertNotEqual(batchedState, start, "train-mode passes move the running statistics")
+        net.state.pointer.update(from: start, count: start.count)
+        for (k, segment) in segments.enumerated() {
+            let rows = memory.rows(Array(segment))
+            net.gradients.fill(0)
+            var g = [Float](repeating: 0, count: rows.count * 3)
+            let logits = net.forward(rows.inputs, rows: rows.count)
+            _ = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: rows.labels, rows: rows.count, classes: 3,
+                                                    scale: 1 / Float(rows.count), gradient: &g)
+            net.backward(g)
+            let batched = Array(UnsafeBufferPointer(start: references.row(k), count: net.parameterCount))
+            XCTAssertEqual(batched, net.gradients.array, "task \(k)")
+        }
+        XCTAssertEqual(net.state.array, batchedState, "running statistics updated task after task, as one pass each")
+    }
+}
