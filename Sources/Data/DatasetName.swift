@@ -1,20 +1,55 @@
-/// The datasets GEMBench can load. The raw value is the folder name under a data directory.
+/// The datasets GEMBench can load. The raw value is the folder name under a data directory
+/// and the name `bench fetch` and the YAML `benchmark.dataset` key use.
 public enum DatasetName: String, CaseIterable, Sendable, Codable, CustomStringConvertible {
     case mnist
     case fashionMNIST = "fashion-mnist"
+    case cifar10
+    case cifar100
 
     /// The name as papers write it.
     public var displayName: String {
         switch self {
         case .mnist: "MNIST"
         case .fashionMNIST: "Fashion-MNIST"
+        case .cifar10: "CIFAR-10"
+        case .cifar100: "CIFAR-100"
         }
     }
 
     public var description: String { rawValue }
 
-    /// Both datasets use LeCun's file names.
+    /// How many classes the labels range over (CIFAR-100: its fine labels).
+    public var classCount: Int {
+        switch self {
+        case .mnist, .fashionMNIST, .cifar10: 10
+        case .cifar100: 100
+        }
+    }
+
+    /// CIFAR-100's 20 superclasses (`ImageSet.coarseLabels`); nil for the others.
+    public var coarseClassCount: Int? { self == .cifar100 ? 20 : nil }
+
+    /// The files that must sit in a dataset's folder, in the order they are checked.
+    public var fileNames: [String] {
+        switch self {
+        case .mnist, .fashionMNIST: DatasetFiles().all
+        case .cifar10, .cifar100: CIFARFormat.official(self)!.fileNames
+        }
+    }
+
+    /// The four IDX file names that MNIST and Fashion-MNIST share (LeCun's names).
+    /// For the CIFAR datasets see `fileNames`.
     public var files: DatasetFiles { DatasetFiles() }
+
+    /// The folder name the official archive extracts to, also accepted in a data directory
+    /// (so a copy unpacked by hand with `tar xzf` is found as it is).
+    public var archiveFolderName: String? {
+        switch self {
+        case .mnist, .fashionMNIST: nil
+        case .cifar10: "cifar-10-batches-bin"
+        case .cifar100: "cifar-100-binary"
+        }
+    }
 }
 
 /// The four gzip-compressed IDX files of an MNIST-style dataset.
