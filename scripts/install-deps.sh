@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Debian/Ubuntu packages GEMBench builds and runs with: pkg-config, OpenBLAS (cblas),
-# HDF5, zlib, OpenSSL's libcrypto (SHA-256), and Fashion-MNIST. Uses sudo when not root.
+# HDF5, zlib, OpenSSL's libcrypto (SHA-256, MD5), libarchive (bench fetch unpacks CIFAR's
+# .tar.gz), and Fashion-MNIST. Uses sudo when not root.
 set -euo pipefail
-packages=(pkg-config libopenblas-dev libhdf5-dev zlib1g-dev libssl-dev dataset-fashion-mnist)
+packages=(pkg-config libopenblas-dev libhdf5-dev zlib1g-dev libssl-dev libarchive-dev dataset-fashion-mnist)
 as_root=()
 [ "$(id -u)" -eq 0 ] || as_root=(sudo)
 export DEBIAN_FRONTEND=noninteractive
