@@ -12,6 +12,7 @@ file f (train files 0..n-1, then the test file) is g = 1000 * f + r, and holds
 
     make_fixtures.py cifar10 --train-records 3 --test-records 2 --dir D      # the .bin files in D
     make_fixtures.py cifar10 ... --archive A.tar.gz [--extra NAME] [--symlink] [--absolute] [--dotdot]
+                                 [--omit NAME] [--plain] [--truncate BYTES]
     make_fixtures.py fashion-mnist --dir D                                    # four tiny IDX .gz
 """
 import argparse
@@ -67,7 +68,8 @@ def write_archive(args, folder, files):
         directory.mode = 0o755
         tar.addfile(directory)
         for name, data in files.items():
-            add(tar, f"{folder}/{name}", data)
+            if name != args.omit:
+                add(tar, f"{folder}/{name}", data)
         if args.extra:
             add(tar, f"{folder}/{args.extra}", b"#!/bin/sh\necho surprise\n")
         if args.absolute:
@@ -79,7 +81,7 @@ def write_archive(args, folder, files):
             link.type = tarfile.SYMTYPE
             link.linkname = "/etc/passwd"
             tar.addfile(link)
-    data = gzip.compress(buffer.getvalue(), mtime=0)
+    data = buffer.getvalue() if args.plain else gzip.compress(buffer.getvalue(), mtime=0)
     if args.truncate:
         data = data[: args.truncate]
     with open(args.archive, "wb") as out:
@@ -104,6 +106,8 @@ def main():
     parser.add_argument("--dotdot", action="store_true")
     parser.add_argument("--symlink", action="store_true")
     parser.add_argument("--truncate", type=int)
+    parser.add_argument("--omit", help="leave this member out of the archive")
+    parser.add_argument("--plain", action="store_true", help="an uncompressed tar")
     args = parser.parse_args()
     manifest = {"files": {}}
     if args.dataset == "fashion-mnist":
