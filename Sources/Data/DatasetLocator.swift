@@ -100,6 +100,27 @@ public enum DatasetLocator {
                 + (executablePath.map { " or \(parent($0))" } ?? "") + ")"])
     }
 
+    /// The folder `bench fetch` installs datasets in (each as `<folder>/<name>`), chosen in the
+    /// order `candidates` searches: `--data-dir`, else GEMBENCH_DATA_DIR, else `<package root>/Data`.
+    /// So what `bench fetch` installs is what a later run finds.
+    public static func fetchDirectory(
+        explicitDirectory: String? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        currentDirectory: String = FileManager.default.currentDirectoryPath,
+        executablePath: String? = DatasetLocator.executablePath
+    ) throws -> (directory: String, source: Source) {
+        if let explicitDirectory, !explicitDirectory.isEmpty {
+            return (absolute(explicitDirectory, relativeTo: currentDirectory), .explicit)
+        }
+        if let fromEnvironment = environment[environmentVariable], !fromEnvironment.isEmpty {
+            return (absolute(fromEnvironment, relativeTo: currentDirectory), .environment)
+        }
+        for start in [currentDirectory, executablePath.map(parent)].compactMap({ $0 }) {
+            if let root = packageRoot(searchingUpFrom: start) { return (join(root, "Data"), .packageDefault) }
+        }
+        throw FetchError.noDataDirectory(currentDirectory: currentDirectory)
+    }
+
     /// The nearest directory at or above `path` whose `Package.swift` contains "GEMBench".
     public static func packageRoot(searchingUpFrom path: String) -> String? {
         var directory = URL(fileURLWithPath: path).standardizedFileURL.path
