@@ -69,7 +69,7 @@ final class FetchTests: XCTestCase {
         let report = try fetcher(manifest, server).fetch(into: data, events: events.record)
         XCTAssertEqual(report.dataset.train.labels.count, 15)
         XCTAssertEqual(server.requests, ["GET /\(archiveName) range=-", "GET /\(archiveName) range=bytes=\(half)-"])
-        XCTAssertTrue(events.messages.contains { $0.contains("broke off after \(half) bytes") && $0.contains("retrying") })
+        XCTAssertTrue(events.messages.contains { $0.contains("at byte \(half); retrying (attempt 2 of 3)") })
         XCTAssertTrue(events.messages.contains { $0.contains("(resumed at byte \(half))") })
         XCTAssertEqual(contents(data), ["cifar10"])
     }
@@ -234,4 +234,14 @@ final class EventLog: @unchecked Sendable {
 
     var messages: [String] { lock.withLock { lines } }
     var lastProgress: Int64? { lock.withLock { progress } }
+}
+
+final class FetchSourceTests: XCTestCase {
+    func testAMirrorKeepsTheFileNamesAndThePublishedDigests() throws {
+        let official = FetchSource.official(.fashionMNIST)!
+        let mirrored = official.mirrored(at: "http://127.0.0.1:8000/copies/")
+        XCTAssertEqual(mirrored.downloads.map(\.url), DatasetFiles().all.map { "http://127.0.0.1:8000/copies/" + $0 })
+        XCTAssertEqual(mirrored.downloads.map(\.md5), official.downloads.map(\.md5))
+        XCTAssertEqual(mirrored.contents, official.contents)
+    }
 }

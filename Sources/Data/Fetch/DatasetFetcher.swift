@@ -41,9 +41,11 @@ public struct DatasetFetcher: Sendable {
     var retryDelay: TimeInterval = 2
     var timeout: TimeInterval = 60
 
-    /// The fetcher for `name`'s official source; throws `FetchError.notFetchable` for MNIST.
-    public init(_ name: DatasetName) throws {
-        guard let source = FetchSource.official(name) else { throw FetchError.notFetchable(name) }
+    /// The fetcher for `name`'s official source (or the same files from `mirror`); throws
+    /// `FetchError.notFetchable` for MNIST.
+    public init(_ name: DatasetName, mirror: String? = nil) throws {
+        guard let official = FetchSource.official(name) else { throw FetchError.notFetchable(name) }
+        let source = mirror.map { official.mirrored(at: $0) } ?? official
         self.init(name: name, source: source) { try readDataset(name, from: $0) }
     }
 
@@ -138,11 +140,12 @@ public struct DatasetFetcher: Sendable {
                 if let size = download.size, fileSize(part) == size { break }
                 try? FileManager.default.removeItem(atPath: part)
             } catch let error as FetchError {
-                guard case .network = error, attempt < attempts else {
+                guard case let .network(_, reason, _, received) = error, attempt < attempts else {
                     if fileSize(part) <= 0 { try? FileManager.default.removeItem(atPath: part) }  // nothing to resume
                     throw error
                 }
-                events(.message("\(error); retrying (attempt \(attempt + 1) of \(attempts))"))
+                events(.message("\(download.url): \(reason) at byte \(received); retrying"
+                    + " (attempt \(attempt + 1) of \(attempts))"))
                 Thread.sleep(forTimeInterval: retryDelay)
             }
             attempt += 1

@@ -41,6 +41,9 @@ public enum FetchError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .httpStatus(url, status):
             return "Download failed: \(url) answered HTTP \(status), expected 200 (or 206 when resuming)."
         case let .network(url, reason, partPath, received):
+            if received == 0 {
+                return "Download of \(url) failed: \(reason). Run bench fetch again once the host can be reached."
+            }
             return "Download of \(url) broke off after \(received) bytes: \(reason). The bytes so far are kept"
                 + " in \(partPath); run the same bench fetch again to resume."
         case let .wrongDownloadSize(url, path, got, expected):

@@ -54,6 +54,15 @@ public struct FetchSource: Sendable, Equatable {
         }
     }
 
+    /// The same files from `mirror` (`<mirror>/<file name>`), e.g. a local copy of the archives;
+    /// the published sizes and digests still apply.
+    public func mirrored(at mirror: String) -> FetchSource {
+        let base = mirror.hasSuffix("/") ? String(mirror.dropLast()) : mirror
+        return FetchSource(downloads: downloads.map {
+            Download(url: base + "/" + $0.fileName, fileName: $0.fileName, md5: $0.md5, size: $0.size)
+        }, contents: contents)
+    }
+
     /// A CIFAR archive at `url` holding the files of `format`. Tests pass a small format and a loopback URL.
     static func cifar(_ format: CIFARFormat, url: String, md5: String, size: Int64?) -> FetchSource {
         let name = String(url.split(separator: "/").last!)
