@@ -16,15 +16,24 @@ public struct ChannelStatistics: Sendable, Equatable {
     /// Exact statistics of `set`: a histogram of byte values per channel, then the sums in Float64.
     public init(of set: ImageSet) {
         let plane = set.rows * set.cols
-        var counts = [[Int]](repeating: [Int](repeating: 0, count: 256), count: set.channels)
+        // One flat histogram, filled through raw pointers: this target is not optimised in debug builds.
+        var flat = [Int](repeating: 0, count: 256 * set.channels)
         set.pixels.withUnsafeBufferPointer { pixels in
-            for image in 0..<set.count {
-                for channel in 0..<set.channels {
-                    let start = (image * set.channels + channel) * plane
-                    for p in start..<(start + plane) { counts[channel][Int(pixels[p])] += 1 }
+            flat.withUnsafeMutableBufferPointer { histogram in
+                for image in 0..<set.count {
+                    for channel in 0..<set.channels {
+                        let bins = histogram.baseAddress! + 256 * channel
+                        var p = pixels.baseAddress! + (image * set.channels + channel) * plane
+                        let end = p + plane
+                        while p < end {
+                            bins[Int(p.pointee)] += 1
+                            p += 1
+                        }
+                    }
                 }
             }
         }
+        let counts = (0..<set.channels).map { Array(flat[(256 * $0)..<(256 * $0 + 256)]) }
         var mean: [Double] = []
         var deviation: [Double] = []
         for histogram in counts {
