@@ -15,12 +15,59 @@ enum CIFARFixture {
         let size: Int64?
     }
 
-    /// Runs make_fixtures.py with `arguments` and decodes its manifest.
+    /// Runs make_fixtures.py with `arguments` and decodes its manifest. Outputs are made once per
+    /// set of options and copied to where each test asks (Python's start-up is most of the cost).
     @discardableResult
     static func make(_ arguments: [String]) throws -> Manifest {
-        let output = try runPython([fixtures + "/make_fixtures.py"] + arguments)
-        return try JSONDecoder().decode(Manifest.self, from: Foundation.Data(output.utf8))
+        var options = arguments
+        var targets: [(flag: String, path: String)] = []
+        for flag in ["--dir", "--archive"] {
+            if let i = options.firstIndex(of: flag) {
+                targets.append((flag, options[i + 1]))
+                options.removeSubrange(i...(i + 1))
+            }
+        }
+        let key = options.joined(separator: " ")
+        let made = try cache.lock.withLock { () throws -> (Manifest, String) in
+            if let hit = cache.entries[key] { return hit }
+            if cache.entries.isEmpty {
+                atexit { try? FileManager.default.removeItem(atPath: CIFARFixture.cacheFolder) }
+            }
+            let folder = cacheFolder + "/\(cache.entries.count)"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            var run = options
+            for (flag, _) in targets { run += [flag, folder + (flag == "--dir" ? "/dir" : "/archive.tar.gz")] }
+            if !targets.contains(where: { $0.flag == "--dir" }) { run += ["--dir", folder + "/dir"] }
+            if !targets.contains(where: { $0.flag == "--archive" }) && options.first != "fashion-mnist" {
+                run += ["--archive", folder + "/archive.tar.gz"]
+            }
+            let output = try runPython([fixtures + "/make_fixtures.py"] + run)
+            let entry = (try JSONDecoder().decode(Manifest.self, from: Foundation.Data(output.utf8)), folder)
+            cache.entries[key] = entry
+            return entry
+        }
+        let fm = FileManager.default
+        for (flag, path) in targets {
+            if flag == "--archive" {
+                try? fm.removeItem(atPath: path)
+                try fm.copyItem(atPath: made.1 + "/archive.tar.gz", toPath: path)
+            } else {
+                try fm.createDirectory(atPath: path, withIntermediateDirectories: true)
+                for name in try fm.contentsOfDirectory(atPath: made.1 + "/dir") {
+                    try? fm.removeItem(atPath: path + "/" + name)
+                    try fm.copyItem(atPath: made.1 + "/dir/" + name, toPath: path + "/" + name)
+                }
+            }
+        }
+        return made.0
     }
+
+    private final class Cache: @unchecked Sendable {
+        let lock = NSLock()
+        var entries: [String: (Manifest, String)] = [:]
+    }
+    private static let cache = Cache()
+    static var cacheFolder: String { NSTemporaryDirectory() + "gembench-fixture-cache-\(getpid())" }
 
     static func runPython(_ arguments: [String]) throws -> String {
         let process = Process()
