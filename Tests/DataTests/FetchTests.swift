@@ -252,7 +252,7 @@ final class FetchErrorMessageTests: XCTestCase {
                          contains: ["no --data-dir, no GEMBENCH_DATA_DIR", "above /proc", "Pass --data-dir <dir>"])
         XCTAssertMessage(FetchError.network(url: "http://h/a.tgz", reason: "Could not resolve host: h",
                                             partPath: "/d/a.tgz.part", received: 0),
-                         contains: ["Download of http://h/a.tgz failed: Could not resolve host: h", "run bench fetch again"])
+                         contains: ["Download of http://h/a.tgz failed: Could not resolve host: h", "Run bench fetch again once the host can be reached"])
         XCTAssertMessage(FetchError.wrongDownloadSize(url: "http://h/a.tgz", path: "/d/a.tgz.part", got: 5, expected: 9),
                          contains: ["http://h/a.tgz has the wrong size: got 5 bytes, expected 9", "/d/a.tgz.part was deleted"])
         XCTAssertMessage(FetchError.fileSystem(path: "/d/x", action: "create the folder", reason: "Permission denied"),
