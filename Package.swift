@@ -23,6 +23,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
 
         // The inner loop of the sparse first-layer products, with an AVX2 variant chosen at run time.
         .target(name: "CSparse", cSettings: [.unsafeFlags(["-O2"])]),
@@ -30,8 +31,8 @@ let package = Package(
         .target(name: "Learning", dependencies: ["CBLAS", "CSparse"], swiftSettings: optimized),
         // GEM's dual quadratic program, exact, in float64.
         .target(name: "QuadraticProgram", swiftSettings: optimized),
-        // IDX readers, checksums, dataset locations.
-        .target(name: "Data", dependencies: ["CZlib", "COpenSSL", "Learning"]),
+        // IDX and CIFAR readers, checksums, dataset locations, `bench fetch`'s download and unpacking.
+        .target(name: "Data", dependencies: ["CZlib", "COpenSSL", "CArchive", "Learning"]),
         // Seeded task streams: permuted, rotated, split.
         .target(name: "Benchmarks", dependencies: ["Data", "Learning"], swiftSettings: optimized),
         // Accuracy matrix and ACC/BWT/FWT.

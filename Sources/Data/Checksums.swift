@@ -58,6 +58,8 @@ extension DatasetName {
     /// Fashion-MNIST: computed once, with `zcat <file>.gz | sha256sum`, from Debian's
     /// `dataset-fashion-mnist` package (/usr/share/datasets/fashion-mnist), whose contents match
     /// Zalando's release (60000/10000 images, 6000/1000 of each class, first training label 9).
+    /// CIFAR: none (no SHA-256 of the extracted files is published; `CIFARFormat.md5` holds the
+    /// MD5 digests that are).
     public var knownDigests: [String: String] {
         switch self {
         case .mnist:
@@ -74,6 +76,8 @@ extension DatasetName {
                 "t10k-images-idx3-ubyte": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
                 "t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
             ]
+        case .cifar10, .cifar100:
+            [:]
         }
     }
 }

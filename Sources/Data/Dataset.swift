@@ -1,28 +1,40 @@
 import Foundation
 
-/// Images and their labels, as stored in a pair of IDX files.
+/// Images and their labels: one IDX pair (MNIST-style) or the records of CIFAR binary files.
 public struct ImageSet: Sendable {
     public let count: Int
     public let rows: Int
     public let cols: Int
-    /// `count * rows * cols` bytes, image after image, each row-major (0 = background).
+    /// Colour planes per image: 1 for MNIST-style data, 3 (R, G, B) for CIFAR.
+    public let channels: Int
+    /// `count * channels * rows * cols` bytes, image after image; within an image channel-major
+    /// (all of the first plane, then the next), each plane row-major (MNIST: 0 = background).
     public let pixels: [UInt8]
-    /// `count` class labels.
+    /// `count` class labels (CIFAR-100: the fine label, 0...99).
     public let labels: [UInt8]
+    /// CIFAR-100's superclass labels (0...19), one per image; nil for the other datasets.
+    public let coarseLabels: [UInt8]?
 
-    public init(count: Int, rows: Int, cols: Int, pixels: [UInt8], labels: [UInt8]) {
-        precondition(pixels.count == count * rows * cols, "ImageSet: \(pixels.count) pixels for \(count)×\(rows)×\(cols)")
+    public init(count: Int, rows: Int, cols: Int, channels: Int = 1, pixels: [UInt8], labels: [UInt8],
+                coarseLabels: [UInt8]? = nil) {
+        precondition(channels >= 1, "ImageSet: \(channels) channels")
+        precondition(pixels.count == count * channels * rows * cols,
+                     "ImageSet: \(pixels.count) pixels for \(count)×\(channels)×\(rows)×\(cols)")
         precondition(labels.count == count, "ImageSet: \(labels.count) labels for \(count) images")
+        precondition(coarseLabels.map { $0.count == count } ?? true, "ImageSet: coarse labels for another count")
         self.count = count
         self.rows = rows
         self.cols = cols
+        self.channels = channels
         self.pixels = pixels
         self.labels = labels
+        self.coarseLabels = coarseLabels
     }
 
-    public var pixelsPerImage: Int { rows * cols }
+    /// Bytes per image: `channels * rows * cols`.
+    public var pixelsPerImage: Int { channels * rows * cols }
 
-    /// The pixels of image `index`.
+    /// The pixels of image `index` (channel-major).
     public func image(_ index: Int) -> ArraySlice<UInt8> {
         pixels[index * pixelsPerImage ..< (index + 1) * pixelsPerImage]
     }
@@ -72,14 +84,23 @@ public func loadDataset(_ name: DatasetName, directory: String? = nil) throws ->
     return try DatasetCache.shared.dataset(name, in: located) { try readDataset(name, from: located) }
 }
 
-/// Reads and verifies the four files of `name` in `directory`, bypassing the cache.
+/// Reads and verifies the files of `name` in `directory`, bypassing the cache.
 ///
-/// Checks, in order: each file exists, is gzip, decompresses, has the right IDX magic number
-/// and exactly the length its header announces; image and label counts agree; train and test
-/// images have one size; then the SHA-256 of each uncompressed file matches the
-/// `SHA256SUMS.uncompressed` beside the data (when present and listing it) and the built-in
-/// digest of the original release.
+/// MNIST and Fashion-MNIST: each file exists, is gzip, decompresses, has the right IDX magic
+/// number and exactly the length its header announces; image and label counts agree; train and
+/// test images have one size. CIFAR: see `readCIFARDataset`. Then, for all, the SHA-256 of each
+/// (uncompressed) file matches the `SHA256SUMS.uncompressed` beside the data (when present and
+/// listing it) and the built-in digest of the original release.
 public func readDataset(_ name: DatasetName, from directory: String) throws -> LoadedDataset {
+    if let format = CIFARFormat.official(name) {
+        return try readCIFARDataset(format, from: directory)
+    }
+    return try readIDXDataset(name, from: directory, builtInDigests: name.knownDigests)
+}
+
+/// The IDX reader behind `readDataset`; tests pass their own `builtInDigests` for synthetic files.
+func readIDXDataset(_ name: DatasetName, from directory: String,
+                    builtInDigests: [String: String]) throws -> LoadedDataset {
     let directory = absolute(directory, relativeTo: FileManager.default.currentDirectoryPath)
     let files = name.files
     for file in files.all where !DatasetLocator.isFile(join(directory, file)) {
@@ -100,7 +121,7 @@ public func readDataset(_ name: DatasetName, from directory: String) throws -> L
         throw DatasetError.shapeMismatch(trainPath: path(files.trainImages), trainShape: [train.rows, train.cols],
                                          testPath: path(files.testImages), testShape: [test.rows, test.cols])
     }
-    try verify(checksums, of: name, in: directory)
+    try verifySHA256(checksums, of: name, files: files.all, builtIn: builtInDigests, in: directory)
     return LoadedDataset(name: name, train: train, test: test, checksums: checksums, directory: directory)
 }
 
@@ -111,12 +132,15 @@ func readIDX(_ path: String, _ kind: IDXKind) throws -> (file: IDXFile, sha256: 
     return (try IDXFile(parsing: bytes, expecting: kind, path: path), digest)
 }
 
-private func verify(_ checksums: [String: String], of name: DatasetName, in directory: String) throws {
+/// Checks `checksums` (uncompressed name → SHA-256) against the list beside the data, then
+/// against `builtIn`.
+func verifySHA256(_ checksums: [String: String], of name: DatasetName, files: [String],
+                  builtIn: [String: String], in directory: String) throws {
     // The list beside the data first (it is what the user sees), then the built-in digests.
     let listPath = join(directory, ChecksumList.fileName)
     if DatasetLocator.isFile(listPath) {
         let list = try ChecksumList(contentsOfFile: listPath)
-        for file in name.files.all {
+        for file in files {
             let key = DatasetFiles.uncompressedName(file)
             if let expected = list.digests[key], expected != checksums[key] {
                 throw DatasetError.checksumMismatch(path: join(directory, file), got: checksums[key]!,
@@ -124,10 +148,10 @@ private func verify(_ checksums: [String: String], of name: DatasetName, in dire
             }
         }
     }
-    for file in name.files.all {
+    for file in files {
         let key = DatasetFiles.uncompressedName(file)
         let got = checksums[key]!
-        if let expected = name.knownDigests[key], expected != got {
+        if let expected = builtIn[key], expected != got {
             var reference = "built-in digest of the original \(name.displayName) \(key)"
             if let other = DatasetName.allCases.first(where: { $0 != name && $0.knownDigests[key] == got }) {
                 reference += "; these bytes are \(other.displayName)'s \(key)"

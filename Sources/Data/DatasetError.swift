@@ -24,6 +24,12 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
     case shapeMismatch(trainPath: String, trainShape: [Int], testPath: String, testShape: [Int])
     /// A line of a `SHA256SUMS.uncompressed` file is not `<64 hex digits>  <file name>`.
     case malformedChecksumFile(path: String, line: Int, text: String)
+    /// A CIFAR file does not hold exactly `records` records of `recordBytes` bytes.
+    case wrongRecordFileSize(path: String, dataset: DatasetName, got: Int, records: Int, recordBytes: Int)
+    /// A CIFAR record's label byte (at `offset` in the file) is not below the class count.
+    case labelOutOfRange(path: String, record: Int, offset: Int, kind: String, got: Int, classes: Int)
+    /// The MD5 of a file differs from the digest its authors published. `reference` names it.
+    case md5Mismatch(path: String, got: String, expected: String, reference: String)
 
     public var description: String {
         switch self {
@@ -31,17 +37,22 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
             let what = dataset.map { "\($0.displayName) file" } ?? "file"
             var lines = ["Missing \(what): \(path)"]
             if let dataset {
-                lines.append("  Expected the files \(dataset.files.all.joined(separator: ", ")).")
+                lines.append("  Expected the files \(dataset.fileNames.joined(separator: ", ")).")
             }
             let others = searched.filter { $0 != parent(path) }
             if !others.isEmpty {
                 lines.append("  Also looked in: \(others.joined(separator: ", ")).")
             }
+            let folder = dataset.map { "\($0.rawValue)/" } ?? "mnist/ and fashion-mnist/"
             lines.append("  Point elsewhere with --data-dir <dir> or \(DatasetLocator.environmentVariable)=<dir>"
-                + " (a directory holding mnist/ and fashion-mnist/, or the four files directly).")
+                + " (a directory holding \(folder), or the files directly).")
             if dataset == .fashionMNIST {
                 lines.append("  Fashion-MNIST is packaged by Debian/Ubuntu: apt-get install dataset-fashion-mnist"
                     + " (installs \(DatasetLocator.systemFashionMNISTDirectory)).")
+            }
+            if let dataset, FetchSource.official(dataset) != nil {
+                lines.append("  Download it with: swift run bench fetch \(dataset.rawValue)"
+                    + " (add --data-dir <dir> to put it elsewhere than Data/\(dataset.rawValue)).")
             }
             return lines.joined(separator: "\n")
         case let .unreadableFile(path, reason):
@@ -81,6 +92,19 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
                 + " \(shapeText(testShape)) images; expected the same size in both."
         case let .malformedChecksumFile(path, line, text):
             return "Malformed line \(line) in \(path): \"\(text)\"; expected `<64 hex digits>  <file name>`."
+        case let .wrongRecordFileSize(path, dataset, got, records, recordBytes):
+            let expected = records * recordBytes
+            let what = got % recordBytes == 0 ? "\(got / recordBytes) records" : "not a whole number of records"
+            return "Wrong size for \(dataset.displayName) file \(path): got \(got) bytes (\(what)), expected \(expected)"
+                + " (\(records) records of \(recordBytes) bytes: \(recordBytes - CIFARFormat.pixelBytes) label"
+                + " byte\(recordBytes - CIFARFormat.pixelBytes == 1 ? "" : "s") + \(CIFARFormat.pixelBytes) pixel bytes)."
+                + " The file is truncated, padded or not the file it is named after; replace it."
+        case let .labelOutOfRange(path, record, offset, kind, got, classes):
+            return "Label out of range in \(path): record \(record) (byte \(offset)) has \(kind) \(got),"
+                + " expected 0...\(classes - 1). The file is corrupt or not the file it is named after; replace it."
+        case let .md5Mismatch(path, got, expected, reference):
+            return "Checksum mismatch for \(path): MD5 is \(got), expected \(expected) (\(reference))."
+                + " The file is corrupt or is not the file it is named after; replace it."
         }
     }
 }

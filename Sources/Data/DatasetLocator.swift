@@ -1,18 +1,19 @@
 import Foundation
 
-/// Finds the directory that holds a dataset's four files.
+/// Finds the directory that holds a dataset's files.
 ///
 /// Resolution order, first level that is set wins (no silent fallback to a lower level, so a
 /// mistyped `--data-dir` is an error rather than a quiet switch to other data):
 /// 1. an explicit directory (the CLI's `--data-dir`);
 /// 2. the environment variable `GEMBENCH_DATA_DIR`;
-/// 3. defaults: MNIST in `<package root>/Data/mnist`; Fashion-MNIST in
-///    `<package root>/Data/fashion-mnist`, then `/usr/share/datasets/fashion-mnist` (Debian's
-///    `dataset-fashion-mnist`). The package root is the nearest directory above the current
-///    directory, or above the executable, whose `Package.swift` mentions "GEMBench".
+/// 3. defaults: `<package root>/Data/<name>` (`Data/mnist`, `Data/cifar10`, ...); Fashion-MNIST
+///    then also `/usr/share/datasets/fashion-mnist` (Debian's `dataset-fashion-mnist`). The
+///    package root is the nearest directory above the current directory, or above the
+///    executable, whose `Package.swift` mentions "GEMBench".
 ///
-/// A directory from levels 1 and 2 may hold `mnist/` and `fashion-mnist/` subfolders, or the
-/// four files directly; the subfolder is tried first.
+/// A directory from levels 1 and 2 may hold `mnist/`, `fashion-mnist/`, `cifar10/`, ...
+/// subfolders, or the files directly; the subfolder is tried first. For CIFAR the folder the
+/// official archive unpacks to (`cifar-10-batches-bin/`, `cifar-100-binary/`) is tried next.
 public enum DatasetLocator {
     public static let environmentVariable = "GEMBENCH_DATA_DIR"
     public static let systemFashionMNISTDirectory = "/usr/share/datasets/fashion-mnist"
@@ -40,8 +41,11 @@ public enum DatasetLocator {
     ) -> [Candidate] {
         func under(_ base: String, _ source: Source) -> [Candidate] {
             let base = absolute(base, relativeTo: currentDirectory)
-            return [Candidate(directory: join(base, name.rawValue), source: source),
-                    Candidate(directory: base, source: source)]
+            return folders(under: base).map { Candidate(directory: $0, source: source) }
+                + [Candidate(directory: base, source: source)]
+        }
+        func folders(under base: String) -> [String] {
+            [join(base, name.rawValue)] + (name.archiveFolderName.map { [join(base, $0)] } ?? [])
         }
         if let explicitDirectory, !explicitDirectory.isEmpty {
             return under(explicitDirectory, .explicit)
@@ -53,14 +57,16 @@ public enum DatasetLocator {
         for start in [currentDirectory, executablePath.map(parent)].compactMap({ $0 }) {
             if let root = packageRoot(searchingUpFrom: start), !roots.contains(root) { roots.append(root) }
         }
-        var result = roots.map { Candidate(directory: join(join($0, "Data"), name.rawValue), source: .packageDefault) }
+        var result = roots.flatMap { root in
+            folders(under: join(root, "Data")).map { Candidate(directory: $0, source: .packageDefault) }
+        }
         if name == .fashionMNIST {
             result.append(Candidate(directory: systemFashionMNISTDirectory, source: .systemDefault))
         }
         return result
     }
 
-    /// The first candidate directory holding all four files of `name`.
+    /// The first candidate directory holding all files of `name`.
     /// Throws `DatasetError.missingFile` naming the first missing file and every directory tried.
     public static func locate(
         _ name: DatasetName,
@@ -74,11 +80,11 @@ public enum DatasetLocator {
         // If none is complete, report the most plausible one: most files present, then existing.
         var best: (directory: String, missing: String, score: Int)?
         for candidate in candidates {
-            let present = name.files.all.filter { isFile(join(candidate.directory, $0)) }
-            if present.count == name.files.all.count { return candidate.directory }
+            let present = name.fileNames.filter { isFile(join(candidate.directory, $0)) }
+            if present.count == name.fileNames.count { return candidate.directory }
             let score = 2 * present.count + (isDirectory(candidate.directory) ? 1 : 0)
             if best == nil || score > best!.score {
-                let missing = name.files.all.first { !present.contains($0) }!
+                let missing = name.fileNames.first { !present.contains($0) }!
                 best = (candidate.directory, missing, score)
             }
         }
@@ -87,11 +93,32 @@ public enum DatasetLocator {
             throw DatasetError.missingFile(path: join(best.directory, best.missing), dataset: name, searched: searched)
         }
         // No package root was found and no directory was given.
-        let guess = join(join(join(currentDirectory, "Data"), name.rawValue), name.files.trainImages)
+        let guess = join(join(join(currentDirectory, "Data"), name.rawValue), name.fileNames[0])
         throw DatasetError.missingFile(
             path: guess, dataset: name,
             searched: ["(no GEMBench Package.swift above \(currentDirectory)"
                 + (executablePath.map { " or \(parent($0))" } ?? "") + ")"])
+    }
+
+    /// The folder `bench fetch` installs datasets in (each as `<folder>/<name>`), chosen in the
+    /// order `candidates` searches: `--data-dir`, else GEMBENCH_DATA_DIR, else `<package root>/Data`.
+    /// So what `bench fetch` installs is what a later run finds.
+    public static func fetchDirectory(
+        explicitDirectory: String? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        currentDirectory: String = FileManager.default.currentDirectoryPath,
+        executablePath: String? = DatasetLocator.executablePath
+    ) throws -> (directory: String, source: Source) {
+        if let explicitDirectory, !explicitDirectory.isEmpty {
+            return (absolute(explicitDirectory, relativeTo: currentDirectory), .explicit)
+        }
+        if let fromEnvironment = environment[environmentVariable], !fromEnvironment.isEmpty {
+            return (absolute(fromEnvironment, relativeTo: currentDirectory), .environment)
+        }
+        for start in [currentDirectory, executablePath.map(parent)].compactMap({ $0 }) {
+            if let root = packageRoot(searchingUpFrom: start) { return (join(root, "Data"), .packageDefault) }
+        }
+        throw FetchError.noDataDirectory(currentDirectory: currentDirectory)
     }
 
     /// The nearest directory at or above `path` whose `Package.swift` contains "GEMBench".

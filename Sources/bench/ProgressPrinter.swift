@@ -32,18 +32,15 @@ final class ProgressPrinter: @unchecked Sendable {
                 lastDraw = now
                 let spent = elapsed(start, now)
                 let eta = fraction > 0 ? spent * (1 - fraction) / fraction : 0
-                let width = 30
-                let filled = Int(fraction * Double(width))
-                let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-                write("\r  [\(bar)] task \(task + 1)/\(tasks)  \(Int(fraction * 100))%  ETA \(clock(eta))   ")
+                write("\r  [\(Self.bar(fraction))] task \(task + 1)/\(tasks)  \(Int(fraction * 100))%  ETA \(Self.clock(eta))   ")
             } else if iteration == iterations && lastTask[spec.runID] != task {
                 lastTask[spec.runID] = task
-                write("  \(spec.runID): task \(task + 1)/\(tasks) trained (\(clock(elapsed(start, .now()))))\n")
+                write("  \(spec.runID): task \(task + 1)/\(tasks) trained (\(Self.clock(elapsed(start, .now()))))\n")
             }
         case let .finished(_, _, spec, record, file):
             if drawsBar { write("\r\u{1B}[K") }
             let bwt = record.bwt.map { String(format: "%.3f", $0) } ?? "n/a"
-            write("  \(spec.runID) done in \(clock(record.totalSeconds)): ACC \(String(format: "%.3f", record.acc)) "
+            write("  \(spec.runID) done in \(Self.clock(record.totalSeconds)): ACC \(String(format: "%.3f", record.acc)) "
                 + "BWT \(bwt) -> \(file.path)\n")
         case let .failed(_, _, _, reason):
             if drawsBar { write("\r\u{1B}[K") }
@@ -57,7 +54,13 @@ final class ProgressPrinter: @unchecked Sendable {
         Double(b.uptimeNanoseconds - a.uptimeNanoseconds) / 1e9
     }
 
-    private func clock(_ seconds: Double) -> String {
+    /// `#` for the done part of a bar of `width` characters, `-` for the rest (also `bench fetch`'s).
+    static func bar(_ fraction: Double, width: Int = 30) -> String {
+        let filled = min(width, max(0, Int(fraction * Double(width))))
+        return String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+    }
+
+    static func clock(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())
         return s >= 60 ? "\(s / 60)m\(String(format: "%02d", s % 60))s" : "\(s)s"
     }
