@@ -4,7 +4,7 @@ import Learning
 extension ImageSet {
     var width: Int { pixelsPerImage }
     /// Channels × height × width of one image.
-    var shape: [Int] { [1, rows, cols] }
+    var shape: [Int] { [channels, rows, cols] }
 
     /// The images at `indices`, scaled to [0, 1], each transformed by `transform`
     /// (which maps one image's [0, 1] pixels into its output row).

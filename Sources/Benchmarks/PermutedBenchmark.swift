@@ -23,7 +23,7 @@ public enum PermutedBenchmark {
                 index: t,
                 train: source.train.labeledData(trainIndices, task: t, transform: permute),
                 test: source.test.labeledData(testIndices, task: t, transform: permute),
-                classes: Array(0..<10), permutation: permutation.map(Int32.init), angle: nil))
+                classes: Array(0..<source.name.classCount), permutation: permutation.map(Int32.init), angle: nil))
         }
         return TaskStream(name: "permuted-\(source.name.rawValue)", scenario: .domainIncremental, tasks: built,
                           inputShape: source.train.shape, classCount: source.name.classCount)

@@ -17,20 +17,35 @@ public enum RotatedBenchmark {
             var sampleRNG = RandomStream(seed: seed, purpose: "rotated/samples/\(t)")
             let trainIndices = drawSamples(samplesPerTask, of: source.train.count, &sampleRNG)
             let testIndices = Array(0..<min(testSamplesPerTask ?? source.test.count, source.test.count))
-            let rotate = rotation(degrees: angles[t], rows: source.train.rows, cols: source.train.cols)
+            let rotate = rotation(degrees: angles[t], rows: source.train.rows, cols: source.train.cols,
+                                  channels: source.train.channels)
             built.append(BenchmarkTask(
                 index: t,
                 train: source.train.labeledData(trainIndices, task: t, transform: rotate),
                 test: source.test.labeledData(testIndices, task: t, transform: rotate),
-                classes: Array(0..<10), permutation: nil, angle: angles[t]))
+                classes: Array(0..<source.name.classCount), permutation: nil, angle: angles[t]))
         }
         return TaskStream(name: "rotated-\(source.name.rawValue)", scenario: .domainIncremental, tasks: built,
                           inputShape: source.train.shape, classCount: source.name.classCount)
     }
 
-    /// Rotates an image counter-clockwise about its centre with bilinear interpolation;
-    /// pixels that come from outside the image are 0 (background).
-    static func rotation(degrees: Double, rows: Int, cols: Int)
+    /// Rotates an image counter-clockwise about its centre with bilinear interpolation, each
+    /// channel plane alike; pixels that come from outside the image are 0 (background).
+    static func rotation(degrees: Double, rows: Int, cols: Int, channels: Int = 1)
+        -> (UnsafeBufferPointer<Float>, UnsafeMutableBufferPointer<Float>) -> Void {
+        let plane = rotation(degrees: degrees, rows: rows, cols: cols)
+        guard channels > 1 else { return plane }
+        let size = rows * cols
+        return { image, out in
+            for c in 0..<channels {
+                plane(UnsafeBufferPointer(rebasing: image[(c * size)..<((c + 1) * size)]),
+                      UnsafeMutableBufferPointer(rebasing: out[(c * size)..<((c + 1) * size)]))
+            }
+        }
+    }
+
+    /// The rotation of one plane.
+    private static func rotation(degrees: Double, rows: Int, cols: Int)
         -> (UnsafeBufferPointer<Float>, UnsafeMutableBufferPointer<Float>) -> Void {
         let radians = degrees * .pi / 180
         let c = Float(cos(radians)), s = Float(sin(radians))

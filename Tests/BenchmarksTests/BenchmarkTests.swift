@@ -148,3 +148,57 @@ final class SplitBenchmarkTests: XCTestCase {
         XCTAssertEqual(ten.heads?.isAllowed(task: 3, class: 5), false)
     }
 }
+
+final class CIFARBenchmarkTests: XCTestCase {
+    /// A CIFAR-shaped set in memory: 3×4×4 images, `perClass` of each of `classes` classes,
+    /// pixel p of image i = (i + 3p) mod 256, labels i mod classes.
+    private func cifarLike(_ name: DatasetName, perClass: Int) -> LoadedDataset {
+        let classes = name.classCount
+        func images(_ n: Int) -> ImageSet {
+            let pixels: [UInt8] = (0..<(n * 48)).map { (k: Int) -> UInt8 in UInt8((k / 48 + 3 * (k % 48)) % 256) }
+            let labels: [UInt8] = (0..<n).map { (i: Int) -> UInt8 in UInt8(i % classes) }
+            return ImageSet(count: n, rows: 4, cols: 4, channels: 3, pixels: pixels, labels: labels)
+        }
+        return LoadedDataset(name: name, train: images(classes * perClass), test: images(classes * perClass / 2),
+                             checksums: [:], directory: "/synthetic")
+    }
+
+    /// Split CIFAR-100 as the GEM reference code deals it: task t holds fine labels 5t ... 5t+4.
+    func testSplitCIFAR100DealsFiveClassesPerTaskInLabelOrder() throws {
+        let stream = SplitBenchmark.make(cifarLike(.cifar100, perClass: 4), scenario: .taskIncremental, tasks: 20, seed: 0)
+        XCTAssertEqual(stream.tasks.count, 20)
+        XCTAssertEqual(stream.inputShape, [3, 4, 4])
+        XCTAssertEqual(stream.classCount, 100)
+        for (t, task) in stream.tasks.enumerated() {
+            XCTAssertEqual(task.classes, Array((5 * t)..<(5 * t + 5)))
+            XCTAssertEqual(task.train.count, 20)
+            XCTAssertEqual(task.test.count, 10)
+            XCTAssertTrue(task.train.labels.allSatisfy { task.classes.contains(Int($0)) })
+        }
+        let heads = try XCTUnwrap(stream.heads)
+        XCTAssertEqual(heads.classes(ofTask: 7), [35, 36, 37, 38, 39])
+        // channel-major rows scaled to [0, 1]: image 0's pixel p is 3p / 255
+        let first = stream.tasks[0].train
+        let expected: [Float] = (0..<48).map { (p: Int) -> Float in Float((3 * p) % 256) }
+        XCTAssertEqual(first.inputs[0..<48].map { ($0 * 255).rounded() }, expected)
+        let again = SplitBenchmark.make(cifarLike(.cifar100, perClass: 4), scenario: .taskIncremental, tasks: 20, seed: 0)
+        XCTAssertEqual(again.tasks.map(\.train.inputs), stream.tasks.map(\.train.inputs))
+    }
+
+    func testSplitCIFAR10InFivePairsAndRotationPerChannel() {
+        let stream = SplitBenchmark.make(cifarLike(.cifar10, perClass: 6), scenario: .classIncremental, tasks: 5, seed: 1)
+        XCTAssertEqual(stream.tasks.map(\.classes), [[0, 1], [2, 3], [4, 5], [6, 7], [8, 9]])
+        XCTAssertNil(stream.heads)
+        // a half turn maps each 4×4 plane onto itself reversed, channel by channel
+        let rotated = RotatedBenchmark.make(cifarLike(.cifar10, perClass: 1), tasks: 1, samplesPerTask: nil,
+                                            angles: [180], seed: 0)
+        let original = SplitBenchmark.make(cifarLike(.cifar10, perClass: 1), scenario: .classIncremental, tasks: 10, seed: 0)
+        let image = original.tasks[0].test.inputs[0..<48]
+        let turned = rotated.tasks[0].test.inputs[0..<48]
+        for c in 0..<3 {
+            for p in 0..<16 {
+                XCTAssertEqual(turned[c * 16 + p], image[image.startIndex + c * 16 + 15 - p], accuracy: 1e-6)
+            }
+        }
+    }
+}
