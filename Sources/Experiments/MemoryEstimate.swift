@@ -44,7 +44,10 @@ extension RunSpec {
                                               variant: definition.modelVariant(values))
         let images = Double(d.trainImagesPerClass.reduce(0, +) + d.testImagesPerClass.reduce(0, +))
         let stored = definition.storedRows(values, in: context)
-        let rowsAtOnce = max(Double(optimizer.batchSize) + definition.extraRowsPerStep(values, in: context), 1000, stored)
+        // rows in one training pass: an MLP's GEM passes every memory at once, a batch-norm model one task's
+        let memoryPass = model.isMLP ? stored : min(stored / tasks, definition.extraRowsPerStep(values, in: context))
+        let trainingRows = max(Double(optimizer.batchSize) + definition.extraRowsPerStep(values, in: context) * (model.isMLP ? 1 : 0),
+                               memoryPass)
         let batches = (train / Double(optimizer.batchSize)).rounded(.up)
         let steps = tasks * batches * Double(optimizer.epochs)
         return MemoryEstimate(parts: [
@@ -52,7 +55,8 @@ extension RunSpec {
             ("task stream", "benchmark.tasks, samples_per_task, test_samples_per_task", 4 * tasks * (train + test) * width),
             ("model", "model", 4 * parameters * (3 + definition.parameterCopies(values, in: context))),
             ("activations", "optimizer.batch_size and the method's rows",
-             4 * rowsAtOnce * model.activationsPerRow(inputWidth: Int(width), classes: classes)),
+             4 * trainingRows * model.activationsPerRow(inputWidth: Int(width), classes: classes, training: true)
+                + 4 * Double(model.evaluationBatch) * model.activationsPerRow(inputWidth: Int(width), classes: classes, training: false)),
             ("method's memory", "the method's memory sizes", 4 * stored * width),
             ("step log", "optimizer.epochs, batch_size, benchmark.tasks", 24 * steps),
         ])

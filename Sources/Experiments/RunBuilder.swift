@@ -28,7 +28,7 @@ public enum RunBuilder {
         let seed = UInt64(spec.seed)
         let settings = TrainingSettings(learningRate: Float(spec.optimizer.lr), batchSize: spec.optimizer.batchSize,
                                         epochs: spec.optimizer.epochs, momentum: Float(spec.optimizer.momentum),
-                                        threads: threads)
+                                        threads: threads, evaluationBatch: spec.model.evaluationBatch)
         let definition = spec.method.definition
         let makeNetwork = { (variant: ModelVariant, rng: inout RandomStream) throws -> Network in
             let network = try spec.model.build(inputShape: stream.inputShape, classes: stream.classCount, tasks: stream.tasks.count,

@@ -93,13 +93,23 @@ public enum ModelSpec: Sendable, Hashable, Codable {
         }
     }
 
-    /// Activations (floats) one input row keeps through a forward and backward pass.
-    public func activationsPerRow(inputWidth: Int, classes: Int) -> Double {
+    /// Activations (floats) one input row keeps through a forward pass (`training`: and the
+    /// backward pass's gradients).
+    public func activationsPerRow(inputWidth: Int, classes: Int, training: Bool) -> Double {
         switch self {
-        case let .mlp(hidden): 2 * 2 * (hidden.reduce(0.0) { $0 + Double($1) } + Double(classes))
-        // about 25 maps of nf·H·W per image over the stages (halving with each), twice for their
+        case let .mlp(hidden): (training ? 4 : 2) * (hidden.reduce(0.0) { $0 + Double($1) } + Double(classes))
+        // about 25 maps of nf·H·W per image over the stages (halving with each), twice with their
         // gradients, and the im2col buffer of the widest layer
-        case let .resnet18(width): (2 * 25 + 9) * Double(width) * Double(inputWidth)
+        case let .resnet18(width): ((training ? 50 : 25) + 9) * Double(width) * Double(inputWidth)
+        }
+    }
+
+    /// Rows evaluated at once: large blocks for an MLP's matrix products, small ones for a
+    /// convolutional network's activations.
+    public var evaluationBatch: Int {
+        switch self {
+        case .mlp: 1000
+        case .resnet18: 100
         }
     }
 

@@ -13,10 +13,13 @@ public struct TrainingSettings: Sendable, Equatable {
     /// results do not depend on it. BLAS itself runs on one thread inside a run, so that every
     /// number is computed the same way whatever the thread or job count.
     public var threads: Int
+    /// Test rows evaluated at once (`ModelSpec.evaluationBatch`).
+    public var evaluationBatch: Int
 
-    public init(learningRate: Float, batchSize: Int, epochs: Int = 1, momentum: Float = 0, threads: Int = 2) {
-        (self.learningRate, self.batchSize, self.epochs, self.momentum, self.threads) =
-            (learningRate, batchSize, epochs, momentum, threads)
+    public init(learningRate: Float, batchSize: Int, epochs: Int = 1, momentum: Float = 0, threads: Int = 2,
+                evaluationBatch: Int = 1000) {
+        (self.learningRate, self.batchSize, self.epochs, self.momentum, self.threads, self.evaluationBatch) =
+            (learningRate, batchSize, epochs, momentum, threads, evaluationBatch)
     }
 }
 
@@ -69,7 +72,7 @@ public final class Trainer {
     public var shouldStop: () -> Bool = { false }
 
     private var logitGradient: [Float] = []
-    private let evaluator = AccuracyEvaluator()
+    private let evaluator: AccuracyEvaluator
 
     public init(network: Network, stream: TaskStream, settings: TrainingSettings, seed: UInt64, plugins: [Plugin]) {
         self.network = network
@@ -77,6 +80,7 @@ public final class Trainer {
         self.settings = settings
         self.seed = seed
         self.plugins = plugins
+        evaluator = AccuracyEvaluator(batchSize: settings.evaluationBatch)
         optimizer = SGD(learningRate: settings.learningRate, momentum: settings.momentum)
         batch = Minibatch(width: stream.inputWidth)
         // OpenBLAS's products differ on more threads (see `BLAS`); parallelism comes from jobs and lanes.

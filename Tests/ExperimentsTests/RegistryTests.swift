@@ -113,10 +113,12 @@ final class ShippedExperimentsTests: XCTestCase {
         } catch {
             return XCTFail("\(error)")
         }
-        XCTAssertEqual(registry.suiteNames, ["fashion", "paper", "permuted", "rotated", "smoke", "split"])
+        XCTAssertEqual(registry.suiteNames, ["cifar10", "fashion", "gem-paper-cifar100", "gem-paper-cifar100-small", "paper",
+                                             "permuted", "rotated", "smoke", "split", "split-fashion-conv"])
         let counts = try registry.suiteNames.map { ($0, try registry.plan(suite: $0).count) }
         XCTAssertEqual(Dictionary(uniqueKeysWithValues: counts),
-                       ["split": 10, "permuted": 5, "rotated": 5, "fashion": 20, "paper": 60, "smoke": 43])
+                       ["split": 10, "permuted": 5, "rotated": 5, "fashion": 20, "paper": 60, "smoke": 43, "cifar10": 4,
+                        "gem-paper-cifar100": 20, "gem-paper-cifar100-small": 4, "split-fashion-conv": 5])
         for suite in registry.suiteNames {
             let plan = try registry.plan(suite: suite)
             XCTAssertEqual(Set(plan.map(\.runID)).count, plan.count, suite)

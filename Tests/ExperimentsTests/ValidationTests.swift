@@ -331,9 +331,9 @@ final class ValidationTests: XCTestCase {
         let hidden = try errors("  lr: 0.1", "  lr: 0.1\nmodel: {hidden: [100000000]}")
         XCTAssertEqual(hidden.count, 1)
         // 4 bytes × (785·10⁸ + (10⁸+1)·10 parameters) × (values, gradients, velocity) = 954 GB;
-        // activations 4 bytes × 1000 evaluation rows × 4 × (10⁸ + 10) = 1600 GB
-        XCTAssertTrue(hidden[0].hasPrefix("DIR/a.yaml:11:7: experiments.e.strategies.naive: this run needs about 2554.2 GB"), hidden[0])
-        XCTAssertTrue(hidden[0].contains("activations 1600.0 GB from optimizer.batch_size and the method's rows; model 954.0 GB from model;"), hidden[0])
+        // activations 4 bytes × (10 training rows × 4 + 1000 evaluation rows × 2) × (10⁸ + 10) = 816 GB
+        XCTAssertTrue(hidden[0].hasPrefix("DIR/a.yaml:11:7: experiments.e.strategies.naive: this run needs about 1770.2 GB"), hidden[0])
+        XCTAssertTrue(hidden[0].contains("(model 954.0 GB from model; activations 816.0 GB from optimizer.batch_size and the method's rows;"), hidden[0])
         XCTAssertTrue(hidden[0].hasSuffix("more than this machine's \(gigabytes(machineMemory))"), hidden[0])
 
         let tasks = try errors("  tasks: 3", "  tasks: 4611686018427387904")
