@@ -151,6 +151,9 @@ public final class Runner {
                 EpisodicMemoryRecord(inputs: $0.inputs, featureCount: $0.width, labels: $0.labels, tasks: $0.tasks)
             })
         record.blasThreads = 1  // see TrainingSettings.threads
+        record.forgetting = metrics.forgetting
+        record.bwtOverAllTasks = metrics.backwardTransferOverAllTasks
+        record.fwtOverAllTasks = metrics.forwardTransferOverAllTasks
         record.layerState = result.state
         record.stateLayout = result.stateLayout.map {
             LayerLayoutEntry(name: $0.name, shape: $0.shape, offset: $0.offset, count: $0.count)

@@ -1,4 +1,5 @@
 import Evaluation
+import Storage
 
 /// ACC, BWT and FWT recomputed from a stored accuracy matrix (GEM paper, section 4), as an
 /// independent check of the stored attributes. R[i][j] = accuracy on task j after
@@ -8,6 +9,9 @@ public struct RecomputedMetrics: Sendable, Equatable {
     /// nil unless R is square with T ≥ 2.
     public var bwt: Double?
     public var fwt: Double?
+    public var forgetting: Double?
+    public var bwtOverAllTasks: Double?
+    public var fwtOverAllTasks: Double?
 
     /// Recomputes with `ContinualMetrics`; a matrix of the wrong shape (from a damaged or
     /// foreign file) gives NaN accuracy instead of a trap.
@@ -19,6 +23,8 @@ public struct RecomputedMetrics: Sendable, Equatable {
         }
         let metrics = ContinualMetrics(accuracy: r, randomInit: b)
         (acc, bwt, fwt) = (metrics.averageAccuracy, metrics.backwardTransfer, metrics.forwardTransfer)
+        (forgetting, bwtOverAllTasks, fwtOverAllTasks) =
+            (metrics.forgetting, metrics.backwardTransferOverAllTasks, metrics.forwardTransferOverAllTasks)
     }
 
     /// Whether stored values agree with these to `tolerance` (nil matches nil only).
@@ -31,5 +37,19 @@ public struct RecomputedMetrics: Sendable, Equatable {
             }
         }
         return same(self.acc, acc) && same(self.bwt, bwt) && same(self.fwt, fwt)
+    }
+}
+
+extension RunSummary {
+    /// The summary with forgetting and the ÷T BWT/FWT recomputed from R and b where the file
+    /// did not store them (files written before those attributes existed).
+    public func withRecomputedLaterMetrics() -> RunSummary {
+        guard forgetting == nil || bwtOverAllTasks == nil || fwtOverAllTasks == nil else { return self }
+        let check = RecomputedMetrics(accuracyMatrix: accuracyMatrix, randomInitAccuracy: randomInitAccuracy)
+        var summary = self
+        summary.forgetting = forgetting ?? check.forgetting
+        summary.bwtOverAllTasks = bwtOverAllTasks ?? check.bwtOverAllTasks
+        summary.fwtOverAllTasks = fwtOverAllTasks ?? check.fwtOverAllTasks
+        return summary
     }
 }

@@ -45,7 +45,13 @@ enum RunEncoding {
         try file.setAttribute("acc", .double(record.acc), on: "/metrics")
         try file.setAttribute("bwt", .double(bwt ?? .nan), on: "/metrics")
         try file.setAttribute("fwt", .double(fwt ?? .nan), on: "/metrics")
-        let undefined = [bwt == nil ? "bwt" : nil, fwt == nil ? "fwt" : nil].compactMap { $0 }
+        var undefined = [bwt == nil ? "bwt" : nil, fwt == nil ? "fwt" : nil].compactMap { $0 }
+        for (name, value) in [("forgetting", record.forgetting), ("bwt_over_all_tasks", record.bwtOverAllTasks),
+                              ("fwt_over_all_tasks", record.fwtOverAllTasks)] {
+            let defined = value.flatMap { $0.isNaN ? nil : $0 }
+            try file.setAttribute(name, .double(defined ?? .nan), on: "/metrics")
+            if defined == nil { undefined.append(name) }
+        }
         try file.setAttribute("undefined", .string(undefined.joined(separator: ",")), on: "/metrics")
 
         // Tasks.
@@ -156,6 +162,7 @@ enum RunEncoding {
         record.acc = metrics.acc
         record.bwt = metrics.bwt
         record.fwt = metrics.fwt
+        (record.forgetting, record.bwtOverAllTasks, record.fwtOverAllTasks) = metrics.later
 
         var tasks: [TaskDefinition] = []
         let taskCount = Int(try file.intAttribute("count", on: "/tasks"))
@@ -233,11 +240,15 @@ enum RunEncoding {
                           gitCommit: try file.stringAttribute("git_commit"),
                           created: try file.stringAttribute("created"))
         summary.machine = try machine(file)
+        (summary.forgetting, summary.bwtOverAllTasks, summary.fwtOverAllTasks) = metrics.later
         return summary
     }
 
+    /// The metrics; `later` holds forgetting and the ÷T BWT/FWT, nil when undefined or absent
+    /// (files written before they were stored).
     private static func readMetrics(_ file: HDF5File) throws
-        -> (matrix: [[Double]], b: [Double], acc: Double, bwt: Double?, fwt: Double?) {
+        -> (matrix: [[Double]], b: [Double], acc: Double, bwt: Double?, fwt: Double?,
+            later: (Double?, Double?, Double?)) {
         let path = file.url.path
         let r = try file.read("/metrics/accuracy_matrix", as: Double.self)
         guard r.shape.count == 2, r.shape[0] >= 1, r.shape[1] >= 1 else {
@@ -255,6 +266,10 @@ enum RunEncoding {
             let value = try file.doubleAttribute(name, on: "/metrics")
             return undefined.contains(name) || value.isNaN ? nil : value
         }
-        return (matrix, b.values, try file.doubleAttribute("acc", on: "/metrics"), try metric("bwt"), try metric("fwt"))
+        func laterMetric(_ name: String) throws -> Double? {
+            file.hasAttribute(name, on: "/metrics") ? try metric(name) : nil
+        }
+        return (matrix, b.values, try file.doubleAttribute("acc", on: "/metrics"), try metric("bwt"), try metric("fwt"),
+                (try laterMetric("forgetting"), try laterMetric("bwt_over_all_tasks"), try laterMetric("fwt_over_all_tasks")))
     }
 }
