@@ -7,6 +7,8 @@ public enum StrategyList {
         Naive.self,
         Replay.self,
         ER.self,
+        DER.self,
+        DERPlusPlus.self,
         GEM.self,
         AGEM.self,
         EWC.self,

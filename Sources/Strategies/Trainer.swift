@@ -170,6 +170,7 @@ public final class Trainer {
         iteration += 1
         network.gradients.fill(0)
         let rows = batch.count
+        let crossEntropyRows = min(batch.crossEntropyRows ?? rows, rows)
         let classes = network.outputWidth
         if logitGradient.count < rows * classes { logitGradient = [Float](repeating: 0, count: rows * classes) }
         let loss = batch.inputs.withUnsafeBufferPointer { x in
@@ -178,8 +179,12 @@ public final class Trainer {
                     logitGradient.withUnsafeMutableBufferPointer { g in
                         let logits = network.forward(x.baseAddress!, rows: rows, tasks: t.baseAddress!)
                         var loss = SoftmaxCrossEntropy.lossAndGradient(
-                            logits: logits, labels: y.baseAddress!, rows: rows, classes: classes,
-                            scale: 1 / Float(rows), tasks: t.baseAddress!, heads: heads, gradient: g.baseAddress!)
+                            logits: logits, labels: y.baseAddress!, rows: crossEntropyRows, classes: classes,
+                            scale: 1 / Float(crossEntropyRows), tasks: t.baseAddress!, heads: heads,
+                            gradient: g.baseAddress!)
+                        // rows after `batch.crossEntropyRows` get only the plugins' terms
+                        (g.baseAddress! + crossEntropyRows * classes)
+                            .update(repeating: 0, count: (rows - crossEntropyRows) * classes)
                         for plugin in plugins {
                             loss += plugin.addLoss(self, logits: UnsafePointer(logits), logitGradient: g.baseAddress!)
                         }
