@@ -9,6 +9,7 @@ public enum StrategyList {
         ER.self,
         DER.self,
         DERPlusPlus.self,
+        ICaRL.self,
         GEM.self,
         AGEM.self,
         EWC.self,
