@@ -116,7 +116,7 @@ final class ShippedExperimentsTests: XCTestCase {
         XCTAssertEqual(registry.suiteNames, ["fashion", "paper", "permuted", "rotated", "smoke", "split"])
         let counts = try registry.suiteNames.map { ($0, try registry.plan(suite: $0).count) }
         XCTAssertEqual(Dictionary(uniqueKeysWithValues: counts),
-                       ["split": 10, "permuted": 5, "rotated": 5, "fashion": 20, "paper": 60, "smoke": 35])
+                       ["split": 16, "permuted": 5, "rotated": 5, "fashion": 26, "paper": 60, "smoke": 41])
         for suite in registry.suiteNames {
             let plan = try registry.plan(suite: suite)
             XCTAssertEqual(Set(plan.map(\.runID)).count, plan.count, suite)

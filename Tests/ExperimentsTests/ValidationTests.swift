@@ -131,7 +131,7 @@ final class ValidationTests: XCTestCase {
     func testUnknownMethodInLabelAndInMethodField() throws {
         let body = validBody.replacingOccurrences(of: "naive: {}", with: "gemm: {}\n  mine: {method: replya, memory_size: 10}")
         XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(body)]), [
-            "DIR/a.yaml:10:7: experiments.e.strategies.gemm: unknown method 'gemm'; did you mean 'gem'? (a label that is not a method name needs 'method:', one of: naive, replay, er, gem, agem, ewc, joint, independent, multimodal)",
+            "DIR/a.yaml:10:7: experiments.e.strategies.gemm: unknown method 'gemm'; did you mean 'gem'? (a label that is not a method name needs 'method:', one of: naive, replay, er, der, derpp, icarl, gem, agem, ewc, joint, independent, multimodal)",
             "DIR/a.yaml:11:22: experiments.e.strategies.mine.method: unknown method 'replya'; did you mean 'replay'?",
         ])
     }
