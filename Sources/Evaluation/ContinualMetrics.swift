@@ -39,4 +39,14 @@ public struct ContinualMetrics: Sendable, Equatable {
         forgetting = (0..<(t - 1)).map { j in (0..<(t - 1)).map { r[$0][j] }.max()! - last[j] }
             .reduce(0, +) / Double(t - 1)
     }
+
+    /// LCA_β (Chaudhry et al. 2019, A-GEM, section 5): with `early[t][b]` the accuracy on task t
+    /// after b of its minibatches (b = 0 … β), Z_b = mean over t of early[t][b] and
+    /// LCA_β = mean over b of Z_b. Nil when there is no early accuracy; a task with fewer than
+    /// β + 1 entries (fewer minibatches than β) contributes the ones it has.
+    public static func learningCurveArea(_ early: [[Double]]) -> Double? {
+        let rows = early.filter { !$0.isEmpty }
+        guard !rows.isEmpty else { return nil }
+        return rows.map { $0.reduce(0, +) / Double($0.count) }.reduce(0, +) / Double(rows.count)
+    }
 }

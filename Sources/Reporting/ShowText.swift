@@ -28,6 +28,11 @@ public enum ShowText {
         lines.append("FGT " + metricText(summary.forgetting) + "  (average forgetting)")
         lines.append("BWT÷T " + metricText(summary.bwtOverAllTasks) + ", FWT÷T " + metricText(summary.fwtOverAllTasks)
                      + "  (means over all T tasks, as the GEM code prints them)")
+        if let lca = summary.lca { lines.append("LCA " + metricText(lca) + "  (LCA_10, from the early accuracies)") }
+        if !record.curve.isEmpty {
+            lines.append("curve      \(record.curve.count) evaluations of every task, iterations "
+                         + "\(record.curveStep.first!)…\(record.curveStep.last!)")
+        }
         let check = RecomputedMetrics(accuracyMatrix: record.accuracyMatrix, randomInitAccuracy: record.randomInitAccuracy)
         if !check.matches(acc: summary.acc, bwt: summary.bwt, fwt: summary.fwt) {
             lines.append("warning: stored metrics differ from those recomputed from R and b: ACC "

@@ -45,6 +45,13 @@ public struct RunRecord: Sendable, Equatable {
     /// BWT and FWT divided by T as the GEM reference code does ((T−1)/T of `bwt`, `fwt`).
     public var bwtOverAllTasks: Double? = nil
     public var fwtOverAllTasks: Double? = nil
+    /// Within-task curve (runs with `eval_every`): curve[k][j] = accuracy on task j after training
+    /// iteration curveStep[k]; empty otherwise.
+    public var curve: [[Double]] = []
+    public var curveStep: [Int] = []
+    /// earlyAccuracy[t][b]: accuracy on task t after b of its minibatches (b = 0 … 10), and LCA_10.
+    public var earlyAccuracy: [[Double]] = []
+    public var lca: Double? = nil
 
     // MARK: Training curves and timings
     /// One entry per training iteration.
@@ -199,6 +206,8 @@ public struct RunSummary: Sendable, Equatable {
     public var forgetting: Double? = nil
     public var bwtOverAllTasks: Double? = nil
     public var fwtOverAllTasks: Double? = nil
+    /// LCA_10, for runs with `eval_every`.
+    public var lca: Double? = nil
     public var accuracyMatrix: [[Double]]
     public var randomInitAccuracy: [Double]
     /// Sum of the per-task training times.
@@ -251,5 +260,6 @@ public struct RunSummary: Sendable, Equatable {
         func defined(_ value: Double?) -> Double? { value.flatMap { $0.isNaN ? nil : $0 } }
         (forgetting, bwtOverAllTasks, fwtOverAllTasks) =
             (defined(record.forgetting), defined(record.bwtOverAllTasks), defined(record.fwtOverAllTasks))
+        lca = defined(record.lca)
     }
 }

@@ -34,6 +34,12 @@ final class ContinualMetricsTests: XCTestCase {
         XCTAssertEqual(m.backwardTransferOverAllTasks!, -0.1 / 3, accuracy: 1e-12)
     }
 
+    func testLearningCurveAreaIsTheMeanOverTasksAndFirstMinibatches() {
+        // Z_0 = (0.1 + 0.3) / 2 = 0.2, Z_1 = (0.5 + 0.7) / 2 = 0.6, Z_2 = (0.6 + 0.8) / 2 = 0.7 → LCA = 1.5 / 3
+        XCTAssertEqual(ContinualMetrics.learningCurveArea([[0.1, 0.5, 0.6], [0.3, 0.7, 0.8]])!, 0.5, accuracy: 1e-12)
+        XCTAssertNil(ContinualMetrics.learningCurveArea([]))
+    }
+
     func testJointTrainingsSingleRowHasAccuracyButNoTransfer() {
         let m = ContinualMetrics(accuracy: [[0.9, 0.7, 0.8]], randomInit: [0.1, 0.1, 0.1])
         XCTAssertEqual(m.averageAccuracy, 0.8, accuracy: 1e-12)

@@ -37,7 +37,7 @@ final class ValidationTests: XCTestCase {
 
     func testUnknownKeyFarFromAnyKnownKeyListsTheKnownKeys() throws {
         let errors = try loadErrors(["a.yaml": experimentFile(validBody.replacingOccurrences(of: "  lr: 0.1", with: "  lr: 0.1\n  colour: red"))])
-        XCTAssertEqual(errors, ["DIR/a.yaml:9:7: experiments.e.optimizer.colour: unknown key; expected one of: lr, batch_size, epochs, momentum"])
+        XCTAssertEqual(errors, ["DIR/a.yaml:9:7: experiments.e.optimizer.colour: unknown key; expected one of: lr, batch_size, epochs, momentum, eval_every"])
     }
 
     func testUnknownTopLevelAndSectionKeys() throws {
