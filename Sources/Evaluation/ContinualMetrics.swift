@@ -13,6 +13,11 @@ public struct ContinualMetrics: Sendable, Equatable {
     public let forwardTransfer: Double?
     /// Average forgetting (Chaudhry et al. 2018): mean over j < T−1 of max_{l<T−1} R[l][j] − R[T−1][j].
     public let forgetting: Double?
+    /// BWT as the GEM reference code prints it (`metrics.py`: the mean of T terms, the last
+    /// one R[T−1][T−1] − R[T−1][T−1] = 0): ÷T instead of ÷(T−1), i.e. (T−1)/T · BWT.
+    public let backwardTransferOverAllTasks: Double?
+    /// FWT as the GEM reference code prints it (T terms, the first one 0): (T−1)/T · FWT.
+    public let forwardTransferOverAllTasks: Double?
 
     public init(accuracy r: [[Double]], randomInit b: [Double]) {
         let t = b.count
@@ -22,11 +27,26 @@ public struct ContinualMetrics: Sendable, Equatable {
         averageAccuracy = last.reduce(0, +) / Double(t)
         guard t > 1, r.count == t else {
             backwardTransfer = nil; forwardTransfer = nil; forgetting = nil
+            backwardTransferOverAllTasks = nil; forwardTransferOverAllTasks = nil
             return
         }
-        backwardTransfer = (0..<(t - 1)).map { last[$0] - r[$0][$0] }.reduce(0, +) / Double(t - 1)
-        forwardTransfer = (1..<t).map { r[$0 - 1][$0] - b[$0] }.reduce(0, +) / Double(t - 1)
+        let backwardSum = (0..<(t - 1)).map { last[$0] - r[$0][$0] }.reduce(0, +)
+        let forwardSum = (1..<t).map { r[$0 - 1][$0] - b[$0] }.reduce(0, +)
+        backwardTransfer = backwardSum / Double(t - 1)
+        forwardTransfer = forwardSum / Double(t - 1)
+        backwardTransferOverAllTasks = backwardSum / Double(t)
+        forwardTransferOverAllTasks = forwardSum / Double(t)
         forgetting = (0..<(t - 1)).map { j in (0..<(t - 1)).map { r[$0][j] }.max()! - last[j] }
             .reduce(0, +) / Double(t - 1)
+    }
+
+    /// LCA_β (Chaudhry et al. 2019, A-GEM, section 5): with `early[t][b]` the accuracy on task t
+    /// after b of its minibatches (b = 0 … β), Z_b = mean over t of early[t][b] and
+    /// LCA_β = mean over b of Z_b. Nil when there is no early accuracy; a task with fewer than
+    /// β + 1 entries (fewer minibatches than β) contributes the ones it has.
+    public static func learningCurveArea(_ early: [[Double]]) -> Double? {
+        let rows = early.filter { !$0.isEmpty }
+        guard !rows.isEmpty else { return nil }
+        return rows.map { $0.reduce(0, +) / Double($0.count) }.reduce(0, +) / Double(rows.count)
     }
 }

@@ -42,8 +42,10 @@ extension RunSpec {
             ("optimizer.batch_size", String(optimizer.batchSize)),
             ("optimizer.epochs", String(optimizer.epochs)),
             ("optimizer.momentum", formatDouble(optimizer.momentum)),
-            ("method.name", method.name),
         ]
+        // only when on, so that the configs of runs without curves read exactly as before
+        if optimizer.evalEvery > 0 { fields.append(("optimizer.eval_every", String(optimizer.evalEvery))) }
+        fields.append(("method.name", method.name))
         fields += method.parameters.map { ("method." + $0.key, $0.value) }
         return fields
     }
@@ -136,6 +138,7 @@ extension RunSpec {
         let batchSize = c.positiveInt(req(o, "batch_size"))
         let epochs = c.positiveInt(req(o, "epochs"))
         let momentum = c.double(req(o, "momentum"))
+        let evalEvery = o?["eval_every"].map { c.positiveInt($0) } ?? 0  // absent: off (files before it)
 
         var method: MethodSpec?
         if let mv = req(root, "method"), let name = c.string(req(mv, "name")) {
@@ -158,7 +161,7 @@ extension RunSpec {
             }
         }
         guard c.diagnostics.isEmpty, let experiment, let strategy, let seed, let kind, let dataset, let tasks,
-              let scenario, let model, let lr, let batchSize, let epochs, let momentum, let method else {
+              let scenario, let model, let lr, let batchSize, let epochs, let momentum, let evalEvery, let method else {
             throw RegistryError(c.diagnostics.isEmpty
                 ? [Diagnostic(location: SourceLocation(file: source, line: 1, column: 1), field: "(root)",
                               message: "incomplete run config")]
@@ -169,7 +172,8 @@ extension RunSpec {
                                            testSamplesPerTask: testSamples, scenario: scenario, angles: angles,
                                            classOrder: classOrder),
                   model: model,
-                  optimizer: OptimizerSpec(lr: lr, batchSize: batchSize, epochs: epochs, momentum: momentum),
+                  optimizer: OptimizerSpec(lr: lr, batchSize: batchSize, epochs: epochs, momentum: momentum,
+                                           evalEvery: evalEvery),
                   method: method, sourceFile: sourceFile)
     }
 }

@@ -145,8 +145,10 @@ extension ExperimentLoader {
                 momentum = nil
             }
         }
-        guard let lr, let batchSize, let epochs, let momentum else { return nil }
-        return OptimizerSpec(lr: lr, batchSize: batchSize, epochs: epochs, momentum: momentum)
+        // 0 (the default) is off; a positive N evaluates every task every N minibatches
+        let evalEvery = setting("eval_every").map { checker.nonNegativeInt($0) } ?? 0
+        guard let lr, let batchSize, let epochs, let momentum, let evalEvery else { return nil }
+        return OptimizerSpec(lr: lr, batchSize: batchSize, epochs: epochs, momentum: momentum, evalEvery: evalEvery)
     }
 }
 

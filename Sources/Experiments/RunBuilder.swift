@@ -26,9 +26,10 @@ public enum RunBuilder {
     /// optimizer settings and the plugins its method declares.
     public static func trainer(_ spec: RunSpec, stream: TaskStream, threads: Int) throws -> Trainer {
         let seed = UInt64(spec.seed)
-        let settings = TrainingSettings(learningRate: Float(spec.optimizer.lr), batchSize: spec.optimizer.batchSize,
+        var settings = TrainingSettings(learningRate: Float(spec.optimizer.lr), batchSize: spec.optimizer.batchSize,
                                         epochs: spec.optimizer.epochs, momentum: Float(spec.optimizer.momentum),
                                         threads: threads, evaluationBatch: spec.model.evaluationBatch)
+        settings.evalEvery = spec.optimizer.evalEvery
         let definition = spec.method.definition
         let makeNetwork = { (variant: ModelVariant, rng: inout RandomStream) throws -> Network in
             let network = try spec.model.build(inputShape: stream.inputShape, classes: stream.classCount, tasks: stream.tasks.count,

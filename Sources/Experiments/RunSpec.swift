@@ -78,11 +78,14 @@ public struct OptimizerSpec: Sendable, Equatable, Hashable, Codable {
     public var batchSize: Int
     public var epochs: Int
     public var momentum: Double
-    public init(lr: Double, batchSize: Int = 10, epochs: Int = 1, momentum: Double = 0) {
+    /// Evaluate every task every this many minibatches (0: off), for within-task curves and LCA.
+    public var evalEvery: Int = 0
+    public init(lr: Double, batchSize: Int = 10, epochs: Int = 1, momentum: Double = 0, evalEvery: Int = 0) {
         self.lr = lr
         self.batchSize = batchSize
         self.epochs = epochs
         self.momentum = momentum
+        self.evalEvery = evalEvery
     }
 }
 

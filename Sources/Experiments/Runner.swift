@@ -1,6 +1,7 @@
 import Benchmarks
 import Data
 import Dispatch
+import Evaluation
 import Foundation
 import Learning
 import Storage
@@ -151,6 +152,11 @@ public final class Runner {
                 EpisodicMemoryRecord(inputs: $0.inputs, featureCount: $0.width, labels: $0.labels, tasks: $0.tasks)
             })
         record.blasThreads = 1  // see TrainingSettings.threads
+        record.forgetting = metrics.forgetting
+        record.bwtOverAllTasks = metrics.backwardTransferOverAllTasks
+        record.fwtOverAllTasks = metrics.forwardTransferOverAllTasks
+        (record.curve, record.curveStep, record.earlyAccuracy) = (result.curve, result.curveStep, result.earlyAccuracy)
+        record.lca = ContinualMetrics.learningCurveArea(result.earlyAccuracy)
         record.layerState = result.state
         record.stateLayout = result.stateLayout.map {
             LayerLayoutEntry(name: $0.name, shape: $0.shape, offset: $0.offset, count: $0.count)

@@ -137,6 +137,15 @@ public final class Network {
         return UnsafePointer(gradientBuffer(below: i + 1).pointer(atLeast: 0))
     }
 
+    /// The input of the last layer in the last forward (rows × its width): the representation
+    /// iCaRL's nearest-mean classifier and herding use. For a one-layer network, the input.
+    public func lastHiddenOutput(rows: Int) -> [Float] {
+        guard layers.count > 1, lastFirst < layers.count - 1 else {
+            return Array(UnsafeBufferPointer(start: lastInput!, count: rows * layers[layers.count - 1].inputWidth))
+        }
+        return output(ofLayer: layers.count - 2, rows: rows)
+    }
+
     /// Output of layer `i` from the last forward (for tests and diagnostics).
     func output(ofLayer i: Int, rows: Int) -> [Float] {
         Array(UnsafeBufferPointer(start: outputs[i].pointer(atLeast: 0), count: rows * layers[i].outputWidth))

@@ -1,4 +1,5 @@
 import Evaluation
+import Storage
 
 /// ACC, BWT, FWT and forgetting of a stored accuracy matrix (GEM paper, section 4;
 /// forgetting as in Chaudhry et al. 2018). R[i][j] = accuracy on task j after training
@@ -16,6 +17,8 @@ public struct RecomputedMetrics: Sendable, Equatable {
     public var bwt: Double?
     public var fwt: Double?
     public var forgetting: Double?
+    public var bwtOverAllTasks: Double?
+    public var fwtOverAllTasks: Double?
 
     /// A matrix of the wrong shape (from a damaged or foreign file) gives NaN accuracy
     /// instead of a trap.
@@ -26,8 +29,9 @@ public struct RecomputedMetrics: Sendable, Equatable {
             return
         }
         let metrics = ContinualMetrics(accuracy: r, randomInit: b)
-        (acc, bwt, fwt, forgetting) = (metrics.averageAccuracy, metrics.backwardTransfer, metrics.forwardTransfer,
-                                       metrics.forgetting)
+        (acc, bwt, fwt) = (metrics.averageAccuracy, metrics.backwardTransfer, metrics.forwardTransfer)
+        (forgetting, bwtOverAllTasks, fwtOverAllTasks) =
+            (metrics.forgetting, metrics.backwardTransferOverAllTasks, metrics.forwardTransferOverAllTasks)
     }
 
     /// Whether stored values agree with these to `tolerance` (nil matches nil only).
@@ -40,5 +44,19 @@ public struct RecomputedMetrics: Sendable, Equatable {
             }
         }
         return same(self.acc, acc) && same(self.bwt, bwt) && same(self.fwt, fwt)
+    }
+}
+
+extension RunSummary {
+    /// The summary with forgetting and the ÷T BWT/FWT recomputed from R and b where the file
+    /// did not store them (files written before those attributes existed).
+    public func withRecomputedLaterMetrics() -> RunSummary {
+        guard forgetting == nil || bwtOverAllTasks == nil || fwtOverAllTasks == nil else { return self }
+        let check = RecomputedMetrics(accuracyMatrix: accuracyMatrix, randomInitAccuracy: randomInitAccuracy)
+        var summary = self
+        summary.forgetting = forgetting ?? check.forgetting
+        summary.bwtOverAllTasks = bwtOverAllTasks ?? check.bwtOverAllTasks
+        summary.fwtOverAllTasks = fwtOverAllTasks ?? check.fwtOverAllTasks
+        return summary
     }
 }

@@ -53,7 +53,7 @@ public struct RunCollection: Sendable, Equatable {
                     continue
                 }
                 seen[key] = name
-                runs.append(run)
+                runs.append(run.withRecomputedLaterMetrics())
             } catch let error as RunFileError {
                 skipped.append(SkippedRun(fileName: name, reason: error.reason))
             } catch let error as HDF5Error {

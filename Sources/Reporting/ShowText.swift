@@ -3,7 +3,7 @@ import Storage
 /// `bench show`: one run's identity, metrics and accuracy matrix as aligned text.
 public enum ShowText {
     public static func render(_ record: RunRecord, fileName: String) -> String {
-        let summary = RunSummary(record, fileName: fileName)
+        let summary = RunSummary(record, fileName: fileName).withRecomputedLaterMetrics()
         var lines: [String] = []
         func field(_ name: String, _ value: String) { lines.append(name.padding(toLength: 11, withPad: " ", startingAt: 0) + value) }
         field("run", fileName)
@@ -25,6 +25,14 @@ public enum ShowText {
         lines.append("ACC " + metricText(summary.acc))
         lines.append("BWT " + metricText(summary.bwt))
         lines.append("FWT " + metricText(summary.fwt))
+        lines.append("FGT " + metricText(summary.forgetting) + "  (average forgetting)")
+        lines.append("BWT÷T " + metricText(summary.bwtOverAllTasks) + ", FWT÷T " + metricText(summary.fwtOverAllTasks)
+                     + "  (means over all T tasks, as the GEM code prints them)")
+        if let lca = summary.lca { lines.append("LCA " + metricText(lca) + "  (LCA_10, from the early accuracies)") }
+        if !record.curve.isEmpty {
+            lines.append("curve      \(record.curve.count) evaluations of every task, iterations "
+                         + "\(record.curveStep.first!)…\(record.curveStep.last!)")
+        }
         let check = RecomputedMetrics(accuracyMatrix: record.accuracyMatrix, randomInitAccuracy: record.randomInitAccuracy)
         if !check.matches(acc: summary.acc, bwt: summary.bwt, fwt: summary.fwt) {
             lines.append("warning: stored metrics differ from those recomputed from R and b: ACC "

@@ -42,6 +42,8 @@ public struct SummaryRow: Sendable, Equatable {
     public var bwt: Statistic?
     public var fwt: Statistic?
     public var trainSeconds: Statistic
+    /// nil when undefined in every run.
+    public var forgetting: Statistic? = nil
 
     public init(benchmark: String, strategy: String, experiment: String, scenario: String, n: Int, seeds: [Int],
                 acc: Statistic, bwt: Statistic?, fwt: Statistic?, trainSeconds: Statistic) {
@@ -64,15 +66,17 @@ public enum Summary {
     /// other hyper-parameters) are never averaged together.
     public static func rows(_ runs: [RunSummary]) -> [SummaryRow] {
         let groups = Dictionary(grouping: runs) { GroupKey(benchmark: $0.benchmark, strategy: $0.strategy, experiment: $0.experiment) }
-        return groups.keys.sorted().map { key in
+        return groups.keys.sorted().map { key -> SummaryRow in
             let members = groups[key]!.sorted { $0.seed < $1.seed }
             let scenarios = Array(Set(members.map(\.scenario))).sorted()
-            return SummaryRow(benchmark: key.benchmark, strategy: key.strategy, experiment: key.experiment,
+            var row = SummaryRow(benchmark: key.benchmark, strategy: key.strategy, experiment: key.experiment,
                               scenario: scenarios.joined(separator: "+"), n: members.count, seeds: members.map(\.seed),
                               acc: Statistic(members.map(\.acc))!,
                               bwt: Statistic(members.compactMap(\.bwt)),
                               fwt: Statistic(members.compactMap(\.fwt)),
                               trainSeconds: Statistic(members.map(\.trainSeconds))!)
+            row.forgetting = Statistic(members.compactMap(\.forgetting))
+            return row
         }
     }
 

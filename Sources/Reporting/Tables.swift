@@ -10,7 +10,8 @@ public enum Tables {
 
     public static let runsCSVHeader = ["file", "experiment", "benchmark", "scenario", "strategy", "seed", "tasks",
                                        "acc", "bwt", "fwt", "train_seconds", "eval_seconds", "total_seconds",
-                                       "gembench_version", "git_commit", "created"]
+                                       "gembench_version", "git_commit", "created",
+                                       "forgetting", "bwt_over_all_tasks", "fwt_over_all_tasks"]
 
     /// One tidy row per run, sorted by (benchmark, strategy, experiment, seed, file).
     public static func runsCSV(_ runs: [RunSummary]) -> String {
@@ -23,14 +24,16 @@ public enum Tables {
             lines.append(csvLine([run.fileName, run.experiment, run.benchmark, run.scenario, run.strategy,
                                   String(run.seed), String(run.taskCount), metric(run.acc), optional(run.bwt),
                                   optional(run.fwt), seconds(run.trainSeconds), seconds(run.evalSeconds),
-                                  seconds(run.totalSeconds), run.gembenchVersion, run.gitCommit, run.created]))
+                                  seconds(run.totalSeconds), run.gembenchVersion, run.gitCommit, run.created,
+                                  optional(run.forgetting), optional(run.bwtOverAllTasks), optional(run.fwtOverAllTasks)]))
         }
         return lines.joined(separator: "\n") + "\n"
     }
 
     public static let summaryCSVHeader = ["benchmark", "strategy", "experiment", "scenario", "n", "seeds",
                                           "acc_mean", "acc_std", "bwt_mean", "bwt_std", "bwt_n",
-                                          "fwt_mean", "fwt_std", "fwt_n", "train_seconds_mean", "train_seconds_std"]
+                                          "fwt_mean", "fwt_std", "fwt_n", "train_seconds_mean", "train_seconds_std",
+                                          "forgetting_mean", "forgetting_std", "forgetting_n"]
 
     /// Mean and sample std over seeds per benchmark × strategy (× experiment). std is
     /// empty when n = 1; BWT/FWT columns are empty when undefined; `seeds` is "0 1 2".
@@ -44,6 +47,9 @@ public enum Tables {
                 fields += [stat.map { metric($0.mean) } ?? "", stat?.std.map(metric) ?? "", stat.map { String($0.n) } ?? "0"]
             }
             fields += [seconds(row.trainSeconds.mean), row.trainSeconds.std.map(seconds) ?? ""]
+            let forgetting = row.forgetting
+            fields += [forgetting.map { metric($0.mean) } ?? "", forgetting?.std.map(metric) ?? "",
+                       forgetting.map { String($0.n) } ?? "0"]
             lines.append(csvLine(fields))
         }
         return lines.joined(separator: "\n") + "\n"

@@ -45,8 +45,28 @@ enum RunEncoding {
         try file.setAttribute("acc", .double(record.acc), on: "/metrics")
         try file.setAttribute("bwt", .double(bwt ?? .nan), on: "/metrics")
         try file.setAttribute("fwt", .double(fwt ?? .nan), on: "/metrics")
-        let undefined = [bwt == nil ? "bwt" : nil, fwt == nil ? "fwt" : nil].compactMap { $0 }
+        var undefined = [bwt == nil ? "bwt" : nil, fwt == nil ? "fwt" : nil].compactMap { $0 }
+        for (name, value) in [("forgetting", record.forgetting), ("bwt_over_all_tasks", record.bwtOverAllTasks),
+                              ("fwt_over_all_tasks", record.fwtOverAllTasks)] {
+            let defined = value.flatMap { $0.isNaN ? nil : $0 }
+            try file.setAttribute(name, .double(defined ?? .nan), on: "/metrics")
+            if defined == nil { undefined.append(name) }
+        }
         try file.setAttribute("undefined", .string(undefined.joined(separator: ",")), on: "/metrics")
+        if !record.curve.isEmpty {
+            guard record.curve.allSatisfy({ $0.count == taskCount }), record.curveStep.count == record.curve.count else {
+                throw invalid("curve must have rows of \(taskCount) entries and one curve_step per row")
+            }
+            try file.write(record.curve.flatMap { $0 }, shape: [record.curve.count, taskCount], to: "/metrics/curve")
+            try file.write(record.curveStep.map(Int64.init), shape: [record.curveStep.count], to: "/metrics/curve_step")
+        }
+        if !record.earlyAccuracy.isEmpty {
+            // rows padded with NaN to the longest (a task with fewer minibatches than β)
+            let width = record.earlyAccuracy.map(\.count).max()!
+            let padded = record.earlyAccuracy.flatMap { $0 + [Double](repeating: .nan, count: width - $0.count) }
+            try file.write(padded, shape: [record.earlyAccuracy.count, width], to: "/metrics/early_accuracy")
+        }
+        if let lca = record.lca, !lca.isNaN { try file.setAttribute("lca", .double(lca), on: "/metrics") }
 
         // Tasks.
         try file.createGroup("/tasks")
@@ -156,6 +176,27 @@ enum RunEncoding {
         record.acc = metrics.acc
         record.bwt = metrics.bwt
         record.fwt = metrics.fwt
+        (record.forgetting, record.bwtOverAllTasks, record.fwtOverAllTasks) = metrics.later
+        if file.exists("/metrics/curve") {
+            let curve = try file.read("/metrics/curve", as: Double.self)
+            let steps = try file.read("/metrics/curve_step", as: Int64.self)
+            guard curve.shape.count == 2, curve.shape[1] == metrics.b.count, steps.shape == [curve.shape[0]] else {
+                throw RunFileError.notARunFile(path: path, reason: "/metrics/curve has shape \(curve.shape), curve_step "
+                                               + "\(steps.shape); expected (S, \(metrics.b.count)) and (S)")
+            }
+            let t = curve.shape[1]
+            record.curve = (0..<curve.shape[0]).map { Array(curve.values[($0 * t)..<(($0 + 1) * t)]) }
+            record.curveStep = steps.values.map { Int($0) }
+        }
+        if file.exists("/metrics/early_accuracy") {
+            let early = try file.read("/metrics/early_accuracy", as: Double.self)
+            guard early.shape.count == 2 else {
+                throw RunFileError.notARunFile(path: path, reason: "/metrics/early_accuracy has shape \(early.shape), expected (T, β+1)")
+            }
+            let w = early.shape[1]
+            record.earlyAccuracy = (0..<early.shape[0]).map { Array(early.values[($0 * w)..<(($0 + 1) * w)]).filter { !$0.isNaN } }
+        }
+        if file.hasAttribute("lca", on: "/metrics") { record.lca = try file.doubleAttribute("lca", on: "/metrics") }
 
         var tasks: [TaskDefinition] = []
         let taskCount = Int(try file.intAttribute("count", on: "/tasks"))
@@ -233,11 +274,16 @@ enum RunEncoding {
                           gitCommit: try file.stringAttribute("git_commit"),
                           created: try file.stringAttribute("created"))
         summary.machine = try machine(file)
+        (summary.forgetting, summary.bwtOverAllTasks, summary.fwtOverAllTasks) = metrics.later
+        if file.hasAttribute("lca", on: "/metrics") { summary.lca = try file.doubleAttribute("lca", on: "/metrics") }
         return summary
     }
 
+    /// The metrics; `later` holds forgetting and the ÷T BWT/FWT, nil when undefined or absent
+    /// (files written before they were stored).
     private static func readMetrics(_ file: HDF5File) throws
-        -> (matrix: [[Double]], b: [Double], acc: Double, bwt: Double?, fwt: Double?) {
+        -> (matrix: [[Double]], b: [Double], acc: Double, bwt: Double?, fwt: Double?,
+            later: (Double?, Double?, Double?)) {
         let path = file.url.path
         let r = try file.read("/metrics/accuracy_matrix", as: Double.self)
         guard r.shape.count == 2, r.shape[0] >= 1, r.shape[1] >= 1 else {
@@ -255,6 +301,10 @@ enum RunEncoding {
             let value = try file.doubleAttribute(name, on: "/metrics")
             return undefined.contains(name) || value.isNaN ? nil : value
         }
-        return (matrix, b.values, try file.doubleAttribute("acc", on: "/metrics"), try metric("bwt"), try metric("fwt"))
+        func laterMetric(_ name: String) throws -> Double? {
+            file.hasAttribute(name, on: "/metrics") ? try metric(name) : nil
+        }
+        return (matrix, b.values, try file.doubleAttribute("acc", on: "/metrics"), try metric("bwt"), try metric("fwt"),
+                (try laterMetric("forgetting"), try laterMetric("bwt_over_all_tasks"), try laterMetric("fwt_over_all_tasks")))
     }
 }

@@ -39,6 +39,19 @@ public struct RunRecord: Sendable, Equatable {
     /// nil = undefined (T = 1, joint training); stored as NaN and listed in `/metrics@undefined`.
     public var bwt: Double?
     public var fwt: Double?
+    /// Average forgetting (Chaudhry et al. 2018); nil when undefined (as BWT) or, read from a
+    /// file written before it was stored, absent (`RunSummary` then recomputes it from R).
+    public var forgetting: Double? = nil
+    /// BWT and FWT divided by T as the GEM reference code does ((T−1)/T of `bwt`, `fwt`).
+    public var bwtOverAllTasks: Double? = nil
+    public var fwtOverAllTasks: Double? = nil
+    /// Within-task curve (runs with `eval_every`): curve[k][j] = accuracy on task j after training
+    /// iteration curveStep[k]; empty otherwise.
+    public var curve: [[Double]] = []
+    public var curveStep: [Int] = []
+    /// earlyAccuracy[t][b]: accuracy on task t after b of its minibatches (b = 0 … 10), and LCA_10.
+    public var earlyAccuracy: [[Double]] = []
+    public var lca: Double? = nil
 
     // MARK: Training curves and timings
     /// One entry per training iteration.
@@ -188,6 +201,13 @@ public struct RunSummary: Sendable, Equatable {
     public var acc: Double
     public var bwt: Double?
     public var fwt: Double?
+    /// Stored, or recomputed from R and b for files that predate these attributes (see
+    /// `RunEncoding.readMetrics`).
+    public var forgetting: Double? = nil
+    public var bwtOverAllTasks: Double? = nil
+    public var fwtOverAllTasks: Double? = nil
+    /// LCA_10, for runs with `eval_every`.
+    public var lca: Double? = nil
     public var accuracyMatrix: [[Double]]
     public var randomInitAccuracy: [Double]
     /// Sum of the per-task training times.
@@ -237,5 +257,9 @@ public struct RunSummary: Sendable, Equatable {
                   evalSeconds: record.taskEvalSeconds.reduce(0, +), totalSeconds: record.totalSeconds,
                   gembenchVersion: record.gembenchVersion, gitCommit: record.gitCommit, created: record.created)
         machine = record.machine
+        func defined(_ value: Double?) -> Double? { value.flatMap { $0.isNaN ? nil : $0 } }
+        (forgetting, bwtOverAllTasks, fwtOverAllTasks) =
+            (defined(record.forgetting), defined(record.bwtOverAllTasks), defined(record.fwtOverAllTasks))
+        lca = defined(record.lca)
     }
 }

@@ -92,11 +92,8 @@ public final class ERPlugin: Plugin {
         for r in 0..<ownRows {
             switch selection {
             case .reservoir:
-                if seen < memorySize {
-                    store(batch, row: r, slot: seen)
-                } else {
-                    let j = updateRNG.below(seen + 1)
-                    if j < memorySize { store(batch, row: r, slot: j) }
+                if let slot = reservoirSlot(seen: seen, capacity: memorySize, rng: &updateRNG) {
+                    store(batch, row: r, slot: slot)
                 }
             case .ring:
                 let label = Int(batch.labels[r])

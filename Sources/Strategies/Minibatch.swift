@@ -8,10 +8,17 @@ public struct Minibatch {
     public private(set) var labels: [Int32] = []
     public private(set) var tasks: [Int32] = []
     public private(set) var count = 0
+    /// The leading rows that get the mean cross-entropy (nil: every row). A plugin that appends
+    /// rows for a loss of its own (DER's logit matching) sets it to the rows before its own and
+    /// adds their loss in `addLoss`; their cross-entropy gradient is zero. Reset by `removeAll`.
+    public var crossEntropyRows: Int?
 
     public init(width: Int) { self.width = width }
 
-    public mutating func removeAll() { count = 0 }
+    public mutating func removeAll() {
+        count = 0
+        crossEntropyRows = nil
+    }
 
     /// Appends row `i` of `data`.
     public mutating func append(_ data: LabeledData, row i: Int) {

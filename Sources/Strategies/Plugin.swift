@@ -14,8 +14,8 @@ import Learning
 ///   others (e.g. GEM's incremental path beside another plugin that changes the gradient).
 /// - One step: `beforeTrainingIteration` (the minibatch is filled; gradients still hold the
 ///   previous step's values and are zeroed right after; a plugin may append rows or run its own
-///   passes through the network) → zero gradients → forward → cross-entropy over every batch row
-///   → `addLoss` → backward → `afterBackward` (gradients hold the loss gradient; plugins that
+///   passes through the network) → zero gradients → forward → mean cross-entropy over every
+///   batch row, or over the first `batch.crossEntropyRows` when a plugin set it → `addLoss` → backward → `afterBackward` (gradients hold the loss gradient; plugins that
 ///   change it declare `changesGradient`) → optimizer step → `afterUpdate`.
 /// - Evaluation runs in eval mode between tasks; `predict` may replace the network's argmax.
 /// - Layer state (`Network.state`) is never a plugin's to change, except through forwards in

@@ -15,6 +15,11 @@ public struct TrainingSettings: Sendable, Equatable {
     public var threads: Int
     /// Test rows evaluated at once (`ModelSpec.evaluationBatch`).
     public var evaluationBatch: Int
+    /// Every this many minibatches, evaluate every task (the within-task curve), and evaluate the
+    /// current task before and after each of its first `lcaSteps` minibatches (for LCA); 0: off.
+    public var evalEvery: Int = 0
+    /// β of LCA_β (Chaudhry et al. 2019, A-GEM): 10 as the paper.
+    public var lcaSteps: Int = 10
 
     public init(learningRate: Float, batchSize: Int, epochs: Int = 1, momentum: Float = 0, threads: Int = 2,
                 evaluationBatch: Int = 1000) {
@@ -40,6 +45,12 @@ public struct TrainingResult {
     public var state: [Float] = []
     public var stateLayout: [ParameterBlock] = []
     public var episodicMemory: LabeledData?
+    /// With `evalEvery` > 0: curve[k][j] = accuracy on task j after training iteration curveStep[k] (from 1).
+    public var curve: [[Double]] = []
+    public var curveStep: [Int] = []
+    /// With `evalEvery` > 0: earlyAccuracy[t][b] = accuracy on experience t after b of its minibatches,
+    /// b = 0 … lcaSteps (fewer when the experience has fewer).
+    public var earlyAccuracy: [[Double]] = []
 
     public init(accuracy: [[Double]], randomInitAccuracy: [Double]) {
         (self.accuracy, self.randomInitAccuracy) = (accuracy, randomInitAccuracy)
@@ -159,6 +170,8 @@ public final class Trainer {
         let n = task.train.count
         let perEpoch = (n + settings.batchSize - 1) / settings.batchSize
         var done = 0
+        let curves = settings.evalEvery > 0
+        if curves { result.earlyAccuracy.append([evaluate(task)]) }
         for epoch in 0..<settings.epochs {
             var orderRNG = RandomStream(seed: seed, purpose: "order/\(task.index)/\(epoch)")
             let order = orderRNG.permutation(n)
@@ -173,6 +186,14 @@ public final class Trainer {
                 result.stepLoss.append(Float(loss))
                 result.stepTask.append(Int32(task.index))
                 done += 1
+                if curves {
+                    // evaluation runs in eval mode and draws nothing random: training goes on unchanged
+                    if done <= settings.lcaSteps { result.earlyAccuracy[result.earlyAccuracy.count - 1].append(evaluate(task)) }
+                    if iteration % settings.evalEvery == 0 {
+                        result.curve.append(evaluateAll())
+                        result.curveStep.append(iteration)
+                    }
+                }
                 progress?(task.index, experienceCount, done, perEpoch * settings.epochs)
             }
         }
@@ -191,6 +212,7 @@ public final class Trainer {
         iteration += 1
         network.gradients.fill(0)
         let rows = batch.count
+        let crossEntropyRows = min(batch.crossEntropyRows ?? rows, rows)
         let classes = network.outputWidth
         if logitGradient.count < rows * classes { logitGradient = [Float](repeating: 0, count: rows * classes) }
         let loss = batch.inputs.withUnsafeBufferPointer { x in
@@ -199,8 +221,12 @@ public final class Trainer {
                     logitGradient.withUnsafeMutableBufferPointer { g in
                         let logits = network.forward(x.baseAddress!, rows: rows, tasks: t.baseAddress!)
                         var loss = SoftmaxCrossEntropy.lossAndGradient(
-                            logits: logits, labels: y.baseAddress!, rows: rows, classes: classes,
-                            scale: 1 / Float(rows), tasks: t.baseAddress!, heads: heads, gradient: g.baseAddress!)
+                            logits: logits, labels: y.baseAddress!, rows: crossEntropyRows, classes: classes,
+                            scale: 1 / Float(crossEntropyRows), tasks: t.baseAddress!, heads: heads,
+                            gradient: g.baseAddress!)
+                        // rows after `batch.crossEntropyRows` get only the plugins' terms
+                        (g.baseAddress! + crossEntropyRows * classes)
+                            .update(repeating: 0, count: (rows - crossEntropyRows) * classes)
                         for plugin in plugins {
                             loss += plugin.addLoss(self, logits: UnsafePointer(logits), logitGradient: g.baseAddress!)
                         }

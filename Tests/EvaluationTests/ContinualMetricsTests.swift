@@ -17,6 +17,27 @@ final class ContinualMetricsTests: XCTestCase {
         XCTAssertEqual(m.forwardTransfer!, 0.035, accuracy: 1e-12)
         // forgetting = ((0.90 − 0.60) + (0.95 − 0.80)) / 2 = 0.225
         XCTAssertEqual(m.forgetting!, 0.225, accuracy: 1e-12)
+        // The GEM code's means over all T = 3 tasks (a zero term each): −0.45 / 3 and 0.07 / 3
+        XCTAssertEqual(m.backwardTransferOverAllTasks!, -0.15, accuracy: 1e-12)
+        XCTAssertEqual(m.forwardTransferOverAllTasks!, 0.07 / 3, accuracy: 1e-12)
+    }
+
+    func testForgettingTakesTheBestEarlierAccuracyNotTheOneJustAfterTraining() {
+        // Task 0 peaks after task 1 (0.9), not after task 0 (0.5): forgetting uses the peak, BWT does not.
+        let r = [[0.5, 0.0, 0.0],
+                 [0.9, 0.8, 0.0],
+                 [0.4, 0.8, 0.7]]
+        let m = ContinualMetrics(accuracy: r, randomInit: [0, 0, 0])
+        // forgetting = ((0.9 − 0.4) + (0.8 − 0.8)) / 2 = 0.25; BWT = ((0.4 − 0.5) + 0) / 2 = −0.05
+        XCTAssertEqual(m.forgetting!, 0.25, accuracy: 1e-12)
+        XCTAssertEqual(m.backwardTransfer!, -0.05, accuracy: 1e-12)
+        XCTAssertEqual(m.backwardTransferOverAllTasks!, -0.1 / 3, accuracy: 1e-12)
+    }
+
+    func testLearningCurveAreaIsTheMeanOverTasksAndFirstMinibatches() {
+        // Z_0 = (0.1 + 0.3) / 2 = 0.2, Z_1 = (0.5 + 0.7) / 2 = 0.6, Z_2 = (0.6 + 0.8) / 2 = 0.7 → LCA = 1.5 / 3
+        XCTAssertEqual(ContinualMetrics.learningCurveArea([[0.1, 0.5, 0.6], [0.3, 0.7, 0.8]])!, 0.5, accuracy: 1e-12)
+        XCTAssertNil(ContinualMetrics.learningCurveArea([]))
     }
 
     func testJointTrainingsSingleRowHasAccuracyButNoTransfer() {
@@ -24,6 +45,8 @@ final class ContinualMetricsTests: XCTestCase {
         XCTAssertEqual(m.averageAccuracy, 0.8, accuracy: 1e-12)
         XCTAssertNil(m.backwardTransfer)
         XCTAssertNil(m.forwardTransfer)
+        XCTAssertNil(m.forgetting)
+        XCTAssertNil(m.backwardTransferOverAllTasks)
     }
 
     func testOneTaskHasAccuracyButNoTransfer() {

@@ -64,6 +64,39 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(stored.diagnostics["gem_violations"]?.count, 6)
     }
 
+    /// eval_every: 2 tasks × 3 minibatches, evaluated every 2 iterations → steps 2, 4, 6, the last
+    /// row being R's last; the early accuracies start at b[0] and R[0][1] and end at R[t][t];
+    /// training is unchanged; the curve reads back from the file; the key is stored only when on.
+    func testWithinTaskCurveAndLCADoNotChangeTraining() throws {
+        var curved = spec()
+        curved.optimizer.evalEvery = 2
+        let runner = Runner(outputDirectory: folder, threads: 1)
+        let plain = try runner.record(for: spec())
+        let record = try runner.execute([curved]) { _ in }[0]
+        XCTAssertEqual(record.accuracyMatrix, plain.accuracyMatrix)
+        XCTAssertEqual(record.parameters, plain.parameters)
+        XCTAssertEqual(record.curveStep, [2, 4, 6])
+        XCTAssertEqual(record.curve.last, record.accuracyMatrix[1])
+        let r = record.accuracyMatrix, early = record.earlyAccuracy
+        XCTAssertEqual(early.map(\.count), [4, 4])  // before, and after each of the 3 minibatches
+        XCTAssertEqual(early[0][0], record.randomInitAccuracy[0])
+        XCTAssertEqual(early[1][0], r[0][1])
+        XCTAssertEqual(early[0][3], r[0][0])
+        XCTAssertEqual(early[1][3], r[1][1])
+        XCTAssertEqual(record.curve[1][1], early[1][1])  // iteration 4 is task 1's first minibatch
+        let lca = (early[0].reduce(0, +) / 4 + early[1].reduce(0, +) / 4) / 2
+        XCTAssertEqual(try XCTUnwrap(record.lca), lca, accuracy: 1e-12)
+        XCTAssertTrue(plain.curve.isEmpty && plain.earlyAccuracy.isEmpty && plain.lca == nil)
+        let stored = try RunFile.read(folder.appendingPathComponent(curved.outputFileName))
+        XCTAssertEqual(stored.curve, record.curve)
+        XCTAssertEqual(stored.curveStep, record.curveStep)
+        XCTAssertEqual(stored.earlyAccuracy, record.earlyAccuracy)
+        XCTAssertEqual(stored.lca, record.lca)
+        XCTAssertTrue(curved.canonicalYAML.contains("  eval_every: 2\n"))
+        XCTAssertFalse(spec().canonicalYAML.contains("eval_every"))
+        XCTAssertEqual(try RunSpec(canonicalYAML: stored.configYAML).optimizer.evalEvery, 2)
+    }
+
     func testParallelJobsGiveTheSameRecordsInPlanOrder() throws {
         let plan = [0, 1, 2].map { seed -> RunSpec in
             var s = spec()

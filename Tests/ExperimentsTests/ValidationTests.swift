@@ -37,7 +37,7 @@ final class ValidationTests: XCTestCase {
 
     func testUnknownKeyFarFromAnyKnownKeyListsTheKnownKeys() throws {
         let errors = try loadErrors(["a.yaml": experimentFile(validBody.replacingOccurrences(of: "  lr: 0.1", with: "  lr: 0.1\n  colour: red"))])
-        XCTAssertEqual(errors, ["DIR/a.yaml:9:7: experiments.e.optimizer.colour: unknown key; expected one of: lr, batch_size, epochs, momentum"])
+        XCTAssertEqual(errors, ["DIR/a.yaml:9:7: experiments.e.optimizer.colour: unknown key; expected one of: lr, batch_size, epochs, momentum, eval_every"])
     }
 
     func testUnknownTopLevelAndSectionKeys() throws {
@@ -131,7 +131,7 @@ final class ValidationTests: XCTestCase {
     func testUnknownMethodInLabelAndInMethodField() throws {
         let body = validBody.replacingOccurrences(of: "naive: {}", with: "gemm: {}\n  mine: {method: replya, memory_size: 10}")
         XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(body)]), [
-            "DIR/a.yaml:10:7: experiments.e.strategies.gemm: unknown method 'gemm'; did you mean 'gem'? (a label that is not a method name needs 'method:', one of: naive, replay, er, gem, agem, ewc, joint, independent, multimodal)",
+            "DIR/a.yaml:10:7: experiments.e.strategies.gemm: unknown method 'gemm'; did you mean 'gem'? (a label that is not a method name needs 'method:', one of: naive, replay, er, der, derpp, icarl, gem, agem, ewc, joint, independent, multimodal)",
             "DIR/a.yaml:11:22: experiments.e.strategies.mine.method: unknown method 'replya'; did you mean 'replay'?",
         ])
     }

@@ -27,10 +27,10 @@ final class ReportingTests: XCTestCase {
     func testSummaryCSVHasEmptyCellsForUndefinedAndSingleSeed() {
         let csv = Tables.summaryCSV(Summary.rows(handRuns().map { RunSummary($0) }))
         XCTAssertEqual(csv, """
-            benchmark,strategy,experiment,scenario,n,seeds,acc_mean,acc_std,bwt_mean,bwt_std,bwt_n,fwt_mean,fwt_std,fwt_n,train_seconds_mean,train_seconds_std
-            permuted-mnist,gem,permuted-mnist,domain-incremental,3,0 1 2,0.820000,0.020000,-0.020000,0.010000,3,0.010000,0.010000,3,12.000,2.000
-            permuted-mnist,naive,permuted-mnist,domain-incremental,1,0,0.500000,,-0.300000,,1,0.005000,,1,3.000,
-            split-mnist,joint,split-mnist,domain-incremental,2,0 1,0.960000,0.014142,,,0,,,0,5.000,0.000
+            benchmark,strategy,experiment,scenario,n,seeds,acc_mean,acc_std,bwt_mean,bwt_std,bwt_n,fwt_mean,fwt_std,fwt_n,train_seconds_mean,train_seconds_std,forgetting_mean,forgetting_std,forgetting_n
+            permuted-mnist,gem,permuted-mnist,domain-incremental,3,0 1 2,0.820000,0.020000,-0.020000,0.010000,3,0.010000,0.010000,3,12.000,2.000,,,0
+            permuted-mnist,naive,permuted-mnist,domain-incremental,1,0,0.500000,,-0.300000,,1,0.005000,,1,3.000,,,,0
+            split-mnist,joint,split-mnist,domain-incremental,2,0 1,0.960000,0.014142,,,0,,,0,5.000,0.000,,,0
 
             """)
     }
@@ -41,9 +41,9 @@ final class ReportingTests: XCTestCase {
         XCTAssertEqual(lines.count, 7)
         XCTAssertEqual(lines[0], Tables.runsCSVHeader.joined(separator: ","))
         XCTAssertEqual(lines[4], "permuted-mnist__naive__seed0.h5,permuted-mnist,permuted-mnist,domain-incremental,naive,0,3,"
-                       + "0.500000,-0.300000,0.005000,3.000,0.250,3.250,0.1.0,abc123,2026-11-28T08:40:55Z")
+                       + "0.500000,-0.300000,0.005000,3.000,0.250,3.250,0.1.0,abc123,2026-11-28T08:40:55Z,,,")
         XCTAssertEqual(lines[5], "split-mnist__joint__seed0.h5,split-mnist,split-mnist,domain-incremental,joint,0,3,"
-                       + "0.950000,,,5.000,0.250,5.250,0.1.0,abc123,2026-11-28T08:40:55Z")
+                       + "0.950000,,,5.000,0.250,5.250,0.1.0,abc123,2026-11-28T08:40:55Z,,,")
     }
 
     func testExperimentColumnAppearsOnlyWhenOnePairHasSeveralExperiments() {
@@ -122,11 +122,37 @@ final class ReportingTests: XCTestCase {
         XCTAssertTrue(summary.contains("Regenerate with `swift run bench report runs`."))
         XCTAssertTrue(summary.contains("- `notes.h5`: not a GEMBench run file: not an HDF5 file\n"), summary)
         let runsCSV = try String(contentsOf: root.appendingPathComponent("runs.csv"), encoding: .utf8)
-        XCTAssertEqual(runsCSV, Tables.runsCSV(handRuns().map { RunSummary($0) }))
+        // the hand runs store no forgetting: the report recomputes it from their R
+        XCTAssertEqual(runsCSV, Tables.runsCSV(handRuns().map { RunSummary($0).withRecomputedLaterMetrics() }))
 
         let first = try outcome.files.map { try Data(contentsOf: $0) }
         _ = try Report.write(runsDirectory: runs, to: root, command: "swift run bench report runs")
         XCTAssertEqual(try outcome.files.map { try Data(contentsOf: $0) }, first)
+    }
+
+    func testForgettingIsReadWhenStoredAndRecomputedFromROtherwise() throws {
+        let runs = try makeTemporaryDirectory()
+        // R = [[0.9, .1, .2], [.8, .85, .15], [.7, .75, .95]], b = [.1, .12, .08] (makeRun):
+        // forgetting = ((0.9 − 0.7) + (0.85 − 0.75)) / 2 = 0.15; BWT sum −0.3 and FWT sum 0.05, ÷3
+        let old = makeRun("b", "old", seed: 0, acc: 0.8, bwt: -0.15, fwt: 0.025, train: [1])
+        var stored = makeRun("b", "new", seed: 0, acc: 0.8, bwt: -0.15, fwt: 0.025, train: [1])
+        (stored.forgetting, stored.bwtOverAllTasks, stored.fwtOverAllTasks) = (0.42, -0.5, 0.5)  // stored wins
+        for run in [old, stored] {
+            try RunFile.write(run, to: runs.appendingPathComponent(RunFile.fileName(experiment: run.experiment,
+                                                                                  strategy: run.strategy, seed: 0)))
+        }
+        let scanned = try RunCollection.scan(runs).runs.sorted { $0.strategy > $1.strategy }
+        XCTAssertEqual(scanned.map(\.strategy), ["old", "new"])
+        XCTAssertEqual(try XCTUnwrap(scanned[0].forgetting), 0.15, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(scanned[0].bwtOverAllTasks), -0.1, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(scanned[0].fwtOverAllTasks), 0.05 / 3, accuracy: 1e-12)
+        XCTAssertEqual(scanned[1].forgetting, 0.42)
+        XCTAssertEqual(scanned[1].bwtOverAllTasks, -0.5)
+        let csv = Tables.runsCSV(scanned).split(separator: "\n")
+        XCTAssertTrue(csv[1].hasSuffix(",0.420000,-0.500000,0.500000"), String(csv[1]))
+        XCTAssertTrue(csv[2].hasSuffix(",0.150000,-0.100000,0.016667"), String(csv[2]))
+        let row = try XCTUnwrap(Summary.rows(scanned).first { $0.strategy == "old" })
+        XCTAssertEqual(try XCTUnwrap(row.forgetting?.mean), 0.15, accuracy: 1e-12)
     }
 
     func testMissingRunsFolderIsAnError() throws {
@@ -144,6 +170,8 @@ final class ReportingTests: XCTestCase {
             ACC  0.800
             BWT -0.150
             FWT  0.025
+            FGT  0.150  (average forgetting)
+            BWT÷T -0.100, FWT÷T  0.017  (means over all T tasks, as the GEM code prints them)
 
             Accuracy matrix R (row: after training task i; column: accuracy on task j)
                     task 0 task 1 task 2

@@ -16,6 +16,7 @@ final class RunFileTests: XCTestCase {
         var noMemory = sampleRecord(withMemory: false)
         noMemory.bwt = nil
         noMemory.fwt = nil
+        noMemory.forgetting = nil
         try RunFile.write(noMemory, to: url, overwrite: true)
         XCTAssertEqual(try RunFile.read(url), noMemory)
         // layer state (batch-norm statistics) is stored beside the parameters when a model has it
@@ -42,6 +43,8 @@ final class RunFileTests: XCTestCase {
         XCTAssertEqual(summary.scenario, "domain-incremental")
         XCTAssertEqual(summary.taskCount, 3)
         XCTAssertEqual(summary.bwt, -0.15)
+        XCTAssertEqual(summary.forgetting, 0.15)
+        XCTAssertEqual(summary.bwtOverAllTasks, -0.1)
         XCTAssertEqual(summary.trainSeconds, 6.75)
         XCTAssertEqual(summary.evalSeconds, 1.25)
     }
@@ -72,6 +75,11 @@ final class RunFileTests: XCTestCase {
             assert abs(m['acc'] - acc) < 1e-12 and abs(m['bwt'] - bwt) < 1e-12 and abs(m['fwt'] - fwt) < 1e-12
             assert abs(acc - 0.8) < 1e-12 and abs(bwt + 0.15) < 1e-12 and abs(fwt - 0.025) < 1e-12
             assert m['undefined'] == ''
+            forgetting = np.mean([R[:T - 1, j].max() - R[-1, j] for j in range(T - 1)])
+            assert abs(m['forgetting'] - forgetting) < 1e-12 and abs(forgetting - 0.15) < 1e-12
+            # the GEM reference code's metrics.py: means over all T tasks, zero terms included
+            gem_bwt = np.mean(R[-1] - np.diag(R)); gem_fwt = np.mean([0] + [R[j - 1, j] - b[j] for j in range(1, T)])
+            assert abs(m['bwt_over_all_tasks'] - gem_bwt) < 1e-12 and abs(m['fwt_over_all_tasks'] - gem_fwt) < 1e-12
             t = f['tasks']
             assert t.attrs['scenario'] == 'domain-incremental' and t.attrs['count'] == 3
             assert list(t['001/permutation'][:3]) == [783, 782, 781] and t['001'].attrs['angle'] == 45.5
@@ -98,11 +106,13 @@ final class RunFileTests: XCTestCase {
 
         record.bwt = nil
         record.fwt = nil
+        (record.forgetting, record.bwtOverAllTasks, record.fwtOverAllTasks) = (nil, nil, nil)
         try RunFile.write(record, to: url, overwrite: true)
         result = try runPython("""
             import sys, math, h5py
             m = h5py.File(sys.argv[1], 'r')['metrics'].attrs
-            assert math.isnan(m['bwt']) and math.isnan(m['fwt']) and m['undefined'] == 'bwt,fwt', dict(m)
+            assert math.isnan(m['bwt']) and math.isnan(m['fwt']) and math.isnan(m['forgetting']), dict(m)
+            assert m['undefined'] == 'bwt,fwt,forgetting,bwt_over_all_tasks,fwt_over_all_tasks', dict(m)
             """, [url.path])
         XCTAssertEqual(result.status, 0, result.stderr)
     }

@@ -49,7 +49,7 @@ func sampleRecord(seed: Int = 0, withMemory: Bool = true) -> RunRecord {
         ? EpisodicMemoryRecord(inputs: [0, 0.5, 1, 0.25, 0.75, 1], featureCount: 3, labels: [7, 3], tasks: [0, 1]) : nil
     let checksums = ["train-images-idx3-ubyte": String(repeating: "ab", count: 32),
                      "t10k-labels-idx1-ubyte": String(repeating: "0f", count: 32)]
-    return RunRecord(
+    var record = RunRecord(
         experiment: "permuted-mnist", strategy: "gem", seed: seed, benchmark: "permuted-mnist",
         configYAML: "optimizer:\n  lr: 0.1\nstrategy:\n  name: gem   # ünïcode ok\n",
         configAttributes: ["optimizer.lr": "0.1", "strategy.name": "gem", "gem.memory_strength": "0.5"],
@@ -65,4 +65,7 @@ func sampleRecord(seed: Int = 0, withMemory: Bool = true) -> RunRecord {
         taskTrainSeconds: [1.5, 2.25, 3.0], taskEvalSeconds: [0.5, 0.5, 0.25], totalSeconds: 8.5,
         parameters: parameters,
         layerLayout: layout, memory: memory)
+    // forgetting = ((0.9 − 0.7) + (0.85 − 0.75)) / 2; BWT and FWT sums −0.3 and 0.05 over T = 3
+    (record.forgetting, record.bwtOverAllTasks, record.fwtOverAllTasks) = (0.15, -0.1, 0.05 / 3)
+    return record
 }
