@@ -32,10 +32,10 @@ public final class Conv2D: Layer, LaneParallel {
     /// - Precondition: the kernel fits the padded input (output at least 1×1).
     public init(_ input: ImageShape, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0) {
         precondition(kernel > 0 && stride > 0 && padding >= 0, "conv kernel \(kernel), stride \(stride), padding \(padding)")
-        let height = (input.height + 2 * padding - kernel) / stride + 1
-        let width = (input.width + 2 * padding - kernel) / stride + 1
         precondition(input.height + 2 * padding >= kernel && input.width + 2 * padding >= kernel,
                      "a \(kernel)x\(kernel) kernel does not fit a padded \(input) input")
+        let height = (input.height + 2 * padding - kernel) / stride + 1
+        let width = (input.width + 2 * padding - kernel) / stride + 1
         self.input = input
         output = ImageShape(channels: outChannels, height: height, width: width)
         (self.kernel, self.stride, self.padding) = (kernel, stride, padding)
