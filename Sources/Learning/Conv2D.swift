@@ -32,10 +32,10 @@ public final class Conv2D: Layer, LaneParallel {
     /// - Precondition: the kernel fits the padded input (output at least 1×1).
     public init(_ input: ImageShape, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0) {
         precondition(kernel > 0 && stride > 0 && padding >= 0, "conv kernel \(kernel), stride \(stride), padding \(padding)")
-        let height = (input.height + 2 * padding - kernel) / stride + 1
-        let width = (input.width + 2 * padding - kernel) / stride + 1
         precondition(input.height + 2 * padding >= kernel && input.width + 2 * padding >= kernel,
                      "a \(kernel)x\(kernel) kernel does not fit a padded \(input) input")
+        let height = (input.height + 2 * padding - kernel) / stride + 1
+        let width = (input.width + 2 * padding - kernel) / stride + 1
         self.input = input
         output = ImageShape(channels: outChannels, height: height, width: width)
         (self.kernel, self.stride, self.padding) = (kernel, stride, padding)
@@ -234,7 +234,8 @@ public final class Conv2D: Layer, LaneParallel {
     }
 
     /// The adjoint of `patches`: adds each patch entry onto the input pixel it was read from.
-    private func addPatches(_ col: UnsafePointer<Float>, rowStride: Int, into image: UnsafeMutablePointer<Float>) {
+    /// Overwrites the entries of `col` that fall on padding (same convolutions add whole planes).
+    private func addPatches(_ col: UnsafeMutablePointer<Float>, rowStride: Int, into image: UnsafeMutablePointer<Float>) {
         let (h, w, ow) = (input.height, input.width, output.width)
         for c in 0..<input.channels {
             for ky in 0..<kernel {
@@ -242,17 +243,38 @@ public final class Conv2D: Layer, LaneParallel {
                 for kx in 0..<kernel {
                     let row = col + ((c * kernel + ky) * kernel + kx) * rowStride
                     let inside = insideColumns(kx)
+                    if stride == 1 && ow == w {
+                        // the reverse of the plane copy in `patches`: zero the wrapped columns, add one span
+                        let shift = (ky - padding) * w + kx - padding
+                        for oy in rows {
+                            for ox in 0..<inside.lowerBound { row[oy * ow + ox] = 0 }
+                            for ox in inside.upperBound..<ow { row[oy * ow + ox] = 0 }
+                        }
+                        let first = max(rows.lowerBound * ow, -shift), last = min(rows.upperBound * ow, h * w - shift)
+                        if first < last { addSpan(row + first, into: image + (c * h * w + shift + first), count: last - first) }
+                        continue
+                    }
                     for oy in rows {
                         let from = row + oy * ow
                         let to = (c * h + oy * stride - padding + ky) * w - padding + kx  // index of ox = 0
-                        if stride == 1 {  // a separate loop, so that it vectorises
-                            for ox in inside { image[to + ox] += from[ox] }
-                        } else {
-                            for ox in inside { image[to + ox * stride] += from[ox] }
-                        }
+                        for ox in inside { image[to + ox * stride] += from[ox] }
                     }
                 }
             }
         }
     }
+}
+
+/// to[i] += from[i] for i < count, eight at a time (Swift keeps the scalar loop: it cannot rule
+/// out that the spans overlap).
+@inline(__always)
+private func addSpan(_ from: UnsafePointer<Float>, into to: UnsafeMutablePointer<Float>, count: Int) {
+    var i = 0
+    while i + 8 <= count {
+        let sum = UnsafeRawPointer(to + i).loadUnaligned(as: SIMD8<Float>.self)
+            + UnsafeRawPointer(from + i).loadUnaligned(as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(to + i).storeBytes(of: sum, as: SIMD8<Float>.self)
+        i += 8
+    }
+    while i < count { to[i] += from[i]; i += 1 }
 }

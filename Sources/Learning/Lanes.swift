@@ -1,16 +1,37 @@
 import Dispatch
+import Foundation
 
-/// Runs `body(lane, part)` over `lanes` contiguous, near-equal parts of 0..<count, side by side.
-/// Unlike `splitAcrossLanes`, the body learns its lane, to use that lane's scratch buffers.
-func forEachLane(_ count: Int, lanes: Int, _ body: (_ lane: Int, _ part: Range<Int>) -> Void) {
+/// Runs `body(lane, items)` over 0..<count on `lanes` threads side by side, each lane taking
+/// the next unclaimed item when it is free, so a lane slowed down by another process on this
+/// shared machine does not hold the others up. Which lane runs an item varies between calls;
+/// callers make an item's result independent of it (scratch per lane, outputs per item).
+func forEachLane(_ count: Int, lanes: Int, _ body: (_ lane: Int, _ items: Range<Int>) -> Void) {
     let lanes = max(1, min(lanes, count))
     guard lanes > 1 else { body(0, 0..<count); return }
+    let queue = WorkQueue(count)
     withoutActuallyEscaping(body) { body in
         // the lanes write disjoint outputs, and `body` lives only for this call
         let shared = LaneBody(body)
         DispatchQueue.concurrentPerform(iterations: lanes) { lane in
-            shared.value(lane, (count * lane / lanes)..<(count * (lane + 1) / lanes))
+            while let item = queue.next() { shared.value(lane, item..<(item + 1)) }
         }
+    }
+}
+
+/// Hands out 0..<count one item at a time.
+private final class WorkQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private var nextItem = 0
+    private let count: Int
+
+    init(_ count: Int) { self.count = count }
+
+    func next() -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard nextItem < count else { return nil }
+        nextItem += 1
+        return nextItem - 1
     }
 }
 

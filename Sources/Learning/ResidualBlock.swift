@@ -116,10 +116,11 @@ public final class ResidualBlock: Layer, RowSegmented, LaneParallel {
         let h1 = UnsafePointer(conv1Output.pointer(atLeast: n)), r1 = UnsafePointer(bn1Output.pointer(atLeast: n))
         let h2 = UnsafePointer(conv2Output.pointer(atLeast: n))
         let dz = scratch.a.pointer(atLeast: n), d1 = scratch.b.pointer(atLeast: n), d2 = scratch.c.pointer(atLeast: n)
-        for i in 0..<n { dz[i] = y[i] > 0 ? dy[i] : 0 }  // through the final ReLU
+        // dy and d2 read unconditionally, so the masks compile to vector selects, not branches
+        for i in 0..<n { let d = dy[i]; dz[i] = y[i] > 0 ? d : 0 }  // through the final ReLU
         bn2.backward(x: h2, y: y, dy: dz, dx: d1, rows: rows, parameters: parameters, targets: targets, tasks: tasks)
         conv2.backward(x: r1, dy: d1, dx: d2, accumulate: false, rows: rows, parameters: parameters, targets: targets)
-        for i in 0..<n { d2[i] = r1[i] > 0 ? d2[i] : 0 }  // through bn1's ReLU
+        for i in 0..<n { let d = d2[i]; d2[i] = r1[i] > 0 ? d : 0 }  // through bn1's ReLU
         bn1.backward(x: h1, y: r1, dy: d2, dx: d1, rows: rows, parameters: parameters, targets: targets, tasks: tasks)
         conv1.backward(x: x, dy: d1, dx: dx, accumulate: false, rows: rows, parameters: parameters, targets: targets)
         if let shortcut {

@@ -5,7 +5,7 @@ import Learning
 /// random images, in one process beside sgemm at the network's own product shapes. PyTorch's
 /// figures for the same measurements come from scripts/time_pytorch_resnet.py.
 enum ConvPerf {
-    static func run(repeats: Int, threads: Int) throws {
+    static func run(repeats: Int, threads: Int, quick: Bool) throws {
         var rng = RandomStream(seed: 0, purpose: "perf/resnet")
         let net = try Network.reducedResNet18(channels: 3, height: 32, width: 32, classes: 100, nf: 20, rng: &rng)
         let flops = net.productFLOPsPerImage
@@ -65,7 +65,7 @@ enum ConvPerf {
                      threads, blas.min * 1e3, blas.median * 1e3, rate(flops, images: 256, seconds: blas.min)))
 
         print("\nGEM reference phase: per past task, one train-mode pass over its 256 memories into its gradient row:")
-        for past in [1, 5, 19] {
+        for past in quick ? [1] : [1, 5, 19] {
             let phase = PerfBenchmarks.time(repeats: past > 5 ? max(1, repeats / 2) : repeats) {
                 taskGradients.fill(0)
                 for task in 0..<past {

@@ -38,7 +38,7 @@ struct PerfCommand: ParsableCommand {
         let repeats = self.repeats ?? (quick ? 1 : 3)
         switch model {
         case "mlp": break
-        case "resnet18": return try ConvPerf.run(repeats: repeats, threads: location.blasThreads())
+        case "resnet18": return try ConvPerf.run(repeats: repeats, threads: location.blasThreads(), quick: quick)
         default: throw ValidationError("unknown model '\(model)' (mlp, resnet18)")
         }
         let tasks = quick ? 5 : 20
