@@ -14,34 +14,23 @@ import Learning
 /// plain cross-entropy (`Minibatch.crossEntropyRows`). After the step, the minibatch's own
 /// rows are offered to the memory by reservoir sampling, with the logits of this step's
 /// forward pass (before the update), as the authors' code (mammoth) does.
-public enum DER: StrategyDefinition {
+public enum DER: DarkExperienceReplay {
     public static let name = "der"
     public static let abstract = "dark experience replay: match the logits stored in a reservoir memory (Buzzega et al. 2020)"
-
     public static let parameters: [StrategyParameter] = DERSettings.parameters(withBeta: false)
-
-    public static func summary(_ values: StrategyValues) -> String { DERSettings(values).summary(name) }
-
-    public static func extraRowsPerStep(_ values: StrategyValues, in context: StrategyContext) -> Double {
-        DERSettings(values).replayRowsPerStep
-    }
-
-    public static func storedRows(_ values: StrategyValues, in context: StrategyContext) -> Double {
-        DERSettings(values).storedRows
-    }
-
-    public static func makePlugins(_ values: StrategyValues, _ build: StrategyBuild) -> [Plugin] {
-        [DERPlugin(DERSettings(values), build)]
-    }
 }
 
 /// DER++: DER plus the cross-entropy of a second replay batch on its stored labels.
-public enum DERPlusPlus: StrategyDefinition {
+public enum DERPlusPlus: DarkExperienceReplay {
     public static let name = "derpp"
     public static let abstract = "DER++: dark experience replay plus replayed labels (Buzzega et al. 2020)"
-
     public static let parameters: [StrategyParameter] = DERSettings.parameters(withBeta: true)
+}
 
+/// What `der` and `derpp` share: everything but their keys.
+public protocol DarkExperienceReplay: StrategyDefinition {}
+
+extension DarkExperienceReplay {
     public static func summary(_ values: StrategyValues) -> String { DERSettings(values).summary(name) }
 
     public static func extraRowsPerStep(_ values: StrategyValues, in context: StrategyContext) -> Double {

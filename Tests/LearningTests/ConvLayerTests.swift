@@ -5,15 +5,7 @@ import XCTest
 /// sums written out in the test, hand-computed statistics, and central finite differences of
 /// L = Σ c ⊙ y (in float64 from float32 forwards) for every parameter and every input.
 final class ConvLayerTests: XCTestCase {
-    private func randomArray(_ n: Int, _ rng: inout RandomStream, scale: Float = 1) -> [Float] {
-        (0..<n).map { _ in (2 * rng.unitFloat() - 1) * scale }
-    }
 
-    private func relativeError(_ a: [Double], _ b: [Double]) -> Double {
-        let diff = zip(a, b).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot()
-        let na = a.map { $0 * $0 }.reduce(0, +).squareRoot(), nb = b.map { $0 * $0 }.reduce(0, +).squareRoot()
-        return diff / max(na, nb, 1e-12)
-    }
 
     /// Central differences at h and h/2, Richardson-extrapolated, (4·D(h/2) − D(h)) / 3, and
     /// whether the two disagree the way they do when a ReLU switches inside [−h, h] (a smooth

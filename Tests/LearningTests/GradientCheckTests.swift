@@ -4,16 +4,7 @@ import XCTest
 /// Every backward pass against central finite differences of the loss, computed in float64
 /// from float32 forwards (loss = Σ c ⊙ y for a fixed random c, so dL/dy = c).
 final class GradientCheckTests: XCTestCase {
-    private func randomArray(_ n: Int, _ rng: inout RandomStream, scale: Float = 1) -> [Float] {
-        (0..<n).map { _ in (2 * rng.unitFloat() - 1) * scale }
-    }
 
-    /// Relative error ‖a − b‖ / max(‖a‖, ‖b‖).
-    private func relativeError(_ a: [Double], _ b: [Double]) -> Double {
-        let diff = zip(a, b).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot()
-        let na = a.map { $0 * $0 }.reduce(0, +).squareRoot(), nb = b.map { $0 * $0 }.reduce(0, +).squareRoot()
-        return diff / max(na, nb, 1e-12)
-    }
 
     /// Central difference with Richardson extrapolation, (4·D(h/2) − D(h)) / 3: its error is
     /// O(h⁴), so h can stay large enough for float32 rounding not to dominate.
