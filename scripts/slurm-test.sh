@@ -53,7 +53,7 @@ command -v sbatch > /dev/null && command -v slurmctld > /dev/null && command -v 
 dd if=/dev/urandom of="$work/munge.key" bs=1 count=1024 status=none
 chmod 400 "$work/munge.key"
 munged -F --force --socket="$work/munge.socket" --key-file="$work/munge.key" --pid-file="$work/munged.pid" \
-    --log-file="$work/munged.log" --seed-file="$work/munged.seed" &
+    --log-file="$work/munged.log" --seed-file="$work/munged.seed" > "$work/munged.out" 2>&1 &
 pids+=($!)
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("", 0)); print(s.getsockname()[1])'; }
@@ -103,10 +103,10 @@ echo "slurm-test: one-node cluster up ($host, $(nproc) CPUs)"
 local_runs=${1:-}
 if [ -z "$local_runs" ]; then
     local_runs="$work/local"
-    "$bench" run --suite smoke --out "$local_runs" > /dev/null
+    "$bench" run --suite smoke --out "$local_runs" > "$work/local.txt" 2>&1
 fi
 # one core per element, so that two elements run side by side on this node
-"$bench" slurm --suite smoke --array 3 --cpus-per-task 1 --out "$work/runs" > "$work/submit.txt"
+"$bench" slurm --suite smoke --array 3 --cpus-per-task 1 --out "$work/runs" > "$work/submit.txt" 2> "$work/submit.err"
 job=$(awk '/^submitted job array/ {print $4}' "$work/submit.txt")
 [ -n "$job" ] || { echo "slurm-test: no job id in:" >&2; cat "$work/submit.txt" >&2; exit 1; }
 for i in $(seq 360); do
