@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Debian/Ubuntu packages GEMBench builds and runs with: pkg-config, OpenBLAS (cblas),
 # HDF5, zlib, OpenSSL's libcrypto (SHA-256, MD5), libarchive (bench fetch unpacks CIFAR's
-# .tar.gz), Fashion-MNIST, and chromium with its driver (the headless-browser test of
-# report.html). Uses sudo when not root.
+# .tar.gz), Fashion-MNIST, chromium with its driver (the headless-browser test of
+# report.html), and slurm-wlm with munge (scripts/slurm-test.sh runs a one-node SLURM
+# cluster). Uses sudo when not root.
 set -euo pipefail
 packages=(pkg-config libopenblas-dev libhdf5-dev zlib1g-dev libssl-dev libarchive-dev dataset-fashion-mnist
-          chromium chromium-driver)
+          chromium chromium-driver slurm-wlm munge)
 as_root=()
 [ "$(id -u)" -eq 0 ] || as_root=(sudo)
 export DEBIAN_FRONTEND=noninteractive

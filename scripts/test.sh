@@ -21,5 +21,7 @@ swift run bench rerun "$runs/smoke-permuted__gem__seed0.h5"
 GEMBENCH_RUNS="$runs" GEMBENCH_REPORT="$work" GEMBENCH_TEST_OUTPUT="$PWD/.build/test-output/python" \
     python3 -m pytest -q -p no:cacheprovider -p no:benchmark Tests/python
 python3 notebooks/run_notebook.py --runs "$runs" --output "$work/analysis.executed.ipynb" --figures "$work/notebook-figures"
+# the smoke suite as a SLURM job array on a one-node cluster, compared with "$runs" (SKIP when not root)
+scripts/slurm-test.sh "$runs"
 python3 notebooks/run_notebook.py --notebook notebooks/gem-paper.ipynb --runs "$runs" --output "$work/gem-paper.executed.ipynb"
 echo "all checks passed"

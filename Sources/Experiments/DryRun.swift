@@ -21,22 +21,29 @@ extension BenchmarkSpec {
 
 /// The plan as an aligned text table, one run per line, with a header and a closing count:
 /// experiment, strategy, seed, benchmark, method and key parameters, lr, batch size, epochs,
-/// output file and the resume decision (`run`, `skip`, `MISMATCH`).
+/// estimated cost (`RunSpec.estimatedCost`), output file and the resume decision (`run`, `skip`,
+/// `MISMATCH`). The closing line adds the cost of the runs that would train.
 ///
 /// - Parameters:
 ///   - outputDirectory: prefixed to the run file names (empty: names only).
 ///   - decide: the resume decision of each run (default: every run would run).
 public func renderPlan(_ plan: [RunSpec], outputDirectory: String = "",
                        decide: (RunSpec) -> ResumeDecision = { _ in .run }) -> String {
-    let header = ["EXPERIMENT", "STRATEGY", "SEED", "BENCHMARK", "METHOD", "LR", "BATCH", "EPOCHS", "OUTPUT", "STATUS"]
+    let header = ["EXPERIMENT", "STRATEGY", "SEED", "BENCHMARK", "METHOD", "LR", "BATCH", "EPOCHS", "COST", "OUTPUT", "STATUS"]
     var rows: [[String]] = []
     var counts: [String: Int] = [:]
+    var costToTrain = 0.0, secondsToTrain = 0.0
     let base = outputDirectory.isEmpty ? "" : (outputDirectory.hasSuffix("/") ? outputDirectory : outputDirectory + "/")
     for spec in plan {
         let decision = decide(spec)
         counts[decision.label, default: 0] += 1
+        let cost = spec.estimatedCost
+        if decision == .run {
+            costToTrain += cost.totalFLOPs
+            secondsToTrain += cost.seconds
+        }
         rows.append([spec.experiment, spec.strategy, String(spec.seed), spec.benchmark.summary, spec.method.summary,
-                     formatDouble(spec.optimizer.lr), String(spec.optimizer.batchSize), String(spec.optimizer.epochs),
+                     formatDouble(spec.optimizer.lr), String(spec.optimizer.batchSize), String(spec.optimizer.epochs), cost.description,
                      base + spec.outputFileName, decision.label])
     }
     let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max()! }
@@ -47,6 +54,8 @@ public func renderPlan(_ plan: [RunSpec], outputDirectory: String = "",
     }
     var lines = [line(header)] + rows.map(line)
     let summary = ["run", "skip", "MISMATCH"].compactMap { key in counts[key].map { "\($0) \(key)" } }
-    lines.append("\(plan.count) runs" + (summary.isEmpty ? "" : " (" + summary.joined(separator: ", ") + ")"))
+    let decisions = summary.isEmpty ? "" : " (" + summary.joined(separator: ", ") + ")"
+    let cost = "; to train: \(formatFLOPs(costToTrain)) ~\(formatHours(secondsToTrain)) of one core"
+    lines.append("\(plan.count) runs" + decisions + cost)
     return lines.joined(separator: "\n") + "\n"
 }

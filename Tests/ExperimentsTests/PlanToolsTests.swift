@@ -258,10 +258,10 @@ final class ResumeTests: XCTestCase {
         let lines = text.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.count, 5)
         XCTAssertEqual(lines[0].split(separator: " ", omittingEmptySubsequences: true),
-                       ["EXPERIMENT", "STRATEGY", "SEED", "BENCHMARK", "METHOD", "LR", "BATCH", "EPOCHS", "OUTPUT", "STATUS"])
+                       ["EXPERIMENT", "STRATEGY", "SEED", "BENCHMARK", "METHOD", "LR", "BATCH", "EPOCHS", "COST", "OUTPUT", "STATUS"])
         XCTAssertTrue(lines[1].contains("permuted/mnist 20x1000 DI"))
         XCTAssertTrue(lines[1].hasSuffix("Results/runs/e__naive__seed0.h5  skip"), lines[1])
         XCTAssertTrue(lines[2].hasSuffix("MISMATCH"))
-        XCTAssertEqual(lines[4], "3 runs (1 run, 1 skip, 1 MISMATCH)")
+        XCTAssertTrue(lines[4].hasPrefix("3 runs (1 run, 1 skip, 1 MISMATCH); to train: "), lines[4])
     }
 }

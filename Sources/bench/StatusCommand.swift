@@ -1,0 +1,77 @@
+import ArgumentParser
+import Experiments
+import Foundation
+import Storage
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Where each planned run stands in an output folder: finished, MISMATCH, partial or not started.",
+        discussion: """
+            finished: a complete run file with the planned config (resume skips it). MISMATCH: a run file \
+            with another config (`bench run` stops; see --dry-run). partial: a temporary .NAME.h5.partial-PID \
+            file, a write in flight or left by a killed process. not started: none of these.
+            """)
+
+    @Argument(help: "Experiments, as NAME or NAME/STRATEGY (see `bench list`).")
+    var selectors: [String] = []
+
+    @Option(name: .long, help: "Every experiment of this suite (see `bench list`).")
+    var suite: String?
+
+    @Option(name: .long, help: "Seeds, e.g. 0-4 or 0,3 (default: each experiment's own).")
+    var seeds: String?
+
+    @Option(name: .long, help: "Folder of run files.")
+    var out: String = RunFile.defaultDirectory
+
+    @OptionGroup var location: LocationOptions
+
+    func validate() throws {
+        if selectors.isEmpty && suite == nil { throw ValidationError("name experiments or a --suite (see `bench list`)") }
+    }
+
+    func run() throws {
+        let registry = try location.loadRegistry()
+        let plan: [RunSpec]
+        do {
+            plan = try registry.plan(experiments: selectors, suite: suite, seeds: try seeds.map { try SeedSelection(parsing: $0) })
+        } catch { throw fail("\(error)") }
+        let directory = URL(fileURLWithPath: out)
+        let runner = Runner(outputDirectory: directory)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        let partials = names.filter(RunFile.isPartial)
+
+        var rows: [(run: String, status: String)] = []
+        var counts: [String: Int] = [:]
+        for spec in plan {
+            let status = self.status(of: spec, decision: runner.decision(for: spec), directory: directory, partials: partials)
+            counts[status.label, default: 0] += 1
+            rows.append((spec.runID, status.label + (status.detail.isEmpty ? "" : "  " + status.detail)))
+        }
+        let width = rows.map(\.run.count).max() ?? 0
+        print("RUN".padding(toLength: width, withPad: " ", startingAt: 0) + "  STATUS")
+        for row in rows { print(row.run.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + row.status) }
+        let totals = ["finished", "MISMATCH", "partial", "not started"].compactMap { key in counts[key].map { "\($0) \(key)" } }
+        print("\(plan.count) runs: " + totals.joined(separator: ", "))
+    }
+
+    /// The status word of one run and what backs it (a file name, differences).
+    private func status(of spec: RunSpec, decision: ResumeDecision, directory: URL,
+                        partials: [String]) -> (label: String, detail: String) {
+        switch decision {
+        case .skipComplete: return ("finished", "")
+        case let .configMismatch(differences): return ("MISMATCH", differences.joined(separator: "; "))
+        case .run: break
+        }
+        // the temporary names a write of this run uses: RunFile.partialURL with any process id
+        let ownName = RunFile.partialURL(for: directory.appendingPathComponent(spec.outputFileName)).lastPathComponent
+        let prefix = String(ownName.dropLast(String(getpid()).count))
+        let mine = partials.filter { $0.hasPrefix(prefix) }
+        if !mine.isEmpty {
+            return ("partial", mine.joined(separator: ", ") + " (a write in flight, or stale if its process is gone)")
+        }
+        // checkpointed (task k of T, step s): once runs write checkpoints, look for this run's here
+        return ("not started", "")
+    }
+}
