@@ -15,8 +15,10 @@ trap 'rm -rf "$work"' EXIT
 runs="$work/runs"
 swift run bench --suite smoke --out "$runs" > "$work/table.md"
 swift run bench report "$runs" --out "$work" --strict
-# rerunning from a stored config must give the same accuracy matrix bit for bit
-swift run bench rerun "$runs/smoke-permuted__gem__seed0.h5"
+# rerunning from a stored config must give the same accuracy matrix bit for bit, whatever the
+# lanes (the suite ran with --jobs 2, one lane each): an MLP's GEM and the ResNet's GEM
+swift run bench rerun "$runs/smoke-permuted__gem__seed0.h5" --threads 2
+swift run bench rerun "$runs/smoke-split-conv__gem__seed0.h5" --threads 2
 # the report page's screenshots are kept in .build/test-output/python
 GEMBENCH_RUNS="$runs" GEMBENCH_REPORT="$work" GEMBENCH_TEST_OUTPUT="$PWD/.build/test-output/python" \
     python3 -m pytest -q -p no:cacheprovider -p no:benchmark Tests/python
