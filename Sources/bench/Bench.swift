@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Bench: ParsableCommand {
@@ -9,4 +10,11 @@ struct Bench: ParsableCommand {
                       PerfCommand.self],
         defaultSubcommand: RunCommand.self
     )
+
+    static func main() {
+        // Past a file size limit (`ulimit -f`) a write fails with EFBIG, reported like a full
+        // disk, instead of the signal killing the process in the middle of a run file.
+        signal(SIGXFSZ, SIG_IGN)
+        main(nil)
+    }
 }
