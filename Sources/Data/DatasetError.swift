@@ -24,6 +24,14 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
     case shapeMismatch(trainPath: String, trainShape: [Int], testPath: String, testShape: [Int])
     /// A line of a `SHA256SUMS.uncompressed` file is not `<64 hex digits>  <file name>`.
     case malformedChecksumFile(path: String, line: Int, text: String)
+    /// A gzip file decompresses to more than the `limit` bytes expected of it (a damaged file,
+    /// another file, or a decompression bomb); decompression stopped there.
+    case decompressedTooLarge(path: String, limit: Int)
+    /// An IDX header whose dimensions declare more data than any dataset read here holds.
+    case implausibleDimensions(path: String, dimensions: [Int], limit: Int)
+    /// A `SHA256SUMS.uncompressed` line lists a digest that differs from the file's, while the
+    /// file matches the built-in digest of the original release: the list is wrong, not the data.
+    case wrongChecksumListEntry(listPath: String, line: Int, file: String, listed: String, actual: String)
 
     public var description: String {
         switch self {
@@ -81,6 +89,17 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
                 + " \(shapeText(testShape)) images; expected the same size in both."
         case let .malformedChecksumFile(path, line, text):
             return "Malformed line \(line) in \(path): \"\(text)\"; expected `<64 hex digits>  <file name>`."
+        case let .decompressedTooLarge(path, limit):
+            return "Cannot decompress \(path): it decompresses to more than \(limit) bytes, the size expected of it"
+                + " (an IDX file holds exactly what its header declares); decompression stopped there."
+                + " The file is damaged or is not the file it is named after; replace it."
+        case let .implausibleDimensions(path, dimensions, limit):
+            return "Implausible IDX header in \(path): dimensions \(shapeText(dimensions)) declare more than"
+                + " \(limit) bytes of data, the most a dataset file read here may hold. The file is damaged; replace it."
+        case let .wrongChecksumListEntry(listPath, line, file, listed, actual):
+            return "Wrong digest on line \(line) of \(listPath): it lists \(listed) for \(file), but the file's"
+                + " SHA-256 is \(actual), the digest of the original release (built in). The data is genuine;"
+                + " correct or remove that line."
         }
     }
 }
