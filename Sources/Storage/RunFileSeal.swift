@@ -64,6 +64,7 @@ enum RunFileSeal {
         guard hash == header.contentHash else {
             throw RunFileError.damaged(path: url.path, reason: "content hash mismatch (bytes changed since written)")
         }
+        try data.withUnsafeBytes { try GlobalHeapCheck.verify($0, path: url.path) }
     }
 
     static func parse(_ bytes: Data) -> Header? {
