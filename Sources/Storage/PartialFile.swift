@@ -25,8 +25,13 @@ extension RunFile {
     }
 
     /// Bytes the temporary name adds to a run file's name: "." and ".partial-" and a pid of
-    /// up to 10 digits (Int32).
-    public static let partialNameOverhead = 1 + ".partial-".utf8.count + 10
+    /// as many digits as the largest pid of this system (Linux: /proc/sys/kernel/pid_max;
+    /// 10, the digits of Int32.max, elsewhere).
+    public static let partialNameOverhead: Int = {
+        let text = (try? String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8)) ?? ""
+        let digits = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)).map { String($0 - 1).count } ?? 10
+        return 1 + ".partial-".utf8.count + digits
+    }()
 
     /// Removes the temporary files in `directory` left by writes whose process is gone
     /// (killed runs); those of live writers are kept. Returns the removed file names.

@@ -75,14 +75,18 @@ final class RunnerFaultTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), [])
     }
 
-    /// A 240-byte name fits NAME_MAX (255); its temporary ".NAME.partial-PID" does not.
+    /// A 250-byte name fits NAME_MAX (255); its temporary ".NAME.partial-PID" does not.
     func testANameTooLongForItsTemporaryFileIsRefusedBeforeTraining() throws {
-        let long = String(repeating: "e", count: 240 - "__naive__seed0.h5".utf8.count)
+        let long = String(repeating: "e", count: 250 - "__naive__seed0.h5".utf8.count)
         let name = spec(experiment: long).outputFileName
-        XCTAssertEqual(name.utf8.count, 240)
+        XCTAssertEqual(name.utf8.count, 250)
+        // the longest pid this system hands out
+        let pidMax = try XCTUnwrap(Int(String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        let needed = 250 + ".".count + ".partial-".count + String(pidMax - 1).count
         let (error, events) = refusal([spec(), spec(experiment: long)], in: folder)
-        XCTAssertEqual(error, "\(name): run file name of 240 bytes; with its temporary name (.NAME.partial-PID) it needs "
-                       + "260, more than the 255 bytes a file name may have in \(FileManager.default.temporaryDirectory.standardizedFileURL.path); "
+        XCTAssertEqual(error, "\(name): run file name of 250 bytes; with its temporary name (.NAME.partial-PID) it needs "
+                       + "\(needed), more than the 255 bytes a file name may have in \(FileManager.default.temporaryDirectory.standardizedFileURL.path); "
                        + "shorten the experiment or strategy name")
         XCTAssertEqual(events, [])
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.path), "nothing is created before refusing")
