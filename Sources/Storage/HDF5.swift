@@ -181,7 +181,13 @@ public final class HDF5File {
             throw HDF5Error(file: url.path, object: "/", message: "not a regular file")
         }
         let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
-        let fid = H5Fopen(url.path, shim_H5F_ACC_RDONLY(), shim_H5P_DEFAULT())
+        let fapl = H5Pcreate(shim_H5P_FILE_ACCESS())
+        guard fapl >= 0 else { throw failure(url, "/", "cannot create a file access property list") }
+        defer { H5Pclose(fapl) }
+        // Run files are write-once: a reader needs no lock, and libhdf5's would fail while a
+        // writer still holds the lock of a file it has just moved into place.
+        H5Pset_file_locking(fapl, false, true)
+        let fid = H5Fopen(url.path, shim_H5F_ACC_RDONLY(), fapl)
         guard fid >= 0 else {
             throw failure(url, "/", "cannot open as HDF5 (not an HDF5 file, or truncated or corrupt)")
         }

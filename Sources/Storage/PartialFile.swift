@@ -62,9 +62,9 @@ extension RunFile {
 
 /// A temporary run file being written: created, locked, filled, synced, then moved into
 /// place by `RunFile.commit`. Closing releases the lock.
-struct PartialFile {
+final class PartialFile {
     let url: URL
-    private let fd: Int32
+    private var fd: Int32
 
     /// Creates (or truncates a leftover of this pid) and locks the temporary file of `finalURL`.
     init(for finalURL: URL) throws {
@@ -99,7 +99,12 @@ struct PartialFile {
         }
     }
 
-    func close() { Glibc.close(fd) }
+    /// Releases the lock (the final name shares the inode, so readers that lock, as libhdf5
+    /// and h5py do, wait for this); safe to call twice.
+    func close() {
+        if fd >= 0 { Glibc.close(fd) }
+        fd = -1
+    }
 }
 
 func errnoText() -> String { String(cString: strerror(errno)) }

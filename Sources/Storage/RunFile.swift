@@ -107,11 +107,11 @@ public enum RunFile {
         }
         try RunFileSeal.seal(&image, schemaVersion: schemaVersion, path: finalURL.path)
         let partial = try PartialFile(for: finalURL)
-        defer { partial.close() }
         do {
             try partial.write(image, finalPath: finalURL.path)
-            try commit(partial.url, to: finalURL, overwrite: overwrite)
+            try commit(partial, to: finalURL, overwrite: overwrite)
         } catch {
+            partial.close()
             _ = unlink(partial.url.path)
             throw error
         }
@@ -156,26 +156,31 @@ public enum RunFile {
         }
     }
 
-    /// Moves the temporary file into place. Without `overwrite`, `link` + `unlink` makes
-    /// "create only if absent" atomic even against a concurrent writer.
-    private static func commit(_ partial: URL, to finalURL: URL, overwrite: Bool) throws {
+    /// Moves the temporary file into place and releases its lock as soon as the final name
+    /// exists. Without `overwrite`, `link` + `unlink` makes "create only if absent" atomic even
+    /// against a concurrent writer.
+    private static func commit(_ partial: PartialFile, to finalURL: URL, overwrite: Bool) throws {
+        let temporary = partial.url.path
         if overwrite {
-            guard rename(partial.path, finalURL.path) == 0 else {
+            guard rename(temporary, finalURL.path) == 0 else {
                 throw RunFileError.io(path: finalURL.path, reason: "cannot rename the temporary file: \(errnoText())")
             }
+            partial.close()
             return
         }
-        if link(partial.path, finalURL.path) == 0 {
-            _ = unlink(partial.path)
+        if link(temporary, finalURL.path) == 0 {
+            partial.close()
+            _ = unlink(temporary)
             return
         }
         let code = errno
         if code == EEXIST { throw RunFileError.alreadyExists(path: finalURL.path) }
         // File systems without hard links: check, then rename.
         if FileManager.default.fileExists(atPath: finalURL.path) { throw RunFileError.alreadyExists(path: finalURL.path) }
-        guard rename(partial.path, finalURL.path) == 0 else {
+        guard rename(temporary, finalURL.path) == 0 else {
             throw RunFileError.io(path: finalURL.path, reason: "cannot rename the temporary file: \(errnoText())")
         }
+        partial.close()
     }
 }
 

@@ -105,4 +105,16 @@ final class WriteFailureTests: XCTestCase {
         holder.waitUntilExit()
         XCTAssertEqual(try RunFile.removeStalePartials(in: folder), [locked])
     }
+
+    /// A writer holds its lock until just after the final name exists (same inode): a reader
+    /// must not need a lock of its own (libhdf5 takes one by default and failed with EAGAIN
+    /// when two `bench run` shared a folder).
+    func testAFileLockedByAnotherProcessStillReads() throws {
+        let url = try makeTemporaryDirectory().appendingPathComponent("run.h5")
+        try RunFile.write(sampleRecord(), to: url)
+        let holder = try lockHolder(url.path)
+        defer { holder.terminate(); holder.waitUntilExit() }
+        XCTAssertEqual(try RunFile.read(url), sampleRecord())
+        XCTAssertEqual(try RunFile.readSummary(url).seed, 0)
+    }
 }
