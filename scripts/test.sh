@@ -2,8 +2,10 @@
 # The project's tests: the Swift suite, then the smoke suite end to end (bench run ->
 # HDF5 -> bench report: tables, SVG figures, report.html), read back independently with
 # h5py and python/gembench (metrics, figures, R recomputed by numpy forward passes),
-# report.html opened in headless chromium, and the notebooks executed headless on those
-# runs. Needs the Python packages of requirements.txt and scripts/install-deps.sh.
+# report.html opened in headless chromium, the command line on bad input, the notebooks
+# executed headless on those runs, 40 seconds of seeded fuzzing of the readers (run files,
+# YAML, IDX), and the smoke suite as a SLURM job array. Needs the Python packages of
+# requirements.txt and scripts/install-deps.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,15 +17,18 @@ trap 'rm -rf "$work"' EXIT
 runs="$work/runs"
 swift run bench --suite smoke --out "$runs" > "$work/table.md"
 swift run bench report "$runs" --out "$work" --strict
-# rerunning from a stored config must give the same accuracy matrix bit for bit, whatever the
-# lanes (the suite ran with --jobs 2, one lane each): an MLP's GEM and the ResNet's GEM
+# rerunning from a stored config must recompute everything bit for bit, whatever the lanes
+# (the suite ran with --jobs 2, one lane each): an MLP's GEM and the ResNet's GEM
 swift run bench rerun "$runs/smoke-permuted__gem__seed0.h5" --threads 2
 swift run bench rerun "$runs/smoke-split-conv__gem__seed0.h5" --threads 2
+bench="$(swift build --show-bin-path)/bench"
 # the report page's screenshots are kept in .build/test-output/python
-GEMBENCH_RUNS="$runs" GEMBENCH_REPORT="$work" GEMBENCH_TEST_OUTPUT="$PWD/.build/test-output/python" \
+GEMBENCH_RUNS="$runs" GEMBENCH_REPORT="$work" GEMBENCH_BENCH="$bench" GEMBENCH_TEST_OUTPUT="$PWD/.build/test-output/python" \
     python3 -m pytest -q -p no:cacheprovider -p no:benchmark Tests/python
 python3 notebooks/run_notebook.py --runs "$runs" --output "$work/analysis.executed.ipynb" --figures "$work/notebook-figures"
 # the smoke suite as a SLURM job array on a one-node cluster, compared with "$runs" (SKIP when not root)
 scripts/slurm-test.sh "$runs"
 python3 notebooks/run_notebook.py --notebook notebooks/gem-paper.ipynb --runs "$runs" --output "$work/gem-paper.executed.ipynb"
+# every reader ends with a result or an error on mutated inputs, never a signal or a hang
+python3 Tests/fuzz/fuzz_readers.py --bench "$bench" --runs "$runs" --seconds 40 --seed "${GEMBENCH_FUZZ_SEED:-1}"
 echo "all checks passed"

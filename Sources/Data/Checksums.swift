@@ -10,10 +10,13 @@ public struct ChecksumList: Sendable, Equatable {
     public let digests: [String: String]
     /// Where the list was read from (for error messages).
     public let path: String
+    /// File name → the line (1-based) that lists it.
+    public let lines: [String: Int]
 
-    public init(digests: [String: String], path: String) {
+    public init(digests: [String: String], path: String, lines: [String: Int] = [:]) {
         self.digests = digests
         self.path = path
+        self.lines = lines
     }
 
     public init(contentsOfFile path: String) throws {
@@ -28,6 +31,7 @@ public struct ChecksumList: Sendable, Equatable {
 
     public init(parsing text: String, path: String) throws {
         var digests: [String: String] = [:]
+        var lines: [String: Int] = [:]
         for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = rawLine.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
@@ -41,8 +45,9 @@ public struct ChecksumList: Sendable, Equatable {
                 throw DatasetError.malformedChecksumFile(path: path, line: index + 1, text: String(rawLine))
             }
             digests[name] = parts[0].lowercased()
+            lines[name] = index + 1
         }
-        self.init(digests: digests, path: path)
+        self.init(digests: digests, path: path, lines: lines)
     }
 
     static func isSHA256Hex(_ text: Substring) -> Bool {

@@ -127,7 +127,7 @@ func readIDXDataset(_ name: DatasetName, from directory: String,
 
 /// Decompresses and parses one IDX file; returns it with the SHA-256 of its uncompressed bytes.
 func readIDX(_ path: String, _ kind: IDXKind) throws -> (file: IDXFile, sha256: String) {
-    let bytes = try Gzip.decompressFile(atPath: path)
+    let bytes = try IDXFile.decompress(atPath: path, expecting: kind)
     let digest = SHA256.hexDigest(bytes)
     return (try IDXFile(parsing: bytes, expecting: kind, path: path), digest)
 }
@@ -143,6 +143,10 @@ func verifySHA256(_ checksums: [String: String], of name: DatasetName, files: [S
         for file in files {
             let key = DatasetFiles.uncompressedName(file)
             if let expected = list.digests[key], expected != checksums[key] {
+                if name.knownDigests[key] == checksums[key] {  // the data is the original: the list is wrong
+                    throw DatasetError.wrongChecksumListEntry(listPath: listPath, line: list.lines[key] ?? 0, file: key,
+                                                              listed: expected, actual: checksums[key]!)
+                }
                 throw DatasetError.checksumMismatch(path: join(directory, file), got: checksums[key]!,
                                                     expected: expected, reference: "listed in \(listPath)")
             }

@@ -30,6 +30,14 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
     case labelOutOfRange(path: String, record: Int, offset: Int, kind: String, got: Int, classes: Int)
     /// The MD5 of a file differs from the digest its authors published. `reference` names it.
     case md5Mismatch(path: String, got: String, expected: String, reference: String)
+    /// A gzip file decompresses to more than the `limit` bytes expected of it (a damaged file,
+    /// another file, or a decompression bomb); decompression stopped there.
+    case decompressedTooLarge(path: String, limit: Int)
+    /// An IDX header whose dimensions declare more data than any dataset read here holds.
+    case implausibleDimensions(path: String, dimensions: [Int], limit: Int)
+    /// A `SHA256SUMS.uncompressed` line lists a digest that differs from the file's, while the
+    /// file matches the built-in digest of the original release: the list is wrong, not the data.
+    case wrongChecksumListEntry(listPath: String, line: Int, file: String, listed: String, actual: String)
 
     public var description: String {
         switch self {
@@ -105,6 +113,17 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .md5Mismatch(path, got, expected, reference):
             return "Checksum mismatch for \(path): MD5 is \(got), expected \(expected) (\(reference))."
                 + " The file is corrupt or is not the file it is named after; replace it."
+        case let .decompressedTooLarge(path, limit):
+            return "Cannot decompress \(path): it decompresses to more than \(limit) bytes, the size expected of it"
+                + " (an IDX file holds exactly what its header declares); decompression stopped there."
+                + " The file is damaged or is not the file it is named after; replace it."
+        case let .implausibleDimensions(path, dimensions, limit):
+            return "Implausible IDX header in \(path): dimensions \(shapeText(dimensions)) declare more than"
+                + " \(limit) bytes of data, the most a dataset file read here may hold. The file is damaged; replace it."
+        case let .wrongChecksumListEntry(listPath, line, file, listed, actual):
+            return "Wrong digest on line \(line) of \(listPath): it lists \(listed) for \(file), but the file's"
+                + " SHA-256 is \(actual), the digest of the original release (built in). The data is genuine;"
+                + " correct or remove that line."
         }
     }
 }

@@ -80,8 +80,17 @@ public enum DatasetLocator {
         // If none is complete, report the most plausible one: most files present, then existing.
         var best: (directory: String, missing: String, score: Int)?
         for candidate in candidates {
-            let present = name.fileNames.filter { isFile(join(candidate.directory, $0)) }
-            if present.count == name.fileNames.count { return candidate.directory }
+            let present = name.fileNames.filter { exists(join(candidate.directory, $0)) }
+            if present.count == name.fileNames.count {
+                // all the names are there: something that is not a file is named, not "missing"
+                for file in present {
+                    let path = join(candidate.directory, file)
+                    if let kind = nonRegularKind(path) {
+                        throw DatasetError.unreadableFile(path: path, reason: "it is \(kind), not a regular file")
+                    }
+                }
+                return candidate.directory
+            }
             let score = 2 * present.count + (isDirectory(candidate.directory) ? 1 : 0)
             if best == nil || score > best!.score {
                 let missing = name.fileNames.first { !present.contains($0) }!
@@ -143,6 +152,19 @@ public enum DatasetLocator {
     static func isDirectory(_ path: String) -> Bool {
         var isDirectory: ObjCBool = false
         return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
+    /// Whether anything (file, folder, FIFO, ...) is at `path`.
+    static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0
+    }
+
+    /// "a directory", "a FIFO (named pipe)", ... when `path` is there but not a regular file.
+    static func nonRegularKind(_ path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG else { return nil }
+        return fileKind(info.st_mode)
     }
 
     static func isFile(_ path: String) -> Bool {

@@ -4,22 +4,36 @@ import Foundation
 /// gzip decompression into memory through zlib's `inflate` (windowBits 16 + MAX_WBITS, so only
 /// gzip-wrapped streams are accepted; zlib's `gzread` would pass a non-gzip file through unchanged).
 public enum Gzip {
-    /// Reads the whole file at `path` and returns its decompressed bytes.
-    public static func decompressFile(atPath path: String) throws -> [UInt8] {
+    /// Reads the whole file at `path` and returns its decompressed bytes (at most `limit`).
+    public static func decompressFile(atPath path: String, limit: Int = Int.max - 1) throws -> [UInt8] {
         let compressed = try readFile(atPath: path)
-        return try compressed.withUnsafeBytes { try decompress($0, path: path) }
+        return try compressed.withUnsafeBytes { try decompress($0, path: path, limit: limit) }
     }
 
     /// Decompresses one gzip stream (or several concatenated gzip members, as `gzip` allows).
-    /// `path` names the source in error messages.
-    public static func decompress(_ input: UnsafeRawBufferPointer, path: String) throws -> [UInt8] {
+    /// `path` names the source in error messages. Output beyond `limit` bytes is an error
+    /// (`decompressedTooLarge`), found without producing more than `limit + 1` bytes.
+    public static func decompress(_ input: UnsafeRawBufferPointer, path: String, limit: Int = Int.max - 1) throws -> [UInt8] {
+        try inflateStream(input, path: path, capacity: limit + 1, stopAtCapacity: false)
+    }
+
+    /// The first `count` decompressed bytes (fewer if the stream is shorter); the rest of the
+    /// stream is not decompressed.
+    public static func decompressedPrefix(_ input: UnsafeRawBufferPointer, path: String, count: Int) throws -> [UInt8] {
+        try inflateStream(input, path: path, capacity: count, stopAtCapacity: true)
+    }
+
+    /// Inflates into a buffer that grows up to `capacity` bytes; at that point it returns
+    /// (`stopAtCapacity`) or reports that the output is larger than `capacity - 1` bytes.
+    private static func inflateStream(_ input: UnsafeRawBufferPointer, path: String, capacity: Int,
+                                      stopAtCapacity: Bool) throws -> [UInt8] {
         guard input.count >= 2, input[0] == 0x1f, input[1] == 0x8b else {
             throw DatasetError.notGzip(path: path, firstBytes: Array(input.prefix(4)))
         }
         guard input.count <= Int(UInt32.max) else {
             throw DatasetError.decompressionFailed(path: path, reason: "compressed file larger than 4 GiB")
         }
-        var output = [UInt8](repeating: 0, count: initialCapacity(for: input))
+        var output = [UInt8](repeating: 0, count: max(1, min(initialCapacity(for: input), capacity)))
         var produced = 0
         var stream = z_stream()
         var status = inflateInit2_(&stream, 16 + MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
@@ -33,7 +47,11 @@ public enum Gzip {
 
         while true {
             if produced == output.count {
-                output.append(contentsOf: repeatElement(0, count: output.count))
+                if produced >= capacity {
+                    if stopAtCapacity { return output }
+                    throw DatasetError.decompressedTooLarge(path: path, limit: capacity - 1)
+                }
+                output.append(contentsOf: repeatElement(0, count: min(output.count, capacity - output.count)))
             }
             status = output.withUnsafeMutableBufferPointer { buffer in
                 let room = min(buffer.count - produced, Int(UInt32.max))
@@ -49,6 +67,9 @@ public enum Gzip {
             case Z_STREAM_END:
                 let remaining = Int(stream.avail_in)
                 if remaining == 0 {
+                    if produced >= capacity && !stopAtCapacity {
+                        throw DatasetError.decompressedTooLarge(path: path, limit: capacity - 1)
+                    }
                     output.removeSubrange(produced...)
                     return output
                 }
@@ -84,18 +105,46 @@ public enum Gzip {
         return max(4096, min(isize, n * 1032))
     }
 
+    /// The bytes of the regular file at `path`. Anything else (a directory, a FIFO, a device)
+    /// is refused by its kind before a read, which on a FIFO would wait forever.
     static func readFile(atPath path: String) throws -> Foundation.Data {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw DatasetError.missingFile(path: path, dataset: nil, searched: [])
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { throw DatasetError.missingFile(path: path, dataset: nil, searched: []) }
+            throw DatasetError.unreadableFile(path: path, reason: String(cString: strerror(errno)))
         }
-        guard !isDirectory.boolValue else {
-            throw DatasetError.unreadableFile(path: path, reason: "it is a directory")
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            throw DatasetError.unreadableFile(path: path, reason: String(cString: strerror(errno)))
         }
-        do {
-            return try Foundation.Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw DatasetError.unreadableFile(path: path, reason: error.localizedDescription)
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw DatasetError.unreadableFile(path: path, reason: "it is \(fileKind(info.st_mode)), not a regular file")
         }
+        var data = Foundation.Data(count: Int(info.st_size))
+        var filled = 0
+        while true {
+            if filled == data.count { data.count += max(4096, data.count / 2) }  // the file grew
+            let n = data.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else { throw DatasetError.unreadableFile(path: path, reason: String(cString: strerror(errno))) }
+            if n == 0 { break }
+            filled += n
+        }
+        data.count = filled
+        return data
+    }
+}
+
+/// "a directory", "a FIFO (named pipe)", ... for messages.
+func fileKind(_ mode: mode_t) -> String {
+    switch mode & S_IFMT {
+    case S_IFDIR: return "a directory"
+    case S_IFIFO: return "a FIFO (named pipe)"
+    case S_IFSOCK: return "a socket"
+    case S_IFCHR: return "a character device"
+    case S_IFBLK: return "a block device"
+    case S_IFLNK: return "a symbolic link"
+    default: return "a regular file"
     }
 }

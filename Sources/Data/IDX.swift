@@ -18,6 +18,9 @@ public enum IDXKind: Sendable {
         }
     }
 
+    /// The magic number and one UInt32 per dimension.
+    var headerSize: Int { 4 * (1 + dimensionCount) }
+
     var summary: String {
         switch self {
         case .images: "IDX images: unsigned bytes, 3 dimensions"
@@ -49,37 +52,58 @@ public struct IDXFile: Sendable {
     /// `dimensions` multiplied out, row-major.
     public let payload: [UInt8]
 
+    /// The most data (bytes after the header) a file may declare: 1 GiB, 20 times MNIST's
+    /// training images. A damaged header declares up to 2^96 bytes.
+    public static let maximumDataBytes = 1 << 30
+
     /// Parses uncompressed IDX bytes. `path` names the source in error messages.
     /// The length must be exactly header plus payload: a truncated file and trailing bytes are both errors.
     public init(parsing bytes: [UInt8], expecting kind: IDXKind, path: String) throws {
-        let headerSize = 4 * (1 + kind.dimensionCount)
-        guard bytes.count >= 4 else {
+        let headerSize = kind.headerSize
+        guard let (dimensions, total) = try IDXFile.declaredLayout(bytes, kind: kind, path: path) else {
             throw DatasetError.wrongSize(path: path, got: bytes.count, expected: headerSize)
         }
-        let magic = IDXFile.bigEndianUInt32(bytes, at: 0)
-        guard magic == kind.magic else {
-            throw DatasetError.wrongMagic(path: path, got: magic, expected: kind.magic)
-        }
-        guard bytes.count >= headerSize else {
-            throw DatasetError.wrongSize(path: path, got: bytes.count, expected: headerSize)
-        }
-        let dimensions = (0..<kind.dimensionCount).map { Int(IDXFile.bigEndianUInt32(bytes, at: 4 + 4 * $0)) }
-        var total = headerSize
-        var payloadSize = 1
-        for dimension in dimensions {
-            let (product, overflow) = payloadSize.multipliedReportingOverflow(by: dimension)
-            guard !overflow, product <= Int.max - headerSize else {
-                throw DatasetError.wrongSize(path: path, got: bytes.count, expected: Int.max)
-            }
-            payloadSize = product
-        }
-        total += payloadSize
         guard bytes.count == total else {
             throw DatasetError.wrongSize(path: path, got: bytes.count, expected: total)
         }
         self.kind = kind
         self.dimensions = dimensions
         self.payload = Array(bytes[headerSize...])
+    }
+
+    /// Decompresses the gzip-compressed IDX file at `path`, never past the length its header
+    /// declares: a file that would expand further (a decompression bomb) stops there with an error.
+    public static func decompress(atPath path: String, expecting kind: IDXKind) throws -> [UInt8] {
+        let compressed = try Gzip.readFile(atPath: path)
+        return try compressed.withUnsafeBytes { input in
+            let header = try Gzip.decompressedPrefix(input, path: path, count: kind.headerSize)
+            guard let (_, total) = try declaredLayout(header, kind: kind, path: path) else {
+                return header  // shorter than a header: parsing reports it as truncated
+            }
+            return try Gzip.decompress(input, path: path, limit: total)
+        }
+    }
+
+    /// The dimensions and total length (header plus data) the first bytes declare, or nil
+    /// when `bytes` is shorter than a header. A wrong magic number or more than
+    /// `maximumDataBytes` of data is an error.
+    static func declaredLayout(_ bytes: [UInt8], kind: IDXKind, path: String) throws -> (dimensions: [Int], total: Int)? {
+        guard bytes.count >= 4 else { return nil }
+        let magic = IDXFile.bigEndianUInt32(bytes, at: 0)
+        guard magic == kind.magic else {
+            throw DatasetError.wrongMagic(path: path, got: magic, expected: kind.magic)
+        }
+        guard bytes.count >= kind.headerSize else { return nil }
+        let dimensions = (0..<kind.dimensionCount).map { Int(IDXFile.bigEndianUInt32(bytes, at: 4 + 4 * $0)) }
+        var dataBytes = 1
+        for dimension in dimensions {
+            // each factor < 2^32, the running product ≤ 2^30: no overflow
+            dataBytes *= dimension
+            guard dataBytes <= maximumDataBytes else {
+                throw DatasetError.implausibleDimensions(path: path, dimensions: dimensions, limit: maximumDataBytes)
+            }
+        }
+        return (dimensions, kind.headerSize + dataBytes)
     }
 
     private static func bigEndianUInt32(_ bytes: [UInt8], at offset: Int) -> UInt32 {

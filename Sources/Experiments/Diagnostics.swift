@@ -59,7 +59,7 @@ public struct RegistryError: Error, Sendable, Equatable, CustomStringConvertible
 }
 
 /// The candidate closest to `word` by edit distance, if it is close enough to be a likely typo.
-func closest(to word: String, in candidates: some Sequence<String>) -> String? {
+public func closest(to word: String, in candidates: some Sequence<String>) -> String? {
     var best: (String, Int)?
     for candidate in candidates {
         let d = editDistance(word.lowercased(), candidate.lowercased())

@@ -18,6 +18,8 @@ public enum RunEvent {
     case skipped(index: Int, total: Int, spec: RunSpec, file: URL, reason: String)
     /// The run diverged (non-finite loss or parameters): no file was written, the others go on.
     case failed(index: Int, total: Int, spec: RunSpec, reason: String)
+    /// A temporary file of a write whose process is gone (a killed run) was removed.
+    case removedStalePartial(file: URL)
 }
 
 /// Runs a plan: for each run, resume or train, then write its HDF5 file atomically.
@@ -53,7 +55,8 @@ public final class Runner {
     /// Runs every spec of `plan`, `jobs` at a time; returns the records of runs finished now
     /// or earlier, in plan order. Before anything trains, every existing file whose config
     /// differs from the plan (or that cannot be read) is reported as an error, unless `force`
-    /// is set. With several jobs, `events` is called from several threads.
+    /// is set, and so is an output folder that cannot take the run files; temporary files
+    /// of killed runs are removed. With several jobs, `events` is called from several threads.
     public func execute(_ plan: [RunSpec], jobs: Int = 1,
                         events: @escaping @Sendable (RunEvent) -> Void) throws -> [RunRecord] {
         let decisions = plan.map(decision)
@@ -63,7 +66,10 @@ public final class Runner {
                 + differences.joined(separator: "\n    ")
         }
         guard conflicts.isEmpty else { throw RunnerError.conflictingFiles(conflicts) }
-        try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
+        try OutputFolder.prepare(outputDirectory, fileNames: plan.map(\.outputFileName))
+        for name in (try? RunFile.removeStalePartials(in: outputDirectory)) ?? [] {
+            events(.removedStalePartial(file: outputDirectory.appendingPathComponent(name)))
+        }
         // longest runs first, so that no job is left alone with a long run at the end
         let order = plan.indices.sorted { (estimatedCost(plan[$0]), $1) > (estimatedCost(plan[$1]), $0) }
         let queue = WorkQueue(order: order)
@@ -116,13 +122,39 @@ public final class Runner {
             events(.skipped(index: index, total: total, spec: spec, file: file, reason: "complete run with the same config"))
             return try RunFile.read(file)
         }
+        // another `bench run` on this folder may have finished it since the plan was made
+        if let finished = try finishedElsewhere(spec, file) {
+            events(.skipped(index: index, total: total, spec: spec, file: file, reason: "finished meanwhile by another process"))
+            return finished
+        }
         events(.started(index: index, total: total, spec: spec))
         let record = try self.record(for: spec) { task, tasks, done, iterations in
             events(.progress(spec: spec, task: task, tasks: tasks, iteration: done, iterations: iterations))
         }
-        try RunFile.write(record, to: file, overwrite: force)
+        do {
+            try RunFile.write(record, to: file, overwrite: force)
+        } catch RunFileError.alreadyExists {
+            // ... or while this one trained: the same config trains to the same numbers
+            guard let finished = try finishedElsewhere(spec, file) else { throw RunFileError.alreadyExists(path: file.path) }
+            events(.skipped(index: index, total: total, spec: spec, file: file,
+                            reason: "finished meanwhile by another process (its file is kept)"))
+            return finished
+        }
         events(.finished(index: index, total: total, spec: spec, record: record, file: file))
         return record
+    }
+
+    /// The run in `file` if one appeared there with the config of `spec` (never with `force`);
+    /// a file with another config is a conflict.
+    private func finishedElsewhere(_ spec: RunSpec, _ file: URL) throws -> RunRecord? {
+        guard !force, FileManager.default.fileExists(atPath: file.path) else { return nil }
+        switch decision(for: spec) {
+        case .run: return nil
+        case .skipComplete: return try RunFile.read(file)
+        case let .configMismatch(differences):
+            throw RunnerError.conflictingFiles([file.path + " (written by another process meanwhile):\n    "
+                                                + differences.joined(separator: "\n    ")])
+        }
     }
 
     /// Trains one run and assembles its record (nothing is written).

@@ -22,11 +22,16 @@ public struct SeedSelection: Sendable, Equatable, Hashable {
 
 struct SeedSyntaxError: Error { var reason: String }
 
+/// The most seeds one selection may hold: far more than any study runs, few enough that a
+/// slip such as `0-1000000000` is an error instead of a plan that never finishes expanding.
+public let maximumSeedCount = 10_000
+
 /// The seed grammar shared by `--seeds` and YAML `seeds: "0-4"`.
 func parseSeedList(_ text: String) -> Result<[Int], SeedSyntaxError> {
     let trimmed = text.trimmingCharacters(in: .whitespaces)
     guard !trimmed.isEmpty else { return .failure(.init(reason: "no seeds given (expected e.g. 0-4, 0,3 or 0-2,7)")) }
     var seeds: [Int] = []
+    var seen = Set<Int>()
     for part in trimmed.split(separator: ",", omittingEmptySubsequences: false) {
         let item = part.trimmingCharacters(in: .whitespaces)
         let bounds = item.split(separator: "-", omittingEmptySubsequences: false)
@@ -39,8 +44,13 @@ func parseSeedList(_ text: String) -> Result<[Int], SeedSyntaxError> {
             return .failure(.init(reason: "seeds must be non-negative"))
         }
         guard low <= high else { return .failure(.init(reason: "range must be ascending")) }
+        // checked before expanding: high - low cannot overflow, both are non-negative
+        guard high - low < maximumSeedCount - seeds.count else {
+            return .failure(.init(reason: "'\(item)' takes the selection past \(maximumSeedCount) seeds, "
+                                  + "the most one plan may hold"))
+        }
         for seed in low...high {
-            if seeds.contains(seed) { return .failure(.init(reason: "seed \(seed) is listed twice")) }
+            if !seen.insert(seed).inserted { return .failure(.init(reason: "seed \(seed) is listed twice")) }
             seeds.append(seed)
         }
     }

@@ -65,12 +65,19 @@ struct YEntry: Sendable {
 
 func child(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
+/// The most values one experiment file may hold once its aliases are expanded. The shipped
+/// files hold a few hundred; nested aliases (`b: [*a, *a, ...]`, then `c: [*b, *b, ...]`)
+/// multiply with every level, and a 620-byte file can expand to 10^9 values.
+let maximumYAMLValueCount = 100_000
+
 /// Parses `text` into a located tree; syntax errors become diagnostics with Yams' line:column.
 func parseYAML(_ text: String, file: String) -> (YValue?, [Diagnostic]) {
     do {
         guard let node = try Yams.compose(yaml: text) else { return (nil, []) }
         var diagnostics: [Diagnostic] = []
-        let value = convert(node, file: file, path: "", diagnostics: &diagnostics)
+        var budget = maximumYAMLValueCount
+        let value = convert(node, file: file, path: "", budget: &budget, diagnostics: &diagnostics)
+        if budget < 0 { return (nil, diagnostics) }
         return (value, diagnostics)
     } catch let error as YamlError {
         return (nil, [syntaxDiagnostic(error, file: file)])
@@ -112,8 +119,20 @@ private func syntaxDiagnostic(_ error: YamlError, file: String) -> Diagnostic {
     }
 }
 
-private func convert(_ node: Node, file: String, path: String, diagnostics: inout [Diagnostic]) -> YValue {
+/// `budget` counts down the values still allowed; when it runs out, one diagnostic is added
+/// (at the value where it ran out) and the rest of the tree is skipped.
+private func convert(_ node: Node, file: String, path: String, budget: inout Int,
+                     diagnostics: inout [Diagnostic]) -> YValue {
     let location = SourceLocation(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
+    budget -= 1
+    guard budget >= 0 else {
+        if budget == -1 {
+            diagnostics.append(Diagnostic(location: location, field: path.isEmpty ? "(root)" : path,
+                                          message: "the file expands to more than \(maximumYAMLValueCount) values "
+                                              + "(aliases nested in aliases?); experiment files hold a few hundred"))
+        }
+        return YValue(kind: .null, location: location, path: path)
+    }
     switch node {
     case let .scalar(scalar):
         let plain = scalar.style == .plain || scalar.style == .any
@@ -132,14 +151,16 @@ private func convert(_ node: Node, file: String, path: String, diagnostics: inou
                 continue
             }
             let key = keyScalar.string
-            let value = convert(valueNode, file: file, path: child(path, key), diagnostics: &diagnostics)
+            let value = convert(valueNode, file: file, path: child(path, key), budget: &budget, diagnostics: &diagnostics)
+            if budget < 0 { break }
             entries.append(YEntry(key: key, keyLocation: keyLocation, value: value))
         }
         return YValue(kind: .mapping(entries), location: location, path: path)
     case let .sequence(sequence):
         var items: [YValue] = []
         for (i, item) in sequence.enumerated() {
-            items.append(convert(item, file: file, path: "\(path)[\(i)]", diagnostics: &diagnostics))
+            items.append(convert(item, file: file, path: "\(path)[\(i)]", budget: &budget, diagnostics: &diagnostics))
+            if budget < 0 { break }
         }
         return YValue(kind: .sequence(items), location: location, path: path)
     case .alias:  // Yams' composer expands aliases; kept for completeness

@@ -47,6 +47,10 @@ public struct RunCollection: Sendable, Equatable {
             }
             do {
                 let run = try RunFile.readSummary(url)
+                if let disagreement = metricDisagreement(run) {
+                    skipped.append(SkippedRun(fileName: name, reason: disagreement))
+                    continue
+                }
                 let key = "\(run.experiment)\u{0}\(run.strategy)\u{0}\(run.seed)"
                 if let first = seen[key] {
                     skipped.append(SkippedRun(fileName: name, reason: "duplicate of \(first) (same experiment, strategy and seed)"))
@@ -63,5 +67,21 @@ public struct RunCollection: Sendable, Equatable {
             }
         }
         return RunCollection(runs: runs, skipped: skipped)
+    }
+
+    /// Why the stored ACC, BWT and FWT of `run` are not those of its own R and b (as `bench show`
+    /// checks), or nil when they agree. A report never averages numbers it cannot vouch for.
+    static func metricDisagreement(_ run: RunSummary) -> String? {
+        let check = RecomputedMetrics(accuracyMatrix: run.accuracyMatrix, randomInitAccuracy: run.randomInitAccuracy)
+        guard !check.matches(acc: run.acc, bwt: run.bwt, fwt: run.fwt) else { return nil }
+        let text = { (v: Double?) in v.map { "\($0)" } ?? "undefined" }
+        let metrics: [(name: String, stored: Double?, recomputed: Double?)] =
+            [("ACC", run.acc, check.acc), ("BWT", run.bwt, check.bwt), ("FWT", run.fwt, check.fwt)]
+        let differing = metrics.filter { metric in
+            guard let stored = metric.stored, let recomputed = metric.recomputed else { return (metric.stored == nil) != (metric.recomputed == nil) }
+            return !(abs(stored - recomputed) <= 1e-9)
+        }
+        return "stored metrics disagree with its accuracy matrix R and b: "
+            + differing.map { "\($0.name) stored \(text($0.stored)), recomputed \(text($0.recomputed))" }.joined(separator: ", ")
     }
 }

@@ -107,6 +107,8 @@ public final class HDF5File {
     public let url: URL
     private var id: hid_t
     private let fileSize: Int
+    private var userBlockSize = 0
+    private var imageCapture: ImageCapture?
 
     /// Datasets larger than this many bytes are chunked and deflate-compressed.
     public static let compressionThreshold = 64 * 1024
@@ -122,7 +124,19 @@ public final class HDF5File {
     /// Creates (or truncates) a file for writing. `userBlockSize` bytes (0, or a power of
     /// two ≥ 512) at the start of the file are left to the caller; HDF5 ignores them.
     public static func create(_ url: URL, userBlockSize: Int = 0) throws -> HDF5File {
-        shim_silence_errors()
+        try create(url, userBlockSize: userBlockSize, inMemory: false)
+    }
+
+    /// Creates a file that lives in memory only (HDF5's core driver without a backing
+    /// store); `url` only names it in messages. Nothing reaches the disk: the caller takes
+    /// the bytes with `closeReturningImage()` and writes them itself, so a full disk is a
+    /// plain write error and libhdf5 never holds a file it failed to flush.
+    public static func createInMemory(naming url: URL, userBlockSize: Int = 0) throws -> HDF5File {
+        try create(url, userBlockSize: userBlockSize, inMemory: true)
+    }
+
+    private static func create(_ url: URL, userBlockSize: Int, inMemory: Bool) throws -> HDF5File {
+        prepareLibrary()
         let fcpl = H5Pcreate(shim_H5P_FILE_CREATE())
         guard fcpl >= 0 else { throw failure(url, "/", "cannot create a file creation property list") }
         defer { H5Pclose(fcpl) }
@@ -136,15 +150,27 @@ public final class HDF5File {
         // The 1.8 file format checksums the superblock, object headers and indexes, so a
         // damaged file fails to open or read instead of being walked blindly.
         H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18)
+        let capture = inMemory ? ImageCapture() : nil
+        if let capture {
+            // without block aggregation nothing is given back on close, so the length taken
+            // before closing is the final one
+            guard H5Pset_fapl_core(fapl, 1 << 20, false) >= 0, H5Pset_meta_block_size(fapl, 0) >= 0,
+                  H5Pset_small_data_block_size(fapl, 0) >= 0, capture.install(on: fapl) else {
+                throw failure(url, "/", "cannot select HDF5's in-memory file driver")
+            }
+        }
         let fid = H5Fcreate(url.path, shim_H5F_ACC_TRUNC(), fcpl, fapl)
         guard fid >= 0 else { throw failure(url, "/", "cannot create the file") }
-        return HDF5File(url: url, id: fid, fileSize: 0)
+        let file = HDF5File(url: url, id: fid, fileSize: 0)
+        file.userBlockSize = userBlockSize
+        file.imageCapture = capture
+        return file
     }
 
     /// Opens an existing file read-only. A missing file, a file that is not HDF5, or a
     /// truncated one gives an `HDF5Error`.
     public static func openReadOnly(_ url: URL) throws -> HDF5File {
-        shim_silence_errors()
+        prepareLibrary()
         let attributes: [FileAttributeKey: Any]
         do {
             attributes = try FileManager.default.attributesOfItem(atPath: url.path)
@@ -155,7 +181,13 @@ public final class HDF5File {
             throw HDF5Error(file: url.path, object: "/", message: "not a regular file")
         }
         let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
-        let fid = H5Fopen(url.path, shim_H5F_ACC_RDONLY(), shim_H5P_DEFAULT())
+        let fapl = H5Pcreate(shim_H5P_FILE_ACCESS())
+        guard fapl >= 0 else { throw failure(url, "/", "cannot create a file access property list") }
+        defer { H5Pclose(fapl) }
+        // Run files are write-once: a reader needs no lock, and libhdf5's would fail while a
+        // writer still holds the lock of a file it has just moved into place.
+        H5Pset_file_locking(fapl, false, true)
+        let fid = H5Fopen(url.path, shim_H5F_ACC_RDONLY(), fapl)
         guard fid >= 0 else {
             throw failure(url, "/", "cannot open as HDF5 (not an HDF5 file, or truncated or corrupt)")
         }
@@ -168,6 +200,32 @@ public final class HDF5File {
         let status = H5Fclose(id)
         id = -1
         guard status >= 0 else { throw fail("/", "cannot close (flush) the file") }
+    }
+
+    /// Closes an in-memory file and returns its bytes as they would be on disk (user block
+    /// included), taken as libhdf5 frees its buffer after the final flush.
+    /// (`H5Fget_file_image` gives only the length: libhdf5 1.10 clears the superblock's write
+    /// flag in its copy without updating the checksum, so that copy does not open.)
+    public func closeReturningImage() throws -> [UInt8] {
+        guard id >= 0, let capture = imageCapture else { throw fail("/", "not an open in-memory file") }
+        // the file's length (the buffer itself grows in 1 MiB steps)
+        guard H5Fflush(id, H5F_SCOPE_GLOBAL) >= 0 else { throw fail("/", "cannot flush the in-memory file") }
+        let length = H5Fget_file_image(id, nil, 0)
+        guard length > 0 else { throw fail("/", "cannot read the size of the in-memory file") }
+        capture.length = userBlockSize + length
+        try close()
+        let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]
+        guard let image = capture.bytes, image.dropFirst(userBlockSize).starts(with: signature) else {
+            throw fail("/", "libhdf5 did not hand back the in-memory file")
+        }
+        return image
+    }
+
+    /// How many files libhdf5 holds open in this process (a failed close leaves one behind).
+    public static var openFileCount: Int {
+        prepareLibrary()
+        let everyFile = hid_t(H5F_OBJ_FILE | H5F_OBJ_DATASET | H5F_OBJ_GROUP | H5F_OBJ_DATATYPE | H5F_OBJ_ATTR)
+        return Int(H5Fget_obj_count(everyFile, UInt32(H5F_OBJ_FILE)))
     }
 
     // MARK: Groups and objects
@@ -501,6 +559,58 @@ public final class HDF5File {
     static func failure(_ url: URL, _ path: String, _ message: String) -> HDF5Error {
         HDF5Error(file: url.path, object: path, message: message, hdf5Stack: errorStack())
     }
+}
+
+/// Receives the buffer of an in-memory (core driver) file when libhdf5 frees it on close.
+/// The callbacks allocate with malloc so that they can also free what they are given.
+private final class ImageCapture {
+    /// How many bytes of the buffer are the file (set just before closing).
+    var length = 0
+    var bytes: [UInt8]?
+
+    func install(on fapl: hid_t) -> Bool {
+        var callbacks = H5FD_file_image_callbacks_t()
+        callbacks.image_malloc = { size, _, _ in malloc(size) }
+        callbacks.image_memcpy = { destination, source, size, _, _ in
+            guard let destination, let source else { return nil }
+            return memcpy(destination, source, size)
+        }
+        callbacks.image_realloc = { pointer, size, _, _ in realloc(pointer, size) }
+        callbacks.image_free = { pointer, operation, udata in
+            if operation == H5FD_FILE_IMAGE_OP_FILE_CLOSE, let pointer, let udata {
+                let capture = Unmanaged<ImageCapture>.fromOpaque(udata).takeUnretainedValue()
+                capture.bytes = Array(UnsafeRawBufferPointer(start: pointer, count: capture.length))
+            }
+            free(pointer)
+            return 0
+        }
+        // every copy of the property list holds a reference
+        callbacks.udata_copy = { udata in
+            if let udata { _ = Unmanaged<ImageCapture>.fromOpaque(udata).retain() }
+            return udata
+        }
+        callbacks.udata_free = { udata in
+            if let udata { Unmanaged<ImageCapture>.fromOpaque(udata).release() }
+            return 0
+        }
+        callbacks.udata = Unmanaged.passUnretained(self).toOpaque()
+        return H5Pset_file_image_callbacks(fapl, &callbacks) >= 0
+    }
+}
+
+/// Silences HDF5's own error printing and, before the library starts, asks it not to
+/// register its exit handler: after a failed flush (a full disk) libhdf5 keeps the file in
+/// its tables and its exit handler retries the close, which crashes. GEMBench closes every
+/// file itself, so nothing is left for the handler to do.
+private let libraryPrepared: Void = {
+    H5dont_atexit()
+    H5open()
+    shim_silence_errors()
+}()
+
+func prepareLibrary() {
+    _ = libraryPrepared
+    shim_silence_errors()  // per thread in thread-safe builds of libhdf5
 }
 
 /// Walks HDF5's error stack of this thread (outermost first), then clears it.

@@ -21,12 +21,17 @@ public enum RunFileError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidRecord(path: String, reason: String)
     /// A file-system operation failed.
     case io(path: String, reason: String)
+    /// Run files cannot be written into this folder (not a folder, read-only, full, ...).
+    case outputFolder(path: String, reason: String)
+    /// A run file name the file system cannot take (too long with its temporary name).
+    case invalidName(name: String, reason: String)
 
     /// The file in question.
     public var path: String {
         switch self {
         case .alreadyExists(let path), .incomplete(let path), .schemaVersion(let path, _, _),
-             .notARunFile(let path, _), .damaged(let path, _), .invalidRecord(let path, _), .io(let path, _):
+             .notARunFile(let path, _), .damaged(let path, _), .invalidRecord(let path, _), .io(let path, _),
+             .outputFolder(let path, _), .invalidName(let path, _):
             return path
         }
     }
@@ -46,7 +51,7 @@ public enum RunFileError: Error, Sendable, Equatable, CustomStringConvertible {
             return "damaged run file: \(reason)"
         case .invalidRecord(_, let reason):
             return "cannot store run: \(reason)"
-        case .io(_, let reason):
+        case .io(_, let reason), .outputFolder(_, let reason), .invalidName(_, let reason):
             return reason
         }
     }
@@ -78,17 +83,6 @@ public enum RunFile {
         String(name.map { $0 == "/" || $0.isWhitespace ? "-" : $0 })
     }
 
-    /// The temporary name a write uses before renaming: ".<name>.partial-<pid>" in the same folder.
-    public static func partialURL(for finalURL: URL) -> URL {
-        finalURL.deletingLastPathComponent()
-            .appendingPathComponent(".\(finalURL.lastPathComponent).partial-\(getpid())")
-    }
-
-    /// Whether a file name is that of an unfinished write (".<name>.h5.partial-<pid>").
-    public static func isPartial(_ fileName: String) -> Bool {
-        fileName.hasPrefix(".") && fileName.contains(".\(fileExtension).partial-")
-    }
-
     /// Whether `url` holds a complete, intact run file of this schema version (its header
     /// checks out); cheap enough to decide whether a run must be redone on resume.
     public static func isComplete(_ url: URL) -> Bool {
@@ -96,48 +90,38 @@ public enum RunFile {
         return (try? RunFileSeal.verify(url)) != nil
     }
 
-    /// Removes the temporary files in `directory` left by writes whose process is gone
-    /// (killed runs); those of live processes are kept. Returns the removed file names.
-    @discardableResult
-    public static func removeStalePartials(in directory: URL) throws -> [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        var removed: [String] = []
-        for name in names.sorted() where isPartial(name) {
-            guard let pidText = name.split(separator: "-").last, let pid = Int32(pidText) else { continue }
-            if pid != getpid(), kill(pid, 0) != 0, errno == ESRCH {
-                if unlink(directory.appendingPathComponent(name).path) == 0 { removed.append(name) }
-            }
-        }
-        return removed
-    }
-
-    /// Writes `record` to `finalURL` atomically: to a temporary file in the same folder,
-    /// closed and synced, then renamed. An existing complete file is never replaced unless
-    /// `overwrite`; a failed write leaves any old file as it was and removes the temporary.
+    /// Writes `record` to `finalURL` atomically: built in memory, written to a temporary
+    /// file in the same folder, synced, then renamed. An existing complete file is never
+    /// replaced unless `overwrite`; a failed write (a full disk, a file size limit) leaves
+    /// any old file as it was and removes the temporary.
     public static func write(_ record: RunRecord, to finalURL: URL, overwrite: Bool = false) throws {
-        let manager = FileManager.default
         let directory = finalURL.deletingLastPathComponent()
-        do {
-            try manager.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw RunFileError.io(path: directory.path, reason: "cannot create folder: \(error.localizedDescription)")
-        }
-        if !overwrite && manager.fileExists(atPath: finalURL.path) {
+        try OutputFolder.createFolder(directory)
+        if !overwrite && FileManager.default.fileExists(atPath: finalURL.path) {
             throw RunFileError.alreadyExists(path: finalURL.path)
         }
-        let partial = partialURL(for: finalURL)
+        var image = try hdf5Lock.withLock {
+            let file = try HDF5File.createInMemory(naming: finalURL, userBlockSize: RunFileSeal.size)
+            try RunEncoding.encode(record, into: file)
+            return try file.closeReturningImage()
+        }
+        try RunFileSeal.seal(&image, schemaVersion: schemaVersion, path: finalURL.path)
+        let partial = try PartialFile(for: finalURL)
         do {
-            try hdf5Lock.withLock {
-                let file = try HDF5File.create(partial, userBlockSize: RunFileSeal.size)
-                try RunEncoding.encode(record, into: file)
-                try file.close()
-            }
-            try RunFileSeal.seal(partial, schemaVersion: schemaVersion)  // and fsync
+            try partial.write(image, finalPath: finalURL.path)
             try commit(partial, to: finalURL, overwrite: overwrite)
         } catch {
-            _ = unlink(partial.path)
+            partial.close()
+            _ = unlink(partial.url.path)
             throw error
         }
+        syncFolder(directory)
+    }
+
+    /// Makes the rename itself durable (best effort: not every file system syncs folders).
+    private static func syncFolder(_ directory: URL) {
+        let fd = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 { _ = fsync(fd); close(fd) }
     }
 
     /// Reads a complete run file back. Temporary files of unfinished writes, foreign,
@@ -172,29 +156,32 @@ public enum RunFile {
         }
     }
 
-    /// Moves the temporary file into place. Without `overwrite`, `link` + `unlink` makes
-    /// "create only if absent" atomic even against a concurrent writer.
-    private static func commit(_ partial: URL, to finalURL: URL, overwrite: Bool) throws {
+    /// Moves the temporary file into place and releases its lock as soon as the final name
+    /// exists. Without `overwrite`, `link` + `unlink` makes "create only if absent" atomic even
+    /// against a concurrent writer.
+    private static func commit(_ partial: PartialFile, to finalURL: URL, overwrite: Bool) throws {
+        let temporary = partial.url.path
         if overwrite {
-            guard rename(partial.path, finalURL.path) == 0 else {
+            guard rename(temporary, finalURL.path) == 0 else {
                 throw RunFileError.io(path: finalURL.path, reason: "cannot rename the temporary file: \(errnoText())")
             }
+            partial.close()
             return
         }
-        if link(partial.path, finalURL.path) == 0 {
-            _ = unlink(partial.path)
+        if link(temporary, finalURL.path) == 0 {
+            partial.close()
+            _ = unlink(temporary)
             return
         }
         let code = errno
         if code == EEXIST { throw RunFileError.alreadyExists(path: finalURL.path) }
         // File systems without hard links: check, then rename.
         if FileManager.default.fileExists(atPath: finalURL.path) { throw RunFileError.alreadyExists(path: finalURL.path) }
-        guard rename(partial.path, finalURL.path) == 0 else {
+        guard rename(temporary, finalURL.path) == 0 else {
             throw RunFileError.io(path: finalURL.path, reason: "cannot rename the temporary file: \(errnoText())")
         }
+        partial.close()
     }
-
-    private static func errnoText() -> String { String(cString: strerror(errno)) }
 }
 
 /// libhdf5 may be built without thread safety; all run-file access goes through this lock.

@@ -24,22 +24,15 @@ enum RunFileSeal {
         var contentHash: UInt64
     }
 
-    /// Writes the header of a closed file written with a `size`-byte user block.
-    static func seal(_ url: URL, schemaVersion: Int64) throws {
-        guard let handle = FileHandle(forUpdatingAtPath: url.path) else {
-            throw RunFileError.io(path: url.path, reason: "cannot reopen the file to seal it")
-        }
-        defer { try? handle.close() }
-        let data = try handle.readToEnd() ?? Data()
-        guard data.count > size else { throw RunFileError.io(path: url.path, reason: "file too short to seal") }
-        let content = data.count - size
-        let hash = data.withUnsafeBytes { hash64(UnsafeRawBufferPointer(rebasing: $0[size...])) }
-        var text = Array((magic + "schema_version \(schemaVersion)\ncontent_bytes \(content)\n"
+    /// Writes the header into the first `size` bytes of a file image (made with a
+    /// `size`-byte user block). `path` names the file in errors.
+    static func seal(_ image: inout [UInt8], schemaVersion: Int64, path: String) throws {
+        guard image.count > size else { throw RunFileError.io(path: path, reason: "file too short to seal") }
+        let content = image.count - size
+        let hash = image.withUnsafeBytes { hash64(UnsafeRawBufferPointer(rebasing: $0[size...])) }
+        let text = Array((magic + "schema_version \(schemaVersion)\ncontent_bytes \(content)\n"
                           + "content_hash gembench64:\(hex(hash))\n").utf8)
-        text += [UInt8](repeating: 0, count: size - text.count)
-        try handle.seek(toOffset: 0)
-        try handle.write(contentsOf: text)
-        try handle.synchronize()
+        image.replaceSubrange(0..<size, with: text + [UInt8](repeating: 0, count: size - text.count))
     }
 
     /// Checks the header against the file's bytes; throws the reason it is not a sound run file.
@@ -71,6 +64,7 @@ enum RunFileSeal {
         guard hash == header.contentHash else {
             throw RunFileError.damaged(path: url.path, reason: "content hash mismatch (bytes changed since written)")
         }
+        try data.withUnsafeBytes { try GlobalHeapCheck.verify($0, path: url.path) }
     }
 
     static func parse(_ bytes: Data) -> Header? {

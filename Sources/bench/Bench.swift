@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Bench: ParsableCommand {
@@ -6,7 +7,28 @@ struct Bench: ParsableCommand {
         commandName: "bench",
         abstract: "Run continual-learning benchmarks (GEM and baselines), store each run in HDF5, report tables.",
         subcommands: [RunCommand.self, ListCommand.self, ReportCommand.self, ShowCommand.self, RerunCommand.self,
-                      PerfCommand.self, FetchCommand.self, SlurmCommand.self, StatusCommand.self],
+                      PerfCommand.self, FetchCommand.self, SlurmCommand.self, StatusCommand.self, DataCommand.self],
         defaultSubcommand: RunCommand.self
     )
+
+    static func main() {
+        // Past a file size limit (`ulimit -f`) a write fails with EFBIG, reported like a full
+        // disk, instead of the signal killing the process in the middle of a run file.
+        signal(SIGXFSZ, SIG_IGN)
+        if let option = repeatedOption(in: Array(CommandLine.arguments.dropFirst())) {
+            exit(withError: ValidationError("\(option) is given more than once; give it once (the last would silently win)"))
+        }
+        main(nil)
+    }
+
+    /// The first `--option` written twice (before a `--` that ends the options): ArgumentParser
+    /// keeps the last value, so `--suite split --suite smoke` ran smoke without a word.
+    static func repeatedOption(in arguments: [String]) -> String? {
+        var seen = Set<String>()
+        for argument in arguments.prefix(while: { $0 != "--" }) where argument.hasPrefix("--") {
+            let name = String(argument.split(separator: "=", maxSplits: 1)[0])
+            if !seen.insert(name).inserted { return name }
+        }
+        return nil
+    }
 }

@@ -11,11 +11,14 @@ struct LocationOptions: ParsableArguments {
     @Option(name: .long, help: "Folder holding mnist/ and fashion-mnist/ (or the IDX files); also GEMBENCH_DATA_DIR.")
     var dataDir: String?
 
-    @Option(name: .long, help: "Lanes per run for the row-parallel kernels (default: the cores left to each job); results do not depend on it.")
+    @Option(name: .long, parsing: .unconditional,
+            help: "Lanes per run for the row-parallel kernels (default: the cores left to each job); results do not depend on it.")
     var threads: Int?
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+        try requireNonEmpty(experiments, "--experiments", "a folder of experiment YAML files")
+        try requireNonEmpty(dataDir, "--data-dir", "a folder")
     }
 
     /// Lanes per run when `jobs` runs share the machine's cores (BLAS itself is single-threaded
@@ -24,21 +27,39 @@ struct LocationOptions: ParsableArguments {
         threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, jobs))
     }
 
-    /// The experiments folder: relative when it is the current directory's, so run files
-    /// record a path that does not depend on where the checkout sits.
-    var experimentsDirectory: String {
+    /// The experiments folder: `--experiments`, else `Experiments/` of the checkout above the
+    /// current folder, else of the checkout the executable was built in (as data is found).
+    /// Relative when it is the current directory's, so run files record a path that does not
+    /// depend on where the checkout sits.
+    var experimentsDirectory: String? {
         if let experiments { return experiments }
-        if FileManager.default.fileExists(atPath: "Experiments") { return "Experiments" }
-        if let root = DatasetLocator.packageRoot(searchingUpFrom: FileManager.default.currentDirectoryPath) {
-            return root + "/Experiments"
+        let manager = FileManager.default
+        if manager.fileExists(atPath: "Experiments") { return "Experiments" }
+        let starts = [manager.currentDirectoryPath] + (DatasetLocator.executablePath.map { [$0] } ?? [])
+        for start in starts {
+            if let root = DatasetLocator.packageRoot(searchingUpFrom: start),
+               manager.fileExists(atPath: root + "/Experiments") {
+                return root + "/Experiments"
+            }
         }
-        return "Experiments"
+        return nil
     }
 
     func loadRegistry() throws -> Registry {
-        do { return try Registry.load(directory: experimentsDirectory) } catch {
+        guard let directory = experimentsDirectory else {
+            throw fail("no Experiments/ folder here, nor in a GEMBench checkout above this folder or above the bench "
+                       + "executable (\(DatasetLocator.executablePath ?? "unknown")); name one with --experiments DIR")
+        }
+        do { return try Registry.load(directory: directory) } catch {
             throw fail("\(error)")
         }
+    }
+}
+
+/// A path option given as '' would silently mean the current folder (or nothing).
+func requireNonEmpty(_ value: String?, _ option: String, _ expected: String) throws {
+    if let value, value.trimmingCharacters(in: .whitespaces).isEmpty {
+        throw ValidationError("\(option) is empty; expected \(expected)")
     }
 }
 

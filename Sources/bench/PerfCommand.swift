@@ -17,7 +17,7 @@ struct PerfCommand: ParsableCommand {
     @Flag(help: "Short version: 5 tasks, one repeat, fewer steps (about half a minute).")
     var quick = false
 
-    @Option(help: "Repeats of each measurement (min and median are reported).")
+    @Option(parsing: .unconditional, help: "Repeats of each measurement (min and median are reported).")
     var repeats: Int?
 
     @Option(help: "Strategies to train, comma-separated: naive,replay,agem,gem,gem-direct-sparse,gem-direct.")
@@ -34,6 +34,21 @@ struct PerfCommand: ParsableCommand {
 
     @OptionGroup var location: LocationOptions
 
+    func validate() throws {
+        if let repeats, repeats < 1 { throw ValidationError("--repeats must be at least 1 (got \(repeats))") }
+        _ = try chosenStrategies()
+    }
+
+    private func chosenStrategies() throws -> [PerfBenchmarks.Strategy] {
+        try strategies.split(separator: ",", omittingEmptySubsequences: false).map { name -> PerfBenchmarks.Strategy in
+            guard let s = PerfBenchmarks.Strategy(rawValue: String(name)) else {
+                throw ValidationError("--strategies: unknown strategy '\(name)' ("
+                    + PerfBenchmarks.Strategy.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+            }
+            return s
+        }
+    }
+
     func run() throws {
         let repeats = self.repeats ?? (quick ? 1 : 3)
         switch model {
@@ -42,13 +57,7 @@ struct PerfCommand: ParsableCommand {
         default: throw ValidationError("unknown model '\(model)' (mlp, resnet18)")
         }
         let tasks = quick ? 5 : 20
-        let chosen = try strategies.split(separator: ",").map { name -> PerfBenchmarks.Strategy in
-            guard let s = PerfBenchmarks.Strategy(rawValue: String(name)) else {
-                throw ValidationError("unknown strategy '\(name)' ("
-                    + PerfBenchmarks.Strategy.allCases.map(\.rawValue).joined(separator: ", ") + ")")
-            }
-            return s
-        }
+        let chosen = try chosenStrategies()
         let dataset: LoadedDataset
         do { dataset = try loadDataset(self.dataset, directory: location.dataDir) } catch { throw fail("\(error)") }
         let stream = PermutedBenchmark.make(dataset, tasks: 20, samplesPerTask: 1000, seed: 0)

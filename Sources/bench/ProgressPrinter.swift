@@ -47,6 +47,8 @@ final class ProgressPrinter: @unchecked Sendable {
             write("  FAILED \(reason); no file written\n")
         case let .skipped(index, total, spec, file, reason):
             write("[\(index + 1)/\(total)] \(spec.runID): skipped, \(reason) (\(file.path))\n")
+        case let .removedStalePartial(file):
+            write("removed \(file.path): temporary file of a run whose process is gone\n")
         }
     }
 

@@ -32,12 +32,26 @@ struct ReportCommand: ParsableCommand {
         """)
     var paperTable: String?
 
+    func validate() throws {
+        try requireNonEmpty(runsDirectory, "RUNS_DIR", "a folder of run files")
+        try requireNonEmpty(out, "--out", "an output folder")
+        try requireNonEmpty(paperTable, "--paper-table", "a path without extension, e.g. Results/gem-paper-mnist")
+    }
+
     func run() throws {
         let runsURL = URL(fileURLWithPath: runsDirectory)
         let outURL = out.map { URL(fileURLWithPath: $0) } ?? Report.defaultOutputDirectory(for: runsURL)
-        var command = "swift run bench report \(runsDirectory)"
-        if let out { command += " --out \(out)" }
-        if let paperTable { command += " --paper-table \(paperTable)" }
+        var command = "swift run bench report \(shellQuoted(runsDirectory))"
+        if let out { command += " --out \(shellQuoted(out))" }
+        if let paperTable { command += " --paper-table \(shellQuoted(paperTable))" }
+        // every folder is made and checked before any file is written
+        do {
+            try OutputFolder.prepare(outURL, fileNames: [])
+            if let paperTable { try OutputFolder.prepare(URL(fileURLWithPath: paperTable).deletingLastPathComponent(), fileNames: []) }
+        } catch {
+            FileHandle.standardError.write(Data("bench report: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
         let outcome: Report.Outcome
         do {
             outcome = try Report.write(runsDirectory: runsURL, to: outURL, command: command, paperMarkers: paperTable != nil)
@@ -54,8 +68,13 @@ struct ReportCommand: ParsableCommand {
         if let paperTable {
             let collection = try RunCollection.scan(runsURL)
             let (markdown, csv) = PaperComparison.render(collection.runs, command: command)
-            try Data(markdown.utf8).write(to: URL(fileURLWithPath: paperTable + ".md"))
-            try Data(csv.utf8).write(to: URL(fileURLWithPath: paperTable + ".csv"))
+            do {
+                try Data(markdown.utf8).write(to: URL(fileURLWithPath: paperTable + ".md"), options: .atomic)
+                try Data(csv.utf8).write(to: URL(fileURLWithPath: paperTable + ".csv"), options: .atomic)
+            } catch {
+                FileHandle.standardError.write(Data("bench report: cannot write \(paperTable).md/.csv: \(error.localizedDescription)\n".utf8))
+                throw ExitCode.failure
+            }
             print("wrote \(paperTable).md and \(paperTable).csv")
         }
         print("\(outcome.runCount) runs, \(outcome.skipped.count) skipped")
@@ -64,4 +83,12 @@ struct ReportCommand: ParsableCommand {
         print("wrote \(figures.count) figures in \(outURL.appendingPathComponent(Report.figuresFolder).path)")
         if strict && (!outcome.skipped.isEmpty || outcome.runCount == 0) { throw ExitCode.failure }
     }
+}
+
+/// `text` as one shell word: unchanged when it holds only safe characters, else in single
+/// quotes (a quote inside becomes '\''), so the "Regenerate with" line can be pasted.
+func shellQuoted(_ text: String) -> String {
+    let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:@%+,")
+    if !text.isEmpty && text.allSatisfy({ safe.contains($0) }) { return text }
+    return "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }

@@ -7,7 +7,12 @@ struct RerunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rerun",
         abstract: "Train again from the config stored in a run file and check the result is bit-identical.",
-        discussion: "Nothing is written; the exit status is 0 when the accuracy matrix and b match bit for bit, 1 otherwise.")
+        discussion: """
+            Nothing is written. Everything training recomputes is compared bit for bit: the accuracy matrix, b, \
+            ACC/BWT/FWT, the task definitions, the per-step loss and diagnostics, the final parameters and the \
+            episodic memory (not timings or provenance). The exit status is 0 when all match, 1 otherwise, with \
+            one line per part that differs.
+            """)
 
     @Argument(help: "A run file (.h5).")
     var file: String
@@ -33,11 +38,14 @@ struct RerunCommand: ParsableCommand {
         runner.shouldStop = { interruption.isRequested }
         let fresh: RunRecord
         do { fresh = try runner.record(for: spec) } catch { throw fail("\(error)") }
-        let same = fresh.accuracyMatrix == stored.accuracyMatrix && fresh.randomInitAccuracy == stored.randomInitAccuracy
-        let maxDifference = zip(fresh.accuracyMatrix.joined(), stored.accuracyMatrix.joined())
-            .map { abs($0 - $1) }.max() ?? 0
-        print("accuracy matrix: \(same ? "bit-identical" : "DIFFERENT (max |Δ| = \(maxDifference))")")
+        let differences = stored.bitDifferences(from: fresh)
         print("ACC stored \(stored.acc), now \(fresh.acc)")
-        if !same { throw ExitCode.failure }
+        if differences.isEmpty {
+            print("bit-identical: accuracy matrix, b, ACC/BWT/FWT, tasks, training curves, diagnostics, parameters, memory")
+            return
+        }
+        print("DIFFERENT:")
+        for line in differences { print("  " + line) }
+        throw ExitCode.failure
     }
 }

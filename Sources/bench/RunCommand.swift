@@ -22,16 +22,17 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "Run every experiment of this suite (see `bench list`).")
     var suite: String?
 
-    @Option(name: .long, help: "Seeds, e.g. 0-4 or 0,3 (default: each experiment's own).")
+    @Option(name: .long, parsing: .unconditional, help: "Seeds, e.g. 0-4 or 0,3 (default: each experiment's own).")
     var seeds: String?
 
     @Option(name: .long, help: "Folder for run files.")
     var out: String = RunFile.defaultDirectory
 
-    @Option(name: .long, help: "Run only slice I of N of the plan (0-based, e.g. $SLURM_ARRAY_TASK_ID/8).")
+    @Option(name: .long, parsing: .unconditional,
+            help: "Run only slice I of N of the plan (0-based, e.g. $SLURM_ARRAY_TASK_ID/8).")
     var shard: String?
 
-    @Option(name: .long, help: "Runs trained at the same time (default: one per core).")
+    @Option(name: .long, parsing: .unconditional, help: "Runs trained at the same time (default: one per core).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Flag(name: .long, help: "Rerun and replace runs whose files already exist.")
@@ -47,6 +48,19 @@ struct RunCommand: ParsableCommand {
         if selectors.isEmpty && suite == nil {
             throw ValidationError("name experiments or a --suite (see `bench list`)")
         }
+        try requireNonEmpty(out, "--out", "a folder for run files")
+        try requireNonEmpty(suite, "--suite", "a suite name (see `bench list`)")
+        for selector in selectors { try Self.checkSelector(selector) }
+    }
+
+    /// NAME or NAME/STRATEGY, nothing empty: `smoke-permuted/` would otherwise select every strategy.
+    static func checkSelector(_ selector: String) throws {
+        let parts = selector.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count <= 2, !parts.contains(where: \.isEmpty) else {
+            let name = parts.first.map(String.init) ?? ""
+            throw ValidationError("'\(selector)' is not NAME or NAME/STRATEGY"
+                + (name.isEmpty ? "" : " (all of \(name): '\(name)'; one strategy: '\(name)/STRATEGY')"))
+        }
     }
 
     func run() throws {
@@ -57,11 +71,14 @@ struct RunCommand: ParsableCommand {
             plan = try registry.plan(experiments: selectors, suite: suite, seeds: seedSelection)
             if let shard { plan = try Shard(parsing: shard).select(plan) }
         } catch {
-            throw fail("\(error)")
+            throw fail("\(error)" + commandHint(registry))
         }
         let runner = Runner(outputDirectory: URL(fileURLWithPath: out), dataDirectory: location.dataDir,
                             threads: location.blasThreads(jobs: jobs), force: force)
         if dryRun {
+            do { try OutputFolder.checkNames(plan.map(\.outputFileName), in: URL(fileURLWithPath: out)) } catch {
+                throw fail("\(error)")
+            }
             print(renderPlan(plan, outputDirectory: out, decide: runner.decision), terminator: "")
             return
         }
@@ -81,5 +98,14 @@ struct RunCommand: ParsableCommand {
             throw fail("\(error)")
         }
         print(Tables.markdownTable(records: records), terminator: "")
+    }
+
+    /// `bench reprot` is taken as an experiment name (`run` is the default command); when the
+    /// first name is no experiment but close to a command, say so.
+    private func commandHint(_ registry: Registry) -> String {
+        guard let first = selectors.first, !first.contains("/"), registry.experiment(named: first) == nil else { return "" }
+        let commands = Bench.configuration.subcommands.compactMap { $0.configuration.commandName }
+        guard let command = closest(to: first, in: commands) else { return "" }
+        return "\n(`bench \(first)` runs the experiment '\(first)'; did you mean the command `bench \(command)`?)"
     }
 }

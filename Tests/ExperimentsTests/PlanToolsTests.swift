@@ -24,6 +24,28 @@ final class SeedsTests: XCTestCase {
         XCTAssertEqual(message("0,,1"), "--seeds 0,,1: '' is not a seed or a range (expected e.g. 0-4, 0,3 or 0-2,7; seeds are non-negative integers)")
     }
 
+    /// Before: duplicates were found with `Array.contains` (quadratic), and `0-1000000000`
+    /// never returned.
+    func testSeedCountIsBoundedAndLargeSelectionsExpandInLinearTime() throws {
+        let start = Date()
+        XCTAssertEqual(try SeedSelection(parsing: "0-9999").seeds, Array(0...9999))
+        XCTAssertEqual(try SeedSelection(parsing: "0-4999,5000-9999").seeds.count, 10_000)
+        func message(_ text: String) -> String? {
+            do { _ = try SeedSelection(parsing: text); return nil } catch { return "\(error)" }
+        }
+        XCTAssertEqual(message("0-10000"),
+                       "--seeds 0-10000: '0-10000' takes the selection past 10000 seeds, the most one plan may hold")
+        XCTAssertEqual(message("0-9999,20000"),
+                       "--seeds 0-9999,20000: '20000' takes the selection past 10000 seeds, the most one plan may hold")
+        XCTAssertNotNil(message("0-1000000000"))
+        XCTAssertNotNil(message("0-9223372036854775807"))
+        XCTAssertEqual(message("0-9998,5"), "--seeds 0-9998,5: seed 5 is listed twice")
+        XCTAssertLessThan(Date().timeIntervalSince(start), 5)
+        XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(validBody + "\nseeds: 0-1000000000")]),
+                       ["DIR/a.yaml:11:12: experiments.e.seeds: '0-1000000000' takes the selection past 10000 seeds, "
+                        + "the most one plan may hold"])
+    }
+
     func testYAMLSeedForms() throws {
         func seeds(_ yaml: String) throws -> [Int] {
             try loaded(["a.yaml": experimentFile(validBody + "\nseeds: \(yaml)")]).experiments[0].seeds

@@ -40,3 +40,20 @@ func handRuns() -> [RunRecord] {
         makeRun("split-mnist", "joint", seed: 0, acc: 0.95, bwt: nil, fwt: nil, train: [5]),
     ]
 }
+
+/// `record` with R and b replaced by ones whose ACC, BWT and FWT are the stored values (the
+/// placeholder matrix of `makeRun` has its own): T = 3, R[0][0] = 0.9, R[1][1] = 0.85,
+/// b = (0.1, 0.12, 0.08); the last row moves both old tasks by BWT and makes the mean ACC; the
+/// entries above the diagonal are b + FWT. Undefined BWT and FWT: one row of ACC.
+func withMatchingMatrix(_ record: RunRecord) -> RunRecord {
+    var record = record
+    let b = [0.1, 0.12, 0.08]
+    if let bwt = record.bwt, let fwt = record.fwt {
+        let last = [0.9 + bwt, 0.85 + bwt, 3 * record.acc - (0.9 + bwt) - (0.85 + bwt)]
+        record.accuracyMatrix = [[0.9, b[1] + fwt, 0.1], [0.8, 0.85, b[2] + fwt], last]
+    } else {
+        record.accuracyMatrix = [[record.acc, record.acc, record.acc]]
+    }
+    record.randomInitAccuracy = b
+    return record
+}

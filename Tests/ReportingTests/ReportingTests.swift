@@ -79,7 +79,7 @@ final class ReportingTests: XCTestCase {
     func testReportFolderSkipsIncompleteDamagedAndForeignFilesAndRegeneratesByteForByte() throws {
         let root = try makeTemporaryDirectory()
         let runs = root.appendingPathComponent("runs")
-        for record in handRuns() {
+        for record in handRuns().map(withMatchingMatrix) {
             try RunFile.write(record, to: RunFile.url(in: runs, experiment: record.experiment,
                                                       strategy: record.strategy, seed: record.seed))
         }
@@ -123,7 +123,7 @@ final class ReportingTests: XCTestCase {
         XCTAssertTrue(summary.contains("- `notes.h5`: not a GEMBench run file: not an HDF5 file\n"), summary)
         let runsCSV = try String(contentsOf: root.appendingPathComponent("runs.csv"), encoding: .utf8)
         // the hand runs store no forgetting: the report recomputes it from their R
-        XCTAssertEqual(runsCSV, Tables.runsCSV(handRuns().map { RunSummary($0).withRecomputedLaterMetrics() }))
+        XCTAssertEqual(runsCSV, Tables.runsCSV(handRuns().map(withMatchingMatrix).map { RunSummary($0).withRecomputedLaterMetrics() }))
 
         let first = try outcome.files.map { try Data(contentsOf: $0) }
         _ = try Report.write(runsDirectory: runs, to: root, command: "swift run bench report runs")
@@ -153,6 +153,30 @@ final class ReportingTests: XCTestCase {
         XCTAssertTrue(csv[2].hasSuffix(",0.150000,-0.100000,0.016667"), String(csv[2]))
         let row = try XCTUnwrap(Summary.rows(scanned).first { $0.strategy == "old" })
         XCTAssertEqual(try XCTUnwrap(row.forgetting?.mean), 0.15, accuracy: 1e-12)
+    }
+
+    /// Before: a report averaged whatever ACC a file stored, while `bench show` warned about it.
+    func testARunWhoseStoredMetricsDisagreeWithItsMatrixIsSkippedWithBothValues() throws {
+        let runs = try makeTemporaryDirectory()
+        var good = withMatchingMatrix(handRuns()[0])
+        try RunFile.write(good, to: runs.appendingPathComponent("good.h5"))
+        good.seed = 1
+        good.acc = 0.9  // R's last row averages 0.8
+        try RunFile.write(good, to: runs.appendingPathComponent("bad.h5"))
+        var undefined = withMatchingMatrix(handRuns()[1])
+        undefined.seed = 2
+        undefined.fwt = nil  // R is square with T = 3: FWT is defined
+        try RunFile.write(undefined, to: runs.appendingPathComponent("undefined.h5"))
+        let collection = try RunCollection.scan(runs)
+        XCTAssertEqual(collection.runs.map(\.fileName), ["good.h5"])
+        XCTAssertEqual(collection.skipped, [
+            SkippedRun(fileName: "bad.h5", reason: "stored metrics disagree with its accuracy matrix R and b: "
+                       + "ACC stored 0.9, recomputed \(RecomputedMetrics(accuracyMatrix: good.accuracyMatrix, randomInitAccuracy: good.randomInitAccuracy).acc)"),
+            SkippedRun(fileName: "undefined.h5", reason: "stored metrics disagree with its accuracy matrix R and b: "
+                       + "FWT stored undefined, recomputed \(RecomputedMetrics(accuracyMatrix: undefined.accuracyMatrix, randomInitAccuracy: undefined.randomInitAccuracy).fwt!)"),
+        ])
+        XCTAssertEqual(RecomputedMetrics(accuracyMatrix: good.accuracyMatrix, randomInitAccuracy: good.randomInitAccuracy).acc,
+                       0.8, accuracy: 1e-12)
     }
 
     func testMissingRunsFolderIsAnError() throws {
