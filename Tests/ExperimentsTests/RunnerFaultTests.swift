@@ -3,6 +3,7 @@ import Benchmarks
 import Data
 import Storage
 @testable import Experiments
+import Learning
 
 /// What the runner refuses before training, and what it does when another process writes
 /// into the same output folder.
