@@ -14,6 +14,14 @@ import gembench
 from conftest import bench
 
 ALLOWED_SAMPLES = 2
+# what numpy here cannot recompute: convolutional models (no numpy ResNet), and methods that
+# classify by a rule of their own (iCaRL's nearest mean of exemplars, tested in Swift by hand)
+CONVOLUTIONAL_EXPERIMENTS = {"smoke-split-conv"}
+OWN_CLASSIFIER = {"icarl"}
+
+
+def recomputable(experiment, strategy):
+    return experiment not in CONVOLUTIONAL_EXPERIMENTS and strategy not in OWN_CLASSIFIER
 
 
 def smoke_plan():
@@ -28,6 +36,9 @@ def test_numpy_forward_passes_reproduce_the_last_row_of_R(run_files):
     checked = set()
     for path in run_files:
         run = gembench.load_run(path)
+        if not recomputable(run.experiment, run.strategy):
+            assert run.config["model.kind"] == "resnet18" or run.config["method.name"] in OWN_CLASSIFIER, path
+            continue
         counts = gembench.final_correct(run)
         stored = run.R[-1]
         assert len(counts) == len(stored), path
@@ -36,7 +47,7 @@ def test_numpy_forward_passes_reproduce_the_last_row_of_R(run_files):
                 f"{run.file} task {task}: numpy gets {correct}/{total} right, R says {accuracy:.4f}"
         checked.add((run.experiment, run.strategy))
     if any(os.path.basename(p).startswith("smoke-") for p in run_files):
-        expected = smoke_plan()
+        expected = {pair for pair in smoke_plan() if recomputable(*pair)}
         assert len(expected) >= 18 and expected <= checked, f"not checked: {sorted(expected - checked)}"
 
 

@@ -29,11 +29,27 @@ def figures(report_dir):
 
 
 def groups(runs):
-    """(benchmark, strategy) -> its runs (seeds); the smoke suite has one experiment per pair."""
-    result = {}
+    """(benchmark, label) -> its runs (seeds). The label is the strategy, or "strategy (experiment)"
+    where several experiments run one strategy on one benchmark (the smoke suite's MLP and ResNet)."""
+    by_experiment = {}
     for run in runs:
-        result.setdefault((run.benchmark, run.strategy), []).append(run)
-    return result
+        by_experiment.setdefault((run.benchmark, run.strategy, run.experiment), []).append(run)
+    count = {}
+    for benchmark, strategy, _ in by_experiment:
+        count[(benchmark, strategy)] = count.get((benchmark, strategy), 0) + 1
+    return {(benchmark, strategy if count[(benchmark, strategy)] == 1 else f"{strategy} ({experiment})"): members
+            for (benchmark, strategy, experiment), members in by_experiment.items()}
+
+
+def safe(label):
+    """A label as a file name part, as the report writes it: runs of other characters become one '-'."""
+    out = ""
+    for ch in label:
+        if ch.isascii() and (ch.isalnum() or ch in "-_."):
+            out += ch
+        elif not out.endswith("-"):
+            out += "-"
+    return out.rstrip("-")
 
 
 def value_of(run, metric):
@@ -57,7 +73,7 @@ def test_every_figure_is_well_formed_with_title_size_and_expected_name(figures, 
         assert root.find(SVG + "title").text, name
     expected = set()
     for (benchmark, strategy), members in groups(runs).items():
-        expected |= {f"{benchmark}-metrics.svg", f"{benchmark}-matrix-{strategy}.svg"}
+        expected |= {f"{benchmark}-metrics.svg", f"{benchmark}-matrix-{safe(strategy)}.svg"}
         if members[0].R.shape[0] == members[0].task_count:
             expected.add(f"{benchmark}-task-accuracy.svg")
     assert set(figures) == expected
@@ -97,7 +113,7 @@ def test_metric_bars_carry_mean_std_and_seeds_of_the_run_files(figures, runs):
 
 def test_matrix_heatmaps_show_the_mean_accuracy_matrix_and_b(figures, runs):
     for (benchmark, strategy), members in groups(runs).items():
-        root = figures[f"{benchmark}-matrix-{strategy}.svg"]
+        root = figures[f"{benchmark}-matrix-{safe(strategy)}.svg"]
         R = np.mean([r.R for r in members], axis=0)
         b = np.mean([r.b for r in members], axis=0)
         cells = {(c.get("data-row"), int(c.get("data-col"))): float(c.get("data-value")) for c in marks(root, "rect", "cell")}
