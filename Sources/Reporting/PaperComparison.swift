@@ -114,7 +114,7 @@ public enum PaperComparison {
         md += "\n## Provenance\n\n"
         md += "- Machine: \(machines.joined(separator: "; "))\n"
         md += "- Code: GEMBench commit \(commits.joined(separator: ", "))\n"
-        md += "- Runs: the `paper` suite, seeds 0-4 (`swift run -c release bench --suite paper`), files in `Results/runs/`\n"
+        md += "- Runs: the `paper` suite, seeds 0-4 (`swift run bench --suite paper`), files in `Results/runs/`\n"
         md += "- Regenerate this page and its CSV with `\(command)`\n"
         return (md, csv)
     }
