@@ -47,6 +47,10 @@ public struct RunCollection: Sendable, Equatable {
             }
             do {
                 let run = try RunFile.readSummary(url)
+                if let bad = run.firstNonFinite {
+                    skipped.append(SkippedRun(fileName: name, reason: "diverged: \(bad); its numbers mean nothing"))
+                    continue
+                }
                 if let disagreement = metricDisagreement(run) {
                     skipped.append(SkippedRun(fileName: name, reason: disagreement))
                     continue

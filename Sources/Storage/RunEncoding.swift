@@ -276,6 +276,13 @@ enum RunEncoding {
         summary.machine = try machine(file)
         (summary.forgetting, summary.bwtOverAllTasks, summary.fwtOverAllTasks) = metrics.later
         if file.hasAttribute("lca", on: "/metrics") { summary.lca = try file.doubleAttribute("lca", on: "/metrics") }
+        for path in ["/train/loss", "/model/parameters"] {
+            let values = try file.read(path, as: Float.self).values
+            if let i = values.firstIndex(where: { !$0.isFinite }) {
+                summary.firstNonFinite = "\(path)[\(i)] = \(values[i])"
+                break
+            }
+        }
         return summary
     }
 

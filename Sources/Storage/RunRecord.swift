@@ -208,6 +208,9 @@ public struct RunSummary: Sendable, Equatable {
     public var fwtOverAllTasks: Double? = nil
     /// LCA_10, for runs with `eval_every`.
     public var lca: Double? = nil
+    /// The first non-finite training loss or final parameter, e.g. "/train/loss[37] = nan":
+    /// a diverged run, whose numbers mean nothing (files written before runs stopped on it).
+    public var firstNonFinite: String? = nil
     public var accuracyMatrix: [[Double]]
     public var randomInitAccuracy: [Double]
     /// Sum of the per-task training times.

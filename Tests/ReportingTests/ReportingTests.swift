@@ -155,6 +155,24 @@ final class ReportingTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(row.forgetting?.mean), 0.15, accuracy: 1e-12)
     }
 
+    /// Before: a diverged run (NaN losses, NaN parameters) was tabled like any other.
+    func testADivergedRunIsSkippedNamingItsFirstNonFiniteValue() throws {
+        let runs = try makeTemporaryDirectory()
+        var lossy = withMatchingMatrix(handRuns()[0])
+        lossy.stepLoss[1] = .nan
+        try RunFile.write(lossy, to: runs.appendingPathComponent("lossy.h5"))
+        var broken = withMatchingMatrix(handRuns()[0])
+        broken.seed = 1
+        broken.parameters[0] = -.infinity
+        try RunFile.write(broken, to: runs.appendingPathComponent("broken.h5"))
+        let collection = try RunCollection.scan(runs)
+        XCTAssertEqual(collection.runs, [])
+        XCTAssertEqual(collection.skipped, [
+            SkippedRun(fileName: "broken.h5", reason: "diverged: /model/parameters[0] = -inf; its numbers mean nothing"),
+            SkippedRun(fileName: "lossy.h5", reason: "diverged: /train/loss[1] = nan; its numbers mean nothing"),
+        ])
+    }
+
     /// Before: a report averaged whatever ACC a file stored, while `bench show` warned about it.
     func testARunWhoseStoredMetricsDisagreeWithItsMatrixIsSkippedWithBothValues() throws {
         let runs = try makeTemporaryDirectory()
