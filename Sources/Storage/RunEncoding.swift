@@ -217,7 +217,9 @@ enum RunEncoding {
         record.stepTask = try file.read("/train/task", as: Int32.self).values
         var diagnostics: [String: [Float]] = [:]
         for name in try file.memberNames(of: "/train/diagnostics") {
-            diagnostics[name] = try file.read("/train/diagnostics/" + name, as: Float.self).values
+            // older files call GEM's binding-constraint count by the name the QP's free set was misread as
+            let current = name == "gem_active_set" ? "gem_binding_constraints" : name
+            diagnostics[current] = try file.read("/train/diagnostics/" + name, as: Float.self).values
         }
         record.diagnostics = diagnostics
         record.taskTrainSeconds = try file.read("/train/task_train_seconds", as: Double.self).values

@@ -26,6 +26,11 @@ final class RunFileTests: XCTestCase {
                                  LayerLayoutEntry(name: "layer1.running_var", shape: [2], offset: 2, count: 2)]
         try RunFile.write(withState, to: url, overwrite: true)
         XCTAssertEqual(try RunFile.read(url), withState)
+        // files written before the rename store GEM's binding-constraint count as gem_active_set
+        var old = sampleRecord()
+        old.diagnostics["gem_active_set"] = old.diagnostics.removeValue(forKey: "gem_binding_constraints")
+        try RunFile.write(old, to: url, overwrite: true)
+        XCTAssertEqual(try RunFile.read(url).diagnostics, sampleRecord().diagnostics)
         var misfit = withState
         misfit.stateLayout[1] = LayerLayoutEntry(name: "layer1.running_var", shape: [3], offset: 2, count: 3)
         XCTAssertThrowsError(try RunFile.write(misfit, to: url, overwrite: true)) { error in

@@ -42,7 +42,7 @@ func sampleRecord(seed: Int = 0, withMemory: Bool = true) -> RunRecord {
     ])
     let matrix: [[Double]] = [[0.9, 0.1, 0.2], [0.8, 0.85, 0.15], [0.7, 0.75, 0.95]]
     let loss: [Float] = [2.3, 1.5, 0.75, 0.5, 0.25, 0.125]
-    let diagnostics: [String: [Float]] = ["gem_violations": [0, 0, 1, 0, 2, 1], "gem_active_set": [0, 0, 1, 0, 1, 1]]
+    let diagnostics: [String: [Float]] = ["gem_violations": [0, 0, 1, 0, 2, 1], "gem_binding_constraints": [0, 0, 1, 0, 1, 1]]
     let layout = [LayerLayoutEntry(name: "fc1.weight", shape: [100, 784], offset: 0, count: 78400),
                   LayerLayoutEntry(name: "fc1.bias", shape: [100], offset: 78400, count: 100)]
     let memory: EpisodicMemoryRecord? = withMemory
