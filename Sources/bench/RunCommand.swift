@@ -16,17 +16,11 @@ struct RunCommand: ParsableCommand {
             in flight (no file is written for them), keeps finished runs and exits with status 130.
             """)
 
-    @Argument(help: "Experiments to run, as NAME or NAME/STRATEGY (see `bench list`).")
-    var selectors: [String] = []
-
-    @Option(name: .long, help: "Run every experiment of this suite (see `bench list`).")
-    var suite: String?
-
-    @Option(name: .long, parsing: .unconditional, help: "Seeds, e.g. 0-4 or 0,3 (default: each experiment's own).")
-    var seeds: String?
-
-    @Option(name: .long, help: "Folder for run files.")
-    var out: String = RunFile.defaultDirectory
+    @OptionGroup var selection: PlanSelection
+    private var selectors: [String] { selection.selectors }
+    private var suite: String? { selection.suite }
+    private var seeds: String? { selection.seeds }
+    private var out: String { selection.out }
 
     @Option(name: .long, parsing: .unconditional,
             help: "Run only slice I of N of the plan (0-based, e.g. $SLURM_ARRAY_TASK_ID/8).")
@@ -45,30 +39,13 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
-        if selectors.isEmpty && suite == nil {
-            throw ValidationError("name experiments or a --suite (see `bench list`)")
-        }
-        try requireNonEmpty(out, "--out", "a folder for run files")
-        try requireNonEmpty(suite, "--suite", "a suite name (see `bench list`)")
-        for selector in selectors { try Self.checkSelector(selector) }
-    }
-
-    /// NAME or NAME/STRATEGY, nothing empty: `smoke-permuted/` would otherwise select every strategy.
-    static func checkSelector(_ selector: String) throws {
-        let parts = selector.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count <= 2, !parts.contains(where: \.isEmpty) else {
-            let name = parts.first.map(String.init) ?? ""
-            throw ValidationError("'\(selector)' is not NAME or NAME/STRATEGY"
-                + (name.isEmpty ? "" : " (all of \(name): '\(name)'; one strategy: '\(name)/STRATEGY')"))
-        }
     }
 
     func run() throws {
         let registry = try location.loadRegistry()
         var plan: [RunSpec]
         do {
-            let seedSelection = try seeds.map { try SeedSelection(parsing: $0) }
-            plan = try registry.plan(experiments: selectors, suite: suite, seeds: seedSelection)
+            plan = try selection.plan(registry)
             if let shard { plan = try Shard(parsing: shard).select(plan) }
         } catch {
             throw fail("\(error)" + commandHint(registry))

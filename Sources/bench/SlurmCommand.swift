@@ -15,17 +15,11 @@ struct SlurmCommand: ParsableCommand {
             The script is written to OUT/slurm/, logs go to OUT/slurm/logs/. See docs/cluster.md.
             """)
 
-    @Argument(help: "Experiments to run, as NAME or NAME/STRATEGY (see `bench list`).")
-    var selectors: [String] = []
-
-    @Option(name: .long, help: "Run every experiment of this suite (see `bench list`).")
-    var suite: String?
-
-    @Option(name: .long, help: "Seeds, e.g. 0-4 or 0,3 (default: each experiment's own).")
-    var seeds: String?
-
-    @Option(name: .long, help: "Folder for run files, shared by every node.")
-    var out: String = RunFile.defaultDirectory
+    @OptionGroup var selection: PlanSelection
+    private var selectors: [String] { selection.selectors }
+    private var suite: String? { selection.suite }
+    private var seeds: String? { selection.seeds }
+    private var out: String { selection.out }
 
     @Option(name: .long, help: "Array elements: the plan is cut into N shards.")
     var array: Int
@@ -54,7 +48,6 @@ struct SlurmCommand: ParsableCommand {
     @OptionGroup var location: LocationOptions
 
     func validate() throws {
-        if selectors.isEmpty && suite == nil { throw ValidationError("name experiments or a --suite (see `bench list`)") }
         guard array >= 1 else { throw ValidationError("--array must be at least 1 (got \(array))") }
         if let maxParallel, maxParallel < 1 { throw ValidationError("--max-parallel must be at least 1 (got \(maxParallel))") }
         if let cpusPerTask, cpusPerTask < 1 { throw ValidationError("--cpus-per-task must be at least 1 (got \(cpusPerTask))") }
@@ -74,7 +67,7 @@ struct SlurmCommand: ParsableCommand {
         let registry = try location.loadRegistry()
         let plan: [RunSpec]
         do {
-            plan = try registry.plan(experiments: selectors, suite: suite, seeds: try seeds.map { try SeedSelection(parsing: $0) })
+            plan = try selection.plan(registry)
         } catch { throw fail("\(error)") }
         guard array <= plan.count else {
             throw fail("--array \(array): the plan has only \(plan.count) runs, so elements \(plan.count)-\(array - 1) would have nothing to do")

@@ -13,29 +13,19 @@ struct StatusCommand: ParsableCommand {
             file, a write in flight or left by a killed process. not started: none of these.
             """)
 
-    @Argument(help: "Experiments, as NAME or NAME/STRATEGY (see `bench list`).")
-    var selectors: [String] = []
-
-    @Option(name: .long, help: "Every experiment of this suite (see `bench list`).")
-    var suite: String?
-
-    @Option(name: .long, help: "Seeds, e.g. 0-4 or 0,3 (default: each experiment's own).")
-    var seeds: String?
-
-    @Option(name: .long, help: "Folder of run files.")
-    var out: String = RunFile.defaultDirectory
+    @OptionGroup var selection: PlanSelection
+    private var selectors: [String] { selection.selectors }
+    private var suite: String? { selection.suite }
+    private var seeds: String? { selection.seeds }
+    private var out: String { selection.out }
 
     @OptionGroup var location: LocationOptions
-
-    func validate() throws {
-        if selectors.isEmpty && suite == nil { throw ValidationError("name experiments or a --suite (see `bench list`)") }
-    }
 
     func run() throws {
         let registry = try location.loadRegistry()
         let plan: [RunSpec]
         do {
-            plan = try registry.plan(experiments: selectors, suite: suite, seeds: try seeds.map { try SeedSelection(parsing: $0) })
+            plan = try selection.plan(registry)
         } catch { throw fail("\(error)") }
         let directory = URL(fileURLWithPath: out)
         let runner = Runner(outputDirectory: directory)
