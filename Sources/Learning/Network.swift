@@ -158,20 +158,6 @@ public final class Network {
         argmax(logits, rows: rows, tasks: tasks, heads: heads, into: predictions)
     }
 
-    /// The same from the first layer's sparse input rows: a `Linear` first layer over the inputs'
-    /// non-zeros (every output one fixed chain of fused multiply-adds, whatever `lanes`), then
-    /// the layers above as usual. `firstOutput` holds rows × the first layer's width.
-    public func predict(_ input: SparseRows, firstOutput: UnsafeMutablePointer<Float>, lanes: Int,
-                        tasks: UnsafePointer<Int32>? = nil, heads: OutputHeads? = nil,
-                        into predictions: UnsafeMutablePointer<Int32>) {
-        guard let first = layers[0] as? Linear, layers.count > 1 else {
-            preconditionFailure("sparse prediction needs a Linear first layer and a layer above it")
-        }
-        first.forward(input, firstOutput, parameters: parameters.pointer, lanes: lanes)
-        let logits = forward(firstOutput, rows: input.rows, tasks: tasks, fromLayer: 1)
-        argmax(logits, rows: input.rows, tasks: tasks, heads: heads, into: predictions)
-    }
-
     private func argmax(_ logits: UnsafePointer<Float>, rows: Int, tasks: UnsafePointer<Int32>?, heads: OutputHeads?,
                         into predictions: UnsafeMutablePointer<Int32>) {
         let classes = outputWidth

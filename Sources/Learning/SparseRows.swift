@@ -23,10 +23,8 @@ public final class SparseRows: @unchecked Sendable {
     private let columnValues: [Float]
 
     /// The non-zeros of `dense` (rows × width, row-major); `segments` partition the rows
-    /// (default: one segment of all rows). With `rowsOnly`, only the by-row copy is built: enough
-    /// for `multiply` (evaluation's forward), not for `addSegmentProducts`.
-    public init(_ dense: UnsafePointer<Float>, rows: Int, width: Int, segments: [Range<Int>]? = nil,
-                rowsOnly: Bool = false) {
+    /// (default: one segment of all rows).
+    public init(_ dense: UnsafePointer<Float>, rows: Int, width: Int, segments: [Range<Int>]? = nil) {
         let segments = segments ?? [0..<rows]
         var rowStart = [0], rowColumns: [Int32] = [], rowValues: [Float] = []
         for r in 0..<rows {
@@ -35,12 +33,6 @@ public final class SparseRows: @unchecked Sendable {
                 rowValues.append(dense[r * width + c])
             }
             rowStart.append(rowValues.count)
-        }
-        if rowsOnly {
-            (self.rows, self.width, self.segments) = (rows, width, segments)
-            (self.rowStart, self.rowColumns, self.rowValues) = (rowStart, rowColumns, rowValues)
-            (self.columnStart, self.columnRows, self.columnValues) = ([], [], [])
-            return
         }
         // by column: a counting sort of the row entries, segment by segment (rows stay ascending)
         var columnStart = [Int](repeating: 0, count: segments.count * (width + 1))
@@ -94,7 +86,6 @@ public final class SparseRows: @unchecked Sendable {
                                    lanes: Int) {
         precondition(targets.count == segments.count && zip(targets, segments).allSatisfy { $0.rows == $1 },
                      "one gradient target per segment of the sparse rows, in order")
-        precondition(!columnStart.isEmpty || rows == 0, "sparse rows built rowsOnly have no by-column copy")
         columnRows.withUnsafeBufferPointer { rowsOf in
             columnValues.withUnsafeBufferPointer { values in
                 splitAcrossLanes(width, lanes: lanes) { columns in

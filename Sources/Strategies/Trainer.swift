@@ -84,7 +84,6 @@ public final class Trainer {
 
     private var logitGradient: [Float] = []
     private let evaluator: AccuracyEvaluator
-    private var evaluationFirstOutput: FloatBuffer?
 
     public init(network: Network, stream: TaskStream, settings: TrainingSettings, seed: UInt64, plugins: [Plugin]) {
         self.network = network
@@ -119,25 +118,10 @@ public final class Trainer {
             where plugin.predict(self, task: task.index, inputs: x, rows: rows, tasks: tasks, into: predictions) {
                 return
             }
-            predictByNetwork(x, rows: rows, tasks: tasks, into: predictions)
+            network.predict(x, rows: rows, tasks: tasks, heads: heads, into: predictions)
         }
     }
 
-    /// The network's argmax. An MLP's first layer runs over the inputs' non-zeros (about a fifth
-    /// of an MNIST image's pixels) on `settings.threads` lanes; results do not depend on the lanes.
-    private func predictByNetwork(_ x: UnsafePointer<Float>, rows: Int, tasks: UnsafePointer<Int32>,
-                                  into predictions: UnsafeMutablePointer<Int32>) {
-        guard let first = network.layers.first as? Linear, network.layers.count > 1 else {
-            network.predict(x, rows: rows, tasks: tasks, heads: heads, into: predictions)
-            return
-        }
-        if (evaluationFirstOutput?.count ?? 0) < rows * first.outputWidth {
-            evaluationFirstOutput = FloatBuffer(count: rows * first.outputWidth)
-        }
-        let sparse = SparseRows(x, rows: rows, width: first.inputWidth, rowsOnly: true)
-        network.predict(sparse, firstOutput: evaluationFirstOutput!.pointer, lanes: settings.threads, tasks: tasks,
-                        heads: heads, into: predictions)
-    }
 
     /// Trains on the experiences in order and returns the accuracy matrix and records.
     public func run(progress: ProgressHandler? = nil) throws -> TrainingResult {

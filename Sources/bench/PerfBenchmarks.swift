@@ -1,6 +1,5 @@
 import Benchmarks
 import Dispatch
-import Evaluation
 import Foundation
 import Learning
 import Strategies
@@ -216,29 +215,5 @@ enum PerfBenchmarks {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_maxrss) / 1024  // Linux reports KiB
-    }
-
-    /// Seconds to evaluate a randomly initialised 784-100-100-10 MLP on the first `tasks` test sets of
-    /// `stream`: with dense sgemm products (`Network.predict`), and as runs do, the first layer over the
-    /// inputs' non-zeros (`Trainer.evaluateAll`). Best of `repeats`; the accuracies must agree.
-    static func evaluationSeconds(stream: TaskStream, tasks: Int, threads: Int, repeats: Int)
-        -> (dense: Double, sparse: Double, rows: Int) {
-        let subset = TaskStream(name: stream.name, scenario: stream.scenario, tasks: Array(stream.tasks.prefix(tasks)),
-                                inputShape: stream.inputShape, classCount: stream.classCount)
-        let trainer = trainer([], stream: subset, threads: threads)
-        let evaluator = AccuracyEvaluator()
-        var dense = Double.infinity, sparse = Double.infinity
-        var denseAccuracy: [Double] = [], sparseAccuracy: [Double] = []
-        for _ in 0..<repeats {
-            var start = DispatchTime.now()
-            denseAccuracy = subset.tasks.map { evaluator.accuracy(of: trainer.network, on: $0.test, heads: subset.heads) }
-            dense = min(dense, Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9)
-            start = DispatchTime.now()
-            sparseAccuracy = trainer.evaluateAll()
-            sparse = min(sparse, Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9)
-        }
-        let flips = zip(denseAccuracy, sparseAccuracy).map { abs($0 - $1) }.max() ?? 0
-        if flips > 0.001 { print("  warning: dense and sparse evaluation differ by \(flips) in accuracy") }
-        return (dense, sparse, subset.tasks.reduce(0) { $0 + $1.test.count })
     }
 }

@@ -81,12 +81,6 @@ struct PerfCommand: ParsableCommand {
                      100 * first.density, first.denseForward * 1000, first.sparseForward * 1000,
                      first.denseGradients * 1000, first.sparseGradients * 1000))
 
-        let evaluation = PerfBenchmarks.evaluationSeconds(stream: stream, tasks: tasks, threads: threads,
-                                                          repeats: max(repeats, 3))
-        print(String(format: "\nevaluation of an MLP on %d tasks' test sets (%d rows), s, min of %d: dense sgemm %.3f, "
-                     + "sparse first layer (%d lanes) %.3f: %.1fx", tasks, evaluation.rows, max(repeats, 3),
-                     evaluation.dense, threads, evaluation.sparse, evaluation.dense / evaluation.sparse))
-
         print("\ntraining (evaluation excluded), \(tasks) tasks x 1000 samples:")
         let trainStream = TaskStream(name: stream.name, scenario: stream.scenario, tasks: Array(stream.tasks.prefix(tasks)),
                                      inputShape: stream.inputShape, classCount: stream.classCount)

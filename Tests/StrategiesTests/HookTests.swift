@@ -107,25 +107,6 @@ final class PredictionHookTests: XCTestCase {
     }
 }
 
-final class SparseEvaluationTests: XCTestCase {
-    /// An MLP is evaluated over its inputs' non-zeros: the same predictions as a dense forward
-    /// row by row, whatever the lanes.
-    func testSparseEvaluationMatchesDensePredictionOnAnyLanes() {
-        let stream = syntheticStream(tasks: 2, samples: 1500, width: 40, classes: 5, seed: 3, zeros: 0.8)
-        var rng = RandomStream(seed: 41)
-        let net = Network.mlp([40, 16, 5], rng: &rng)
-        let accuracies = [1, 2, 3].map { lanes in
-            Trainer(network: net, stream: stream, settings: TrainingSettings(learningRate: 0.1, batchSize: 5, threads: lanes),
-                    seed: 41, plugins: []).evaluateAll()
-        }
-        XCTAssertEqual(accuracies[0], accuracies[1])
-        XCTAssertEqual(accuracies[0], accuracies[2])
-        for (task, accuracy) in zip(stream.tasks, accuracies[0]) {
-            XCTAssertEqual(accuracy, AccuracyEvaluatorReference.accuracy(net, task.test), accuracy: 1.0 / 1500)
-        }
-    }
-}
-
 /// Argmax accuracy computed row by row, independently of `AccuracyEvaluator`'s blocks.
 enum AccuracyEvaluatorReference {
     static func accuracy(_ net: Network, _ data: LabeledData) -> Double {
