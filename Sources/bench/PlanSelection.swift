@@ -36,6 +36,12 @@ struct PlanSelection: ParsableArguments {
         }
     }
 
+    /// The selected runs of the registry `location` names, in plan order; problems end the command.
+    func plan(_ location: LocationOptions) throws -> [RunSpec] {
+        let registry = try location.loadRegistry()
+        do { return try plan(registry) } catch { throw fail("\(error)") }
+    }
+
     /// The selected runs of `registry`, in plan order.
     func plan(_ registry: Registry) throws -> [RunSpec] {
         try registry.plan(experiments: selectors, suite: suite, seeds: try seeds.map { try SeedSelection(parsing: $0) })

@@ -64,11 +64,7 @@ struct SlurmCommand: ParsableCommand {
     }
 
     func run() throws {
-        let registry = try location.loadRegistry()
-        let plan: [RunSpec]
-        do {
-            plan = try selection.plan(registry)
-        } catch { throw fail("\(error)") }
+        let plan = try selection.plan(location)
         guard array <= plan.count else {
             throw fail("--array \(array): the plan has only \(plan.count) runs, so elements \(plan.count)-\(array - 1) would have nothing to do")
         }

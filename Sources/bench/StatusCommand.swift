@@ -14,19 +14,12 @@ struct StatusCommand: ParsableCommand {
             """)
 
     @OptionGroup var selection: PlanSelection
-    private var selectors: [String] { selection.selectors }
-    private var suite: String? { selection.suite }
-    private var seeds: String? { selection.seeds }
     private var out: String { selection.out }
 
     @OptionGroup var location: LocationOptions
 
     func run() throws {
-        let registry = try location.loadRegistry()
-        let plan: [RunSpec]
-        do {
-            plan = try selection.plan(registry)
-        } catch { throw fail("\(error)") }
+        let plan = try selection.plan(location)
         let directory = URL(fileURLWithPath: out)
         let runner = Runner(outputDirectory: directory)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
