@@ -44,6 +44,8 @@ final class IndependentNetworks: Plugin {
         trainer.use(networks[t])
     }
 
+    var predicts: Bool { true }
+
     func predict(_ trainer: Trainer, task: Int, inputs: UnsafePointer<Float>, rows: Int,
                  tasks: UnsafePointer<Int32>, into predictions: UnsafeMutablePointer<Int32>) -> Bool {
         networks[task].mode = .eval

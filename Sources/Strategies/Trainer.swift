@@ -91,7 +91,7 @@ public final class Trainer {
         self.settings = settings
         self.seed = seed
         self.plugins = plugins
-        evaluator = AccuracyEvaluator(batchSize: settings.evaluationBatch)
+        evaluator = AccuracyEvaluator(batchSize: settings.evaluationBatch, lanes: settings.threads)
         optimizer = SGD(learningRate: settings.learningRate, momentum: settings.momentum)
         batch = Minibatch(width: stream.inputWidth)
         // OpenBLAS's products differ on more threads (see `BLAS`); parallelism comes from jobs and lanes.
@@ -106,22 +106,29 @@ public final class Trainer {
     }
 
     /// Accuracy on every task's test set.
-    public func evaluateAll() -> [Double] { stream.tasks.map(evaluate) }
+    public func evaluateAll() -> [Double] { evaluate(stream.tasks) }
 
-    /// Accuracy on one task's test set, in eval mode, by the first plugin that predicts or the
-    /// network's argmax.
-    public func evaluate(_ task: BenchmarkTask) -> Double {
+    /// Accuracy on one task's test set.
+    public func evaluate(_ task: BenchmarkTask) -> Double { evaluate([task])[0] }
+
+    /// Accuracy on each task's test set, in eval mode: by the network's argmax (an MLP's on
+    /// `settings.threads` lanes), or, when a plugin predicts, by the first plugin that does.
+    public func evaluate(_ tasks: [BenchmarkTask]) -> [Double] {
         network.mode = .eval
         defer { network.mode = .train }
-        return evaluator.accuracy(on: task.test) { x, rows, tasks, predictions in
-            for plugin in plugins
-            where plugin.predict(self, task: task.index, inputs: x, rows: rows, tasks: tasks, into: predictions) {
-                return
+        guard plugins.contains(where: \.predicts) else {
+            return evaluator.accuracies(of: network, on: tasks.map(\.test), heads: heads)
+        }
+        return tasks.map { task in
+            evaluator.accuracy(on: task.test) { x, rows, tasks, predictions in
+                for plugin in plugins
+                where plugin.predict(self, task: task.index, inputs: x, rows: rows, tasks: tasks, into: predictions) {
+                    return
+                }
+                network.predict(x, rows: rows, tasks: tasks, heads: heads, into: predictions)
             }
-            network.predict(x, rows: rows, tasks: tasks, heads: heads, into: predictions)
         }
     }
-
 
     /// Trains on the experiences in order and returns the accuracy matrix and records.
     public func run(progress: ProgressHandler? = nil) throws -> TrainingResult {
