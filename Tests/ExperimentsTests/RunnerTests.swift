@@ -97,6 +97,31 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(try RunSpec(canonicalYAML: stored.configYAML).optimizer.evalEvery, 2)
     }
 
+    /// lca: true records the same early accuracies as eval_every (which evaluates only every task
+    /// at its curve points), with no curve and no change to training; the key is stored only when
+    /// on and reads back; a stored config without it (every file before it) reads as off.
+    func testLCAKeyRecordsTheEarlyAccuraciesWithoutTheCurve() throws {
+        var curved = spec(), early = spec()
+        curved.optimizer.evalEvery = 2
+        early.optimizer.lca = true
+        let runner = Runner(outputDirectory: folder, threads: 1)
+        let withCurve = try runner.record(for: curved)
+        let record = try runner.execute([early]) { _ in }[0]
+        XCTAssertEqual(record.accuracyMatrix, withCurve.accuracyMatrix)
+        XCTAssertEqual(record.parameters, withCurve.parameters)
+        XCTAssertEqual(record.earlyAccuracy, withCurve.earlyAccuracy)
+        XCTAssertEqual(record.earlyAccuracy.map(\.count), [4, 4])
+        XCTAssertEqual(record.earlyAccuracy[1][3], record.accuracyMatrix[1][1])
+        XCTAssertEqual(record.lca, withCurve.lca)
+        XCTAssertTrue(record.curve.isEmpty && record.curveStep.isEmpty)
+        XCTAssertTrue(early.canonicalYAML.contains("  lca: true\n"))
+        XCTAssertFalse(spec().canonicalYAML.contains("lca"))
+        let stored = try RunFile.read(folder.appendingPathComponent(early.outputFileName))
+        XCTAssertEqual(stored.lca, record.lca)
+        XCTAssertEqual(try RunSpec(canonicalYAML: stored.configYAML).optimizer.lca, true)
+        XCTAssertEqual(try RunSpec(canonicalYAML: spec().canonicalYAML).optimizer.lca, false)
+    }
+
     func testParallelJobsGiveTheSameRecordsInPlanOrder() throws {
         let plan = [0, 1, 2].map { seed -> RunSpec in
             var s = spec()
