@@ -122,6 +122,42 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(try RunSpec(canonicalYAML: spec().canonicalYAML).optimizer.lca, false)
     }
 
+    /// Against a known allocation: touching 256 MiB raises the peak by at least that much, and a
+    /// reset after freeing it brings the peak back down (the kernel's VmHWM, reset by clear_refs).
+    func testPeakMemoryMeasuresAnAllocationAndResets() throws {
+        let size = 256 << 20
+        guard PeakMemory.begin(alone: true) == .run else { throw XCTSkip("this kernel refuses to reset VmHWM") }
+        let before = try XCTUnwrap(PeakMemory.peakBytes())
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 4096)
+        for offset in stride(from: 0, to: size, by: 4096) { buffer.storeBytes(of: 1, toByteOffset: offset, as: UInt8.self) }
+        let raised = try XCTUnwrap(PeakMemory.peakBytes())
+        buffer.deallocate()
+        XCTAssertGreaterThanOrEqual(raised - before, size)
+        XCTAssertEqual(PeakMemory.begin(alone: true), .run)
+        XCTAssertLessThan(try XCTUnwrap(PeakMemory.peakBytes()), raised - size / 2)
+        XCTAssertEqual(PeakMemory.begin(alone: false), .process)
+    }
+
+    /// One job: each run's own peak ("run"), stored and read back; two jobs share the process ("process").
+    func testRunFilesStoreThePeakRSSAndWhatItCovers() throws {
+        let alone = try Runner(outputDirectory: folder, threads: 1).execute([spec()]) { _ in }[0]
+        XCTAssertEqual(alone.peakRSSScope, "run")
+        XCTAssertGreaterThan(try XCTUnwrap(alone.peakRSSBytes), 1 << 20)
+        let stored = try RunFile.read(folder.appendingPathComponent(spec().outputFileName))
+        XCTAssertEqual(stored.peakRSSBytes, alone.peakRSSBytes)
+        XCTAssertEqual(stored.peakRSSScope, "run")
+        XCTAssertEqual(try RunFile.readSummary(folder.appendingPathComponent(spec().outputFileName)).peakRSSBytes,
+                       alone.peakRSSBytes)
+        let plan = [0, 1].map { seed -> RunSpec in
+            var s = spec()
+            s.seed = seed
+            return s
+        }
+        let shared = try Runner(outputDirectory: folder.appendingPathComponent("two"), threads: 1)
+            .execute(plan, jobs: 2) { _ in }
+        XCTAssertEqual(shared.map(\.peakRSSScope), ["process", "process"])
+    }
+
     func testParallelJobsGiveTheSameRecordsInPlanOrder() throws {
         let plan = [0, 1, 2].map { seed -> RunSpec in
             var s = spec()
