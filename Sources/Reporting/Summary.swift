@@ -44,6 +44,8 @@ public struct SummaryRow: Sendable, Equatable {
     public var trainSeconds: Statistic
     /// nil when undefined in every run.
     public var forgetting: Statistic? = nil
+    /// Wall time of the whole run (training, evaluation, loading).
+    public var totalSeconds: Statistic? = nil
     /// Seconds evaluating R after every task (the early LCA evaluations are in `trainSeconds`).
     public var evalSeconds: Statistic? = nil
     /// LCA_10, over the runs that recorded it (`lca: true` or `eval_every`); nil when none did.
@@ -85,6 +87,7 @@ public enum Summary {
                               trainSeconds: Statistic(members.map(\.trainSeconds))!)
             row.forgetting = Statistic(members.compactMap(\.forgetting))
             row.evalSeconds = Statistic(members.map(\.evalSeconds))
+            row.totalSeconds = Statistic(members.map(\.totalSeconds))
             row.lca = Statistic(members.compactMap(\.lca))
             row.peakRSSMiB = Statistic(members.compactMap { $0.peakRSSBytes.map { Double($0) / 1_048_576 } })
             row.peakRSSShared = members.contains { $0.peakRSSBytes != nil && $0.peakRSSScope != "run" }
