@@ -30,6 +30,9 @@ public final class Runner {
     public let force: Bool
     /// Checked between iterations; when it turns true the run in flight is abandoned.
     public var shouldStop: () -> Bool = { false }
+    /// Whether other runs train in this process at the same time (`execute` with several jobs):
+    /// then a run's peak RSS is the process's, not its own (`PeakMemory`).
+    var sharesProcess = false
 
     private var cachedStream: (key: String, stream: TaskStream)?
 
@@ -77,6 +80,7 @@ public final class Runner {
         let workers = (0..<max(1, min(jobs, plan.count))).map { _ in
             let worker = Runner(outputDirectory: outputDirectory, dataDirectory: dataDirectory, threads: threads, force: force)
             worker.shouldStop = { [shouldStop] in shouldStop() || queue.failed }
+            worker.sharesProcess = jobs > 1 && plan.count > 1
             return worker
         }
         let work = { @Sendable (worker: Runner) in
@@ -160,6 +164,7 @@ public final class Runner {
     /// Trains one run and assembles its record (nothing is written).
     public func record(for spec: RunSpec, progress: ProgressHandler? = nil) throws -> RunRecord {
         let start = DispatchTime.now()
+        let peakScope = PeakMemory.begin(alone: !sharesProcess)
         let dataset = try loadDataset(spec.benchmark.dataset, directory: dataDirectory)
         let stream = self.stream(spec, dataset)
         let result = try RunBuilder.train(spec, stream: stream, threads: threads, progress: progress,
@@ -184,6 +189,7 @@ public final class Runner {
                 EpisodicMemoryRecord(inputs: $0.inputs, featureCount: $0.width, labels: $0.labels, tasks: $0.tasks)
             })
         record.blasThreads = 1  // see TrainingSettings.threads
+        (record.peakRSSBytes, record.peakRSSScope) = (PeakMemory.peakBytes(), peakScope.rawValue)
         record.forgetting = metrics.forgetting
         record.bwtOverAllTasks = metrics.backwardTransferOverAllTasks
         record.fwtOverAllTasks = metrics.forwardTransferOverAllTasks

@@ -20,6 +20,9 @@ public struct TrainingSettings: Sendable, Equatable {
     public var evalEvery: Int = 0
     /// β of LCA_β (Chaudhry et al. 2019, A-GEM): 10 as the paper.
     public var lcaSteps: Int = 10
+    /// Evaluate the current task before and after each of its first `lcaSteps` minibatches (for
+    /// LCA) even when `evalEvery` is 0 (`lca: true`): 1 + lcaSteps test sets per task, not all tasks.
+    public var recordsEarlyAccuracy = false
 
     public init(learningRate: Float, batchSize: Int, epochs: Int = 1, momentum: Float = 0, threads: Int = 2,
                 evaluationBatch: Int = 1000) {
@@ -48,7 +51,7 @@ public struct TrainingResult {
     /// With `evalEvery` > 0: curve[k][j] = accuracy on task j after training iteration curveStep[k] (from 1).
     public var curve: [[Double]] = []
     public var curveStep: [Int] = []
-    /// With `evalEvery` > 0: earlyAccuracy[t][b] = accuracy on experience t after b of its minibatches,
+    /// With `evalEvery` > 0 or `recordsEarlyAccuracy`: earlyAccuracy[t][b] = accuracy on experience t after b of its minibatches,
     /// b = 0 … lcaSteps (fewer when the experience has fewer).
     public var earlyAccuracy: [[Double]] = []
 
@@ -162,7 +165,8 @@ public final class Trainer {
         let perEpoch = (n + settings.batchSize - 1) / settings.batchSize
         var done = 0
         let curves = settings.evalEvery > 0
-        if curves { result.earlyAccuracy.append([evaluate(task)]) }
+        let early = curves || settings.recordsEarlyAccuracy
+        if early { result.earlyAccuracy.append([evaluate(task)]) }
         for epoch in 0..<settings.epochs {
             var orderRNG = RandomStream(seed: seed, purpose: "order/\(task.index)/\(epoch)")
             let order = orderRNG.permutation(n)
@@ -177,13 +181,11 @@ public final class Trainer {
                 result.stepLoss.append(Float(loss))
                 result.stepTask.append(Int32(task.index))
                 done += 1
-                if curves {
-                    // evaluation runs in eval mode and draws nothing random: training goes on unchanged
-                    if done <= settings.lcaSteps { result.earlyAccuracy[result.earlyAccuracy.count - 1].append(evaluate(task)) }
-                    if iteration % settings.evalEvery == 0 {
-                        result.curve.append(evaluateAll())
-                        result.curveStep.append(iteration)
-                    }
+                // evaluation runs in eval mode and draws nothing random: training goes on unchanged
+                if early, done <= settings.lcaSteps { result.earlyAccuracy[result.earlyAccuracy.count - 1].append(evaluate(task)) }
+                if curves, iteration % settings.evalEvery == 0 {
+                    result.curve.append(evaluateAll())
+                    result.curveStep.append(iteration)
                 }
                 progress?(task.index, experienceCount, done, perEpoch * settings.epochs)
             }
