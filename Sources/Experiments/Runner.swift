@@ -34,8 +34,6 @@ public final class Runner {
     /// then a run's peak RSS is the process's, not its own (`PeakMemory`).
     var sharesProcess = false
 
-    private var cachedStream: (key: String, stream: TaskStream)?
-
     public init(outputDirectory: URL, dataDirectory: String? = nil, threads: Int = 2, force: Bool = false) {
         self.outputDirectory = outputDirectory
         self.dataDirectory = dataDirectory
@@ -76,6 +74,7 @@ public final class Runner {
         // longest runs first, so that no job is left alone with a long run at the end
         let order = plan.indices.sorted { (estimatedCost(plan[$0]), $1) > (estimatedCost(plan[$1]), $0) }
         let queue = WorkQueue(order: order)
+        StreamCache.shared.keep(atLeast: jobs)
         // each job has its own runner: its own stream cache, nothing shared but the queue
         let workers = (0..<max(1, min(jobs, plan.count))).map { _ in
             let worker = Runner(outputDirectory: outputDirectory, dataDirectory: dataDirectory, threads: threads, force: force)
@@ -202,13 +201,11 @@ public final class Runner {
         return record
     }
 
-    /// Runs of one experiment and seed share their task stream: build it once.
+    /// Runs of one benchmark and seed share their task stream, across jobs too: build it once.
     private func stream(_ spec: RunSpec, _ dataset: LoadedDataset) -> TaskStream {
-        let key = "\(spec.benchmark)|\(spec.seed)|\(dataset.directory)"
-        if let cached = cachedStream, cached.key == key { return cached.stream }
-        let stream = RunBuilder.stream(spec.benchmark, dataset: dataset, seed: spec.seed)
-        cachedStream = (key, stream)
-        return stream
+        StreamCache.shared.stream("\(spec.benchmark)|\(spec.seed)|\(dataset.directory)") {
+            RunBuilder.stream(spec.benchmark, dataset: dataset, seed: spec.seed)
+        }
     }
 
     /// CPU model, cores and lanes: what timings depend on (results do not depend on the lanes).
