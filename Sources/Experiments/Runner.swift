@@ -160,16 +160,24 @@ public final class Runner {
         }
     }
 
+    /// Where the last `record(for:)` spent its time.
+    public private(set) var lastPhases: RunPhases?
+
     /// Trains one run and assembles its record (nothing is written).
     public func record(for spec: RunSpec, progress: ProgressHandler? = nil) throws -> RunRecord {
         let start = DispatchTime.now()
         let peakScope = PeakMemory.begin(alone: !sharesProcess)
         let dataset = try loadDataset(spec.benchmark.dataset, directory: dataDirectory)
+        let loaded = DispatchTime.now()
         let stream = self.stream(spec, dataset)
+        let built = DispatchTime.now()
         let result = try RunBuilder.train(spec, stream: stream, threads: threads, progress: progress,
                                           shouldStop: shouldStop)
         let metrics = result.metrics
         let total = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        let training = result.taskTrainSeconds.reduce(0, +)
+        lastPhases = RunPhases(load: seconds(start, loaded), buildStream: seconds(loaded, built), train: training,
+                               evaluate: seconds(built, DispatchTime.now()) - training)
         var record = RunRecord(
             experiment: spec.experiment, strategy: spec.strategy, seed: spec.seed, benchmark: stream.name,
             configYAML: spec.canonicalYAML, configAttributes: spec.flattenedConfig,
@@ -308,4 +316,15 @@ private final class WorkQueue: @unchecked Sendable {
 private struct UncheckedSendable<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }
+}
+
+/// The phases of one run: loading and verifying the dataset (nothing when the process has it
+/// already), building the task stream (nothing when cached), training, and evaluating (every
+/// accuracy, including the random-initialisation row and any curves).
+public struct RunPhases: Sendable {
+    public var load: Double, buildStream: Double, train: Double, evaluate: Double
+}
+
+private func seconds(_ from: DispatchTime, _ to: DispatchTime) -> Double {
+    Double(to.uptimeNanoseconds - from.uptimeNanoseconds) / 1e9
 }
