@@ -44,15 +44,7 @@ final class IndependentNetworks: Plugin {
         trainer.use(networks[t])
     }
 
-    var predicts: Bool { true }
-
-    func predict(_ trainer: Trainer, task: Int, inputs: UnsafePointer<Float>, rows: Int,
-                 tasks: UnsafePointer<Int32>, into predictions: UnsafeMutablePointer<Int32>) -> Bool {
-        networks[task].mode = .eval
-        defer { networks[task].mode = .train }
-        networks[task].predict(inputs, rows: rows, tasks: tasks, heads: trainer.heads, into: predictions)
-        return true
-    }
+    func network(forTask task: Int) -> Network? { networks[task] }
 
     var storedParameters: (values: [Float], layout: [ParameterBlock])? {
         var values: [Float] = [], layout: [ParameterBlock] = []

@@ -114,14 +114,19 @@ public final class Trainer {
     /// Accuracy on one task's test set.
     public func evaluate(_ task: BenchmarkTask) -> Double { evaluate([task])[0] }
 
-    /// Accuracy on each task's test set, in eval mode: by the network's argmax (an MLP's on
-    /// `settings.threads` lanes), or, when a plugin predicts, by the first plugin that does.
+    /// Accuracy on each task's test set, in eval mode: by the argmax of the network, or of the
+    /// one a plugin names for the task (an MLP's on `settings.threads` lanes), or, when a plugin
+    /// predicts, by the first plugin that does.
     public func evaluate(_ tasks: [BenchmarkTask]) -> [Double] {
+        guard plugins.contains(where: \.predicts) else {
+            let networks = tasks.map { task in plugins.lazy.compactMap { $0.network(forTask: task.index) }.first ?? network }
+            guard networks.allSatisfy({ $0 === network }) else {
+                return zip(networks, tasks).map { accuracy(of: $0, on: [$1])[0] }
+            }
+            return accuracy(of: network, on: tasks)
+        }
         network.mode = .eval
         defer { network.mode = .train }
-        guard plugins.contains(where: \.predicts) else {
-            return evaluator.accuracies(of: network, on: tasks.map(\.test), heads: heads)
-        }
         return tasks.map { task in
             evaluator.accuracy(on: task.test) { x, rows, tasks, predictions in
                 for plugin in plugins
@@ -131,6 +136,12 @@ public final class Trainer {
                 network.predict(x, rows: rows, tasks: tasks, heads: heads, into: predictions)
             }
         }
+    }
+
+    private func accuracy(of network: Network, on tasks: [BenchmarkTask]) -> [Double] {
+        network.mode = .eval
+        defer { network.mode = .train }
+        return evaluator.accuracies(of: network, on: tasks.map(\.test), heads: heads)
     }
 
     /// Trains on the experiences in order and returns the accuracy matrix and records.
