@@ -192,7 +192,7 @@ public final class Trainer {
             let first = epoch == resume?.epoch ? resume!.batchStart : 0
             for start in stride(from: first, to: n, by: settings.batchSize) {
                 if shouldCheckpoint(), let checkpointSink {
-                    let position = TrainingPosition(experience: experiencePosition, epoch: epoch, batchStart: start,
+                    let position = TrainingPosition(inside: experiencePosition, epoch: epoch, batchStart: start,
                                                     stepsInExperience: done)
                     let saved = checkpoint(at: position, of: experienceCount, result)
                     try checkpointSink(saved)

@@ -3,19 +3,21 @@ import Learning
 
 /// A place between two minibatches of a run: the experience (its index in the schedule), the
 /// epoch, the first row of the next minibatch in that epoch's order, and the steps done in the
-/// experience. `TrainingPosition(experience: k)` is the start of experience k.
+/// experience. `TrainingPosition(experience: k)` is the start of experience k, before its
+/// `beforeTrainingExp`; inside an experience (`isInsideExperience`) that hook has run.
 public struct TrainingPosition: Sendable, Equatable {
     public var experience = 0
+    public var isInsideExperience = false
     public var epoch = 0
     public var batchStart = 0
     public var stepsInExperience = 0
 
-    public init(experience: Int = 0, epoch: Int = 0, batchStart: Int = 0, stepsInExperience: Int = 0) {
-        (self.experience, self.epoch, self.batchStart, self.stepsInExperience) = (experience, epoch, batchStart, stepsInExperience)
-    }
+    public init(experience: Int = 0) { self.experience = experience }
 
-    /// Whether the experience has begun (its `beforeTrainingExp` has run).
-    var isInsideExperience: Bool { stepsInExperience > 0 || epoch > 0 || batchStart > 0 }
+    public init(inside experience: Int, epoch: Int, batchStart: Int, stepsInExperience: Int) {
+        (self.experience, self.epoch, self.batchStart, self.stepsInExperience) = (experience, epoch, batchStart, stepsInExperience)
+        isInsideExperience = true
+    }
 }
 
 /// What `Trainer.checkpointSink` receives: the whole state (`Trainer.run(resumingFrom:)`
@@ -31,6 +33,7 @@ extension Trainer {
     func checkpoint(at position: TrainingPosition, of experiences: Int, _ result: TrainingResult) -> TrainingCheckpoint {
         var state = SavedState()
         state.set("trainer/position/experience", position.experience)
+        state.set("trainer/position/inside_experience", position.isInsideExperience ? 1 : 0)
         state.set("trainer/position/epoch", position.epoch)
         state.set("trainer/position/batch_start", position.batchStart)
         state.set("trainer/position/steps_in_experience", position.stepsInExperience)
@@ -62,10 +65,12 @@ extension Trainer {
     /// Restores a checkpoint into this fresh trainer (plugins first: one may switch the
     /// network, whose parameters, layer state and momentum are then restored).
     func restore(_ state: SavedState, experiences: [BenchmarkTask]) throws -> (TrainingResult, TrainingPosition) {
-        let position = TrainingPosition(
-            experience: try state.int("trainer/position/experience"), epoch: try state.int("trainer/position/epoch"),
-            batchStart: try state.int("trainer/position/batch_start"),
-            stepsInExperience: try state.int("trainer/position/steps_in_experience"))
+        var position = TrainingPosition(experience: try state.int("trainer/position/experience"))
+        if try state.int("trainer/position/inside_experience") == 1 {
+            position = TrainingPosition(inside: position.experience, epoch: try state.int("trainer/position/epoch"),
+                                        batchStart: try state.int("trainer/position/batch_start"),
+                                        stepsInExperience: try state.int("trainer/position/steps_in_experience"))
+        }
         guard (0..<experiences.count).contains(position.experience), (0..<settings.epochs).contains(position.epoch),
               position.batchStart >= 0, position.stepsInExperience >= 0,
               try state.int("trainer/position/experiences") == experiences.count else {
