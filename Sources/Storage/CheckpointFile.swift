@@ -16,6 +16,9 @@ public enum CheckpointFile {
         runURL.deletingLastPathComponent().appendingPathComponent("." + runURL.lastPathComponent + suffix)
     }
 
+    /// Bytes a checkpoint's temporary name ("..NAME.checkpoint.partial-PID") adds to its run file's name.
+    public static let temporaryNameOverhead = 1 + suffix.utf8.count + RunFile.partialNameOverhead
+
     /// The temporary name of a checkpoint being written (removed when its process is gone).
     static func isPartial(_ fileName: String) -> Bool {
         fileName.hasPrefix("..") && fileName.contains(".\(RunFile.fileExtension)\(suffix).partial-")
