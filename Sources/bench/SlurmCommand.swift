@@ -76,6 +76,12 @@ struct SlurmCommand: ParsableCommand {
             throw fail("stored runs in \(outDirectory.path) have another config (every element would stop): "
                 + conflicts.joined(separator: ", ") + "; see `bench run --dry-run`, use another --out or `bench run --force`")
         }
+        let unusable = zip(plan, decisions).filter { $0.1 == .run && !runner.checkpointProblems(for: $0.0).isEmpty }
+        guard unusable.isEmpty else {
+            throw fail("checkpoints in \(outDirectory.path) cannot be resumed (every element would stop): "
+                + unusable.map { runner.checkpointURL(for: $0.0).lastPathComponent }.joined(separator: ", ")
+                + "; see `bench status`, use another --out or `bench run --force`")
+        }
         let cpus = cpusPerTask ?? jobs ?? 2
         let jobs = self.jobs ?? cpus
         let toTrain = zip(plan, decisions).map { $0.1 == .run }
