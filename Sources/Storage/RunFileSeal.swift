@@ -44,6 +44,10 @@ enum RunFileSeal {
         }
         let hdf5Signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]
         guard data.count >= magic.utf8.count, data.prefix(magic.utf8.count).elementsEqual(magic.utf8) else {
+            if data.starts(with: "GEMBench ".utf8) {  // the other kind: a run file or a checkpoint
+                let firstLine = String(decoding: data.prefix(64).prefix { $0 != 0x0a }, as: UTF8.self)
+                throw RunFileError.notARunFile(path: url.path, reason: "its header says '\(firstLine)'")
+            }
             if data.prefix(8).elementsEqual(hdf5Signature) {
                 throw RunFileError.notARunFile(path: url.path, reason: "an HDF5 file without a GEMBench header")
             }

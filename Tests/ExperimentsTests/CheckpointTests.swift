@@ -54,6 +54,41 @@ final class CheckpointTests: XCTestCase {
         }
     }
 
+    /// A checkpoint written by other code is refused before training, naming the file and the
+    /// versions; `--force` deletes it and starts over; a resumed run says so and, finished,
+    /// leaves no checkpoint.
+    func testACheckpointOfOtherCodeIsRefusedAndForceStartsOver() throws {
+        let spec = try smokePlan().first { $0.runID == "smoke-permuted__gem__seed1" }!
+        let runner = Runner(outputDirectory: folder, threads: 1)
+        let url = runner.checkpointURL(for: spec)
+        XCTAssertEqual(try train(spec, until: 5, perExperience: 20), CheckpointPosition(task: 1, tasks: 3, step: 5))
+        var content = try CheckpointFile.read(url)
+        let genuine = content
+        content.attributes["code_version"] = "0.0.9 0123abc"
+        try CheckpointFile.write(content, to: url)
+        XCTAssertThrowsError(try runner.execute([spec]) { _ in }) { error in
+            XCTAssertEqual("\(error)", """
+                1 checkpoint(s) cannot be resumed; nothing was run:
+                  \(url.path):
+                    code_version: stored 0.0.9 0123abc, now \(Runner.codeVersion)
+                Rerun with --force to delete them and start those runs over.
+                """)
+        }
+        try CheckpointFile.write(genuine, to: url)
+        let events = Log()
+        _ = try runner.execute([spec]) { if case let .resumed(_, from) = $0 { events.append("\(from)") } }
+        XCTAssertEqual(events.entries, ["task 1 of 3, step 5"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: url.path))
+
+        try CheckpointFile.write(content, to: url)
+        let forced = Log()
+        _ = try Runner(outputDirectory: folder, threads: 1, force: true).execute([spec]) {
+            if case .resumed = $0 { forced.append("resumed") }
+        }
+        XCTAssertEqual(forced.entries, [])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: url.path))
+    }
+
     func testEverySmokeStrategyResumesBitIdentically() throws {
         let plan = try smokePlan()
         XCTAssertGreaterThan(plan.count, 30)
