@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "QuadraticProgramTests", dependencies: ["QuadraticProgram"]),
         .testTarget(name: "DataTests", dependencies: ["Data"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Data"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Benchmarks", "Data", "Learning"]),
         .testTarget(name: "StrategiesTests", dependencies: ["Strategies", "Learning", "Benchmarks"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Strategies", "Learning"]),

@@ -10,20 +10,18 @@ public enum PermutedBenchmark {
     public static func make(_ source: LoadedDataset, tasks: Int, samplesPerTask: Int?,
                             testSamplesPerTask: Int? = nil, seed: UInt64) -> TaskStream {
         var permutationRNG = RandomStream(seed: seed, purpose: "permuted/permutations")
+        // every task reads the same test images, through its own permutation
+        let test = ImageRows(source.test, indices: Array(0..<min(testSamplesPerTask ?? source.test.count,
+                                                                  source.test.count)))
         var built: [BenchmarkTask] = []
         for t in 0..<tasks {
-            let permutation = permutationRNG.permutation(source.train.width)
+            let permutation = permutationRNG.permutation(source.train.width).map(Int32.init)
             var sampleRNG = RandomStream(seed: seed, purpose: "permuted/samples/\(t)")
-            let trainIndices = drawSamples(samplesPerTask, of: source.train.count, &sampleRNG)
-            let testIndices = Array(0..<min(testSamplesPerTask ?? source.test.count, source.test.count))
-            let permute = { (image: UnsafeBufferPointer<Float>, out: UnsafeMutableBufferPointer<Float>) in
-                for i in 0..<permutation.count { out[i] = image[permutation[i]] }
-            }
+            let train = ImageRows(source.train, indices: drawSamples(samplesPerTask, of: source.train.count, &sampleRNG))
             built.append(BenchmarkTask(
-                index: t,
-                train: source.train.labeledData(trainIndices, task: t, transform: permute),
-                test: source.test.labeledData(testIndices, task: t, transform: permute),
-                classes: Array(0..<source.name.classCount), permutation: permutation.map(Int32.init), angle: nil))
+                index: t, train: TaskSamples(train, task: t, permutation: permutation),
+                test: TaskSamples(test, task: t, permutation: permutation),
+                classes: Array(0..<source.name.classCount), permutation: permutation, angle: nil))
         }
         return TaskStream(name: "permuted-\(source.name.rawValue)", scenario: .domainIncremental, tasks: built,
                           inputShape: source.train.shape, classCount: source.name.classCount)

@@ -29,13 +29,10 @@ public enum SplitBenchmark {
             }
             var testIndices = (0..<source.test.count).filter { classes.contains(Int(source.test.labels[$0])) }
             if let n = testSamplesPerTask { testIndices = Array(testIndices.prefix(n)) }
-            let copy = { (image: UnsafeBufferPointer<Float>, out: UnsafeMutableBufferPointer<Float>) in
-                _ = out.update(fromContentsOf: image)
-            }
             built.append(BenchmarkTask(
                 index: t,
-                train: source.train.labeledData(trainIndices, task: t, transform: copy),
-                test: source.test.labeledData(testIndices, task: t, transform: copy),
+                train: TaskSamples(ImageRows(source.train, indices: trainIndices), task: t),
+                test: TaskSamples(ImageRows(source.test, indices: testIndices), task: t),
                 classes: classes.sorted(), permutation: nil, angle: nil))
         }
         return TaskStream(name: "split-\(source.name.rawValue)-\(scenario == .taskIncremental ? "task-il" : "class-il")", scenario: scenario, tasks: built,

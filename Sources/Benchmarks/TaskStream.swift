@@ -13,8 +13,8 @@ public enum Scenario: String, Sendable, CaseIterable, Codable {
 /// One task: its training and test sets, and what defines it.
 public struct BenchmarkTask: Sendable {
     public let index: Int
-    public var train: LabeledData
-    public var test: LabeledData
+    public var train: TaskSamples
+    public var test: TaskSamples
     /// The classes this task's samples belong to.
     public let classes: [Int]
     /// Permuted benchmarks: input pixel i of a task sample is original pixel permutation[i].
@@ -22,10 +22,17 @@ public struct BenchmarkTask: Sendable {
     /// Rotated benchmarks: the rotation angle in degrees (counter-clockwise).
     public let angle: Double?
 
-    public init(index: Int, train: LabeledData, test: LabeledData, classes: [Int],
+    public init(index: Int, train: TaskSamples, test: TaskSamples, classes: [Int],
                 permutation: [Int32]? = nil, angle: Double? = nil) {
         (self.index, self.train, self.test, self.classes, self.permutation, self.angle) =
             (index, train, test, classes, permutation, angle)
+    }
+
+    /// A task whose samples hold their floats.
+    public init(index: Int, train: LabeledData, test: LabeledData, classes: [Int],
+                permutation: [Int32]? = nil, angle: Double? = nil) {
+        self.init(index: index, train: TaskSamples(train), test: TaskSamples(test), classes: classes,
+                  permutation: permutation, angle: angle)
     }
 }
 

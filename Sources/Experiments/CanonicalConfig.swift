@@ -45,6 +45,7 @@ extension RunSpec {
         ]
         // only when on, so that the configs of runs without curves read exactly as before
         if optimizer.evalEvery > 0 { fields.append(("optimizer.eval_every", String(optimizer.evalEvery))) }
+        if optimizer.lca { fields.append(("optimizer.lca", "true")) }
         fields.append(("method.name", method.name))
         fields += method.parameters.map { ("method." + $0.key, $0.value) }
         return fields
@@ -139,6 +140,7 @@ extension RunSpec {
         let epochs = c.positiveInt(req(o, "epochs"))
         let momentum = c.double(req(o, "momentum"))
         let evalEvery = o?["eval_every"].map { c.positiveInt($0) } ?? 0  // absent: off (files before it)
+        let lca = o?["lca"].map { c.bool($0) } ?? false  // absent: off (files before it)
 
         var method: MethodSpec?
         if let mv = req(root, "method"), let name = c.string(req(mv, "name")) {
@@ -161,7 +163,7 @@ extension RunSpec {
             }
         }
         guard c.diagnostics.isEmpty, let experiment, let strategy, let seed, let kind, let dataset, let tasks,
-              let scenario, let model, let lr, let batchSize, let epochs, let momentum, let evalEvery, let method else {
+              let scenario, let model, let lr, let batchSize, let epochs, let momentum, let evalEvery, let lca, let method else {
             throw RegistryError(c.diagnostics.isEmpty
                 ? [Diagnostic(location: SourceLocation(file: source, line: 1, column: 1), field: "(root)",
                               message: "incomplete run config")]
@@ -173,7 +175,7 @@ extension RunSpec {
                                            classOrder: classOrder),
                   model: model,
                   optimizer: OptimizerSpec(lr: lr, batchSize: batchSize, epochs: epochs, momentum: momentum,
-                                           evalEvery: evalEvery),
+                                           evalEvery: evalEvery, lca: lca),
                   method: method, sourceFile: sourceFile)
     }
 }

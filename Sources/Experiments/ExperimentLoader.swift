@@ -16,7 +16,7 @@ enum Keys {
     static let benchmark = ["kind", "dataset", "tasks", "samples_per_task", "test_samples_per_task", "scenario",
                             "angles", "class_order"]
     static let model = ["kind", "hidden", "width"]
-    static let optimizer = ["lr", "batch_size", "epochs", "momentum", "eval_every"]
+    static let optimizer = ["lr", "batch_size", "epochs", "momentum", "eval_every", "lca"]
     /// Every key some strategy takes, in registration order.
     static let methodParameters: [String] = {
         var keys: [String] = []

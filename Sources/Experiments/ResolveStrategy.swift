@@ -147,8 +147,11 @@ extension ExperimentLoader {
         }
         // 0 (the default) is off; a positive N evaluates every task every N minibatches
         let evalEvery = setting("eval_every").map { checker.nonNegativeInt($0) } ?? 0
-        guard let lr, let batchSize, let epochs, let momentum, let evalEvery else { return nil }
-        return OptimizerSpec(lr: lr, batchSize: batchSize, epochs: epochs, momentum: momentum, evalEvery: evalEvery)
+        // false (the default) is off; true records LCA's early accuracies without the curve
+        let lca = setting("lca").map { checker.bool($0) } ?? false
+        guard let lr, let batchSize, let epochs, let momentum, let evalEvery, let lca else { return nil }
+        return OptimizerSpec(lr: lr, batchSize: batchSize, epochs: epochs, momentum: momentum, evalEvery: evalEvery,
+                             lca: lca)
     }
 }
 

@@ -30,6 +30,7 @@ public enum RunBuilder {
                                         epochs: spec.optimizer.epochs, momentum: Float(spec.optimizer.momentum),
                                         threads: threads, evaluationBatch: spec.model.evaluationBatch)
         settings.evalEvery = spec.optimizer.evalEvery
+        settings.recordsEarlyAccuracy = spec.optimizer.lca
         let definition = spec.method.definition
         let makeNetwork = { (variant: ModelVariant, rng: inout RandomStream) throws -> Network in
             let network = try spec.model.build(inputShape: stream.inputShape, classes: stream.classCount, tasks: stream.tasks.count,

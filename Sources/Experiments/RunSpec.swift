@@ -80,12 +80,17 @@ public struct OptimizerSpec: Sendable, Equatable, Hashable, Codable {
     public var momentum: Double
     /// Evaluate every task every this many minibatches (0: off), for within-task curves and LCA.
     public var evalEvery: Int = 0
-    public init(lr: Double, batchSize: Int = 10, epochs: Int = 1, momentum: Double = 0, evalEvery: Int = 0) {
+    /// Record LCA_10's early accuracies (the current task before and after each of its first 10
+    /// minibatches) without the within-task curve; `evalEvery` > 0 records them too.
+    public var lca: Bool = false
+    public init(lr: Double, batchSize: Int = 10, epochs: Int = 1, momentum: Double = 0, evalEvery: Int = 0,
+                lca: Bool = false) {
         self.lr = lr
         self.batchSize = batchSize
         self.epochs = epochs
         self.momentum = momentum
         self.evalEvery = evalEvery
+        self.lca = lca
     }
 }
 

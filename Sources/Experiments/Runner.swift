@@ -38,8 +38,9 @@ public final class Runner {
     /// Checked between iterations; when it turns true every run in flight writes a checkpoint
     /// and stops, no other run starts, and `execute` throws `RunnerError.checkpointed`.
     public var shouldCheckpoint: () -> Bool = { false }
-
-    private var cachedStream: (key: String, stream: TaskStream)?
+    /// Whether other runs train in this process at the same time (`execute` with several jobs):
+    /// then a run's peak RSS is the process's, not its own (`PeakMemory`).
+    var sharesProcess = false
 
     public init(outputDirectory: URL, dataDirectory: String? = nil, threads: Int = 2, force: Bool = false) {
         self.outputDirectory = outputDirectory
@@ -91,11 +92,13 @@ public final class Runner {
         // longest runs first, so that no job is left alone with a long run at the end
         let order = plan.indices.sorted { (estimatedCost(plan[$0]), $1) > (estimatedCost(plan[$1]), $0) }
         let queue = WorkQueue(order: order)
+        StreamCache.shared.keep(atLeast: jobs)
         // each job has its own runner: its own stream cache, nothing shared but the queue
         let workers = (0..<max(1, min(jobs, plan.count))).map { _ in
             let worker = Runner(outputDirectory: outputDirectory, dataDirectory: dataDirectory, threads: threads, force: force)
             worker.shouldStop = { [shouldStop] in shouldStop() || queue.failed }
             worker.shouldCheckpoint = shouldCheckpoint
+            worker.sharesProcess = jobs > 1 && plan.count > 1
             return worker
         }
         let work = { @Sendable (worker: Runner) in
@@ -185,6 +188,10 @@ public final class Runner {
         }
     }
 
+    /// Where the last `record(for:)` spent its time (nil after a resumed run: its training began
+    /// in another process).
+    public private(set) var lastPhases: RunPhases?
+
     /// Trains one run and assembles its record. Nothing is written, except with `checkpoints`:
     /// then a run with a checkpoint (see `checkpointProblems`) goes on from it (its timings add
     /// up both processes'), and a checkpoint is written after each task and when
@@ -192,8 +199,11 @@ public final class Runner {
     public func record(for spec: RunSpec, checkpoints: Bool = false, events: ((RunEvent) -> Void)? = nil,
                        progress: ProgressHandler? = nil) throws -> RunRecord {
         let start = DispatchTime.now()
+        let peakScope = PeakMemory.begin(alone: !sharesProcess)
         let dataset = try loadDataset(spec.benchmark.dataset, directory: dataDirectory)
+        let loaded = DispatchTime.now()
         let stream = self.stream(spec, dataset)
+        let built = DispatchTime.now()
         let trainer = try RunBuilder.trainer(spec, stream: stream, threads: threads)
         let saved = checkpoints ? try readCheckpoint(of: spec) : nil
         if let saved { events?(.resumed(spec: spec, from: saved.position)) }
@@ -216,6 +226,9 @@ public final class Runner {
         }
         let metrics = result.metrics
         let total = elapsed()
+        let training = result.taskTrainSeconds.reduce(0, +)
+        lastPhases = saved != nil ? nil : RunPhases(load: seconds(start, loaded), buildStream: seconds(loaded, built),
+                                                     train: training, evaluate: seconds(built, DispatchTime.now()) - training)
         var record = RunRecord(
             experiment: spec.experiment, strategy: spec.strategy, seed: spec.seed, benchmark: stream.name,
             configYAML: spec.canonicalYAML, configAttributes: spec.flattenedConfig,
@@ -234,6 +247,7 @@ public final class Runner {
                 EpisodicMemoryRecord(inputs: $0.inputs, featureCount: $0.width, labels: $0.labels, tasks: $0.tasks)
             })
         record.blasThreads = 1  // see TrainingSettings.threads
+        (record.peakRSSBytes, record.peakRSSScope) = (PeakMemory.peakBytes(), peakScope.rawValue)
         record.forgetting = metrics.forgetting
         record.bwtOverAllTasks = metrics.backwardTransferOverAllTasks
         record.fwtOverAllTasks = metrics.forwardTransferOverAllTasks
@@ -246,13 +260,11 @@ public final class Runner {
         return record
     }
 
-    /// Runs of one experiment and seed share their task stream: build it once.
+    /// Runs of one benchmark and seed share their task stream, across jobs too: build it once.
     private func stream(_ spec: RunSpec, _ dataset: LoadedDataset) -> TaskStream {
-        let key = "\(spec.benchmark)|\(spec.seed)|\(dataset.directory)"
-        if let cached = cachedStream, cached.key == key { return cached.stream }
-        let stream = RunBuilder.stream(spec.benchmark, dataset: dataset, seed: spec.seed)
-        cachedStream = (key, stream)
-        return stream
+        StreamCache.shared.stream("\(spec.benchmark)|\(spec.seed)|\(dataset.directory)") {
+            RunBuilder.stream(spec.benchmark, dataset: dataset, seed: spec.seed)
+        }
     }
 
     /// CPU model, cores and lanes: what timings depend on (results do not depend on the lanes).
@@ -372,4 +384,15 @@ private final class WorkQueue: @unchecked Sendable {
 private struct UncheckedSendable<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }
+}
+
+/// The phases of one run: loading and verifying the dataset (nothing when the process has it
+/// already), building the task stream (nothing when cached), training, and evaluating (every
+/// accuracy, including the random-initialisation row and any curves).
+public struct RunPhases: Sendable {
+    public var load: Double, buildStream: Double, train: Double, evaluate: Double
+}
+
+private func seconds(_ from: DispatchTime, _ to: DispatchTime) -> Double {
+    Double(to.uptimeNanoseconds - from.uptimeNanoseconds) / 1e9
 }

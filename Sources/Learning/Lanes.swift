@@ -5,7 +5,7 @@ import Foundation
 /// the next unclaimed item when it is free, so a lane slowed down by another process on this
 /// shared machine does not hold the others up. Which lane runs an item varies between calls;
 /// callers make an item's result independent of it (scratch per lane, outputs per item).
-func forEachLane(_ count: Int, lanes: Int, _ body: (_ lane: Int, _ items: Range<Int>) -> Void) {
+public func forEachLane(_ count: Int, lanes: Int, _ body: (_ lane: Int, _ items: Range<Int>) -> Void) {
     let lanes = max(1, min(lanes, count))
     guard lanes > 1 else { body(0, 0..<count); return }
     let queue = WorkQueue(count)

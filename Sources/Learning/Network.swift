@@ -158,7 +158,8 @@ public final class Network {
         argmax(logits, rows: rows, tasks: tasks, heads: heads, into: predictions)
     }
 
-    private func argmax(_ logits: UnsafePointer<Float>, rows: Int, tasks: UnsafePointer<Int32>?, heads: OutputHeads?,
+    /// The class of highest logit in each of `rows` rows (among the row's task head, if any).
+    public func argmax(_ logits: UnsafePointer<Float>, rows: Int, tasks: UnsafePointer<Int32>?, heads: OutputHeads?,
                         into predictions: UnsafeMutablePointer<Int32>) {
         let classes = outputWidth
         for r in 0..<rows {

@@ -59,6 +59,29 @@ public final class SparseRows: @unchecked Sendable {
         (self.columnStart, self.columnRows, self.columnValues) = (columnStart, columnRows, columnValues)
     }
 
+    /// The non-zeros of `dense` by row only: enough for `multiply`, not `addSegmentProducts`.
+    public convenience init(rowsOf dense: UnsafePointer<Float>, rows: Int, width: Int) {
+        var rowStart = [0], columns: [Int32] = [], values: [Float] = []
+        for r in 0..<rows {
+            for c in 0..<width where dense[r * width + c] != 0 {
+                columns.append(Int32(c))
+                values.append(dense[r * width + c])
+            }
+            rowStart.append(values.count)
+        }
+        self.init(rowStart: rowStart, columns: columns, values: values, width: width)
+    }
+
+    /// Rows given by their non-zeros (row r's are entries rowStart[r] ..< rowStart[r + 1], columns
+    /// ascending), by row only: enough for `multiply`, not `addSegmentProducts`.
+    public init(rowStart: [Int], columns: [Int32], values: [Float], width: Int) {
+        precondition(rowStart.first == 0 && rowStart.last == values.count && columns.count == values.count,
+                     "sparse rows: row starts, columns and values disagree")
+        (self.rows, self.width, self.segments) = (rowStart.count - 1, width, [0..<(rowStart.count - 1)])
+        (self.rowStart, self.rowColumns, self.rowValues) = (rowStart, columns, values)
+        (self.columnStart, self.columnRows, self.columnValues) = ([], [], [])
+    }
+
     /// Fraction of entries that are non-zero.
     public var density: Double { Double(rowValues.count) / Double(max(rows * width, 1)) }
 
@@ -66,14 +89,18 @@ public final class SparseRows: @unchecked Sendable {
     /// or nil for zeros) begins every row's sums: Z = X Wᵀ + b takes B = Wᵀ and start = b.
     public func multiply(_ b: UnsafePointer<Float>, n: Int, start: UnsafePointer<Float>?,
                          into y: UnsafeMutablePointer<Float>, lanes: Int) {
+        splitAcrossLanes(rows, lanes: lanes) { rows in multiply(rows: rows, b, n: n, start: start, into: y + rows.lowerBound * n) }
+    }
+
+    /// `multiply` of the rows `rows` only, on the calling thread: y holds rows.count × n.
+    public func multiply(rows: Range<Int>, _ b: UnsafePointer<Float>, n: Int, start: UnsafePointer<Float>?,
+                         into y: UnsafeMutablePointer<Float>) {
         rowColumns.withUnsafeBufferPointer { columns in
             rowValues.withUnsafeBufferPointer { values in
-                splitAcrossLanes(rows, lanes: lanes) { rows in
-                    for r in rows {
-                        Self.sums(rowStart[r]..<rowStart[r + 1], index: columns.baseAddress!,
-                                  values: values.baseAddress!, base: b, n: n, start: start, startStride: 1,
-                                  into: y + r * n, stride: 1)
-                    }
+                for (k, r) in rows.enumerated() {
+                    Self.sums(rowStart[r]..<rowStart[r + 1], index: columns.baseAddress!,
+                              values: values.baseAddress!, base: b, n: n, start: start, startStride: 1,
+                              into: y + k * n, stride: 1)
                 }
             }
         }
@@ -84,6 +111,7 @@ public final class SparseRows: @unchecked Sendable {
     /// throughout a segment leave the block untouched.
     public func addSegmentProducts(_ dy: UnsafePointer<Float>, n: Int, into targets: [GradientTarget], offset: Int,
                                    lanes: Int) {
+        precondition(!columnStart.isEmpty || rows == 0, "sparse rows built by row only have no by-column copy")
         precondition(targets.count == segments.count && zip(targets, segments).allSatisfy { $0.rows == $1 },
                      "one gradient target per segment of the sparse rows, in order")
         columnRows.withUnsafeBufferPointer { rowsOf in

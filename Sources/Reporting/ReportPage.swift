@@ -75,21 +75,26 @@ enum ReportPage {
         var html = "\n<section id=\"results\">\n<h2>Results</h2>\n"
         html += "<p>Mean ± sample standard deviation (n − 1) over seeds; accuracies are fractions in [0, 1]. "
             + "ACC, BWT and FWT as stored in the run files (GEM paper, section 4); forgetting (Chaudhry et al. 2018) "
-            + "computed from R. n/a = undefined (one task, or joint training).</p>\n"
+            + "computed from R; LCA_10 (Chaudhry et al. 2019) where runs recorded it. n/a = undefined (one task, or "
+            + "joint training) or not stored. Train and Eval (s): wall time training, and evaluating R after every "
+            + "task; Peak RSS: the run's peak resident memory, * where runs side by side shared a process (an upper "
+            + "bound).</p>\n"
         guard !rows.isEmpty else { return html + "<p>No complete runs.</p>\n</section>\n" }
         html += "<table>\n<thead><tr><th>Benchmark</th><th>Strategy</th><th>Experiment</th><th>n</th><th>ACC</th>"
-            + "<th>BWT</th><th>FWT</th><th>Forgetting</th><th>Train (s)</th></tr></thead>\n<tbody>\n"
+            + "<th>BWT</th><th>FWT</th><th>Forgetting</th><th>LCA</th><th>Train (s)</th><th>Eval (s)</th>"
+            + "<th>Peak RSS (MiB)</th></tr></thead>\n<tbody>\n"
         for row in rows {
             let forgetting = Statistic(runs.filter {
                 $0.benchmark == row.benchmark && $0.strategy == row.strategy && $0.experiment == row.experiment
             }.compactMap {
                 RecomputedMetrics(accuracyMatrix: $0.accuracyMatrix, randomInitAccuracy: $0.randomInitAccuracy).forgetting
             })
+            let metrics: [String] = [Tables.cell(row.acc, of: row.n), Tables.cell(row.bwt, of: row.n),
+                                     Tables.cell(row.fwt, of: row.n), Tables.cell(forgetting, of: row.n),
+                                     Tables.cell(row.lca, of: row.n)]
+            let numbers = (metrics + Tables.timingCells(row)).map { "<td class=\"number\">\(escape($0))</td>" }
             html += "<tr><td>\(escape(row.benchmark))</td><td>\(escape(row.strategy))</td><td>\(escape(row.experiment))</td>"
-                + "<td class=\"number\">\(row.n)</td>"
-                + [Tables.cell(row.acc, of: row.n), Tables.cell(row.bwt, of: row.n), Tables.cell(row.fwt, of: row.n),
-                   Tables.cell(forgetting, of: row.n), Tables.cell(row.trainSeconds, of: row.n, decimals: 1)]
-                    .map { "<td class=\"number\">\(escape($0))</td>" }.joined() + "</tr>\n"
+                + "<td class=\"number\">\(row.n)</td>" + numbers.joined() + "</tr>\n"
         }
         return html + "</tbody>\n</table>\n</section>\n"
     }

@@ -16,6 +16,10 @@ public enum ShowText {
         field("created", record.created)
         field("time", "train \(NumberFormat.fixed(summary.trainSeconds, 3)) s, eval \(NumberFormat.fixed(summary.evalSeconds, 3)) s, "
               + "total \(NumberFormat.fixed(record.totalSeconds, 3)) s")
+        field("peak RSS", record.peakRSSBytes.map {
+            NumberFormat.fixed(Double($0) / 1_048_576, 1) + " MiB" + (record.peakRSSScope == "run" ? " (this run)"
+                : " (the process's, shared with runs side by side)")
+        } ?? "not stored")
         field("steps", "\(record.stepLoss.count)" + (record.diagnostics.isEmpty ? "" : " (diagnostics: "
               + record.diagnostics.keys.sorted().joined(separator: ", ") + ")"))
         field("parameters", "\(record.parameters.count) in \(record.layerLayout.count) tensors")

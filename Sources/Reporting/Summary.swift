@@ -44,6 +44,16 @@ public struct SummaryRow: Sendable, Equatable {
     public var trainSeconds: Statistic
     /// nil when undefined in every run.
     public var forgetting: Statistic? = nil
+    /// Wall time of the whole run (training, evaluation, loading).
+    public var totalSeconds: Statistic? = nil
+    /// Seconds evaluating R after every task (the early LCA evaluations are in `trainSeconds`).
+    public var evalSeconds: Statistic? = nil
+    /// LCA_10, over the runs that recorded it (`lca: true` or `eval_every`); nil when none did.
+    public var lca: Statistic? = nil
+    /// Peak resident set size in MiB, over the runs that stored it; nil when none did.
+    public var peakRSSMiB: Statistic? = nil
+    /// Whether some of those peaks are a shared process's (runs side by side), not the run's own.
+    public var peakRSSShared = false
 
     public init(benchmark: String, strategy: String, experiment: String, scenario: String, n: Int, seeds: [Int],
                 acc: Statistic, bwt: Statistic?, fwt: Statistic?, trainSeconds: Statistic) {
@@ -76,6 +86,11 @@ public enum Summary {
                               fwt: Statistic(members.compactMap(\.fwt)),
                               trainSeconds: Statistic(members.map(\.trainSeconds))!)
             row.forgetting = Statistic(members.compactMap(\.forgetting))
+            row.evalSeconds = Statistic(members.map(\.evalSeconds))
+            row.totalSeconds = Statistic(members.map(\.totalSeconds))
+            row.lca = Statistic(members.compactMap(\.lca))
+            row.peakRSSMiB = Statistic(members.compactMap { $0.peakRSSBytes.map { Double($0) / 1_048_576 } })
+            row.peakRSSShared = members.contains { $0.peakRSSBytes != nil && $0.peakRSSScope != "run" }
             return row
         }
     }

@@ -102,6 +102,10 @@ enum RunEncoding {
         try file.write(record.taskTrainSeconds, shape: [record.taskTrainSeconds.count], to: "/train/task_train_seconds")
         try file.write(record.taskEvalSeconds, shape: [record.taskEvalSeconds.count], to: "/train/task_eval_seconds")
         try file.setAttribute("total_seconds", .double(record.totalSeconds), on: "/train")
+        if let peak = record.peakRSSBytes {
+            try file.setAttribute("peak_rss_bytes", .int(Int64(peak)), on: "/train")
+            try file.setAttribute("peak_rss_scope", .string(record.peakRSSScope ?? "process"), on: "/train")
+        }
 
         // Model.
         for entry in record.layerLayout {
@@ -225,6 +229,7 @@ enum RunEncoding {
         record.taskTrainSeconds = try file.read("/train/task_train_seconds", as: Double.self).values
         record.taskEvalSeconds = try file.read("/train/task_eval_seconds", as: Double.self).values
         record.totalSeconds = try file.doubleAttribute("total_seconds", on: "/train")
+        (record.peakRSSBytes, record.peakRSSScope) = try peakRSS(file)
 
         record.parameters = try file.read("/model/parameters", as: Float.self).values
         let layout = try file.stringAttribute("layout", on: "/model/parameters")
@@ -254,6 +259,14 @@ enum RunEncoding {
         return record
     }
 
+    /// The optional peak RSS and its scope (nil in files written before it was stored).
+    private static func peakRSS(_ file: HDF5File) throws -> (Int?, String?) {
+        guard file.hasAttribute("peak_rss_bytes", on: "/train") else { return (nil, nil) }
+        let scope = file.hasAttribute("peak_rss_scope", on: "/train")
+            ? try file.stringAttribute("peak_rss_scope", on: "/train") : "process"
+        return (Int(try file.intAttribute("peak_rss_bytes", on: "/train")), scope)
+    }
+
     /// The optional `machine` attribute ("unknown" when absent).
     private static func machine(_ file: HDF5File) throws -> String {
         file.hasAttribute("machine") ? try file.stringAttribute("machine") : "unknown"
@@ -276,6 +289,7 @@ enum RunEncoding {
                           gitCommit: try file.stringAttribute("git_commit"),
                           created: try file.stringAttribute("created"))
         summary.machine = try machine(file)
+        (summary.peakRSSBytes, summary.peakRSSScope) = try peakRSS(file)
         (summary.forgetting, summary.bwtOverAllTasks, summary.fwtOverAllTasks) = metrics.later
         if file.hasAttribute("lca", on: "/metrics") { summary.lca = try file.doubleAttribute("lca", on: "/metrics") }
         for path in ["/train/loss", "/model/parameters"] {

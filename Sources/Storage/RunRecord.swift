@@ -64,6 +64,11 @@ public struct RunRecord: Sendable, Equatable {
     public var taskTrainSeconds: [Double]
     public var taskEvalSeconds: [Double]
     public var totalSeconds: Double
+    /// The peak resident set size while the run trained, in bytes (nil in files before it), and
+    /// what it covers: "run" (the process's peak was reset when the run started, the only run in
+    /// flight) or "process" (runs side by side share one process: an upper bound). See docs/hdf5-layout.md.
+    public var peakRSSBytes: Int? = nil
+    public var peakRSSScope: String? = nil
 
     // MARK: Model
     /// The final flat parameter vector.
@@ -217,6 +222,9 @@ public struct RunSummary: Sendable, Equatable {
     public var trainSeconds: Double
     public var evalSeconds: Double
     public var totalSeconds: Double
+    /// As `RunRecord.peakRSSBytes` and `peakRSSScope`.
+    public var peakRSSBytes: Int? = nil
+    public var peakRSSScope: String? = nil
     public var gembenchVersion: String
     public var gitCommit: String
     public var machine: String = "unknown"
@@ -260,6 +268,7 @@ public struct RunSummary: Sendable, Equatable {
                   evalSeconds: record.taskEvalSeconds.reduce(0, +), totalSeconds: record.totalSeconds,
                   gembenchVersion: record.gembenchVersion, gitCommit: record.gitCommit, created: record.created)
         machine = record.machine
+        (peakRSSBytes, peakRSSScope) = (record.peakRSSBytes, record.peakRSSScope)
         func defined(_ value: Double?) -> Double? { value.flatMap { $0.isNaN ? nil : $0 } }
         (forgetting, bwtOverAllTasks, fwtOverAllTasks) =
             (defined(record.forgetting), defined(record.bwtOverAllTasks), defined(record.fwtOverAllTasks))

@@ -192,6 +192,8 @@ public final class ICaRLPlugin: Plugin {
         return order
     }
 
+    public var predicts: Bool { true }
+
     /// Nearest mean of exemplars, once there are exemplars (before: the network's argmax).
     public func predict(_ trainer: Trainer, task: Int, inputs: UnsafePointer<Float>, rows: Int,
                         tasks: UnsafePointer<Int32>, into predictions: UnsafeMutablePointer<Int32>) -> Bool {

@@ -44,13 +44,7 @@ final class IndependentNetworks: Plugin {
         trainer.use(networks[t])
     }
 
-    func predict(_ trainer: Trainer, task: Int, inputs: UnsafePointer<Float>, rows: Int,
-                 tasks: UnsafePointer<Int32>, into predictions: UnsafeMutablePointer<Int32>) -> Bool {
-        networks[task].mode = .eval
-        defer { networks[task].mode = .train }
-        networks[task].predict(inputs, rows: rows, tasks: tasks, heads: trainer.heads, into: predictions)
-        return true
-    }
+    func network(forTask task: Int) -> Network? { networks[task] }
 
     /// Every network's parameters and layer state; on restore the trainer goes back to the
     /// current task's network, as `beforeTrainingExp` switched it.

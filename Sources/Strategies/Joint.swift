@@ -19,7 +19,7 @@ public enum Joint: StrategyDefinition {
 final class JointSchedule: StatelessPlugin {
     func experiences(of stream: TaskStream) -> [BenchmarkTask]? {
         var union = LabeledData(width: stream.inputWidth)
-        for task in stream.tasks { union.append(contentsOf: task.train) }
+        for task in stream.tasks { union.append(contentsOf: task.train.materialized) }
         return [BenchmarkTask(index: 0, train: union, test: union, classes: [], permutation: nil, angle: nil)]
     }
 }

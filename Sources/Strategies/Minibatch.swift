@@ -1,3 +1,4 @@
+import Benchmarks
 import Learning
 
 /// The rows of one training iteration, in reusable buffers (no per-step allocation once
@@ -22,18 +23,27 @@ public struct Minibatch {
 
     /// Appends row `i` of `data`.
     public mutating func append(_ data: LabeledData, row i: Int) {
+        let width = self.width
+        append(label: data.labels[i], task: data.tasks[i]) { row in
+            data.inputs.withUnsafeBufferPointer { row.update(from: $0.baseAddress! + i * width, count: width) }
+        }
+    }
+
+    /// Appends row `i` of a task's samples.
+    public mutating func append(_ samples: TaskSamples, row i: Int) {
+        append(label: samples.labels[i], task: samples.tasks[i]) { samples.copyRow(i, into: $0) }
+    }
+
+    private mutating func append(label: Int32, task: Int32, inputs write: (UnsafeMutablePointer<Float>) -> Void) {
         if inputs.count < (count + 1) * width {
             inputs += [Float](repeating: 0, count: (count + 1) * width - inputs.count)
             labels.append(0)
             tasks.append(0)
         }
-        data.inputs.withUnsafeBufferPointer { src in
-            inputs.withUnsafeMutableBufferPointer { dst in
-                (dst.baseAddress! + count * width).update(from: src.baseAddress! + i * width, count: width)
-            }
-        }
-        labels[count] = data.labels[i]
-        tasks[count] = data.tasks[i]
+        let offset = count * width
+        inputs.withUnsafeMutableBufferPointer { write($0.baseAddress! + offset) }
+        labels[count] = label
+        tasks[count] = task
         count += 1
     }
 }

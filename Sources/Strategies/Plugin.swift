@@ -50,6 +50,12 @@ public protocol Plugin: AnyObject {
     /// returns false to leave prediction to the network's argmax.
     func predict(_ trainer: Trainer, task: Int, inputs: UnsafePointer<Float>, rows: Int,
                  tasks: UnsafePointer<Int32>, into predictions: UnsafeMutablePointer<Int32>) -> Bool
+    /// The network that predicts task `task`'s test set, when not the trainer's (independent
+    /// networks); evaluation then runs it as it runs the trainer's.
+    func network(forTask task: Int) -> Network?
+    /// True when the plugin implements `predict` (evaluation then asks it block by block; otherwise
+    /// it never calls `predict` and evaluates the network's argmax, an MLP's on several lanes).
+    var predicts: Bool { get }
     /// The parameters a run file stores, when not the trainer's network's (independent networks).
     var storedParameters: (values: [Float], layout: [ParameterBlock])? { get }
 
@@ -91,6 +97,8 @@ extension Plugin {
     public func experiences(of stream: TaskStream) -> [BenchmarkTask]? { nil }
     public func predict(_ trainer: Trainer, task: Int, inputs: UnsafePointer<Float>, rows: Int,
                         tasks: UnsafePointer<Int32>, into predictions: UnsafeMutablePointer<Int32>) -> Bool { false }
+    public func network(forTask task: Int) -> Network? { nil }
+    public var predicts: Bool { false }
     public var storedParameters: (values: [Float], layout: [ParameterBlock])? { nil }
     public var diagnostics: [String: [Float]] { [:] }
     public var episodicMemory: LabeledData? { nil }

@@ -20,6 +20,9 @@ public struct TrainingSettings: Sendable, Equatable {
     public var evalEvery: Int = 0
     /// β of LCA_β (Chaudhry et al. 2019, A-GEM): 10 as the paper.
     public var lcaSteps: Int = 10
+    /// Evaluate the current task before and after each of its first `lcaSteps` minibatches (for
+    /// LCA) even when `evalEvery` is 0 (`lca: true`): 1 + lcaSteps test sets per task, not all tasks.
+    public var recordsEarlyAccuracy = false
 
     public init(learningRate: Float, batchSize: Int, epochs: Int = 1, momentum: Float = 0, threads: Int = 2,
                 evaluationBatch: Int = 1000) {
@@ -48,7 +51,7 @@ public struct TrainingResult {
     /// With `evalEvery` > 0: curve[k][j] = accuracy on task j after training iteration curveStep[k] (from 1).
     public var curve: [[Double]] = []
     public var curveStep: [Int] = []
-    /// With `evalEvery` > 0: earlyAccuracy[t][b] = accuracy on experience t after b of its minibatches,
+    /// With `evalEvery` > 0 or `recordsEarlyAccuracy`: earlyAccuracy[t][b] = accuracy on experience t after b of its minibatches,
     /// b = 0 … lcaSteps (fewer when the experience has fewer).
     public var earlyAccuracy: [[Double]] = []
 
@@ -103,7 +106,7 @@ public final class Trainer {
         self.settings = settings
         self.seed = seed
         self.plugins = plugins
-        evaluator = AccuracyEvaluator(batchSize: settings.evaluationBatch)
+        evaluator = AccuracyEvaluator(batchSize: settings.evaluationBatch, lanes: settings.threads)
         optimizer = SGD(learningRate: settings.learningRate, momentum: settings.momentum)
         batch = Minibatch(width: stream.inputWidth)
         // OpenBLAS's products differ on more threads (see `BLAS`); parallelism comes from jobs and lanes.
@@ -118,22 +121,40 @@ public final class Trainer {
     }
 
     /// Accuracy on every task's test set.
-    public func evaluateAll() -> [Double] { stream.tasks.map(evaluate) }
+    public func evaluateAll() -> [Double] { evaluate(stream.tasks) }
 
-    /// Accuracy on one task's test set, in eval mode, by the first plugin that predicts or the
-    /// network's argmax.
-    public func evaluate(_ task: BenchmarkTask) -> Double {
+    /// Accuracy on one task's test set.
+    public func evaluate(_ task: BenchmarkTask) -> Double { evaluate([task])[0] }
+
+    /// Accuracy on each task's test set, in eval mode: by the argmax of the network, or of the
+    /// one a plugin names for the task (an MLP's on `settings.threads` lanes), or, when a plugin
+    /// predicts, by the first plugin that does.
+    public func evaluate(_ tasks: [BenchmarkTask]) -> [Double] {
+        guard plugins.contains(where: \.predicts) else {
+            let networks = tasks.map { task in plugins.lazy.compactMap { $0.network(forTask: task.index) }.first ?? network }
+            guard networks.allSatisfy({ $0 === network }) else {
+                return zip(networks, tasks).map { accuracy(of: $0, on: [$1])[0] }
+            }
+            return accuracy(of: network, on: tasks)
+        }
         network.mode = .eval
         defer { network.mode = .train }
-        return evaluator.accuracy(on: task.test) { x, rows, tasks, predictions in
-            for plugin in plugins
-            where plugin.predict(self, task: task.index, inputs: x, rows: rows, tasks: tasks, into: predictions) {
-                return
+        return tasks.map { task in
+            evaluator.accuracy(on: task.test) { x, rows, tasks, predictions in
+                for plugin in plugins
+                where plugin.predict(self, task: task.index, inputs: x, rows: rows, tasks: tasks, into: predictions) {
+                    return
+                }
+                network.predict(x, rows: rows, tasks: tasks, heads: heads, into: predictions)
             }
-            network.predict(x, rows: rows, tasks: tasks, heads: heads, into: predictions)
         }
     }
 
+    private func accuracy(of network: Network, on tasks: [BenchmarkTask]) -> [Double] {
+        network.mode = .eval
+        defer { network.mode = .train }
+        return evaluator.accuracies(of: network, on: tasks.map(\.test), heads: heads)
+    }
 
     /// Trains on the experiences in order and returns the accuracy matrix and records. With
     /// `checkpoint` (a state `checkpointSink` received, in a fresh trainer of the same run), goes
@@ -184,7 +205,8 @@ public final class Trainer {
         let perEpoch = (n + settings.batchSize - 1) / settings.batchSize
         var done = resume?.stepsInExperience ?? 0
         let curves = settings.evalEvery > 0
-        if curves && resume == nil { result.earlyAccuracy.append([evaluate(task)]) }
+        let early = curves || settings.recordsEarlyAccuracy
+        if early && resume == nil { result.earlyAccuracy.append([evaluate(task)]) }
         for epoch in (resume?.epoch ?? 0)..<settings.epochs {
             // the order is re-derived from the seed, so a checkpoint keeps only the place in it
             var orderRNG = RandomStream(seed: seed, purpose: "order/\(task.index)/\(epoch)")
@@ -208,13 +230,11 @@ public final class Trainer {
                 result.stepLoss.append(Float(loss))
                 result.stepTask.append(Int32(task.index))
                 done += 1
-                if curves {
-                    // evaluation runs in eval mode and draws nothing random: training goes on unchanged
-                    if done <= settings.lcaSteps { result.earlyAccuracy[result.earlyAccuracy.count - 1].append(evaluate(task)) }
-                    if iteration % settings.evalEvery == 0 {
-                        result.curve.append(evaluateAll())
-                        result.curveStep.append(iteration)
-                    }
+                // evaluation runs in eval mode and draws nothing random: training goes on unchanged
+                if early, done <= settings.lcaSteps { result.earlyAccuracy[result.earlyAccuracy.count - 1].append(evaluate(task)) }
+                if curves, iteration % settings.evalEvery == 0 {
+                    result.curve.append(evaluateAll())
+                    result.curveStep.append(iteration)
                 }
                 progress?(task.index, experienceCount, done, perEpoch * settings.epochs)
             }

@@ -121,7 +121,7 @@ enum PerfBenchmarks {
         _ = gem.memory.sparseInputs  // built once per task in a run; not part of a step
         let trainer = trainer([gem], stream: stream, threads: threads)
         var task = stream.tasks[past]
-        task.train = task.train.rows(Array(0..<min(steps * 10, task.train.count)))
+        task.train = TaskSamples(task.train.rows(Array(0..<min(steps * 10, task.train.count))))
         var result = TrainingResult(accuracy: [], randomInitAccuracy: [])
         gem.beforeTraining(trainer)
         let start = DispatchTime.now()

@@ -29,6 +29,9 @@ struct PerfCommand: ParsableCommand {
     @Flag(help: "Also train GEM both ways with evaluation and print how far their accuracy matrices differ.")
     var compareAccuracy = false
 
+    @Flag(help: "Time the phases of whole runs instead (naive and GEM of the paper's permuted MNIST, seed 0: load + verify, build stream, train, evaluate, write) and their peak RSS.")
+    var wholeRun = false
+
     @Option(help: "Model: mlp (the paper's MNIST runs, the default) or resnet18 (GEM's reduced ResNet18 on random 3x32x32 images).")
     var model = "mlp"
 
@@ -56,6 +59,7 @@ struct PerfCommand: ParsableCommand {
         case "resnet18": return try ConvPerf.run(repeats: repeats, threads: location.blasThreads(), quick: quick)
         default: throw ValidationError("unknown model '\(model)' (mlp, resnet18)")
         }
+        if wholeRun { return try WholeRunPerf.run(repeats: repeats, location: location) }
         let tasks = quick ? 5 : 20
         let chosen = try chosenStrategies()
         let dataset: LoadedDataset

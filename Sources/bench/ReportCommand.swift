@@ -27,8 +27,9 @@ struct ReportCommand: ParsableCommand {
     var strict = false
 
     @Option(name: .long, help: """
-        Also write the GEM paper comparison (runs of the `paper` suite) to PATH.md and PATH.csv, and mark the \
-        paper's values on those runs' figures.
+        Also write the GEM paper comparison (runs of the `paper` suite) to PATH.md and PATH.csv, the A-GEM \
+        paper's (runs of the `agem-paper` suite, if any) to agem-paper-mnist.md/.csv beside it, and mark the \
+        papers' values on those runs' figures.
         """)
     var paperTable: String?
 
@@ -67,15 +68,22 @@ struct ReportCommand: ParsableCommand {
         }
         if let paperTable {
             let collection = try RunCollection.scan(runsURL)
-            let (markdown, csv) = PaperComparison.render(collection.runs, command: command)
-            do {
-                try Data(markdown.utf8).write(to: URL(fileURLWithPath: paperTable + ".md"), options: .atomic)
-                try Data(csv.utf8).write(to: URL(fileURLWithPath: paperTable + ".csv"), options: .atomic)
-            } catch {
-                FileHandle.standardError.write(Data("bench report: cannot write \(paperTable).md/.csv: \(error.localizedDescription)\n".utf8))
-                throw ExitCode.failure
+            let folder = URL(fileURLWithPath: paperTable).deletingLastPathComponent()
+            // the GEM table at PATH, as always; each other paper's beside it when its runs are there
+            for (index, table) in PaperComparison.tables.enumerated() {
+                let hasRuns = collection.runs.contains { table.experiments.contains($0.experiment) }
+                guard index == 0 || hasRuns else { continue }
+                let path = index == 0 ? paperTable : folder.appendingPathComponent(table.fileStem).path
+                let (markdown, csv) = PaperComparison.render(table, collection.runs, command: command)
+                do {
+                    try Data(markdown.utf8).write(to: URL(fileURLWithPath: path + ".md"), options: .atomic)
+                    try Data(csv.utf8).write(to: URL(fileURLWithPath: path + ".csv"), options: .atomic)
+                } catch {
+                    FileHandle.standardError.write(Data("bench report: cannot write \(path).md/.csv: \(error.localizedDescription)\n".utf8))
+                    throw ExitCode.failure
+                }
+                print("wrote \(path).md and \(path).csv")
             }
-            print("wrote \(paperTable).md and \(paperTable).csv")
         }
         print("\(outcome.runCount) runs, \(outcome.skipped.count) skipped")
         let figures = outcome.files.filter { $0.deletingLastPathComponent().lastPathComponent == Report.figuresFolder }

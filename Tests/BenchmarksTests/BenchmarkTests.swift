@@ -31,7 +31,7 @@ final class PermutedBenchmarkTests: XCTestCase {
             // test row r is test image r with pixel i taken from pixel p[i]
             for r in 0..<6 {
                 for i in 0..<9 {
-                    XCTAssertEqual(task.test.inputs[r * 9 + i], Float(source.test.pixels[r * 9 + p[i]]) / 255)
+                    XCTAssertEqual(task.test.materialized.inputs[r * 9 + i], Float(source.test.pixels[r * 9 + p[i]]) / 255)
                 }
             }
         }
@@ -44,7 +44,7 @@ final class PermutedBenchmarkTests: XCTestCase {
         let b = PermutedBenchmark.make(source, tasks: 2, samplesPerTask: 4, seed: 3)
         let c = PermutedBenchmark.make(source, tasks: 2, samplesPerTask: 4, seed: 4)
         for t in 0..<2 {
-            XCTAssertEqual(a.tasks[t].train.inputs, b.tasks[t].train.inputs)
+            XCTAssertEqual(a.tasks[t].train.materialized.inputs, b.tasks[t].train.materialized.inputs)
             XCTAssertEqual(a.tasks[t].train.labels, b.tasks[t].train.labels)
             XCTAssertEqual(a.tasks[t].permutation, b.tasks[t].permutation)
         }
@@ -121,7 +121,7 @@ final class SplitBenchmarkTests: XCTestCase {
         // pixels are scaled to [0, 1]: training image 0 (a 5, in task 2) sums to 27525 / 255
         let classIL = SplitBenchmark.make(mnist, scenario: .classIncremental, seed: 0)
         XCTAssertNil(classIL.heads)
-        let first = classIL.tasks[2].train.inputs[0..<784].reduce(0, +)
+        let first = classIL.tasks[2].train.materialized.inputs[0..<784].reduce(0, +)
         XCTAssertEqual(Double(first), 27525.0 / 255, accuracy: 1e-3)
     }
 
@@ -178,11 +178,11 @@ final class CIFARBenchmarkTests: XCTestCase {
         let heads = try XCTUnwrap(stream.heads)
         XCTAssertEqual(heads.classes(ofTask: 7), [35, 36, 37, 38, 39])
         // channel-major rows scaled to [0, 1]: image 0's pixel p is 3p / 255
-        let first = stream.tasks[0].train
+        let first = stream.tasks[0].train.materialized
         let expected: [Float] = (0..<48).map { (p: Int) -> Float in Float((3 * p) % 256) }
         XCTAssertEqual(first.inputs[0..<48].map { ($0 * 255).rounded() }, expected)
         let again = SplitBenchmark.make(cifarLike(.cifar100, perClass: 4), scenario: .taskIncremental, tasks: 20, seed: 0)
-        XCTAssertEqual(again.tasks.map(\.train.inputs), stream.tasks.map(\.train.inputs))
+        XCTAssertEqual(again.tasks.map(\.train.materialized.inputs), stream.tasks.map(\.train.materialized.inputs))
     }
 
     func testSplitCIFAR10InFivePairsAndRotationPerChannel() {
@@ -193,8 +193,8 @@ final class CIFARBenchmarkTests: XCTestCase {
         let rotated = RotatedBenchmark.make(cifarLike(.cifar10, perClass: 1), tasks: 1, samplesPerTask: nil,
                                             angles: [180], seed: 0)
         let original = SplitBenchmark.make(cifarLike(.cifar10, perClass: 1), scenario: .classIncremental, tasks: 10, seed: 0)
-        let image = original.tasks[0].test.inputs[0..<48]
-        let turned = rotated.tasks[0].test.inputs[0..<48]
+        let image = original.tasks[0].test.materialized.inputs[0..<48]
+        let turned = rotated.tasks[0].test.materialized.inputs[0..<48]
         for c in 0..<3 {
             for p in 0..<16 {
                 XCTAssertEqual(turned[c * 16 + p], image[image.startIndex + c * 16 + 15 - p], accuracy: 1e-6)

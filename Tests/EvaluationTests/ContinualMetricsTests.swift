@@ -1,4 +1,5 @@
 import XCTest
+import Benchmarks
 import Learning
 @testable import Evaluation
 
@@ -67,7 +68,7 @@ final class ContinualMetricsTests: XCTestCase {
         let data = LabeledData(inputs: [1, 0, 0, 1, 1, 0], labels: [0, 1, 2], tasks: [0, 0, 1], width: 2)
         let heads = OutputHeads(classCount: 4, classesPerTask: [[0, 1], [2, 3]])
         let evaluator = AccuracyEvaluator(batchSize: 2)
-        XCTAssertEqual(evaluator.accuracy(of: net, on: data, heads: heads), 1.0)
-        XCTAssertEqual(evaluator.accuracy(of: net, on: data), 1.0 / 3.0, accuracy: 1e-12)
+        XCTAssertEqual(evaluator.accuracies(of: net, on: [TaskSamples(data)], heads: heads), [1.0])
+        XCTAssertEqual(evaluator.accuracies(of: net, on: [TaskSamples(data)])[0], 1.0 / 3.0, accuracy: 1e-12)
     }
 }

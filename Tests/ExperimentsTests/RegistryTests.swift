@@ -113,11 +113,11 @@ final class ShippedExperimentsTests: XCTestCase {
         } catch {
             return XCTFail("\(error)")
         }
-        XCTAssertEqual(registry.suiteNames, ["cifar10", "fashion", "gem-paper-cifar100", "gem-paper-cifar100-small", "paper",
+        XCTAssertEqual(registry.suiteNames, ["agem-paper", "cifar10", "fashion", "gem-paper-cifar100", "gem-paper-cifar100-small", "paper",
                                              "permuted", "rotated", "smoke", "split", "split-fashion-conv"])
         let counts = try registry.suiteNames.map { ($0, try registry.plan(suite: $0).count) }
         XCTAssertEqual(Dictionary(uniqueKeysWithValues: counts),
-                       ["split": 16, "permuted": 5, "rotated": 5, "fashion": 26, "paper": 60, "smoke": 52, "cifar10": 4,
+                       ["agem-paper": 20, "split": 16, "permuted": 5, "rotated": 5, "fashion": 26, "paper": 60, "smoke": 52, "cifar10": 4,
                         "gem-paper-cifar100": 20, "gem-paper-cifar100-small": 4, "split-fashion-conv": 5])
         for suite in registry.suiteNames {
             let plan = try registry.plan(suite: suite)
@@ -126,6 +126,33 @@ final class ShippedExperimentsTests: XCTestCase {
                 XCTAssertEqual(try RunSpec(canonicalYAML: spec.canonicalYAML), spec)
             }
         }
+    }
+
+    /// The settings read from facebookresearch/agem (Results/agem-paper-mnist.md, Provenance).
+    func testAGEMPaperSuiteHasTheReleasedCodesSettings() throws {
+        let registry = try Registry.load(directory: shippedExperimentsDirectory)
+        let plan = try registry.plan(suite: "agem-paper")
+        XCTAssertEqual(Set(plan.map(\.seed)), [0, 1, 2, 3, 4])
+        for spec in plan {
+            XCTAssertEqual(spec.benchmark.kind, .permuted)
+            XCTAssertEqual(spec.benchmark.tasks, 17)
+            XCTAssertEqual(spec.benchmark.samplesPerTask, 55_000)
+            XCTAssertNil(spec.benchmark.testSamplesPerTask)
+            XCTAssertEqual(spec.model.hiddenWidths, [256, 256])
+            XCTAssertEqual(spec.optimizer.batchSize, 10)
+            XCTAssertEqual(spec.optimizer.epochs, 1)
+            XCTAssertEqual(spec.optimizer.evalEvery, 0)
+            XCTAssertTrue(spec.optimizer.lca)
+        }
+        func setting(_ label: String) throws -> (Double, MethodSpec) {
+            let spec = try XCTUnwrap(plan.first { $0.strategy == label })
+            return (spec.optimizer.lr, spec.method)
+        }
+        XCTAssertTrue(try setting("van") == (0.03, .naive))
+        XCTAssertTrue(try setting("ewc") == (0.03, .ewc(patternsPerExperience: 10, lambda: 10)))
+        XCTAssertTrue(try setting("gem") == (0.03, .gem(patternsPerExperience: 250, memoryStrength: 0.5,
+                                                        memorySelection: .random)))
+        XCTAssertTrue(try setting("agem") == (0.1, .agem(patternsPerExperience: 250, sampleSize: 256)))
     }
 
     func testPaperSuiteHasThePapersSettings() throws {

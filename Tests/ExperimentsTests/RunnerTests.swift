@@ -97,6 +97,67 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(try RunSpec(canonicalYAML: stored.configYAML).optimizer.evalEvery, 2)
     }
 
+    /// lca: true records the same early accuracies as eval_every (which evaluates only every task
+    /// at its curve points), with no curve and no change to training; the key is stored only when
+    /// on and reads back; a stored config without it (every file before it) reads as off.
+    func testLCAKeyRecordsTheEarlyAccuraciesWithoutTheCurve() throws {
+        var curved = spec(), early = spec()
+        curved.optimizer.evalEvery = 2
+        early.optimizer.lca = true
+        let runner = Runner(outputDirectory: folder, threads: 1)
+        let withCurve = try runner.record(for: curved)
+        let record = try runner.execute([early]) { _ in }[0]
+        XCTAssertEqual(record.accuracyMatrix, withCurve.accuracyMatrix)
+        XCTAssertEqual(record.parameters, withCurve.parameters)
+        XCTAssertEqual(record.earlyAccuracy, withCurve.earlyAccuracy)
+        XCTAssertEqual(record.earlyAccuracy.map(\.count), [4, 4])
+        XCTAssertEqual(record.earlyAccuracy[1][3], record.accuracyMatrix[1][1])
+        XCTAssertEqual(record.lca, withCurve.lca)
+        XCTAssertTrue(record.curve.isEmpty && record.curveStep.isEmpty)
+        XCTAssertTrue(early.canonicalYAML.contains("  lca: true\n"))
+        XCTAssertFalse(spec().canonicalYAML.contains("lca"))
+        let stored = try RunFile.read(folder.appendingPathComponent(early.outputFileName))
+        XCTAssertEqual(stored.lca, record.lca)
+        XCTAssertEqual(try RunSpec(canonicalYAML: stored.configYAML).optimizer.lca, true)
+        XCTAssertEqual(try RunSpec(canonicalYAML: spec().canonicalYAML).optimizer.lca, false)
+    }
+
+    /// Against a known allocation: touching 256 MiB raises the peak by at least that much, and a
+    /// reset after freeing it brings the peak back down (the kernel's VmHWM, reset by clear_refs).
+    func testPeakMemoryMeasuresAnAllocationAndResets() throws {
+        let size = 256 << 20
+        guard PeakMemory.begin(alone: true) == .run else { throw XCTSkip("this kernel refuses to reset VmHWM") }
+        let before = try XCTUnwrap(PeakMemory.peakBytes())
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 4096)
+        for offset in stride(from: 0, to: size, by: 4096) { buffer.storeBytes(of: 1, toByteOffset: offset, as: UInt8.self) }
+        let raised = try XCTUnwrap(PeakMemory.peakBytes())
+        buffer.deallocate()
+        XCTAssertGreaterThanOrEqual(raised - before, size)
+        XCTAssertEqual(PeakMemory.begin(alone: true), .run)
+        XCTAssertLessThan(try XCTUnwrap(PeakMemory.peakBytes()), raised - size / 2)
+        XCTAssertEqual(PeakMemory.begin(alone: false), .process)
+    }
+
+    /// One job: each run's own peak ("run"), stored and read back; two jobs share the process ("process").
+    func testRunFilesStoreThePeakRSSAndWhatItCovers() throws {
+        let alone = try Runner(outputDirectory: folder, threads: 1).execute([spec()]) { _ in }[0]
+        XCTAssertEqual(alone.peakRSSScope, "run")
+        XCTAssertGreaterThan(try XCTUnwrap(alone.peakRSSBytes), 1 << 20)
+        let stored = try RunFile.read(folder.appendingPathComponent(spec().outputFileName))
+        XCTAssertEqual(stored.peakRSSBytes, alone.peakRSSBytes)
+        XCTAssertEqual(stored.peakRSSScope, "run")
+        XCTAssertEqual(try RunFile.readSummary(folder.appendingPathComponent(spec().outputFileName)).peakRSSBytes,
+                       alone.peakRSSBytes)
+        let plan = [0, 1].map { seed -> RunSpec in
+            var s = spec()
+            s.seed = seed
+            return s
+        }
+        let shared = try Runner(outputDirectory: folder.appendingPathComponent("two"), threads: 1)
+            .execute(plan, jobs: 2) { _ in }
+        XCTAssertEqual(shared.map(\.peakRSSScope), ["process", "process"])
+    }
+
     func testParallelJobsGiveTheSameRecordsInPlanOrder() throws {
         let plan = [0, 1, 2].map { seed -> RunSpec in
             var s = spec()

@@ -37,7 +37,13 @@ final class ValidationTests: XCTestCase {
 
     func testUnknownKeyFarFromAnyKnownKeyListsTheKnownKeys() throws {
         let errors = try loadErrors(["a.yaml": experimentFile(validBody.replacingOccurrences(of: "  lr: 0.1", with: "  lr: 0.1\n  colour: red"))])
-        XCTAssertEqual(errors, ["DIR/a.yaml:9:7: experiments.e.optimizer.colour: unknown key; expected one of: lr, batch_size, epochs, momentum, eval_every"])
+        XCTAssertEqual(errors, ["DIR/a.yaml:9:7: experiments.e.optimizer.colour: unknown key; expected one of: lr, batch_size, epochs, momentum, eval_every, lca"])
+    }
+
+    func testLCAMustBeTrueOrFalse() throws {
+        let errors = try loadErrors(["a.yaml": experimentFile(validBody.replacingOccurrences(of: "  lr: 0.1", with: "  lr: 0.1\n  lca: 10"))])
+        XCTAssertEqual(errors, ["DIR/a.yaml:9:12: experiments.e.optimizer.lca: expected true or false, got 10"])
+        XCTAssertNoThrow(try loaded(["a.yaml": experimentFile(validBody.replacingOccurrences(of: "  lr: 0.1", with: "  lr: 0.1\n  lca: true"))]))
     }
 
     func testUnknownTopLevelAndSectionKeys() throws {

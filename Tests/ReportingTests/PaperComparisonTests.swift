@@ -37,4 +37,54 @@ final class PaperComparisonTests: XCTestCase {
         XCTAssertEqual(lines.count, 3)
         XCTAssertEqual(lines[1], "permuted-mnist,gem,2,0.820000,0.014142,0.826000,0.023750,0.006718,0.025000,0.008550,0.000000,0.009000,10.000000,15.000000")
     }
+
+    /// The A-GEM table from hand-made runs: A_T in % beside the paper's mean ± std, F_T, LCA_10
+    /// and training seconds (mean ± sample std), the paper's GEM time; VAN's A_T is far off and
+    /// gets its note; runs of other experiments are left out (and the GEM table ignores these).
+    func testAGEMTableShowsATFTLCAAndTimeBesideThePapers() throws {
+        func agem(_ strategy: String, seed: Int, acc: Double, forgetting: Double, lca: Double, train: Double) -> RunSummary {
+            var summary = run("agem-paper-permuted-mnist", "permuted-mnist", strategy, seed: seed, acc: acc,
+                              bwt: -forgetting, fwt: 0, train: train)
+            (summary.forgetting, summary.lca, summary.taskCount) = (forgetting, lca, 17)
+            return summary
+        }
+        let runs = [
+            // GEM: A_T 0.89, 0.90 → 89.50 ± 0.71 %; LCA 0.23, 0.25 → 0.240 ± 0.014; 100, 200 s → 150 ± 71
+            agem("gem", seed: 0, acc: 0.89, forgetting: 0.06, lca: 0.23, train: 100),
+            agem("gem", seed: 1, acc: 0.90, forgetting: 0.06, lca: 0.25, train: 200),
+            agem("van", seed: 0, acc: 0.60, forgetting: 0.51, lca: 0.26, train: 10),
+            run("paper-permuted-mnist", "permuted-mnist", "gem", seed: 0, acc: 0.1, bwt: 0, fwt: 0),
+        ]
+        let table = try XCTUnwrap(PaperComparison.tables.first { $0.fileStem == "agem-paper-mnist" })
+        let (md, csv) = PaperComparison.render(table, runs, command: "swift run bench report R --paper-table P")
+        XCTAssertTrue(md.contains("| Benchmark | Method | n | A_T (%) | paper | F_T | paper | LCA_10 | paper | train s | paper |"), md)
+        XCTAssertTrue(md.contains("| MNIST permutations | VAN | 1 | 60.00 | 47.90 ± 1.32 | 0.510 | 0.510 | 0.260 | 0.260 | 10 | — |"), md)
+        XCTAssertTrue(md.contains("| MNIST permutations | GEM | 2 | 89.50 ± 0.71 | 89.50 ± 0.48 | 0.060 ± 0.000 | 0.060 | "
+                                  + "0.240 ± 0.014 | 0.230 | 150 ± 71 | 3442 |"), md)
+        XCTAssertTrue(md.contains("- MNIST permutations, VAN (ours vs paper): A_T (%) 60.00 vs 47.90. Likeliest reason: "
+                                  + "initialisation: theirs is a truncated normal"), md)
+        XCTAssertFalse(md.contains("MNIST permutations, GEM (ours"), md)
+        XCTAssertTrue(md.contains("## Where each setting comes from"), md)
+        let lines = csv.split(separator: "\n")
+        XCTAssertEqual(lines[0], "benchmark,method,n,acc_mean,acc_std,acc_paper,acc_paper_std,forgetting_mean,forgetting_std,"
+                       + "forgetting_paper,forgetting_paper_std,lca_mean,lca_std,lca_paper,lca_paper_std,train_seconds_mean,"
+                       + "train_seconds_std,train_seconds_paper,train_seconds_paper_std")
+        XCTAssertEqual(lines[2], "permuted-mnist,gem,2,0.895000,0.007071,0.895000,0.004800,0.060000,0.000000,0.060000,,"
+                       + "0.240000,0.014142,0.230000,,150.000000,70.710678,3442.000000,")
+        XCTAssertEqual(lines.count, 3)
+        XCTAssertFalse(PaperComparison.render(runs, command: "c").markdown.contains("VAN"))
+        // figure markers: A_T and F_T as published; the GEM paper's BWT converted to the ÷(T−1) formula
+        XCTAssertEqual(PaperComparison.figureValue(experiment: "agem-paper-permuted-mnist", benchmark: "permuted-mnist",
+                                                   strategy: "agem", metric: "forgetting"), 0.06)
+        XCTAssertEqual(try XCTUnwrap(PaperComparison.figureValue(experiment: "paper-permuted-mnist", benchmark: "permuted-mnist",
+                                                                 strategy: "gem", metric: "bwt")), 0.025 * 20 / 19, accuracy: 1e-12)
+    }
+
+    func testATableWithoutRunsSaysSoAndKeepsItsProvenance() throws {
+        let table = try XCTUnwrap(PaperComparison.tables.first { $0.fileStem == "agem-paper-mnist" })
+        let (md, csv) = PaperComparison.render(table, [], command: "c")
+        XCTAssertTrue(md.contains("No runs of this table's experiments yet (agem-paper-permuted-mnist)."), md)
+        XCTAssertTrue(md.contains("`replicate_results_iclr19.sh` lines 14-25"), md)
+        XCTAssertEqual(csv.split(separator: "\n").count, 1)
+    }
 }

@@ -15,11 +15,11 @@ final class ReportingTests: XCTestCase {
 
     func testMarkdownTableMatchesHandComputedSummary() {
         XCTAssertEqual(Tables.markdownTable(records: handRuns()), """
-            | Benchmark | Strategy | n | ACC | BWT | FWT | Train (s) |
-            | --- | --- | --: | --: | --: | --: | --: |
-            | permuted-mnist | gem | 3 | 0.820 ± 0.020 | -0.020 ± 0.010 | 0.010 ± 0.010 | 12.0 ± 2.0 |
-            | permuted-mnist | naive | 1 | 0.500 | -0.300 | 0.005 | 3.0 |
-            | split-mnist | joint | 2 | 0.960 ± 0.014 | n/a | n/a | 5.0 ± 0.0 |
+            | Benchmark | Strategy | n | ACC | BWT | FWT | Train (s) | Eval (s) | Peak RSS (MiB) |
+            | --- | --- | --: | --: | --: | --: | --: | --: | --: |
+            | permuted-mnist | gem | 3 | 0.820 ± 0.020 | -0.020 ± 0.010 | 0.010 ± 0.010 | 12.0 ± 2.0 | 0.2 ± 0.0 | n/a |
+            | permuted-mnist | naive | 1 | 0.500 | -0.300 | 0.005 | 3.0 | 0.2 | n/a |
+            | split-mnist | joint | 2 | 0.960 ± 0.014 | n/a | n/a | 5.0 ± 0.0 | 0.2 ± 0.0 | n/a |
 
             """)
     }
@@ -27,10 +27,10 @@ final class ReportingTests: XCTestCase {
     func testSummaryCSVHasEmptyCellsForUndefinedAndSingleSeed() {
         let csv = Tables.summaryCSV(Summary.rows(handRuns().map { RunSummary($0) }))
         XCTAssertEqual(csv, """
-            benchmark,strategy,experiment,scenario,n,seeds,acc_mean,acc_std,bwt_mean,bwt_std,bwt_n,fwt_mean,fwt_std,fwt_n,train_seconds_mean,train_seconds_std,forgetting_mean,forgetting_std,forgetting_n
-            permuted-mnist,gem,permuted-mnist,domain-incremental,3,0 1 2,0.820000,0.020000,-0.020000,0.010000,3,0.010000,0.010000,3,12.000,2.000,,,0
-            permuted-mnist,naive,permuted-mnist,domain-incremental,1,0,0.500000,,-0.300000,,1,0.005000,,1,3.000,,,,0
-            split-mnist,joint,split-mnist,domain-incremental,2,0 1,0.960000,0.014142,,,0,,,0,5.000,0.000,,,0
+            benchmark,strategy,experiment,scenario,n,seeds,acc_mean,acc_std,bwt_mean,bwt_std,bwt_n,fwt_mean,fwt_std,fwt_n,train_seconds_mean,train_seconds_std,forgetting_mean,forgetting_std,forgetting_n,eval_seconds_mean,eval_seconds_std,lca_mean,lca_std,lca_n,peak_rss_mib_mean,peak_rss_mib_std,peak_rss_n,peak_rss_scope
+            permuted-mnist,gem,permuted-mnist,domain-incremental,3,0 1 2,0.820000,0.020000,-0.020000,0.010000,3,0.010000,0.010000,3,12.000,2.000,,,0,0.250,0.000,,,0,,,0,
+            permuted-mnist,naive,permuted-mnist,domain-incremental,1,0,0.500000,,-0.300000,,1,0.005000,,1,3.000,,,,0,0.250,,,,0,,,0,
+            split-mnist,joint,split-mnist,domain-incremental,2,0 1,0.960000,0.014142,,,0,,,0,5.000,0.000,,,0,0.250,0.000,,,0,,,0,
 
             """)
     }
@@ -41,9 +41,51 @@ final class ReportingTests: XCTestCase {
         XCTAssertEqual(lines.count, 7)
         XCTAssertEqual(lines[0], Tables.runsCSVHeader.joined(separator: ","))
         XCTAssertEqual(lines[4], "permuted-mnist__naive__seed0.h5,permuted-mnist,permuted-mnist,domain-incremental,naive,0,3,"
-                       + "0.500000,-0.300000,0.005000,3.000,0.250,3.250,0.1.0,abc123,2026-11-28T08:40:55Z,,,")
+                       + "0.500000,-0.300000,0.005000,3.000,0.250,3.250,0.1.0,abc123,2026-11-28T08:40:55Z,,,,,,")
         XCTAssertEqual(lines[5], "split-mnist__joint__seed0.h5,split-mnist,split-mnist,domain-incremental,joint,0,3,"
-                       + "0.950000,,,5.000,0.250,5.250,0.1.0,abc123,2026-11-28T08:40:55Z,,,")
+                       + "0.950000,,,5.000,0.250,5.250,0.1.0,abc123,2026-11-28T08:40:55Z,,,,,,")
+    }
+
+    /// Hand-made LCA and peaks: gem seeds LCA 0.2, 0.3, 0.4 → 0.300 ± 0.100 (√((0.01 + 0 + 0.01) / 2));
+    /// peaks 100, 200, 300 MiB → 200 ± 100; one of them a shared process's → "*" and scope
+    /// "process"; naive without either → n/a and empty cells; the LCA column appears with LCA.
+    func testLCAAndPeakRSSColumnsAreMeanAndSampleStdOverSeeds() throws {
+        var runs = handRuns()
+        for (i, (lca, mib)) in zip([0.2, 0.3, 0.4], [100, 200, 300]).enumerated() {
+            runs[i].lca = lca
+            runs[i].peakRSSBytes = mib << 20
+            runs[i].peakRSSScope = i == 1 ? "process" : "run"
+        }
+        let table = Tables.markdownTable(records: runs)
+        XCTAssertTrue(table.hasPrefix("| Benchmark | Strategy | n | ACC | BWT | FWT | LCA | Train (s) | Eval (s) | Peak RSS (MiB) |\n"
+                                      + "| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: |\n"), table)
+        XCTAssertTrue(table.contains("| 0.010 ± 0.010 | 0.300 ± 0.100 | 12.0 ± 2.0 | 0.2 ± 0.0 | 200 ± 100 * |"), table)
+        XCTAssertTrue(table.contains("| permuted-mnist | naive | 1 | 0.500 | -0.300 | 0.005 | n/a | 3.0 | 0.2 | n/a |"), table)
+        let summary = Tables.summaryCSV(Summary.rows(runs.map { RunSummary($0) })).split(separator: "\n")
+        XCTAssertTrue(summary[1].hasSuffix(",0.250,0.000,0.300000,0.100000,3,200.000,100.000,3,process"), String(summary[1]))
+        XCTAssertTrue(summary[2].hasSuffix(",0.250,,,,0,,,0,"), String(summary[2]))
+        let lines = Tables.runsCSV(runs.map { RunSummary($0) }).split(separator: "\n")
+        XCTAssertTrue(lines[2].hasSuffix(",0.300000,209715200,process"), String(lines[2]))
+        runs[1].peakRSSScope = "run"
+        XCTAssertTrue(Tables.markdownTable(records: runs).contains("| 200 ± 100 |"))
+        let page = try XCTUnwrap(String(data: try Data(contentsOf: try writtenReport(runs).appendingPathComponent("report.html")),
+                                        encoding: .utf8))
+        XCTAssertTrue(page.contains("<th>LCA</th><th>Train (s)</th><th>Eval (s)</th><th>Peak RSS (MiB)</th>"), page)
+        XCTAssertTrue(page.contains("<td class=\"number\">0.300 ± 0.100</td><td class=\"number\">12.0 ± 2.0</td>"
+                                    + "<td class=\"number\">0.2 ± 0.0</td><td class=\"number\">200 ± 100</td>"), page)
+    }
+
+    /// A report of `runs` (files written with matching R and b) in a fresh folder.
+    private func writtenReport(_ runs: [RunRecord]) throws -> URL {
+        let folder = try makeTemporaryDirectory()
+        let runsFolder = folder.appendingPathComponent("runs")
+        try FileManager.default.createDirectory(at: runsFolder, withIntermediateDirectories: true)
+        for run in runs.map(withMatchingMatrix) {
+            try RunFile.write(run, to: runsFolder.appendingPathComponent(RunFile.fileName(
+                experiment: run.experiment, strategy: run.strategy, seed: run.seed)))
+        }
+        _ = try Report.write(runsDirectory: runsFolder, to: folder, command: nil)
+        return folder
     }
 
     func testExperimentColumnAppearsOnlyWhenOnePairHasSeveralExperiments() {
@@ -149,8 +191,8 @@ final class ReportingTests: XCTestCase {
         XCTAssertEqual(scanned[1].forgetting, 0.42)
         XCTAssertEqual(scanned[1].bwtOverAllTasks, -0.5)
         let csv = Tables.runsCSV(scanned).split(separator: "\n")
-        XCTAssertTrue(csv[1].hasSuffix(",0.420000,-0.500000,0.500000"), String(csv[1]))
-        XCTAssertTrue(csv[2].hasSuffix(",0.150000,-0.100000,0.016667"), String(csv[2]))
+        XCTAssertTrue(csv[1].hasSuffix(",0.420000,-0.500000,0.500000,,,"), String(csv[1]))
+        XCTAssertTrue(csv[2].hasSuffix(",0.150000,-0.100000,0.016667,,,"), String(csv[2]))
         let row = try XCTUnwrap(Summary.rows(scanned).first { $0.strategy == "old" })
         XCTAssertEqual(try XCTUnwrap(row.forgetting?.mean), 0.15, accuracy: 1e-12)
     }

@@ -74,7 +74,7 @@ final class EWCPluginTests: XCTestCase {
         try trainer.train(on: stream.tasks[0], of: 1, progress: nil, into: &result)
         let anchor = net.parameters.array
         // the Fisher of the GEM reference code: the squared mean-loss gradient over the stored samples
-        let data = stream.tasks[0].train
+        let data = stream.tasks[0].train.materialized
         net.gradients.fill(0)
         var dLogits = [Float](repeating: 0, count: 60)
         _ = SoftmaxCrossEntropy.lossAndGradient(logits: net.forward(data.inputs, rows: 20), labels: data.labels,

@@ -139,7 +139,7 @@ final class EWCTwoTaskTests: XCTestCase {
         for t in 0..<2 {
             try trainer.train(on: stream.tasks[t], of: 3, progress: nil, into: &result)
             anchors.append(net.parameters.array)
-            let data = stream.tasks[t].train  // all 10 samples are the stored ones
+            let data = stream.tasks[t].train.materialized  // all 10 samples are the stored ones
             let heads = OutputHeads(classCount: 3, classesPerTask: [[0, 1, 2], [0, 1, 2], [0, 1, 2]])
             fishers.append(finiteDifferences(net) { maskedMeanLoss(net, data, heads: heads) }.map { $0.1 * $0.1 })
         }
@@ -164,7 +164,7 @@ final class EWCTwoTaskTests: XCTestCase {
         var result = TrainingResult(accuracy: [], randomInitAccuracy: [])
         try trainer.train(on: stream.tasks[0], of: 2, progress: nil, into: &result)
         let anchor = net.parameters.array
-        let data = stream.tasks[0].train
+        let data = stream.tasks[0].train.materialized
         let heads = OutputHeads(classCount: 3, classesPerTask: [[0, 1, 2], [0, 1, 2]])
         var fisher = [Double](repeating: 0, count: net.parameterCount)
         for r in 0..<8 {
@@ -205,7 +205,9 @@ final class NonFiniteTests: XCTestCase {
     func testANonFiniteLossStopsTheRun() throws {
         var stream = syntheticStream(tasks: 2, samples: 10)
         var tasks = stream.tasks
-        tasks[1].train.inputs[7 * 6] = .infinity
+        var poisoned = tasks[1].train.materialized
+        poisoned.inputs[7 * 6] = .infinity
+        tasks[1].train = TaskSamples(poisoned)
         stream = TaskStream(name: stream.name, scenario: stream.scenario, tasks: tasks, inputShape: [6], classCount: 3)
         var rng = RandomStream(seed: 38)
         let trainer = Trainer(network: Network.mlp([6, 3], rng: &rng), stream: stream,

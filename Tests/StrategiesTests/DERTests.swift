@@ -108,7 +108,7 @@ final class DERTests: XCTestCase {
         for slot in 0..<10 {
             let row = seenOrder[slot]
             XCTAssertEqual(Array(memory.inputs[(slot * 6)..<(slot * 6 + 6)]),
-                           Array(stream.tasks[0].train.inputs[(row * 6)..<(row * 6 + 6)]))
+                           Array(stream.tasks[0].train.materialized.inputs[(row * 6)..<(row * 6 + 6)]))
             XCTAssertEqual(der.storedLogits(ofSlot: slot), before[slot], "slot \(slot)")
         }
         // the second step's update changed the network: its logits now differ from those stored

@@ -74,7 +74,7 @@ final class ReferenceGradientTests: XCTestCase {
         let stream = syntheticStream(tasks: 1, samples: 4)
         var rng = RandomStream(seed: 3)
         let net = Network.mlp([6, 3], rng: &rng)  // linear softmax model: smooth, no kinks
-        let data = stream.tasks[0].train
+        let data = stream.tasks[0].train.materialized
         let references = ReferenceGradients()
         references.compute(net, data: data, segments: [0..<4], heads: nil, threads: 1)
         func loss() -> Double {

@@ -20,6 +20,7 @@ private final class LogitPenalty: StatelessPlugin {
 
 /// Predicts class 1 for every row of task 0, and leaves other tasks to the network.
 private final class ConstantPredictor: StatelessPlugin {
+    var predicts: Bool { true }
     func predict(_ trainer: Trainer, task: Int, inputs: UnsafePointer<Float>, rows: Int,
                  tasks: UnsafePointer<Int32>, into predictions: UnsafeMutablePointer<Int32>) -> Bool {
         guard task == 0 else { return false }
@@ -65,7 +66,7 @@ final class LossHookTests: XCTestCase {
         let penalty = LogitPenalty(0.3)
         let trainer = Trainer(network: net, stream: stream, settings: TrainingSettings(learningRate: 0, batchSize: 5),
                               seed: 11, plugins: [penalty])
-        let data = stream.tasks[0].train
+        let data = stream.tasks[0].train.materialized
         for r in 0..<5 { trainer.batch.append(data, row: r) }
         let reported = trainer.step()
         let gradient = net.gradients.array
@@ -103,7 +104,7 @@ final class PredictionHookTests: XCTestCase {
         let ones = stream.tasks[0].test.labels.filter { $0 == 1 }.count
         XCTAssertEqual(trainer.evaluate(stream.tasks[0]), Double(ones) / 30)
         // task 1 falls through to the network's argmax
-        XCTAssertEqual(trainer.evaluate(stream.tasks[1]), AccuracyEvaluatorReference.accuracy(net, stream.tasks[1].test))
+        XCTAssertEqual(trainer.evaluate(stream.tasks[1]), AccuracyEvaluatorReference.accuracy(net, stream.tasks[1].test.materialized))
     }
 }
 

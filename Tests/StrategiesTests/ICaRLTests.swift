@@ -88,7 +88,7 @@ final class ICaRLTests: XCTestCase {
         for c in 0..<2 { XCTAssertEqual(icarl.exemplars[c]!.inputs, Array(first[c]!.inputs[0..<10])) }
         XCTAssertEqual(icarl.episodicMemory?.labels, [0, 0, 1, 1, 2, 2, 3, 3])
         // prediction is the nearest class mean of the normalised features, recomputed here
-        let test = tasks[1].test
+        let test = tasks[1].test.materialized
         net.mode = .eval
         net.forward(test.inputs, rows: test.count)
         let phi = ICaRLPlugin.normalised(net.lastHiddenOutput(rows: test.count), width: 6)

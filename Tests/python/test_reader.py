@@ -61,7 +61,7 @@ def test_load_runs_is_one_row_per_run_with_config_metrics_and_timings(runs_dir, 
     assert sorted(frame.file) == sorted(table.file)
     assert frame.attrs["skipped"] == []
     merged = frame.merge(table, on="file", suffixes=("", "_swift"))
-    for column in ("acc", "bwt", "fwt", "train_seconds", "total_seconds"):
+    for column in ("acc", "bwt", "fwt", "train_seconds", "total_seconds", "peak_rss_bytes"):
         np.testing.assert_allclose(merged[column], merged[column + "_swift"], atol=6e-4, equal_nan=True)
     assert {"config.optimizer.lr", "config.optimizer.batch_size", "config.benchmark.kind", "forgetting",
             "machine"} <= set(frame.columns)

@@ -50,7 +50,8 @@ class Run:
     #: Per training iteration: "loss", "task", and "diagnostics" (name -> array); and, when
     #: the file has within-task curves, "accuracy" (steps x T) with "accuracy_step" (steps).
     curves: Dict[str, object]
-    #: Per task: "task_train_seconds", "task_eval_seconds"; and "total_seconds".
+    #: Per task: "task_train_seconds", "task_eval_seconds"; and "total_seconds"; "peak_rss_bytes" and
+    #: "peak_rss_scope" ("run" or "process") in files that store them.
     timings: Dict[str, object]
     #: Layer name -> its tensor (reshaped, in layout order); `layout` keeps names, shapes, offsets.
     parameters: Dict[str, np.ndarray]
@@ -127,6 +128,9 @@ def _read(path, f):
     timings = {"task_train_seconds": train["task_train_seconds"][()],
                "task_eval_seconds": train["task_eval_seconds"][()],
                "total_seconds": float(train.attrs["total_seconds"])}
+    if "peak_rss_bytes" in train.attrs:  # files written before it have neither
+        timings["peak_rss_bytes"] = int(train.attrs["peak_rss_bytes"])
+        timings["peak_rss_scope"] = _text(train.attrs.get("peak_rss_scope", "process"))
     vector = f["model/parameters"][()]
     layout = json.loads(_text(f["model/parameters"].attrs["layout"]))
     parameters = {}
@@ -180,6 +184,8 @@ def run_row(run):
     row["train_seconds"] = float(np.sum(run.timings["task_train_seconds"]))
     row["eval_seconds"] = float(np.sum(run.timings["task_eval_seconds"]))
     row["total_seconds"] = run.timings["total_seconds"]
+    row["peak_rss_bytes"] = run.timings.get("peak_rss_bytes", np.nan)
+    row["peak_rss_scope"] = run.timings.get("peak_rss_scope")
     row.update({"gembench_version": run.gembench_version, "git_commit": run.git_commit, "machine": run.machine,
                 "created": run.created})
     return row

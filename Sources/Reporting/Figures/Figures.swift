@@ -31,15 +31,17 @@ public enum Figures {
         for benchmark in groups.keys.sorted() {
             let series = groups[benchmark]!
             let paper: MetricBarsFigure.PaperValue = { s, metric in
-                guard paperMarkers, PaperComparison.experiments.contains(s.experiment),
-                      let reference = PaperComparison.references[s.benchmark]?[s.strategy] else { return nil }
+                guard paperMarkers else { return nil }
+                let name: String
                 switch metric {
-                case .acc: return reference.acc
-                // the paper's BWT/FWT are averaged over all tasks; the bars use the ÷(T−1) formula
-                case .bwt: return PaperComparison.formula(reference.bwt)
-                case .fwt: return PaperComparison.formula(reference.fwt)
-                case .forgetting: return nil
+                case .acc: name = "acc"
+                case .bwt: name = "bwt"
+                case .fwt: name = "fwt"
+                case .forgetting: name = "forgetting"
                 }
+                // in the bars' convention (the GEM paper's BWT/FWT are converted from its ÷T)
+                return PaperComparison.figureValue(experiment: s.experiment, benchmark: s.benchmark,
+                                                   strategy: s.strategy, metric: name)
             }
             let base = fileSafe(benchmark)
             func add(_ kind: String, _ name: String, _ title: String, _ svg: String?) {
