@@ -44,12 +44,4 @@ public enum RunBuilder {
         let plugins = try definition.makePlugins(spec.method.values, build)
         return Trainer(network: network, stream: stream, settings: settings, seed: seed, plugins: plugins)
     }
-
-    /// Trains `spec` on `stream` with the method it names.
-    public static func train(_ spec: RunSpec, stream: TaskStream, threads: Int,
-                             progress: ProgressHandler?, shouldStop: @escaping () -> Bool) throws -> TrainingResult {
-        let trainer = try self.trainer(spec, stream: stream, threads: threads)
-        trainer.shouldStop = shouldStop
-        return try trainer.run(progress: progress)
-    }
 }

@@ -20,6 +20,10 @@ public enum RunEvent {
     case failed(index: Int, total: Int, spec: RunSpec, reason: String)
     /// A temporary file of a write whose process is gone (a killed run) was removed.
     case removedStalePartial(file: URL)
+    /// The run goes on from its checkpoint.
+    case resumed(spec: RunSpec, from: CheckpointPosition)
+    /// The run stopped at a checkpoint (on request) and is not finished.
+    case checkpointed(spec: RunSpec, file: URL, at: CheckpointPosition)
 }
 
 /// Runs a plan: for each run, resume or train, then write its HDF5 file atomically.
@@ -28,8 +32,12 @@ public final class Runner {
     public let dataDirectory: String?
     public let threads: Int
     public let force: Bool
-    /// Checked between iterations; when it turns true the run in flight is abandoned.
+    /// Checked between iterations; when it turns true the run in flight is abandoned (its last
+    /// checkpoint, from the end of a task, stays).
     public var shouldStop: () -> Bool = { false }
+    /// Checked between iterations; when it turns true every run in flight writes a checkpoint
+    /// and stops, no other run starts, and `execute` throws `RunnerError.checkpointed`.
+    public var shouldCheckpoint: () -> Bool = { false }
     /// Whether other runs train in this process at the same time (`execute` with several jobs):
     /// then a run's peak RSS is the process's, not its own (`PeakMemory`).
     var sharesProcess = false
@@ -39,7 +47,7 @@ public final class Runner {
         self.dataDirectory = dataDirectory
         self.threads = threads
         self.force = force
-        _ = Self.gitCommit  // pinned now: edits made while the plan trains must not mark its runs dirty
+        _ = Self.codeVersion  // pinned now (and the commit): edits made while the plan trains must not mark its runs dirty
     }
 
     /// What to do with `spec` given the file already in the output folder, if any.
@@ -67,6 +75,16 @@ public final class Runner {
                 + differences.joined(separator: "\n    ")
         }
         guard conflicts.isEmpty else { throw RunnerError.conflictingFiles(conflicts) }
+        // a checkpoint of another config or code version is never resumed, nor silently replaced
+        let toTrain = zip(plan, decisions).filter { $0.1 == .run }.map(\.0)
+        if force {
+            for spec in toTrain { try CheckpointFile.remove(checkpointURL(for: spec)) }
+        }
+        let refused = toTrain.compactMap { spec -> String? in
+            let problems = checkpointProblems(for: spec)
+            return problems.isEmpty ? nil : checkpointURL(for: spec).path + ":\n    " + problems.joined(separator: "\n    ")
+        }
+        guard refused.isEmpty else { throw RunnerError.unusableCheckpoints(refused) }
         try OutputFolder.prepare(outputDirectory, fileNames: plan.map(\.outputFileName))
         for name in (try? RunFile.removeStalePartials(in: outputDirectory)) ?? [] {
             events(.removedStalePartial(file: outputDirectory.appendingPathComponent(name)))
@@ -79,14 +97,17 @@ public final class Runner {
         let workers = (0..<max(1, min(jobs, plan.count))).map { _ in
             let worker = Runner(outputDirectory: outputDirectory, dataDirectory: dataDirectory, threads: threads, force: force)
             worker.shouldStop = { [shouldStop] in shouldStop() || queue.failed }
+            worker.shouldCheckpoint = shouldCheckpoint
             worker.sharesProcess = jobs > 1 && plan.count > 1
             return worker
         }
         let work = { @Sendable (worker: Runner) in
-            while let index = queue.next() {
+            while !worker.shouldCheckpoint(), let index = queue.next() {
                 do {
                     queue.finish(index, with: try worker.complete(plan[index], decisions[index], index: index,
                                                                    total: plan.count, events: events))
+                } catch let checkpointed as TrainingCheckpointed {
+                    queue.record(checkpointed: "\(plan[index].runID) (\(checkpointed))")
                 } catch let diverged as TrainingDiverged {
                     let reason = "\(plan[index].runID): \(diverged)"
                     events(.failed(index: index, total: plan.count, spec: plan[index], reason: reason))
@@ -103,6 +124,11 @@ public final class Runner {
             DispatchQueue.concurrentPerform(iterations: workers.count) { work(box.value[$0]) }
         }
         if let error = queue.error { throw error }
+        let records = queue.records
+        if shouldCheckpoint() && records.count < plan.count {
+            throw RunnerError.checkpointed(queue.checkpointed, notStarted: plan.count - records.count - queue.checkpointed.count
+                                           - queue.failures.count, finished: records)
+        }
         let failures = queue.failures
         guard failures.isEmpty else { throw RunnerError.runsFailed(failures, finished: queue.records) }
         return queue.records
@@ -131,7 +157,7 @@ public final class Runner {
             return finished
         }
         events(.started(index: index, total: total, spec: spec))
-        let record = try self.record(for: spec) { task, tasks, done, iterations in
+        let record = try self.record(for: spec, checkpoints: true, events: events) { task, tasks, done, iterations in
             events(.progress(spec: spec, task: task, tasks: tasks, iteration: done, iterations: iterations))
         }
         do {
@@ -139,10 +165,12 @@ public final class Runner {
         } catch RunFileError.alreadyExists {
             // ... or while this one trained: the same config trains to the same numbers
             guard let finished = try finishedElsewhere(spec, file) else { throw RunFileError.alreadyExists(path: file.path) }
+            try CheckpointFile.remove(checkpointURL(for: spec))
             events(.skipped(index: index, total: total, spec: spec, file: file,
                             reason: "finished meanwhile by another process (its file is kept)"))
             return finished
         }
+        try CheckpointFile.remove(checkpointURL(for: spec))  // finished runs keep no checkpoint
         events(.finished(index: index, total: total, spec: spec, record: record, file: file))
         return record
     }
@@ -160,24 +188,47 @@ public final class Runner {
         }
     }
 
-    /// Where the last `record(for:)` spent its time.
+    /// Where the last `record(for:)` spent its time (nil after a resumed run: its training began
+    /// in another process).
     public private(set) var lastPhases: RunPhases?
 
-    /// Trains one run and assembles its record (nothing is written).
-    public func record(for spec: RunSpec, progress: ProgressHandler? = nil) throws -> RunRecord {
+    /// Trains one run and assembles its record. Nothing is written, except with `checkpoints`:
+    /// then a run with a checkpoint (see `checkpointProblems`) goes on from it (its timings add
+    /// up both processes'), and a checkpoint is written after each task and when
+    /// `shouldCheckpoint` turns true (then `TrainingCheckpointed` is thrown).
+    public func record(for spec: RunSpec, checkpoints: Bool = false, events: ((RunEvent) -> Void)? = nil,
+                       progress: ProgressHandler? = nil) throws -> RunRecord {
         let start = DispatchTime.now()
         let peakScope = PeakMemory.begin(alone: !sharesProcess)
         let dataset = try loadDataset(spec.benchmark.dataset, directory: dataDirectory)
         let loaded = DispatchTime.now()
         let stream = self.stream(spec, dataset)
         let built = DispatchTime.now()
-        let result = try RunBuilder.train(spec, stream: stream, threads: threads, progress: progress,
-                                          shouldStop: shouldStop)
+        let trainer = try RunBuilder.trainer(spec, stream: stream, threads: threads)
+        let saved = checkpoints ? try readCheckpoint(of: spec) : nil
+        if let saved { events?(.resumed(spec: spec, from: saved.position)) }
+        let secondsBefore = saved?.totalSeconds ?? 0
+        let elapsed = { secondsBefore + Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9 }
+        trainer.shouldStop = shouldStop
+        if checkpoints {
+            trainer.shouldCheckpoint = shouldCheckpoint
+            trainer.checkpointSink = { [unowned self] checkpoint in try self.write(checkpoint, of: spec, totalSeconds: elapsed()) }
+        }
+        let result: TrainingResult
+        do {
+            result = try trainer.run(progress: progress, resumingFrom: saved?.state)
+        } catch let stop as TrainingCheckpointed {
+            let at = CheckpointPosition(task: stop.experience + 1, tasks: stop.experiences, step: stop.step)
+            events?(.checkpointed(spec: spec, file: checkpointURL(for: spec), at: at))
+            throw stop
+        } catch let error as SavedStateError {
+            throw CheckpointFileError(path: checkpointURL(for: spec).path, reason: "cannot be resumed: \(error)")
+        }
         let metrics = result.metrics
-        let total = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+        let total = elapsed()
         let training = result.taskTrainSeconds.reduce(0, +)
-        lastPhases = RunPhases(load: seconds(start, loaded), buildStream: seconds(loaded, built), train: training,
-                               evaluate: seconds(built, DispatchTime.now()) - training)
+        lastPhases = saved != nil ? nil : RunPhases(load: seconds(start, loaded), buildStream: seconds(loaded, built),
+                                                     train: training, evaluate: seconds(built, DispatchTime.now()) - training)
         var record = RunRecord(
             experiment: spec.experiment, strategy: spec.strategy, seed: spec.seed, benchmark: stream.name,
             configYAML: spec.canonicalYAML, configAttributes: spec.flattenedConfig,
@@ -235,7 +286,7 @@ public final class Runner {
         return head + (dirty ? "-dirty" : "")
     }()
 
-    private static func git(_ arguments: [String], in directory: String) -> String? {
+    static func git(_ arguments: [String], in directory: String) -> String? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["git", "-C", directory] + arguments
@@ -254,6 +305,11 @@ public enum RunnerError: Error, CustomStringConvertible {
     case conflictingFiles([String])
     /// Runs that diverged (each with its reason); `finished` holds the records of the others.
     case runsFailed([String], finished: [RunRecord])
+    /// Checkpoints that cannot be resumed: each path with its reasons.
+    case unusableCheckpoints([String])
+    /// Stopped on request: the runs that wrote a checkpoint (run id and place), the number never
+    /// started, and the records of the finished ones.
+    case checkpointed([String], notStarted: Int, finished: [RunRecord])
 
     public var description: String {
         switch self {
@@ -264,6 +320,13 @@ public enum RunnerError: Error, CustomStringConvertible {
         case let .runsFailed(reasons, finished):
             return "\(reasons.count) run(s) failed and wrote no file (\(finished.count) finished):\n  "
                 + reasons.joined(separator: "\n  ")
+        case let .unusableCheckpoints(files):
+            return "\(files.count) checkpoint(s) cannot be resumed; nothing was run:\n  " + files.joined(separator: "\n  ")
+                + "\nRerun with --force to delete them and start those runs over."
+        case let .checkpointed(runs, notStarted, finished):
+            return "stopped on request: \(runs.count) run(s) checkpointed, \(notStarted) not started, \(finished.count) finished"
+                + (runs.isEmpty ? "" : ":\n  " + runs.joined(separator: "\n  "))
+                + "\nRun the same command again to resume."
         }
     }
 }
@@ -308,6 +371,11 @@ private final class WorkQueue: @unchecked Sendable {
     func record(failure: String) { locked { failedRuns.append(failure) } }
 
     var failures: [String] { locked { failedRuns } }
+
+    private var checkpointedRuns: [String] = []
+    /// A run that stopped at a checkpoint on request.
+    func record(checkpointed run: String) { locked { checkpointedRuns.append(run) } }
+    var checkpointed: [String] { locked { checkpointedRuns } }
 
     var records: [RunRecord] { locked { results.compactMap { $0 } } }
 }

@@ -25,10 +25,13 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
         s0 = splitMix(&mixer); s1 = splitMix(&mixer); s2 = splitMix(&mixer); s3 = splitMix(&mixer)
     }
 
-    /// A stream from an explicit state (for checking against reference sequences).
+    /// A stream from an explicit state (reference sequences, checkpoints).
     public init(rawState: (UInt64, UInt64, UInt64, UInt64)) {
         (s0, s1, s2, s3) = rawState
     }
+
+    /// The four state words: `init(rawState:)` continues the stream from exactly here (checkpoints).
+    public var rawState: (UInt64, UInt64, UInt64, UInt64) { (s0, s1, s2, s3) }
 
     public mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9

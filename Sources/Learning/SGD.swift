@@ -22,6 +22,13 @@ public final class SGD {
         BLAS.axpy(n, alpha: -learningRate, x: v, y: p)
     }
 
+    /// The momentum buffer (empty before the first step with momentum): a checkpoint's part of
+    /// the optimiser. Setting it restores exactly that buffer.
+    public var momentumBuffer: [Float] {
+        get { velocity?.array ?? [] }
+        set { velocity = newValue.isEmpty ? nil : FloatBuffer(newValue) }
+    }
+
     /// Forgets momentum (e.g. when a new model starts).
     public func reset() { velocity?.fill(0) }
 }

@@ -33,7 +33,13 @@ public enum OutputFolder {
                     + "\(bytes + RunFile.partialNameOverhead), more than the \(limit) bytes a file name may have in "
                     + "\(existing); shorten the experiment or strategy name")
             }
-            if folderBytes + bytes + RunFile.partialNameOverhead >= Int(PATH_MAX) {
+            if bytes + CheckpointFile.temporaryNameOverhead > limit {
+                throw RunFileError.invalidName(name: name, reason:
+                    "run file name of \(bytes) bytes; with its checkpoint's temporary name (..NAME.checkpoint.partial-PID) "
+                    + "it needs \(bytes + CheckpointFile.temporaryNameOverhead), more than the \(limit) bytes a file name may "
+                    + "have in \(existing); shorten the experiment or strategy name")
+            }
+            if folderBytes + bytes + CheckpointFile.temporaryNameOverhead >= Int(PATH_MAX) {
                 throw RunFileError.invalidName(name: name, reason:
                     "the path of its temporary file in \(directory.path) is longer than the \(PATH_MAX) bytes "
                     + "a path may have; choose a shorter --out")

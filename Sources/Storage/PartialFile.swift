@@ -39,7 +39,7 @@ extension RunFile {
     public static func removeStalePartials(in directory: URL) throws -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         var removed: [String] = []
-        for name in names.sorted() where isPartial(name) {
+        for name in names.sorted() where isPartial(name) || CheckpointFile.isPartial(name) {
             guard let pidText = name.split(separator: "-").last, let pid = Int32(pidText) else { continue }
             if removeIfStale(directory.appendingPathComponent(name).path, pid: pid) { removed.append(name) }
         }

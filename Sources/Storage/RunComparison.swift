@@ -26,6 +26,13 @@ extension RunRecord {
         }
         check("model/parameters", Self.difference(parameters, fresh.parameters))
         check("model/layout", layerLayout == fresh.layerLayout ? nil : "the layer layout differs")
+        // files written before layer state was stored have none to compare
+        if !layerState.isEmpty { check("model/state", Self.difference(layerState, fresh.layerState)) }
+        check("metrics/curve", Self.difference(curve.flatMap { $0 }, fresh.curve.flatMap { $0 },
+                                                shapes: (curve.map(\.count), fresh.curve.map(\.count))))
+        check("metrics/curve_step", curveStep == fresh.curveStep ? nil : "the curve's steps differ")
+        check("metrics/early_accuracy", Self.difference(earlyAccuracy.flatMap { $0 }, fresh.earlyAccuracy.flatMap { $0 },
+                                                        shapes: (earlyAccuracy.map(\.count), fresh.earlyAccuracy.map(\.count))))
         switch (memory, fresh.memory) {
         case (nil, nil): break
         case let (stored?, now?):

@@ -95,6 +95,15 @@ public enum RunFile {
     /// replaced unless `overwrite`; a failed write (a full disk, a file size limit) leaves
     /// any old file as it was and removes the temporary.
     public static func write(_ record: RunRecord, to finalURL: URL, overwrite: Bool = false) throws {
+        try writeSealed(to: finalURL, overwrite: overwrite, magic: RunFileSeal.magic, schemaVersion: schemaVersion) {
+            try RunEncoding.encode(record, into: $0)
+        }
+    }
+
+    /// The atomic write of a sealed HDF5 file (run files, checkpoints): `encode` fills it in
+    /// memory, then it is sealed, written to its temporary name, synced and renamed.
+    static func writeSealed(to finalURL: URL, overwrite: Bool, magic: String, schemaVersion: Int64,
+                            encode: (HDF5File) throws -> Void) throws {
         let directory = finalURL.deletingLastPathComponent()
         try OutputFolder.createFolder(directory)
         if !overwrite && FileManager.default.fileExists(atPath: finalURL.path) {
@@ -102,10 +111,10 @@ public enum RunFile {
         }
         var image = try hdf5Lock.withLock {
             let file = try HDF5File.createInMemory(naming: finalURL, userBlockSize: RunFileSeal.size)
-            try RunEncoding.encode(record, into: file)
+            try encode(file)
             return try file.closeReturningImage()
         }
-        try RunFileSeal.seal(&image, schemaVersion: schemaVersion, path: finalURL.path)
+        try RunFileSeal.seal(&image, magic: magic, schemaVersion: schemaVersion, path: finalURL.path)
         let partial = try PartialFile(for: finalURL)
         do {
             try partial.write(image, finalPath: finalURL.path)

@@ -26,7 +26,8 @@ enum RunFileSeal {
 
     /// Writes the header into the first `size` bytes of a file image (made with a
     /// `size`-byte user block). `path` names the file in errors.
-    static func seal(_ image: inout [UInt8], schemaVersion: Int64, path: String) throws {
+    /// `magic` is the first line: `RunFileSeal.magic`, or `CheckpointFile.magic` for checkpoints.
+    static func seal(_ image: inout [UInt8], magic: String = magic, schemaVersion: Int64, path: String) throws {
         guard image.count > size else { throw RunFileError.io(path: path, reason: "file too short to seal") }
         let content = image.count - size
         let hash = image.withUnsafeBytes { hash64(UnsafeRawBufferPointer(rebasing: $0[size...])) }
@@ -36,13 +37,17 @@ enum RunFileSeal {
     }
 
     /// Checks the header against the file's bytes; throws the reason it is not a sound run file.
-    static func verify(_ url: URL) throws {
+    static func verify(_ url: URL, magic: String = magic, schemaVersion: Int64 = RunFile.schemaVersion) throws {
         let data: Data
         do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
             throw HDF5Error(file: url.path, object: "/", message: "no such file or unreadable")
         }
         let hdf5Signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]
         guard data.count >= magic.utf8.count, data.prefix(magic.utf8.count).elementsEqual(magic.utf8) else {
+            if data.starts(with: "GEMBench ".utf8) {  // the other kind: a run file or a checkpoint
+                let firstLine = String(decoding: data.prefix(64).prefix { $0 != 0x0a }, as: UTF8.self)
+                throw RunFileError.notARunFile(path: url.path, reason: "its header says '\(firstLine)'")
+            }
             if data.prefix(8).elementsEqual(hdf5Signature) {
                 throw RunFileError.notARunFile(path: url.path, reason: "an HDF5 file without a GEMBench header")
             }
@@ -51,8 +56,8 @@ enum RunFileSeal {
         guard data.count >= size, let header = parse(data.prefix(size)) else {
             throw RunFileError.damaged(path: url.path, reason: "unreadable GEMBench header")
         }
-        guard header.schemaVersion == RunFile.schemaVersion else {
-            throw RunFileError.schemaVersion(path: url.path, found: header.schemaVersion, expected: RunFile.schemaVersion)
+        guard header.schemaVersion == schemaVersion else {
+            throw RunFileError.schemaVersion(path: url.path, found: header.schemaVersion, expected: schemaVersion)
         }
         let content = data.count - size
         guard content == header.contentBytes else {

@@ -76,4 +76,20 @@ public final class AGEMPlugin: Plugin {
     /// The memory rows drawn for the last reference gradient (for tests).
     var sampleForTests: LabeledData { sample }
     public var episodicMemory: LabeledData? { memory.all }
+
+    /// The memory, the sample stream and the diagnostics (the sample and its reference
+    /// gradient are drawn anew every step).
+    public func saveState(_ trainer: Trainer, into state: inout SavedState) {
+        var part = SavedState()
+        memory.save(into: &part)
+        state.merge(part, under: "memory")
+        state.set("sample_rng", sampleRNG)
+        state.set("violations", floats: violations)
+    }
+
+    public func restoreState(_ trainer: Trainer, from state: SavedState) throws {
+        try memory.restore(from: state.substate(under: "memory"))
+        sampleRNG = try state.randomStream("sample_rng")
+        violations = try state.floats("violations")
+    }
 }

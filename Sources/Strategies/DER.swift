@@ -197,6 +197,31 @@ public final class DERPlugin: Plugin {
     /// The stored rows (inputs, labels, tasks; the logits are not part of a run file).
     public var episodicMemory: LabeledData? { filled == 0 ? nil : memory.rows(Array(0..<filled)) }
 
+    /// The memory with its logits, how far it is filled, the samples seen and both streams
+    /// (the step layout and `ownLogits` belong to one step).
+    public func saveState(_ trainer: Trainer, into state: inout SavedState) {
+        state.set("memory", memory)
+        state.set("stored_logits", floats: storedLogits)
+        state.set("filled", filled)
+        state.set("seen", seen)
+        state.set("update_rng", updateRNG)
+        state.set("draw_rng", drawRNG)
+    }
+
+    public func restoreState(_ trainer: Trainer, from state: SavedState) throws {
+        let saved = try state.labeledData("memory")
+        guard saved.count == memory.count, saved.width == memory.width else {
+            throw SavedStateError(key: "memory", problem: "\(saved.count) slots of width \(saved.width), expected \(memory.count) of width \(memory.width)")
+        }
+        memory = saved
+        storedLogits = try state.floats("stored_logits", count: storedLogits.count)
+        filled = try state.int("filled")
+        guard (0...memory.count).contains(filled) else { throw SavedStateError(key: "filled", problem: "outside 0...\(memory.count)") }
+        seen = try state.int("seen")
+        updateRNG = try state.randomStream("update_rng")
+        drawRNG = try state.randomStream("draw_rng")
+    }
+
     /// The logits stored with memory slot `slot` (for tests).
     public func storedLogits(ofSlot slot: Int) -> [Float] { Array(storedLogits[(slot * classCount)..<((slot + 1) * classCount)]) }
     public var filledSlots: Int { filled }

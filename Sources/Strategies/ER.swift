@@ -115,6 +115,35 @@ public final class ERPlugin: Plugin {
         }
     }
 
+    /// Every slot, which are filled and in what order (draws index that order), the count of
+    /// samples seen, the ring positions and both streams (`ownRows` belongs to one step).
+    public func saveState(_ trainer: Trainer, into state: inout SavedState) {
+        state.set("memory", memory)
+        state.set("filled_slots", integers: filledSlots)
+        state.set("seen", seen)
+        state.set("next_slot_of_class", integers: nextSlotOfClass)
+        state.set("update_rng", updateRNG)
+        state.set("draw_rng", drawRNG)
+    }
+
+    public func restoreState(_ trainer: Trainer, from state: SavedState) throws {
+        let saved = try state.labeledData("memory")
+        guard saved.count == memory.count, saved.width == memory.width else {
+            throw SavedStateError(key: "memory", problem: "\(saved.count) slots of width \(saved.width), expected \(memory.count) of width \(memory.width)")
+        }
+        memory = saved
+        filledSlots = try state.integers("filled_slots")
+        guard filledSlots.allSatisfy({ (0..<filled.count).contains($0) }) else {
+            throw SavedStateError(key: "filled_slots", problem: "a slot outside 0..<\(filled.count)")
+        }
+        filled = [Bool](repeating: false, count: filled.count)
+        for slot in filledSlots { filled[slot] = true }
+        seen = try state.int("seen")
+        nextSlotOfClass = try state.integers("next_slot_of_class", count: nextSlotOfClass.count)
+        updateRNG = try state.randomStream("update_rng")
+        drawRNG = try state.randomStream("draw_rng")
+    }
+
     /// The filled slots, in slot order.
     public var episodicMemory: LabeledData? { memory.rows(filledSlots.sorted()) }
 }

@@ -126,4 +126,22 @@ public final class EWCPlugin: Plugin {
     }
 
     public var episodicMemory: LabeledData? { memory }
+
+    /// The importance and anchor sums, the samples they came from and the selection stream.
+    public func saveState(_ trainer: Trainer, into state: inout SavedState) {
+        state.set("fisher_sum", floats: fisherSum)
+        state.set("anchor_sum", floats: anchorSum)
+        state.set("selection_rng", selection)
+        if let memory { state.set("memory", memory) }
+    }
+
+    public func restoreState(_ trainer: Trainer, from state: SavedState) throws {
+        fisherSum = try state.floats("fisher_sum")
+        anchorSum = try state.floats("anchor_sum", count: fisherSum.count)
+        guard fisherSum.isEmpty || fisherSum.count == trainer.network.parameterCount else {
+            throw SavedStateError(key: "fisher_sum", problem: "holds \(fisherSum.count) values, the model has \(trainer.network.parameterCount) parameters")
+        }
+        selection = try state.randomStream("selection_rng")
+        memory = state.integers["memory/width"] == nil ? nil : try state.labeledData("memory")
+    }
 }

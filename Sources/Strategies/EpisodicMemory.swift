@@ -77,4 +77,27 @@ public final class EpisodicMemory {
         ring = LabeledData(width: all.width)
         ringNext = 0
     }
+
+    /// The stored patterns, the recent-selection ring and the selection stream (the sparse
+    /// copy of the inputs is rebuilt from them when asked for).
+    public func save(into state: inout SavedState) {
+        state.set("all", all)
+        state.set("segment_ends", integers: segments.map(\.upperBound))
+        state.set("ring", ring)
+        state.set("ring_next", ringNext)
+        state.set("rng", rng)
+    }
+
+    public func restore(from state: SavedState) throws {
+        all = try state.labeledData("all")
+        let ends = try state.integers("segment_ends")
+        guard zip([0] + ends, ends).allSatisfy({ $0 <= $1 }), (ends.last ?? 0) == all.count else {
+            throw SavedStateError(key: "segment_ends", problem: "does not cut the \(all.count) stored rows into segments")
+        }
+        segments = zip([0] + ends, ends).map { $0..<$1 }
+        ring = try state.labeledData("ring")
+        ringNext = try state.int("ring_next")
+        rng = try state.randomStream("rng")
+        sparseCache = nil
+    }
 }

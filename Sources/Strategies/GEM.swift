@@ -208,6 +208,29 @@ public final class GEMPlugin: Plugin {
 
     public var episodicMemory: LabeledData? { memory.all }
 
+    /// The memory, the reference-gradient source's carried state and the diagnostics so far
+    /// (the QP's buffers and `projected` belong to one step; the source's kind follows from
+    /// the config in `beforeTraining`).
+    public func saveState(_ trainer: Trainer, into state: inout SavedState) {
+        var part = SavedState()
+        memory.save(into: &part)
+        state.merge(part, under: "memory")
+        part = SavedState()
+        source.save(into: &part)
+        state.merge(part, under: "source")
+        state.set("violations", floats: violations)
+        state.set("binding_constraints", floats: bindingConstraints)
+        state.set("min_dot", floats: minDot)
+    }
+
+    public func restoreState(_ trainer: Trainer, from state: SavedState) throws {
+        try memory.restore(from: state.substate(under: "memory"))
+        try source.restore(from: state.substate(under: "source"))
+        violations = try state.floats("violations")
+        bindingConstraints = try state.floats("binding_constraints", count: violations.count)
+        minDot = try state.floats("min_dot", count: violations.count)
+    }
+
     private var sparseInputs: SparseRows? { sparseFirstLayer ? memory.sparseInputs : nil }
 
     /// Reference gradient of past task k from the last `beforeTrainingIteration` (for tests).

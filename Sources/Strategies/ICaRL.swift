@@ -225,6 +225,40 @@ public final class ICaRLPlugin: Plugin {
         }
     }
 
+    /// The exemplars, class means, old classes, the previous model (parameters and layer
+    /// state) and the draw stream. The replay pool is the exemplars joined in class order, as
+    /// `beforeTrainingExp` builds it; rebuilt on restore.
+    public func saveState(_ trainer: Trainer, into state: inout SavedState) {
+        let classes = exemplars.keys.sorted()
+        state.set("exemplar_classes", integers: classes)
+        for c in classes { state.set("exemplars/\(c)", exemplars[c]!) }
+        let meanClasses = classMeans.keys.sorted()
+        state.set("mean_classes", integers: meanClasses)
+        state.set("class_means", floats: meanClasses.flatMap { classMeans[$0]! })
+        state.set("old_classes", integers: oldClasses)
+        state.set("previous_model/parameters", floats: previousModel.parameters.array)
+        state.set("previous_model/state", floats: previousModel.state.array)
+        state.set("draw_rng", drawRNG)
+    }
+
+    public func restoreState(_ trainer: Trainer, from state: SavedState) throws {
+        exemplars = [:]
+        for c in try state.integers("exemplar_classes") { exemplars[c] = try state.labeledData("exemplars/\(c)") }
+        let meanClasses = try state.integers("mean_classes")
+        let width = featureWidth(trainer.network)
+        let means = try state.floats("class_means", count: meanClasses.count * width)
+        classMeans = [:]
+        for (i, c) in meanClasses.enumerated() { classMeans[c] = Array(means[(i * width)..<((i + 1) * width)]) }
+        oldClasses = try state.integers("old_classes")
+        let parameters = try state.floats("previous_model/parameters", count: previousModel.parameterCount)
+        let layerState = try state.floats("previous_model/state", count: previousModel.state.count)
+        previousModel.parameters.copy(from: FloatBuffer(parameters))
+        previousModel.state.copy(from: FloatBuffer(layerState))
+        drawRNG = try state.randomStream("draw_rng")
+        pool = oldClasses.isEmpty ? LabeledData(width: 0)
+            : exemplars.keys.sorted().reduce(LabeledData(width: trainer.network.inputWidth)) { $0.appending(exemplars[$1]!) }
+    }
+
     /// Every exemplar, class by class in class order.
     public var episodicMemory: LabeledData? {
         guard let width = exemplars.values.first?.width else { return nil }

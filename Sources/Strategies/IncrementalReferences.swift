@@ -104,6 +104,24 @@ final class IncrementalReferences: ReferenceGradientSource {
 
     // MARK: ReferenceGradientSource
 
+    /// The memories' first-layer outputs as the low-rank updates left them, and when they were
+    /// last recomputed: a resumed run must go on from these, not from a fresh recompute. The
+    /// other buffers are rewritten every step before they are read.
+    func save(into state: inout SavedState) {
+        state.set("first_output", floats: firstOutput.array)
+        state.set("synced_rows", syncedRows)
+        state.set("steps_since_sync", stepsSinceSync)
+    }
+
+    func restore(from state: SavedState) throws {
+        let values = try state.floats("first_output")
+        firstOutput = FloatBuffer(values)
+        firstGradient = FloatBuffer(count: values.count)
+        syncedRows = try state.int("synced_rows")
+        stepsSinceSync = try state.int("steps_since_sync")
+        batchRows = 0
+    }
+
     func prepare(_ trainer: Trainer, memory: EpisodicMemory, sparseInputs: SparseRows?) {
         prepare(trainer.network, data: memory.all, segments: memory.segments, heads: trainer.heads,
                 threads: trainer.settings.threads, sparseInputs: sparseInputs)

@@ -46,6 +46,23 @@ final class IndependentNetworks: Plugin {
 
     func network(forTask task: Int) -> Network? { networks[task] }
 
+    /// Every network's parameters and layer state; on restore the trainer goes back to the
+    /// current task's network, as `beforeTrainingExp` switched it.
+    func saveState(_ trainer: Trainer, into state: inout SavedState) {
+        for (t, network) in networks.enumerated() {
+            state.set("network\(t)/parameters", floats: network.parameters.array)
+            state.set("network\(t)/state", floats: network.state.array)
+        }
+    }
+
+    func restoreState(_ trainer: Trainer, from state: SavedState) throws {
+        for (t, network) in networks.enumerated() {
+            network.parameters.copy(from: FloatBuffer(try state.floats("network\(t)/parameters", count: network.parameterCount)))
+            network.state.copy(from: FloatBuffer(try state.floats("network\(t)/state", count: network.state.count)))
+        }
+        trainer.use(networks[trainer.currentTask])
+    }
+
     var storedParameters: (values: [Float], layout: [ParameterBlock])? {
         var values: [Float] = [], layout: [ParameterBlock] = []
         for (t, network) in networks.enumerated() {

@@ -16,7 +16,7 @@ public enum Joint: StrategyDefinition {
 }
 
 /// Replaces the task sequence by one experience holding every task's training rows.
-final class JointSchedule: Plugin {
+final class JointSchedule: StatelessPlugin {
     func experiences(of stream: TaskStream) -> [BenchmarkTask]? {
         var union = LabeledData(width: stream.inputWidth)
         for task in stream.tasks { union.append(contentsOf: task.train.materialized) }

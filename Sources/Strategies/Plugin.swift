@@ -5,7 +5,8 @@ import Learning
 /// (`before_training_exp`, `before_training_iteration`, `after_backward`, ...).
 ///
 /// Naive training is the loop with no plugin; every other method is one or more plugins.
-/// Every hook has an empty default, so a plugin implements only what it changes.
+/// Every hook has an empty default, so a plugin implements only what it changes; saving and
+/// restoring its state for a checkpoint has none (see `saveState`).
 ///
 /// The contract, in the order `Trainer` keeps it:
 /// - Hooks run in the order the plugins are listed; a plugin that reads what another changes
@@ -62,6 +63,24 @@ public protocol Plugin: AnyObject {
     var diagnostics: [String: [Float]] { get }
     /// The episodic memory at the end of training, when the strategy keeps one.
     var episodicMemory: LabeledData? { get }
+
+    /// Writes into `state` everything later steps depend on (memories, buffers, random-stream
+    /// positions, diagnostics so far), for a checkpoint taken between two minibatches or two
+    /// tasks. No default: forgetting a part would make a resumed run differ. A plugin without
+    /// state conforms to `StatelessPlugin`.
+    func saveState(_ trainer: Trainer, into state: inout SavedState)
+    /// Restores what `saveState` wrote, into a fresh plugin of the same config, after its
+    /// `beforeTraining` and with `trainer.currentTask` set; the next hook is then the one that
+    /// followed the checkpoint (`beforeTrainingIteration`, or `beforeTrainingExp` of the next task).
+    func restoreState(_ trainer: Trainer, from state: SavedState) throws
+}
+
+/// A plugin that keeps nothing between hooks (what it does follows from the stream alone).
+public protocol StatelessPlugin: Plugin {}
+
+extension StatelessPlugin {
+    public func saveState(_ trainer: Trainer, into state: inout SavedState) {}
+    public func restoreState(_ trainer: Trainer, from state: SavedState) throws {}
 }
 
 extension Plugin {

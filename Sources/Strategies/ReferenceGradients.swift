@@ -158,6 +158,9 @@ protocol ReferenceGradientSource: AnyObject {
     func afterUpdate(_ trainer: Trainer, projected: Bool)
     /// The gradients as currently held (rows may lack parts not yet needed).
     var references: ReferenceGradients { get }
+    /// What is carried from one step to the next, for checkpoints.
+    func save(into state: inout SavedState)
+    func restore(from state: SavedState) throws
 }
 
 /// The textbook computation: one batched pass over every memory each step, and Mg by BLAS.
@@ -181,4 +184,8 @@ final class DirectReferences: ReferenceGradientSource {
     }
 
     func afterUpdate(_ trainer: Trainer, projected: Bool) {}
+
+    /// Nothing: every step computes the gradients afresh.
+    func save(into state: inout SavedState) {}
+    func restore(from state: SavedState) throws {}
 }

@@ -61,4 +61,19 @@ public final class ReplayPlugin: Plugin {
     }
 
     public var episodicMemory: LabeledData? { buffer }
+
+    /// The groups (the buffer is their concatenation, rebuilt on restore) and both streams.
+    public func saveState(_ trainer: Trainer, into state: inout SavedState) {
+        for (i, group) in groups.enumerated() { state.set("group\(i)", group) }
+        state.set("groups", groups.count)
+        state.set("selection_rng", selectionRNG)
+        state.set("draw_rng", drawRNG)
+    }
+
+    public func restoreState(_ trainer: Trainer, from state: SavedState) throws {
+        groups = try (0..<state.int("groups")).map { try state.labeledData("group\($0)") }
+        buffer = groups.isEmpty ? nil : groups.reduce(into: LabeledData(width: groups[0].width)) { $0.append(contentsOf: $1) }
+        selectionRNG = try state.randomStream("selection_rng")
+        drawRNG = try state.randomStream("draw_rng")
+    }
 }

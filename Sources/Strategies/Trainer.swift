@@ -78,15 +78,27 @@ public final class Trainer {
     public let plugins: [Plugin]
     /// The current minibatch; plugins may append rows in `beforeTrainingIteration`.
     public var batch: Minibatch
-    public private(set) var currentTask = 0
-    public private(set) var iteration = 0
+    public internal(set) var currentTask = 0
+    public internal(set) var iteration = 0
     /// Output heads of the stream (task-incremental), used by loss and prediction.
     public let heads: OutputHeads?
     /// Set to stop at the next iteration boundary (Ctrl-C).
     public var shouldStop: () -> Bool = { false }
+    /// Set to write a checkpoint at the next iteration boundary and stop (SIGTERM, SIGUSR1):
+    /// `run` then throws `TrainingCheckpointed`. Needs `checkpointSink`.
+    public var shouldCheckpoint: () -> Bool = { false }
+    /// Receives every checkpoint `run` takes: after each experience but the last, and at the
+    /// iteration boundary where `shouldCheckpoint` turned true. Nil: no checkpoints.
+    public var checkpointSink: ((TrainingCheckpoint) throws -> Void)?
 
     private var logitGradient: [Float] = []
     private let evaluator: AccuracyEvaluator
+    /// Where `run` stands: the experience's place in the schedule, and its training time so far
+    /// (in earlier processes too, for a resumed run).
+    var experiencePosition = 0
+    var taskStart = DispatchTime.now()
+    var taskSecondsBefore = 0.0
+    var currentTaskSeconds: Double { taskSecondsBefore + seconds(since: taskStart) }
 
     public init(network: Network, stream: TaskStream, settings: TrainingSettings, seed: UInt64, plugins: [Plugin]) {
         self.network = network
@@ -144,20 +156,36 @@ public final class Trainer {
         return evaluator.accuracies(of: network, on: tasks.map(\.test), heads: heads)
     }
 
-    /// Trains on the experiences in order and returns the accuracy matrix and records.
-    public func run(progress: ProgressHandler? = nil) throws -> TrainingResult {
+    /// Trains on the experiences in order and returns the accuracy matrix and records. With
+    /// `checkpoint` (a state `checkpointSink` received, in a fresh trainer of the same run), goes
+    /// on from there: the result is bit for bit that of the run never stopped.
+    public func run(progress: ProgressHandler? = nil, resumingFrom saved: SavedState? = nil) throws -> TrainingResult {
         try checkPlugins()
-        var result = TrainingResult(accuracy: [], randomInitAccuracy: evaluateAll())
+        var result: TrainingResult
+        var position = TrainingPosition()
+        if saved == nil {
+            result = TrainingResult(accuracy: [], randomInitAccuracy: evaluateAll())
+        } else {
+            result = TrainingResult(accuracy: [], randomInitAccuracy: [])
+        }
         plugins.forEach { $0.beforeTraining(self) }
         let experiences = plugins.lazy.compactMap { $0.experiences(of: self.stream) }.first ?? stream.tasks
-        for experience in experiences {
-            currentTask = experience.index
-            let start = DispatchTime.now()
-            try train(on: experience, of: experiences.count, progress: progress, into: &result)
-            result.taskTrainSeconds.append(seconds(since: start))
+        if let saved { (result, position) = try restore(saved, experiences: experiences) }
+        for e in position.experience..<experiences.count {
+            let experience = experiences[e]
+            (experiencePosition, currentTask, taskStart) = (e, experience.index, DispatchTime.now())
+            let resumesInside = e == position.experience && position.isInsideExperience
+            if !resumesInside { taskSecondsBefore = 0 }
+            try train(on: experience, of: experiences.count, progress: progress, into: &result,
+                      from: resumesInside ? position : nil)
+            result.taskTrainSeconds.append(taskSecondsBefore + seconds(since: taskStart))
             let evalStart = DispatchTime.now()
             result.accuracy.append(evaluateAll())
             result.taskEvalSeconds.append(seconds(since: evalStart))
+            if e + 1 < experiences.count, let checkpointSink {
+                taskSecondsBefore = 0
+                try checkpointSink(checkpoint(at: TrainingPosition(experience: e + 1), of: experiences.count, result))
+            }
         }
         finish(&result)
         return result
@@ -169,19 +197,29 @@ public final class Trainer {
     }
 
     /// One experience: `epochs` passes in a seeded random order, each minibatch a full step.
+    /// `resume` is a checkpoint's place inside this experience (its `beforeTrainingExp` has run).
     public func train(on task: BenchmarkTask, of experienceCount: Int, progress: ProgressHandler?,
-               into result: inout TrainingResult) throws {
-        plugins.forEach { $0.beforeTrainingExp(self, task: task) }
+                      into result: inout TrainingResult, from resume: TrainingPosition? = nil) throws {
+        if resume == nil { plugins.forEach { $0.beforeTrainingExp(self, task: task) } }
         let n = task.train.count
         let perEpoch = (n + settings.batchSize - 1) / settings.batchSize
-        var done = 0
+        var done = resume?.stepsInExperience ?? 0
         let curves = settings.evalEvery > 0
         let early = curves || settings.recordsEarlyAccuracy
-        if early { result.earlyAccuracy.append([evaluate(task)]) }
-        for epoch in 0..<settings.epochs {
+        if early && resume == nil { result.earlyAccuracy.append([evaluate(task)]) }
+        for epoch in (resume?.epoch ?? 0)..<settings.epochs {
+            // the order is re-derived from the seed, so a checkpoint keeps only the place in it
             var orderRNG = RandomStream(seed: seed, purpose: "order/\(task.index)/\(epoch)")
             let order = orderRNG.permutation(n)
-            for start in stride(from: 0, to: n, by: settings.batchSize) {
+            let first = epoch == resume?.epoch ? resume!.batchStart : 0
+            for start in stride(from: first, to: n, by: settings.batchSize) {
+                if shouldCheckpoint(), let checkpointSink {
+                    let position = TrainingPosition(inside: experiencePosition, epoch: epoch, batchStart: start,
+                                                    stepsInExperience: done)
+                    let saved = checkpoint(at: position, of: experienceCount, result)
+                    try checkpointSink(saved)
+                    throw TrainingCheckpointed(experience: experiencePosition, experiences: experienceCount, step: done)
+                }
                 if shouldStop() { throw TrainingInterrupted() }
                 batch.removeAll()
                 for i in order[start..<min(start + settings.batchSize, n)] { batch.append(task.train, row: i) }
@@ -261,6 +299,16 @@ public final class Trainer {
             if let memory = plugin.episodicMemory { result.episodicMemory = memory }
         }
     }
+}
+
+/// Thrown when training stopped at an iteration boundary after writing a checkpoint
+/// (`Trainer.shouldCheckpoint`): the run is not finished and resumes from it.
+public struct TrainingCheckpointed: Error, CustomStringConvertible {
+    /// The experience (from 0) and the steps of it done, as `TrainingCheckpoint` names them.
+    public let experience: Int
+    public let experiences: Int
+    public let step: Int
+    public var description: String { "checkpointed at task \(experience + 1) of \(experiences), step \(step)" }
 }
 
 /// Thrown when the loss, or a parameter at the end of a task, is not finite: the run has

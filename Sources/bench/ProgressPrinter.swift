@@ -47,6 +47,11 @@ final class ProgressPrinter: @unchecked Sendable {
             write("  FAILED \(reason); no file written\n")
         case let .skipped(index, total, spec, file, reason):
             write("[\(index + 1)/\(total)] \(spec.runID): skipped, \(reason) (\(file.path))\n")
+        case let .resumed(spec, position):
+            write("  resuming \(spec.runID) from its checkpoint: \(position)\n")
+        case let .checkpointed(spec, file, position):
+            if drawsBar { write("\r\u{1B}[K") }
+            write("  \(spec.runID): checkpointed at \(position) -> \(file.path)\n")
         case let .removedStalePartial(file):
             write("removed \(file.path): temporary file of a run whose process is gone\n")
         }

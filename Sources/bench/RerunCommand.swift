@@ -41,7 +41,7 @@ struct RerunCommand: ParsableCommand {
         let differences = stored.bitDifferences(from: fresh)
         print("ACC stored \(stored.acc), now \(fresh.acc)")
         if differences.isEmpty {
-            print("bit-identical: accuracy matrix, b, ACC/BWT/FWT, tasks, training curves, diagnostics, parameters, memory")
+            print("bit-identical: accuracy matrix, b, ACC/BWT/FWT, tasks, training curves, diagnostics, parameters, layer state, eval_every curves, memory")
             return
         }
         print("DIFFERENT:")

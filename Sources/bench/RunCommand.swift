@@ -12,8 +12,11 @@ struct RunCommand: ParsableCommand {
         discussion: """
             Each run (experiment × strategy × seed) is written to OUT/<experiment>__<strategy>__seed<N>.h5 \
             when it completes. A complete file with the same config is skipped (resume); one with a \
-            different config stops the plan before anything runs, unless --force. Ctrl-C abandons the run \
-            in flight (no file is written for them), keeps finished runs and exits with status 130.
+            different config stops the plan before anything runs, unless --force. A run writes a checkpoint \
+            (.NAME.h5.checkpoint) after each task and resumes from it; SIGTERM or SIGUSR1 makes every run \
+            in flight write one at its next minibatch and exit with status 75 (checkpointed, not finished: \
+            run the same command again). Ctrl-C abandons the runs in flight (they resume from their last \
+            task's checkpoint), keeps finished runs and exits with status 130.
             """)
 
     @OptionGroup var selection: PlanSelection
@@ -61,6 +64,7 @@ struct RunCommand: ParsableCommand {
         }
         let interruption = Interruption()
         runner.shouldStop = { interruption.isRequested }
+        runner.shouldCheckpoint = { interruption.isCheckpointRequested }
         let progress = ProgressPrinter(concurrent: min(jobs, plan.count) > 1)
         let records: [RunRecord]
         do {
@@ -68,8 +72,14 @@ struct RunCommand: ParsableCommand {
         } catch let RunnerError.runsFailed(reasons, finished) {
             print(Tables.markdownTable(records: finished), terminator: "")
             throw fail("\(reasons.count) run(s) diverged and wrote no file:\n  " + reasons.joined(separator: "\n  "))
+        } catch let RunnerError.checkpointed(runs, notStarted, finished) {
+            print(Tables.markdownTable(records: finished), terminator: "")
+            printError("bench: stopped on request: \(runs.count) run(s) checkpointed, \(notStarted) not started, "
+                + "\(finished.count) finished; run the same command again to resume (exit status \(Interruption.checkpointedStatus))")
+            throw ExitCode(Interruption.checkpointedStatus)
         } catch is TrainingInterrupted {
-            printError("\nbench: interrupted; runs in flight were discarded (no file written), finished runs are in \(out)")
+            printError("\nbench: interrupted; runs in flight were discarded (they resume from the checkpoint of their last "
+                + "finished task), finished runs are in \(out)")
             throw ExitCode(130)
         } catch {
             throw fail("\(error)")

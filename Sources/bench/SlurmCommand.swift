@@ -76,6 +76,12 @@ struct SlurmCommand: ParsableCommand {
             throw fail("stored runs in \(outDirectory.path) have another config (every element would stop): "
                 + conflicts.joined(separator: ", ") + "; see `bench run --dry-run`, use another --out or `bench run --force`")
         }
+        let unusable = zip(plan, decisions).filter { $0.1 == .run && !runner.checkpointProblems(for: $0.0).isEmpty }
+        guard unusable.isEmpty else {
+            throw fail("checkpoints in \(outDirectory.path) cannot be resumed (every element would stop): "
+                + unusable.map { runner.checkpointURL(for: $0.0).lastPathComponent }.joined(separator: ", ")
+                + "; see `bench status`, use another --out or `bench run --force`")
+        }
         let cpus = cpusPerTask ?? jobs ?? 2
         let jobs = self.jobs ?? cpus
         let toTrain = zip(plan, decisions).map { $0.1 == .run }
@@ -105,6 +111,7 @@ struct SlurmCommand: ParsableCommand {
             "--output=\(logs.path)/%x_%A_%a.out",
             "--requeue",
             "--signal=B:USR1@120",
+            "--open-mode=append",  // a requeued element's log follows its earlier attempts'
         ]
         let script = SlurmScript(binary: binary, checkout: checkout, runArguments: runArguments, shards: array,
                                  directives: directives,
@@ -203,8 +210,8 @@ struct SlurmLimits {
     }
 }
 
-/// The sbatch script: directives, then one `bench run --shard` per element, stopped cleanly
-/// and requeued when the time limit nears.
+/// The sbatch script: directives, then one `bench run --shard` per element, checkpointed and
+/// requeued when the time limit nears, checkpointed when preempted or cancelled.
 struct SlurmScript {
     let binary: String
     let checkout: String
@@ -227,28 +234,36 @@ struct SlurmScript {
             max_requeues=3
             echo "$(date -Is) $(hostname): shard ${SLURM_ARRAY_TASK_ID}/\(shards), attempt $(( ${SLURM_RESTART_COUNT:-0} + 1 ))"
 
-            # SIGUSR1 comes 120 s before the time limit (--signal=B:USR1@120). Runs write no checkpoints
-            # yet: stop bench cleanly (finished runs stay, the run in flight writes nothing) and requeue
-            # this element, which then skips the finished runs.
-            on_time_limit() {
-                kill -INT "$pid" 2>/dev/null || true
-                wait "$pid" || true
+            # SIGUSR1 comes 120 s before the time limit (--signal=B:USR1@120, or `scancel --signal=USR1
+            # --batch`), SIGTERM on preemption or scancel. Either is passed on to bench, which writes a
+            # checkpoint of every run in flight at its next minibatch and exits 75 (checkpointed, not
+            # finished). After SIGUSR1 this element is requeued: it resumes the runs from their
+            # checkpoints and skips the finished ones. After SIGTERM, SLURM requeues it or not.
+            signalled="" interrupted=""
+            pass_on() {
+                signalled=$1
+                if kill -0 "$pid" 2>/dev/null; then interrupted=1; kill -"$1" "$pid" 2>/dev/null || true; fi
+            }
+            trap 'pass_on USR1' USR1
+            trap 'pass_on TERM' TERM
+
+            \(quoted(binary)) \(arguments) --shard "${SLURM_ARRAY_TASK_ID}/\(shards)" &
+            pid=$!
+            # a trapped signal interrupts `wait` while bench runs on: wait again for bench's own status
+            while :; do
+                interrupted="" status=0
+                wait "$pid" || status=$?
+                [ -n "$interrupted" ] || break
+            done
+            if [ "$status" -eq 75 ] && [ "$signalled" = USR1 ]; then
                 if [ "${SLURM_RESTART_COUNT:-0}" -ge "$max_requeues" ]; then
                     echo "time limit again after $max_requeues requeues: give a longer --time" >&2
                     exit 1
                 fi
+                echo "$(date -Is): checkpointed; requeueing shard ${SLURM_ARRAY_TASK_ID}/\(shards)"
                 scontrol requeue "${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}"
                 exit 0
-            }
-            # preemption or scancel: stop bench cleanly as well
-            on_terminate() { kill -TERM "$pid" 2>/dev/null || true; wait "$pid" || true; exit 143; }
-            trap on_time_limit USR1
-            trap on_terminate TERM
-
-            \(quoted(binary)) \(arguments) --shard "${SLURM_ARRAY_TASK_ID}/\(shards)" &
-            pid=$!
-            status=0
-            wait "$pid" || status=$?
+            fi
             exit "$status"
 
             """

@@ -181,7 +181,7 @@ final class OfflineBaselineTests: XCTestCase {
 }
 
 /// Calls back before each experience (in plugin order).
-final class ExperienceObserver: Plugin {
+final class ExperienceObserver: StatelessPlugin {
     let callback: (Int, Trainer) -> Void
     init(_ callback: @escaping (Int, Trainer) -> Void) { self.callback = callback }
     func beforeTrainingExp(_ trainer: Trainer, task: BenchmarkTask) { callback(task.index, trainer) }

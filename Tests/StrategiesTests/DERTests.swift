@@ -4,7 +4,7 @@ import Learning
 @testable import Strategies
 
 /// Calls `onLoss` in `addLoss`, after the plugins before it have added theirs.
-private final class LossProbe: Plugin {
+private final class LossProbe: StatelessPlugin {
     let onLoss: (Trainer, UnsafePointer<Float>) -> Void
     init(_ onLoss: @escaping (Trainer, UnsafePointer<Float>) -> Void) { self.onLoss = onLoss }
     func addLoss(_ trainer: Trainer, logits: UnsafePointer<Float>, logitGradient: UnsafeMutablePointer<Float>) -> Double {

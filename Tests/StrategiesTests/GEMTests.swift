@@ -192,7 +192,7 @@ final class GEMPluginTests: XCTestCase {
 }
 
 /// Records every minibatch it sees.
-final class BatchObserver: Plugin {
+final class BatchObserver: StatelessPlugin {
     let onBatch: (Minibatch) -> Void
     init(_ onBatch: @escaping (Minibatch) -> Void) { self.onBatch = onBatch }
     func beforeTrainingIteration(_ trainer: Trainer) { onBatch(trainer.batch) }

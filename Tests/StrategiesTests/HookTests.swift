@@ -4,7 +4,7 @@ import Learning
 @testable import Strategies
 
 /// Adds c · Σ logits² / rows to the loss (an L2 pull on the logits), with its exact gradient.
-private final class LogitPenalty: Plugin {
+private final class LogitPenalty: StatelessPlugin {
     let c: Float
     init(_ c: Float) { self.c = c }
     func addLoss(_ trainer: Trainer, logits: UnsafePointer<Float>, logitGradient: UnsafeMutablePointer<Float>) -> Double {
@@ -19,7 +19,7 @@ private final class LogitPenalty: Plugin {
 }
 
 /// Predicts class 1 for every row of task 0, and leaves other tasks to the network.
-private final class ConstantPredictor: Plugin {
+private final class ConstantPredictor: StatelessPlugin {
     var predicts: Bool { true }
     func predict(_ trainer: Trainer, task: Int, inputs: UnsafePointer<Float>, rows: Int,
                  tasks: UnsafePointer<Int32>, into predictions: UnsafeMutablePointer<Int32>) -> Bool {

@@ -130,7 +130,7 @@ final class IncrementalReferenceTests: XCTestCase {
             return TaskStream(name: "learnable", scenario: .domainIncremental, tasks: tasks, inputShape: [width],
                               classCount: classes)
         }
-        final class Snapshots: Plugin {
+        final class Snapshots: StatelessPlugin {
             var parameters: [[Float]] = []
             func afterTrainingExp(_ trainer: Trainer, task: BenchmarkTask) { parameters.append(trainer.network.parameters.array) }
         }
