@@ -76,6 +76,16 @@ public struct SavedState: Sendable, Equatable {
         return LabeledData(inputs: inputs, labels: labels, tasks: tasks, width: width)
     }
 
+    /// Saved rows that must have the shape of `existing` (a fixed-size buffer: count and width).
+    public func labeledData(_ key: String, shapedLike existing: LabeledData) throws -> LabeledData {
+        let saved = try labeledData(key)
+        guard saved.count == existing.count, saved.width == existing.width else {
+            throw SavedStateError(key: key, problem: "\(saved.count) slots of width \(saved.width), "
+                                  + "expected \(existing.count) of width \(existing.width)")
+        }
+        return saved
+    }
+
     public func rows(_ key: String) throws -> [[Double]] {
         let lengths = try integers(key + "/lengths")
         guard lengths.allSatisfy({ $0 >= 0 }) else { throw SavedStateError(key: key, problem: "negative row length") }

@@ -26,14 +26,7 @@ public final class SparseRows: @unchecked Sendable {
     /// (default: one segment of all rows).
     public init(_ dense: UnsafePointer<Float>, rows: Int, width: Int, segments: [Range<Int>]? = nil) {
         let segments = segments ?? [0..<rows]
-        var rowStart = [0], rowColumns: [Int32] = [], rowValues: [Float] = []
-        for r in 0..<rows {
-            for c in 0..<width where dense[r * width + c] != 0 {
-                rowColumns.append(Int32(c))
-                rowValues.append(dense[r * width + c])
-            }
-            rowStart.append(rowValues.count)
-        }
+        let (rowStart, rowColumns, rowValues) = Self.nonZeros(dense, rows: rows, width: width)
         // by column: a counting sort of the row entries, segment by segment (rows stay ascending)
         var columnStart = [Int](repeating: 0, count: segments.count * (width + 1))
         var total = 0
@@ -61,6 +54,13 @@ public final class SparseRows: @unchecked Sendable {
 
     /// The non-zeros of `dense` by row only: enough for `multiply`, not `addSegmentProducts`.
     public convenience init(rowsOf dense: UnsafePointer<Float>, rows: Int, width: Int) {
+        let (rowStart, columns, values) = Self.nonZeros(dense, rows: rows, width: width)
+        self.init(rowStart: rowStart, columns: columns, values: values, width: width)
+    }
+
+    /// Each row's non-zero entries (columns ascending) and where each row's begin.
+    private static func nonZeros(_ dense: UnsafePointer<Float>, rows: Int, width: Int)
+        -> (rowStart: [Int], columns: [Int32], values: [Float]) {
         var rowStart = [0], columns: [Int32] = [], values: [Float] = []
         for r in 0..<rows {
             for c in 0..<width where dense[r * width + c] != 0 {
@@ -69,7 +69,7 @@ public final class SparseRows: @unchecked Sendable {
             }
             rowStart.append(values.count)
         }
-        self.init(rowStart: rowStart, columns: columns, values: values, width: width)
+        return (rowStart, columns, values)
     }
 
     /// Rows given by their non-zeros (row r's are entries rowStart[r] ..< rowStart[r + 1], columns

@@ -209,11 +209,7 @@ public final class DERPlugin: Plugin {
     }
 
     public func restoreState(_ trainer: Trainer, from state: SavedState) throws {
-        let saved = try state.labeledData("memory")
-        guard saved.count == memory.count, saved.width == memory.width else {
-            throw SavedStateError(key: "memory", problem: "\(saved.count) slots of width \(saved.width), expected \(memory.count) of width \(memory.width)")
-        }
-        memory = saved
+        memory = try state.labeledData("memory", shapedLike: memory)
         storedLogits = try state.floats("stored_logits", count: storedLogits.count)
         filled = try state.int("filled")
         guard (0...memory.count).contains(filled) else { throw SavedStateError(key: "filled", problem: "outside 0...\(memory.count)") }

@@ -127,11 +127,7 @@ public final class ERPlugin: Plugin {
     }
 
     public func restoreState(_ trainer: Trainer, from state: SavedState) throws {
-        let saved = try state.labeledData("memory")
-        guard saved.count == memory.count, saved.width == memory.width else {
-            throw SavedStateError(key: "memory", problem: "\(saved.count) slots of width \(saved.width), expected \(memory.count) of width \(memory.width)")
-        }
-        memory = saved
+        memory = try state.labeledData("memory", shapedLike: memory)
         filledSlots = try state.integers("filled_slots")
         guard filledSlots.allSatisfy({ (0..<filled.count).contains($0) }) else {
             throw SavedStateError(key: "filled_slots", problem: "a slot outside 0..<\(filled.count)")

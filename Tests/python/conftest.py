@@ -17,6 +17,14 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+def built_bench():
+    """The built bench executable (GEMBENCH_BENCH, else .build/debug/bench); skips the test without one."""
+    path = os.environ.get("GEMBENCH_BENCH") or os.path.join(ROOT, ".build", "debug", "bench")
+    if not os.access(path, os.X_OK):
+        pytest.skip(f"no bench executable at {path} (swift build, or set GEMBENCH_BENCH)")
+    return path
+
+
 def bench(*arguments, cwd=ROOT):
     """Runs `swift run bench ARGUMENTS` in the repository; fails the test with its output if it fails."""
     command = ["swift", "run", "--package-path", ROOT, "bench", *map(str, arguments)]

@@ -13,6 +13,8 @@ from pathlib import Path
 import h5py
 import pytest
 
+from conftest import built_bench
+
 ROOT = Path(__file__).resolve().parents[2]
 RUNS = ["ck__gem__seed0", "ck__er__seed0"]
 
@@ -30,10 +32,7 @@ EXPERIMENT = """experiments:
 
 @pytest.fixture(scope="module")
 def bench():
-    path = os.environ.get("GEMBENCH_BENCH") or str(ROOT / ".build" / "debug" / "bench")
-    if not os.access(path, os.X_OK):
-        pytest.skip(f"no bench executable at {path} (swift build, or set GEMBENCH_BENCH)")
-    return path
+    return built_bench()
 
 
 def experiments(folder, lr="0.1"):

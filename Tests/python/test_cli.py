@@ -13,15 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from conftest import built_bench
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
 def bench():
-    path = os.environ.get("GEMBENCH_BENCH") or str(ROOT / ".build" / "debug" / "bench")
-    if not os.access(path, os.X_OK):
-        pytest.skip(f"no bench executable at {path} (swift build, or set GEMBENCH_BENCH)")
-    return path
+    return built_bench()
 
 
 def run(bench, *arguments, cwd=ROOT, timeout=60, preexec_fn=None):
