@@ -21,8 +21,8 @@ public enum RotatedBenchmark {
                                   channels: source.train.channels)
             built.append(BenchmarkTask(
                 index: t,
-                train: source.train.labeledData(trainIndices, task: t, transform: rotate),
-                test: source.test.labeledData(testIndices, task: t, transform: rotate),
+                train: TaskSamples(source.train.labeledData(trainIndices, task: t, transform: rotate)),
+                test: TaskSamples(nonZerosOf: source.test.labeledData(testIndices, task: t, transform: rotate)),
                 classes: Array(0..<source.name.classCount), permutation: nil, angle: angles[t]))
         }
         return TaskStream(name: "rotated-\(source.name.rawValue)", scenario: .domainIncremental, tasks: built,

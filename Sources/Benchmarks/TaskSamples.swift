@@ -17,6 +17,8 @@ public struct TaskSamples: Sendable {
 
     private enum Storage: Sendable {
         case floats([Float], SparseCache)
+        /// Only the non-zeros (a test set that is read for evaluation, rarely row by row).
+        case nonZeros(SparseRows)
         /// Row r is image `images.indices[r]`; input i is its pixel `permutation[i]` (or i).
         case images(ImageRows, permutation: [Int32]?, inputOfPixel: [Int32]?)
     }
@@ -25,6 +27,16 @@ public struct TaskSamples: Sendable {
     public init(_ data: LabeledData) {
         (labels, tasks, width) = (data.labels, data.tasks, data.width)
         storage = .floats(data.inputs, SparseCache())
+    }
+
+    /// Samples kept as their non-zeros only: `copyRow` gives back the same floats (a zero is
+    /// given back as +0). For test sets of computed pixels (rotations): evaluation reads the
+    /// non-zeros, and they take a fraction of the floats' memory.
+    public init(nonZerosOf data: LabeledData) {
+        (labels, tasks, width) = (data.labels, data.tasks, data.width)
+        storage = .nonZeros(data.inputs.withUnsafeBufferPointer {
+            SparseRows(rowsOf: $0.baseAddress!, rows: data.count, width: data.width)
+        })
     }
 
     /// The images of `rows`, all of task `task`, each read through `permutation` when given
@@ -50,6 +62,8 @@ public struct TaskSamples: Sendable {
             inputs.withUnsafeBufferPointer { (out).update(from: $0.baseAddress! + i * width, count: width) }
         case let .images(rows, permutation, _):
             rows.copyImage(i, permutation: permutation, into: out)
+        case let .nonZeros(rows):
+            rows.copyRow(i, into: out)
         }
     }
 
@@ -97,6 +111,8 @@ public struct TaskSamples: Sendable {
             } }, nil)
         case let .images(rows, _, inputOfPixel):
             return (rows.sparse, inputOfPixel)
+        case let .nonZeros(rows):
+            return (rows, nil)
         }
     }
 }

@@ -5,7 +5,7 @@ import Foundation
 /// seed and data folder, and jobs that train on it read the same tasks (they are never
 /// written after they are built). The `capacity` most recently used streams are kept.
 final class StreamCache: @unchecked Sendable {
-    static let shared = StreamCache(capacity: 2)
+    static let shared = StreamCache(capacity: 1)
 
     // `lock` guards `entries` and `recent`; each entry's own lock guards its stream, so two
     // streams build in parallel while two jobs asking for one wait for a single build.

@@ -58,10 +58,21 @@ public final class SparseRows: @unchecked Sendable {
         self.init(rowStart: rowStart, columns: columns, values: values, width: width)
     }
 
+    /// Row r as dense floats (its zeros as +0).
+    public func copyRow(_ r: Int, into out: UnsafeMutablePointer<Float>) {
+        out.update(repeating: 0, count: width)
+        for i in rowStart[r]..<rowStart[r + 1] { out[Int(rowColumns[i])] = rowValues[i] }
+    }
+
     /// Each row's non-zero entries (columns ascending) and where each row's begin.
     private static func nonZeros(_ dense: UnsafePointer<Float>, rows: Int, width: Int)
         -> (rowStart: [Int], columns: [Int32], values: [Float]) {
         var rowStart = [0], columns: [Int32] = [], values: [Float] = []
+        // counted first, so that the arrays are allocated once at their size
+        let count = (0..<(rows * width)).reduce(0) { $0 + (dense[$1] != 0 ? 1 : 0) }
+        rowStart.reserveCapacity(rows + 1)
+        columns.reserveCapacity(count)
+        values.reserveCapacity(count)
         for r in 0..<rows {
             for c in 0..<width where dense[r * width + c] != 0 {
                 columns.append(Int32(c))

@@ -202,3 +202,23 @@ final class CIFARBenchmarkTests: XCTestCase {
         }
     }
 }
+
+final class TaskSamplesTests: XCTestCase {
+    /// Samples kept as non-zeros give back every row exactly, and their non-zeros are those rows'.
+    func testNonZeroSamplesGiveBackTheirFloats() {
+        var rng = RandomStream(seed: 9)
+        let width = 7, rows = 30
+        let inputs = (0..<(rows * width)).map { _ in rng.below(3) == 0 ? Float(rng.unitFloat()) : 0 }
+        let data = LabeledData(inputs: inputs, labels: (0..<rows).map { Int32($0 % 4) },
+                               tasks: [Int32](repeating: 2, count: rows), width: width)
+        let samples = TaskSamples(nonZerosOf: data)
+        XCTAssertEqual(samples.materialized.inputs, inputs)
+        XCTAssertEqual(samples.rows([4, 0, 29]).inputs,
+                       Array(inputs[28..<35]) + Array(inputs[0..<7]) + Array(inputs[203..<210]))
+        XCTAssertEqual(samples.labels, data.labels)
+        XCTAssertEqual(samples.tasks, data.tasks)
+        let (sparse, map) = samples.sparse
+        XCTAssertNil(map)
+        XCTAssertEqual(sparse.density, Double(inputs.filter { $0 != 0 }.count) / Double(inputs.count))
+    }
+}
