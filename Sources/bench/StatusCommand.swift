@@ -62,6 +62,11 @@ struct StatusCommand: ParsableCommand {
             do {
                 let attributes = try CheckpointFile.readAttributes(checkpoint)
                 guard let position = CheckpointPosition(attributes) else { return ("checkpointed", "(position unreadable)") }
+                // another config or code version: `bench run` here would refuse it (--force starts over)
+                let problems = runner.checkpointProblems(for: spec)
+                guard problems.isEmpty else {
+                    return ("checkpointed", "(\(position)) UNUSABLE here: " + problems.joined(separator: "; "))
+                }
                 return ("checkpointed", "(\(position))")
             } catch {
                 return ("checkpointed", "UNUSABLE: \(error)")

@@ -119,6 +119,8 @@ def test_a_checkpoint_of_another_config_or_damaged_is_refused(bench, tmp_path):
     code, _, err = run(bench, "run", "ck/gem", "--experiments", other, "--out", str(out))
     assert code == 1 and "[1/" not in err, err
     assert str(checkpoint) in err and "optimizer.lr: stored 0.1, planned 0.05" in err and "--force" in err, err
+    code, status, _ = run(bench, "status", "ck/gem", "--experiments", other, "--out", str(out))
+    assert "UNUSABLE here: optimizer.lr: stored 0.1, planned 0.05" in status, status
 
     intact = checkpoint.read_bytes()
     checkpoint.write_bytes(intact[: len(intact) // 2])
