@@ -93,7 +93,7 @@ public final class Runner {
         let order = plan.indices.sorted { (estimatedCost(plan[$0]), $1) > (estimatedCost(plan[$1]), $0) }
         let queue = WorkQueue(order: order)
         StreamCache.shared.keep(atLeast: jobs)
-        // each job has its own runner: its own stream cache, nothing shared but the queue
+        // each job has its own runner; they share the queue and the process-wide dataset and stream caches
         let workers = (0..<max(1, min(jobs, plan.count))).map { _ in
             let worker = Runner(outputDirectory: outputDirectory, dataDirectory: dataDirectory, threads: threads, force: force)
             worker.shouldStop = { [shouldStop] in shouldStop() || queue.failed }
@@ -388,7 +388,8 @@ private struct UncheckedSendable<T>: @unchecked Sendable {
 
 /// The phases of one run: loading and verifying the dataset (nothing when the process has it
 /// already), building the task stream (nothing when cached), training, and evaluating (every
-/// accuracy, including the random-initialisation row and any curves).
+/// accuracy, including the random-initialisation row and any curves; also the model's build
+/// and the per-task checkpoints, which are not training).
 public struct RunPhases: Sendable {
     public var load: Double, buildStream: Double, train: Double, evaluate: Double
 }
