@@ -167,18 +167,9 @@ func verifySHA256(_ checksums: [String: String], of name: DatasetName, files: [S
 }
 
 /// The process-wide cache behind `loadDataset`, keyed by dataset and directory (symlinks resolved).
-public final class DatasetCache: @unchecked Sendable {
+public final class DatasetCache: Sendable {
     public static let shared = DatasetCache()
-
-    // `lock` guards `entries`; each entry's own lock guards its value, so two datasets load in
-    // parallel while two callers of one dataset wait for a single load.
-    private let lock = NSLock()
-    private var entries: [String: Entry] = [:]
-
-    private final class Entry: @unchecked Sendable {
-        let lock = NSLock()
-        var value: LoadedDataset?
-    }
+    private let cache = BuildOnceCache<LoadedDataset>()
 
     public init() {}
 
@@ -186,22 +177,9 @@ public final class DatasetCache: @unchecked Sendable {
     public func dataset(_ name: DatasetName, in directory: String,
                         load: () throws -> LoadedDataset) throws -> LoadedDataset {
         let key = name.rawValue + "\u{0}" + URL(fileURLWithPath: directory).resolvingSymlinksInPath().path
-        let entry = lock.withLock {
-            if let entry = entries[key] { return entry }
-            let entry = Entry()
-            entries[key] = entry
-            return entry
-        }
-        entry.lock.lock()
-        defer { entry.lock.unlock() }
-        if let value = entry.value { return value }
-        let value = try load()
-        entry.value = value
-        return value
+        return try cache.value(key, build: load)
     }
 
     /// Forgets every cached dataset (their memory is freed once no caller holds them).
-    public func removeAll() {
-        lock.withLock { entries.removeAll() }
-    }
+    public func removeAll() { cache.removeAll() }
 }

@@ -90,3 +90,18 @@ final class Counter: @unchecked Sendable {
     func increment() { lock.withLock { count += 1 } }
     var value: Int { lock.withLock { count } }
 }
+
+final class BuildOnceCacheTests: XCTestCase {
+    /// A build that throws leaves nothing behind: the next caller builds again.
+    func testFailedBuildIsNotKept() throws {
+        struct Failure: Error {}
+        let cache = BuildOnceCache<Int>()
+        var builds = 0
+        XCTAssertThrowsError(try cache.value("a") { builds += 1; throw Failure() })
+        XCTAssertEqual(try cache.value("a") { builds += 1; return 7 }, 7)
+        XCTAssertEqual(try cache.value("a") { builds += 1; return 8 }, 7)
+        XCTAssertEqual(builds, 2)
+        cache.removeAll()
+        XCTAssertEqual(try cache.value("a") { builds += 1; return 9 }, 9)
+    }
+}
