@@ -2,32 +2,54 @@
 // evaluations, and CPU-hours at this machine's measured rate. `--dry-run` shows it and
 // `bench slurm` sizes each array element's time limit from it.
 
+import Data
 import Foundation
 import Learning
 import Strategies
 
-/// Floating-point operations of one run, by phase, and the CPU time they take at `flopsPerSecond`.
+/// Floating-point operations of one run, by phase, and the CPU time they take on one core.
 public struct CostEstimate: Sendable, Equatable {
-    /// Training: steps × rows per step (minibatch + the method's extra rows) × (forward + backward per row).
+    /// The minibatches: steps × batch × (forward + backward per row).
     public let trainingFLOPs: Double
-    /// Evaluation: (tasks + 1) × tasks × test rows per task × forward per row.
+    /// The method's work per step beside the minibatch (memories, reference and replay batches).
+    public let methodFLOPs: Double
+    /// Evaluation: (tasks + 1) × tasks × test rows per task × forward per row (an MLP's first
+    /// layer over the non-zero inputs, as the evaluator computes it).
     public let evaluationFLOPs: Double
-    /// The rate achieved by one core on this kind of model (see `achievedFLOPsPerSecond`).
-    public let flopsPerSecond: Double
+    /// One core's rates for minibatch-sized products and for the large ones (see `Rates`).
+    public let rates: Rates
 
-    public var totalFLOPs: Double { trainingFLOPs + evaluationFLOPs }
-    /// CPU seconds of one core at `flopsPerSecond`.
-    public var seconds: Double { totalFLOPs / flopsPerSecond }
+    public var totalFLOPs: Double { trainingFLOPs + methodFLOPs + evaluationFLOPs }
+    /// CPU seconds of one core.
+    public var seconds: Double { trainingFLOPs / rates.minibatch + (methodFLOPs + evaluationFLOPs) / rates.bulk }
 
-    /// E.g. `1.8 TFLOP ~0.2 h`.
-    public var description: String { "\(formatFLOPs(totalFLOPs)) ~\(formatHours(seconds))" }
+    /// E.g. `1.8 TFLOP ~12 min`.
+    public var description: String { "\(formatFLOPs(totalFLOPs)) ~\(formatDuration(seconds))" }
 
-    /// FLOP/s of a whole run on one core (estimated FLOPs over wall-clock seconds, loading
-    /// and evaluation included), measured with a release build on the project's 2-core AMD EPYC
-    /// while it was shared (load 10) and rounded down: permuted-mnist/naive 763 GFLOP in 88 s,
-    /// split-fashion-conv/naive 6.7 TFLOP in 361 s. docs/cluster.md has the commands.
-    public static func achievedFLOPsPerSecond(_ model: ModelSpec) -> Double {
-        model.isMLP ? 8e9 : 18e9
+    /// FLOP/s of one core: products of minibatch rows (batch 10: small, slow) and products of
+    /// hundreds of rows (memories, evaluation blocks). Measured from the run files' training
+    /// and evaluation seconds under Results/ (release build, one thread per run, two runs at a
+    /// time on the project's 2-core machine beside other work) and rounded down, so the
+    /// estimate errs long, as a time limit should; docs/cluster.md has the figures.
+    public struct Rates: Sendable, Equatable {
+        public let minibatch: Double
+        public let bulk: Double
+
+        public init(minibatch: Double, bulk: Double) { (self.minibatch, self.bulk) = (minibatch, bulk) }
+
+        public static func of(_ model: ModelSpec) -> Rates {
+            model.isMLP ? Rates(minibatch: 12e9, bulk: 18e9) : Rates(minibatch: 18e9, bulk: 18e9)
+        }
+    }
+
+    /// The fraction of non-zero pixels in a dataset's images (the test split's; the training
+    /// split's differs by under 0.003), by numpy over the genuine files; CIFAR's are taken as 1.
+    public static func inputDensity(_ dataset: DatasetName) -> Double {
+        switch dataset {
+        case .mnist: 0.193
+        case .fashionMNIST: 0.500
+        case .cifar10, .cifar100: 1
+        }
     }
 }
 
@@ -41,37 +63,40 @@ public func formatFLOPs(_ flops: Double) -> String {
     return String(format: "%.0f FLOP", flops)
 }
 
-/// `0.2 h`, `14 h`; hours because that is what a cluster's time limit and budget count in.
-public func formatHours(_ seconds: Double) -> String {
+/// `<1 min`, `12 min`, `1.5 h`, `14 h`: minutes below an hour (planning a few runs), hours
+/// above (what a cluster's time limit and budget count in).
+public func formatDuration(_ seconds: Double) -> String {
+    let minutes = seconds / 60
+    if minutes < 1 { return "<1 min" }
+    if minutes < 59.5 { return String(format: "%.0f min", minutes) }
     let hours = seconds / 3600
-    if hours < 0.05 { return "<0.1 h" }
     return hours < 10 ? String(format: "%.1f h", hours) : String(format: "%.0f h", hours)
 }
 
 extension RunSpec {
     /// The floating-point operations of this run (products only: activations, losses and the
-    /// method's own vector work add little) and its CPU time at the measured rate.
+    /// method's own vector work add little) and its CPU time at the measured rates.
     public var estimatedCost: CostEstimate {
         let b = benchmark
         let tasks = Double(b.tasks)
         let train = Double(b.samplesPerTask ?? b.trainSamplesAvailable)
         let test = Double(b.testSamplesPerTask ?? b.testSamplesAvailable)
         let steps = tasks * (train / Double(optimizer.batchSize)).rounded(.up) * Double(optimizer.epochs)
-        let rowsPerStep = Double(optimizer.batchSize)
-            + method.definition.extraRowsPerStep(method.values, in: strategyContext)
-        let perRow = flopsPerRow
-        return CostEstimate(trainingFLOPs: steps * rowsPerStep * (perRow.forward + perRow.backward),
-                            evaluationFLOPs: (tasks + 1) * tasks * test * perRow.forward,
-                            flopsPerSecond: CostEstimate.achievedFLOPsPerSecond(model))
+        let row = flopsPerRow
+        let extra = method.definition.extraFLOPsPerStep(method.values, in: strategyContext, row: row)
+        return CostEstimate(trainingFLOPs: steps * Double(optimizer.batchSize) * row.full,
+                            methodFLOPs: steps * extra,
+                            evaluationFLOPs: (tasks + 1) * tasks * test * row.sparseForward,
+                            rates: .of(model))
     }
 
     /// Forward and backward FLOPs of one input row through the network that row meets: for the
     /// methods that give each task its own network or input layer, one task's share.
-    var flopsPerRow: (forward: Double, backward: Double) {
+    var flopsPerRow: RowFLOPs {
         let d = benchmark.dataset, tasks = benchmark.tasks
         let variant = method.definition.modelVariant(method.values)
         switch model {
-        case .mlp:
+        case let .mlp(hidden):
             var parameters: Double
             switch variant {
             case .standard: parameters = model.parameterCount(inputShape: d.imageShape, classes: d.classCount, tasks: tasks)
@@ -81,11 +106,17 @@ extension RunSpec {
             case .taskRoutedInput:  // one task's input layer and the shared layers: the standard network's size
                 parameters = model.parameterCount(inputShape: d.imageShape, classes: d.classCount, tasks: tasks)
             }
-            return (2 * parameters, 4 * parameters)
+            let inputs = Double(d.imageShape.reduce(1, *))
+            let firstWidth = Double(hidden.first.map { variant == .hiddenDividedAmongTasks ? max(1, $0 / tasks) : $0 }
+                                    ?? d.classCount)
+            // a task-routed input layer is not a plain Linear: the evaluator and GEM's sparse paths skip it
+            let density = variant == .taskRoutedInput ? 1 : CostEstimate.inputDensity(d)
+            return RowFLOPs(forward: 2 * parameters, backward: 4 * parameters,
+                            firstLayerForward: 2 * (inputs + 1) * firstWidth, inputDensity: density)
         case let .resnet18(width):
             let nf = variant == .hiddenDividedAmongTasks ? max(1, width / tasks) : width
             let flops = ResNetFLOPs.perImage(nf: nf, inputShape: d.imageShape, classes: d.classCount)
-            return (Double(flops.forward), Double(flops.backward))
+            return RowFLOPs(forward: Double(flops.forward), backward: Double(flops.backward))
         }
     }
 }

@@ -55,7 +55,7 @@ public func renderPlan(_ plan: [RunSpec], outputDirectory: String = "",
     var lines = [line(header)] + rows.map(line)
     let summary = ["run", "skip", "MISMATCH"].compactMap { key in counts[key].map { "\($0) \(key)" } }
     let decisions = summary.isEmpty ? "" : " (" + summary.joined(separator: ", ") + ")"
-    let cost = "; to train: \(formatFLOPs(costToTrain)) ~\(formatHours(secondsToTrain)) of one core"
+    let cost = "; to train: \(formatFLOPs(costToTrain)) ~\(formatDuration(secondsToTrain)) of one core"
     lines.append("\(plan.count) runs" + decisions + cost)
     return lines.joined(separator: "\n") + "\n"
 }

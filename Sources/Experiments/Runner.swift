@@ -134,14 +134,8 @@ public final class Runner {
         return queue.records
     }
 
-    /// A rough relative cost of training `spec`: samples seen times the rows each step
-    /// pushes through the network (minibatch plus memory), for scheduling only.
-    func estimatedCost(_ spec: RunSpec) -> Double {
-        let b = spec.benchmark
-        let samples = Double(b.samplesPerTask ?? 12_000) * Double(b.tasks) * Double(spec.optimizer.epochs)
-        let extraRows = spec.method.definition.extraRowsPerStep(spec.method.values, in: spec.strategyContext)
-        return samples * (1 + extraRows / Double(spec.optimizer.batchSize))
-    }
+    /// The CPU time `spec` is estimated to take, for scheduling the longest runs first.
+    func estimatedCost(_ spec: RunSpec) -> Double { spec.estimatedCost.seconds }
 
     /// Skips or trains one planned run and writes its file.
     private func complete(_ spec: RunSpec, _ decision: ResumeDecision, index: Int, total: Int,

@@ -40,6 +40,12 @@ public enum ICaRL: StrategyDefinition {
         Double(values.int("replay_batch_size")) + Double(context.batchSize + values.int("replay_batch_size"))
     }
 
+    /// The exemplar rows' forward and backward, and the previous model's forward only.
+    public static func extraFLOPsPerStep(_ values: StrategyValues, in context: StrategyContext, row: RowFLOPs) -> Double {
+        let replay = Double(values.int("replay_batch_size"))
+        return replay * row.full + (Double(context.batchSize) + replay) * row.forward
+    }
+
     public static func storedRows(_ values: StrategyValues, in context: StrategyContext) -> Double {
         Double(values.int("memory_size")) + Double(values.int("replay_batch_size"))
     }

@@ -23,8 +23,11 @@ public protocol StrategyDefinition {
     /// A short summary for `--dry-run`, e.g. `gem ppe=256 strength=0.5 recent incremental sparse`.
     static func summary(_ values: StrategyValues) -> String
     /// Rows pushed through the network per step besides the minibatch (memories, replay rows),
-    /// for the runner's cost estimate.
+    /// for the cost and memory estimates.
     static func extraRowsPerStep(_ values: StrategyValues, in context: StrategyContext) -> Double
+    /// FLOPs per step besides the minibatch's (default: `extraRowsPerStep` full forward and
+    /// backward passes); methods that skip part of that work say what they do instead.
+    static func extraFLOPsPerStep(_ values: StrategyValues, in context: StrategyContext, row: RowFLOPs) -> Double
     /// Input rows the method keeps (episodic memories, buffers) at most, for the memory estimate.
     static func storedRows(_ values: StrategyValues, in context: StrategyContext) -> Double
     /// Vectors of the parameters' size it keeps besides the model's (reference gradients, anchors).
@@ -40,6 +43,9 @@ extension StrategyDefinition {
         ([name] + parameters.map { "\($0.key)=\(values[$0.key].canonicalText)" }).joined(separator: " ")
     }
     public static func extraRowsPerStep(_ values: StrategyValues, in context: StrategyContext) -> Double { 0 }
+    public static func extraFLOPsPerStep(_ values: StrategyValues, in context: StrategyContext, row: RowFLOPs) -> Double {
+        extraRowsPerStep(values, in: context) * row.full
+    }
     public static func storedRows(_ values: StrategyValues, in context: StrategyContext) -> Double { 0 }
     public static func parameterCopies(_ values: StrategyValues, in context: StrategyContext) -> Double { 0 }
 }
@@ -159,6 +165,26 @@ public struct StrategyContext: Sendable {
         (self.tasks, self.samplesPerTask, self.availablePerTask, self.batchSize, self.momentum, self.scenario,
          self.model) = (tasks, samplesPerTask, availablePerTask, batchSize, momentum, scenario, model)
     }
+}
+
+/// The products one input row costs in the run's network, for cost estimates.
+public struct RowFLOPs: Sendable, Equatable {
+    public var forward: Double
+    public var backward: Double
+    /// The first layer's part of `forward` when it is fully connected (MLPs; 0 otherwise).
+    public var firstLayerForward: Double
+    /// The fraction of input values that are non-zero, which sparse first-layer kernels touch.
+    public var inputDensity: Double
+
+    public init(forward: Double, backward: Double, firstLayerForward: Double = 0, inputDensity: Double = 1) {
+        (self.forward, self.backward, self.firstLayerForward, self.inputDensity) =
+            (forward, backward, firstLayerForward, inputDensity)
+    }
+
+    /// Forward and backward.
+    public var full: Double { forward + backward }
+    /// Forward with the first layer over the non-zero inputs only.
+    public var sparseForward: Double { forward - firstLayerForward * (1 - inputDensity) }
 }
 
 /// A problem `validate` found: the key it concerns (nil: the strategy as a whole) and why.

@@ -184,7 +184,7 @@ struct SlurmLimits {
         }
         seconds = (longest * Self.timeFactor + Self.timeMargin).rounded(.up)
         megabytes = max(1024, Int((largestMemory * 1.25 / 1_048_576).rounded(.up)) + 512)
-        explanation = "\(formatFLOPs(largestFLOPs)), ~\(formatHours(longest)) on \(jobsPerElement) core(s) "
+        explanation = "\(formatFLOPs(largestFLOPs)), ~\(formatDuration(longest)) on \(jobsPerElement) core(s) "
             + "(limit: \(Int(Self.timeFactor))x + \(Int(Self.timeMargin / 60)) min), memory \(String(format: "%.1f GB", largestMemory / 1e9)) (+25% + 512 MB)"
     }
 

@@ -11,51 +11,80 @@ final class CostEstimateTests: XCTestCase {
     }
 
     // P = 785·100 + 101·100 + 101·10 = 89 610 weights and biases; forward 2P, backward 4P per row.
-    // Training: 2 tasks × 10 batches × 1 epoch = 20 steps. Evaluation: 3 × 2 tasks × 50 rows × 2P.
-    private let evaluation = 3.0 * 2 * 50 * 2 * 89_610  // 53 766 000
+    // The first layer's forward F1 = 2·785·100 = 157 000; MNIST's non-zero fraction 0.193.
+    // Training: 2 tasks × 10 batches × 1 epoch = 20 steps. Evaluation: 3 × 2 tasks × 50 rows ×
+    // (2P − F1·(1 − 0.193)) = 300 × (179 220 − 126 699) = 300 × 52 521, the first layer over non-zeros.
+    private let evaluation = 300.0 * 52_521  // 15 756 300
 
     func testNaiveIsStepsTimesBatchTimesSixParameters() {
         let cost = spec(.naive).estimatedCost
         XCTAssertEqual(cost.trainingFLOPs, 20 * 10 * 6 * 89_610)  // 107 532 000
-        XCTAssertEqual(cost.evaluationFLOPs, evaluation)
-        XCTAssertEqual(cost.totalFLOPs, 161_298_000)
+        XCTAssertEqual(cost.methodFLOPs, 0)
+        XCTAssertEqual(cost.evaluationFLOPs, evaluation, accuracy: 1e-6)
+        XCTAssertEqual(cost.totalFLOPs, 123_288_300, accuracy: 1e-6)
     }
 
     func testEpochsMultiplyTrainingOnly() {
         let cost = spec(.naive, epochs: 3).estimatedCost
         XCTAssertEqual(cost.trainingFLOPs, 3 * 107_532_000)
-        XCTAssertEqual(cost.evaluationFLOPs, evaluation)
+        XCTAssertEqual(cost.evaluationFLOPs, evaluation, accuracy: 1e-6)
     }
 
-    func testGEMAddsHalfThePastMemoriesPerStep() {
-        // 20 patterns per task, 2 tasks: on average (20 · 1) / 2 = 10 memory rows beside the batch of 10
-        let cost = spec(.gem(patternsPerExperience: 20, memoryStrength: 0.5, memorySelection: .recent)).estimatedCost
-        XCTAssertEqual(cost.trainingFLOPs, 20 * 20 * 6 * 89_610)
-        XCTAssertEqual(cost.evaluationFLOPs, evaluation)
+    // 20 patterns per task, 2 tasks: on average (20 · 1) / 2 = 10 memory rows beside the batch of 10.
+    func testDirectDenseGEMPassesHalfThePastMemoriesFullyEveryStep() {
+        let cost = spec(.gem(patternsPerExperience: 20, memoryStrength: 0.5, memorySelection: .recent,
+                             referenceGradients: .direct, sparseFirstLayer: false)).estimatedCost
+        XCTAssertEqual(cost.trainingFLOPs, 20 * 10 * 6 * 89_610)
+        XCTAssertEqual(cost.methodFLOPs, 20 * 10 * 6 * 89_610)
+        XCTAssertEqual(cost.evaluationFLOPs, evaluation, accuracy: 1e-6)
+    }
+
+    func testDirectSparseGEMRunsTheMemoriesFirstLayerOverTheirNonZeros() {
+        // per memory row 6P − 3·F1·(1 − 0.193) = 537 660 − 380 097 = 157 563
+        let cost = spec(.gem(patternsPerExperience: 20, memoryStrength: 0.5, memorySelection: .recent,
+                             referenceGradients: .direct, sparseFirstLayer: true)).estimatedCost
+        XCTAssertEqual(cost.methodFLOPs, 20 * 10 * 157_563, accuracy: 1e-6)
+    }
+
+    func testIncrementalGEMPassesTheUpperLayersEveryStepAndTheFirstWhenItProjects() {
+        // per memory row: the layers above the first 6P − 3·F1 = 66 660, and the first layer on half
+        // the steps twice plus the resync every 25 steps: (2 · 0.5 + 1/25) · F1 · 0.193 = 31 513.04
+        let sparse = spec(.gem(patternsPerExperience: 20, memoryStrength: 0.5, memorySelection: .recent)).estimatedCost
+        XCTAssertEqual(sparse.methodFLOPs, 20 * 10 * 98_173.04, accuracy: 1e-3)
+        let dense = spec(.gem(patternsPerExperience: 20, memoryStrength: 0.5, memorySelection: .recent,
+                              referenceGradients: .incremental, sparseFirstLayer: false)).estimatedCost
+        XCTAssertEqual(dense.methodFLOPs, 20 * 10 * (66_660 + 1.04 * 157_000), accuracy: 1e-3)
     }
 
     func testIndependentCountsOneTasksNarrowNetwork() {
-        // each task's network is 784-50-50-10: 785·50 + 51·50 + 51·10 = 42 310 parameters
+        // each task's network is 784-50-50-10: 785·50 + 51·50 + 51·10 = 42 310 parameters, F1 = 78 500
         let cost = spec(.independent(warmStart: false)).estimatedCost
         XCTAssertEqual(cost.trainingFLOPs, 20 * 10 * 6 * 42_310)
-        XCTAssertEqual(cost.evaluationFLOPs, 3.0 * 2 * 50 * 2 * 42_310)
+        XCTAssertEqual(cost.evaluationFLOPs, 300 * (84_620 - 78_500 * 0.807), accuracy: 1e-6)
     }
 
-    func testMultimodalCountsOneInputLayer() {
-        XCTAssertEqual(spec(.multimodal).estimatedCost.totalFLOPs, 161_298_000)
+    func testMultimodalCountsOneInputLayerEvaluatedDense() {
+        // its task-routed input layer is not a plain Linear, so the evaluator runs it dense: 300 × 2P
+        let cost = spec(.multimodal).estimatedCost
+        XCTAssertEqual(cost.evaluationFLOPs, 300 * 2 * 89_610)
+        XCTAssertEqual(cost.totalFLOPs, 161_298_000)
     }
 
-    func testSecondsFollowTheStatedRate() {
-        let cost = spec(.naive).estimatedCost
-        XCTAssertEqual(cost.seconds, 161_298_000 / cost.flopsPerSecond, accuracy: 1e-12)
+    func testSecondsFollowTheStatedRates() {
+        let cost = spec(.gem(patternsPerExperience: 20, memoryStrength: 0.5, memorySelection: .recent)).estimatedCost
+        XCTAssertEqual(cost.rates, CostEstimate.Rates(minibatch: 12e9, bulk: 18e9))
+        XCTAssertEqual(cost.seconds, 107_532_000 / 12e9 + (20 * 10 * 98_173.04 + evaluation) / 18e9, accuracy: 1e-9)
     }
 
     func testTextShowsFLOPsAndHours() {
         XCTAssertEqual(formatFLOPs(161_298_000), "161 MFLOP")
         XCTAssertEqual(formatFLOPs(1.84e12), "1.8 TFLOP")
-        XCTAssertEqual(formatHours(720), "0.2 h")
-        XCTAssertEqual(formatHours(36 * 3600), "36 h")
-        XCTAssertEqual(formatHours(60), "<0.1 h")
+        XCTAssertEqual(formatDuration(59), "<1 min")
+        XCTAssertEqual(formatDuration(720), "12 min")
+        XCTAssertEqual(formatDuration(3569), "59 min")
+        XCTAssertEqual(formatDuration(3571), "1.0 h")
+        XCTAssertEqual(formatDuration(5400), "1.5 h")
+        XCTAssertEqual(formatDuration(36 * 3600), "36 h")
     }
 
     func testDryRunShowsACostColumnAndTheTotalToTrain() {
@@ -63,8 +92,8 @@ final class CostEstimateTests: XCTestCase {
         let text = renderPlan([naive, gem]) { $0.strategy == "naive" ? .skipComplete : .run }
         let lines = text.split(separator: "\n").map(String.init)
         XCTAssertTrue(lines[0].contains(" COST "), lines[0])
-        XCTAssertTrue(lines[1].contains(" 161 MFLOP ~<0.1 h "), lines[1])
-        // only GEM trains: 215 064 000 + 53 766 000 = 268 830 000
-        XCTAssertTrue(lines[3].hasPrefix("2 runs (1 run, 1 skip); to train: 269 MFLOP ~"), lines[3])
+        XCTAssertTrue(lines[1].contains(" 123 MFLOP ~<1 min "), lines[1])
+        // only GEM trains: 107 532 000 + 19 634 608 + 15 756 300 = 142 922 908
+        XCTAssertTrue(lines[3].hasPrefix("2 runs (1 run, 1 skip); to train: 143 MFLOP ~"), lines[3])
     }
 }
