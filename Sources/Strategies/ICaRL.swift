@@ -154,7 +154,7 @@ public final class ICaRLPlugin: Plugin {
 
     /// L2-normalised last-hidden-layer features of every row of `data` (rows × width).
     private func features(_ net: Network, _ data: LabeledData) -> [Float] {
-        data.inputs.withUnsafeBufferPointer { x in
+        _ = data.inputs.withUnsafeBufferPointer { x in
             data.tasks.withUnsafeBufferPointer { t in
                 net.forward(x.baseAddress!, rows: data.count, tasks: t.baseAddress!)
             }

@@ -3,7 +3,8 @@ import Learning
 /// Every strategy GEMBench knows, in documentation order. A new strategy is one file that
 /// declares a `StrategyDefinition`, plus one line here.
 public enum StrategyList {
-    public static let all: [StrategyDefinition.Type] = [
+    // the types are immutable metadata, never written after this list is built
+    nonisolated(unsafe) public static let all: [StrategyDefinition.Type] = [
         Naive.self,
         Replay.self,
         ER.self,
