@@ -30,9 +30,17 @@ public enum CheckpointFile {
             for (name, value) in content.attributes.sorted(by: { $0.key < $1.key }) {
                 try file.setAttribute(name, .string(value))
             }
-            for (key, values) in content.state.floats { try file.write(values, shape: [values.count], to: "/float32/" + key) }
-            for (key, values) in content.state.doubles { try file.write(values, shape: [values.count], to: "/float64/" + key) }
-            for (key, values) in content.state.integers { try file.write(values, shape: [values.count], to: "/int64/" + key) }
+            // uncompressed: a run writes one after every task, and deflate took most of a whole
+            // run's time (docs/performance.md, "Checkpoints"); a checkpoint lives only until its run ends
+            for (key, values) in content.state.floats {
+                try file.write(values, shape: [values.count], to: "/float32/" + key, compressed: false)
+            }
+            for (key, values) in content.state.doubles {
+                try file.write(values, shape: [values.count], to: "/float64/" + key, compressed: false)
+            }
+            for (key, values) in content.state.integers {
+                try file.write(values, shape: [values.count], to: "/int64/" + key, compressed: false)
+            }
         }
     }
 

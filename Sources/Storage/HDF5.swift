@@ -288,9 +288,9 @@ public final class HDF5File {
     // MARK: Datasets
 
     /// Writes an n-d dataset (row-major `values`, `shape` with product == count).
-    /// Parent groups are created. Data above `compressionThreshold` bytes is chunked,
-    /// shuffled and deflate-compressed.
-    public func write<T: HDF5Element>(_ values: [T], shape: [Int], to path: String) throws {
+    /// Parent groups are created. With `compressed`, data above `compressionThreshold` bytes is
+    /// chunked, shuffled and deflate-compressed.
+    public func write<T: HDF5Element>(_ values: [T], shape: [Int], to path: String, compressed: Bool = true) throws {
         let count = shape.reduce(1, *)
         guard shape.allSatisfy({ $0 >= 0 }), count == values.count else {
             throw fail(path, "shape \(shape) does not hold \(values.count) values")
@@ -309,7 +309,7 @@ public final class HDF5File {
         guard dcpl >= 0 else { throw fail(path, "cannot create a dataset creation property list") }
         defer { H5Pclose(dcpl) }
         let bytes = count * MemoryLayout<T>.stride
-        if bytes > Self.compressionThreshold, !shape.isEmpty, count > 0 {
+        if compressed, bytes > Self.compressionThreshold, !shape.isEmpty, count > 0 {
             let rowElements = shape.dropFirst().reduce(1, *)
             let rowBytes = max(1, rowElements * MemoryLayout<T>.stride)
             let rows = max(1, min(shape[0], (1 << 20) / rowBytes))

@@ -77,6 +77,16 @@ def assert_same_run(a, b):
     assert not differing, differing
 
 
+def assert_uncompressed(path):
+    """Checkpoints are written after every task: their large arrays (the parameters among them)
+    are stored without deflate, which took most of a whole run's time."""
+    large = []
+    with h5py.File(path) as f:
+        f.visititems(lambda name, item: large.append((name, item.compression))
+                     if isinstance(item, h5py.Dataset) and item.nbytes > 64 * 1024 else None)
+    assert large and all(compression is None for _, compression in large), large
+
+
 def test_a_signalled_run_checkpoints_and_resumes_bit_identically(bench, tmp_path):
     exp = experiments(tmp_path / "exp")
     out, truth = tmp_path / "runs", tmp_path / "truth"
@@ -90,6 +100,7 @@ def test_a_signalled_run_checkpoints_and_resumes_bit_identically(bench, tmp_path
     assert sorted(stopped) == sorted(RUNS), err  # both jobs were in flight: both checkpoint
     for name in stopped:
         assert (out / f".{name}.h5.checkpoint").is_file()
+        assert_uncompressed(out / f".{name}.h5.checkpoint")
 
     code, status, _ = run(bench, "status", "ck", "--experiments", exp, "--out", str(out))
     assert code == 0
