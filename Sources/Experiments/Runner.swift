@@ -89,9 +89,7 @@ public final class Runner {
         for name in (try? RunFile.removeStalePartials(in: outputDirectory)) ?? [] {
             events(.removedStalePartial(file: outputDirectory.appendingPathComponent(name)))
         }
-        // longest runs first, so that no job is left alone with a long run at the end
-        let order = plan.indices.sorted { (estimatedCost(plan[$0]), $1) > (estimatedCost(plan[$1]), $0) }
-        let queue = WorkQueue(order: order)
+        let queue = WorkQueue(order: Self.trainingOrder(plan))
         StreamCache.shared.keep(atLeast: jobs)
         // each job has its own runner; they share the queue and the process-wide dataset and stream caches
         let workers = (0..<max(1, min(jobs, plan.count))).map { _ in
@@ -134,8 +132,20 @@ public final class Runner {
         return queue.records
     }
 
-    /// The CPU time `spec` is estimated to take, for scheduling the longest runs first.
-    func estimatedCost(_ spec: RunSpec) -> Double { spec.estimatedCost.seconds }
+    /// The order jobs take the plan's runs in: longest first, so that no job is left alone with
+    /// a long run at the end, and the runs of one task stream (benchmark and seed) side by side,
+    /// so that the stream cache builds each stream once (a rotated stream takes seconds): groups
+    /// by their longest run, then each group's runs by their own estimate.
+    static func trainingOrder(_ plan: [RunSpec]) -> [Int] {
+        let seconds = plan.map(\.estimatedCost.seconds)
+        let group = plan.map { "\($0.benchmark)|\($0.seed)" }
+        var longest: [String: Double] = [:]
+        for (key, cost) in zip(group, seconds) { longest[key] = max(longest[key] ?? 0, cost) }
+        return plan.indices.sorted { a, b in
+            if group[a] != group[b] { return (longest[group[a]]!, group[b]) > (longest[group[b]]!, group[a]) }
+            return (seconds[a], b) > (seconds[b], a)
+        }
+    }
 
     /// Skips or trains one planned run and writes its file.
     private func complete(_ spec: RunSpec, _ decision: ResumeDecision, index: Int, total: Int,
