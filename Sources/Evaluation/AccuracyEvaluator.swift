@@ -71,45 +71,44 @@ public final class AccuracyEvaluator {
     }
 }
 
-/// A network of `Linear` layers with `ReLU`s between them, evaluated with the first layer
-/// over sparse input rows and every activation in caller-owned buffers (the layers' dense
-/// forwards keep no state), so several lanes can evaluate one network at once.
+/// A network of `Linear` layers with `ReLU`s between them, its first layer possibly routed by
+/// task (`TaskRoutedLinear`, the multimodal model), evaluated with the first layer over sparse
+/// input rows and every activation in caller-owned buffers (the layers' dense forwards keep no
+/// state), so several lanes can evaluate one network at once.
 struct SparseMLP {
     let network: Network
-    let first: Linear
+    let inputWidth: Int, firstWidth: Int
+    /// Where the first layer's parameters for a row of task t start (weights, then biases).
+    let firstOffset: (Int32) -> Int
 
     /// Per-lane buffers: the first layer's weights as the sparse rows' product needs them
-    /// (for the set they were last made for), activations and predictions.
+    /// (for the set and parameters they were last made for), activations and predictions.
     final class Buffers {
-        var weightsForSet = -1
+        var weightsFor = (set: -1, offset: -1)
         var firstWeights: [Float] = []
         var activations: [[Float]] = []
         var predictions: [Int32] = []
     }
 
     init?(_ network: Network) {
-        guard let first = network.layers.first as? Linear, network.layers.count > 1,
-              network.layers.allSatisfy({ $0 is Linear || $0 is ReLU }) else { return nil }
-        (self.network, self.first) = (network, first)
+        guard network.layers.count > 1, network.layers.dropFirst().allSatisfy({ $0 is Linear || $0 is ReLU })
+        else { return nil }
+        switch network.layers[0] {
+        case let first as Linear:
+            (inputWidth, firstWidth, firstOffset) = (first.inputWidth, first.outputWidth, { _ in first.offset })
+        case let first as TaskRoutedLinear:
+            (inputWidth, firstWidth, firstOffset) = (first.inputWidth, first.outputWidth, { first.offset(ofTask: Int($0)) })
+        default:
+            return nil
+        }
+        self.network = network
     }
 
     /// How many of `rows` of `data` the network classifies correctly.
     func correct(_ rows: Range<Int>, of data: TaskSamples, set: Int, heads: OutputHeads?, buffers: Buffers) -> Int {
         let (sparse, inputOfColumn) = data.sparse
         let parameters = UnsafePointer(network.parameters.pointer)
-        let w = parameters + first.offset
-        let n = first.outputWidth, width = first.inputWidth
-        if buffers.weightsForSet != set {
-            // B[c, j] = W[j, input of column c]: the product over the rows' columns is then X·B
-            if buffers.firstWeights.count < width * n { buffers.firstWeights = [Float](repeating: 0, count: width * n) }
-            buffers.firstWeights.withUnsafeMutableBufferPointer { b in
-                for c in 0..<width {
-                    let input = inputOfColumn.map { Int($0[c]) } ?? c
-                    for j in 0..<n { b[c * n + j] = w[j * width + input] }
-                }
-            }
-            buffers.weightsForSet = set
-        }
+        let n = firstWidth, width = inputWidth
         let layers = network.layers
         if buffers.activations.count < layers.count {
             buffers.activations = layers.map { _ in [] }
@@ -118,9 +117,21 @@ struct SparseMLP {
             buffers.activations[i] = [Float](repeating: 0, count: rows.count * layer.outputWidth)
         }
         if buffers.predictions.count < rows.count { buffers.predictions = [Int32](repeating: 0, count: rows.count) }
-        buffers.firstWeights.withUnsafeBufferPointer { b in
-            buffers.activations[0].withUnsafeMutableBufferPointer { y in
-                sparse.multiply(rows: rows, b.baseAddress!, n: n, start: w + width * n, into: y.baseAddress!)
+        // the first layer, over each run of rows of one task (a test set is one task: one run)
+        data.tasks.withUnsafeBufferPointer { tasks in
+            var run = rows.lowerBound
+            while run < rows.upperBound {
+                var end = run + 1
+                while end < rows.upperBound && tasks[end] == tasks[run] { end += 1 }
+                let w = parameters + firstOffset(tasks[run])
+                reorderWeights(w, for: set, inputOfColumn: inputOfColumn, into: buffers)
+                buffers.firstWeights.withUnsafeBufferPointer { b in
+                    buffers.activations[0].withUnsafeMutableBufferPointer { y in
+                        sparse.multiply(rows: run..<end, b.baseAddress!, n: n, start: w + width * n,
+                                        into: y.baseAddress! + (run - rows.lowerBound) * n)
+                    }
+                }
+                run = end
             }
         }
         for i in 1..<layers.count {
@@ -145,5 +156,21 @@ struct SparseMLP {
             }
         }
         return correct
+    }
+
+    /// B[c, j] = W[j, input of column c] for the first-layer weights W at `w`: the product over
+    /// the set's sparse columns is then X·B. Kept while the set and the weights stay the same.
+    private func reorderWeights(_ w: UnsafePointer<Float>, for set: Int, inputOfColumn: [Int32]?, into buffers: Buffers) {
+        let offset = w - UnsafePointer(network.parameters.pointer)
+        guard buffers.weightsFor != (set, offset) else { return }
+        let n = firstWidth, width = inputWidth
+        if buffers.firstWeights.count < width * n { buffers.firstWeights = [Float](repeating: 0, count: width * n) }
+        buffers.firstWeights.withUnsafeMutableBufferPointer { b in
+            for c in 0..<width {
+                let input = inputOfColumn.map { Int($0[c]) } ?? c
+                for j in 0..<n { b[c * n + j] = w[j * width + input] }
+            }
+        }
+        buffers.weightsFor = (set, offset)
     }
 }

@@ -109,10 +109,8 @@ extension RunSpec {
             let inputs = Double(d.imageShape.reduce(1, *))
             let firstWidth = Double(hidden.first.map { variant == .hiddenDividedAmongTasks ? max(1, $0 / tasks) : $0 }
                                     ?? d.classCount)
-            // a task-routed input layer is not a plain Linear: the evaluator and GEM's sparse paths skip it
-            let density = variant == .taskRoutedInput ? 1 : CostEstimate.inputDensity(d)
             return RowFLOPs(forward: 2 * parameters, backward: 4 * parameters,
-                            firstLayerForward: 2 * (inputs + 1) * firstWidth, inputDensity: density)
+                            firstLayerForward: 2 * (inputs + 1) * firstWidth, inputDensity: CostEstimate.inputDensity(d))
         case let .resnet18(width):
             let nf = variant == .hiddenDividedAmongTasks ? max(1, width / tasks) : width
             let flops = ResNetFLOPs.perImage(nf: nf, inputShape: d.imageShape, classes: d.classCount)

@@ -19,9 +19,11 @@ public final class TaskRoutedLinear: Layer {
         (0..<taskCount).flatMap { t in perTask[t].parameterShapes.map { ("task\(t).\($0.name)", $0.shape) } }
     }
 
+    /// Where task t's weights (outputWidth × inputWidth, then outputWidth biases) start.
+    public func offset(ofTask t: Int) -> Int { offset + t * (inputWidth + 1) * outputWidth }
+
     private func placeTasks() {
-        let size = (inputWidth + 1) * outputWidth
-        for (t, layer) in perTask.enumerated() { layer.offset = offset + t * size }
+        for (t, layer) in perTask.enumerated() { layer.offset = offset(ofTask: t) }
     }
 
     public func initialize(_ parameters: UnsafeMutablePointer<Float>, using rng: inout RandomStream) {

@@ -31,20 +31,51 @@ final class SparseEvaluationTests: XCTestCase {
         }
     }
 
-    /// Logits in Double from each row's floats (`copyRow`), argmax within the row's head.
-    private func referenceAccuracy(_ net: Network, _ data: TaskSamples, heads: OutputHeads?) -> Double {
-        let linears = net.layers.compactMap { $0 as? Linear }
+    /// The multimodal model (a task-routed input layer) takes the same path: each test set's rows
+    /// meet their own task's input layer.
+    func testMultimodalEvaluationUsesEachTasksInputLayer() {
+        var rng = RandomStream(seed: 6)
+        let count = 500, width = 25
+        let pixels = (0..<(count * width)).map { _ in rng.below(10) < 7 ? UInt8(0) : UInt8(1 + rng.below(255)) }
+        let images = ImageSet(count: count, rows: 5, cols: 5, pixels: pixels,
+                              labels: (0..<count).map { _ in UInt8(rng.below(4)) })
+        let rows = ImageRows(images, indices: Array(0..<count))
+        let sets = (0..<3).map { t in
+            TaskSamples(rows, task: t, permutation: t == 0 ? nil : rng.permutation(width).map(Int32.init))
+        }
+        let net = Network.multimodal([width, 9, 7, 4], tasks: 3, rng: &rng)
+        let expected = sets.map { referenceAccuracy(net, $0, heads: nil) }
+        // the test can tell: task 0's input layer on the other sets gives other accuracies
+        XCTAssertNotEqual(sets.dropFirst().map { referenceAccuracy(net, $0, heads: nil, inputTask: 0) },
+                          Array(expected.dropFirst()))
+        for lanes in [1, 2] {
+            XCTAssertEqual(AccuracyEvaluator(batchSize: 64, lanes: lanes).accuracies(of: net, on: sets), expected,
+                           "lanes \(lanes)")
+        }
+    }
+
+    /// Logits in Double from each row's floats (`copyRow`), argmax within the row's head; a
+    /// task-routed input layer takes the row's task's parameters (or `inputTask`'s).
+    private func referenceAccuracy(_ net: Network, _ data: TaskSamples, heads: OutputHeads?,
+                                   inputTask: Int? = nil) -> Double {
         var correct = 0
         var row = [Float](repeating: 0, count: data.width)
         for r in 0..<data.count {
             row.withUnsafeMutableBufferPointer { data.copyRow(r, into: $0.baseAddress!) }
             var x = row.map(Double.init)
-            for (l, layer) in linears.enumerated() {
+            let layers = net.layers.compactMap { layer -> (offset: Int, inputs: Int, outputs: Int)? in
+                if let linear = layer as? Linear { return (linear.offset, linear.inputWidth, linear.outputWidth) }
+                if let routed = layer as? TaskRoutedLinear {
+                    return (routed.offset(ofTask: inputTask ?? Int(data.tasks[r])), routed.inputWidth, routed.outputWidth)
+                }
+                return nil
+            }
+            for (l, layer) in layers.enumerated() {
                 let w = net.parameters.pointer + layer.offset
-                x = (0..<layer.outputWidth).map { j in
-                    var sum = Double(w[layer.inputWidth * layer.outputWidth + j])
-                    for i in 0..<layer.inputWidth { sum += Double(w[j * layer.inputWidth + i]) * x[i] }
-                    return l < linears.count - 1 ? max(sum, 0) : sum
+                x = (0..<layer.outputs).map { j in
+                    var sum = Double(w[layer.inputs * layer.outputs + j])
+                    for i in 0..<layer.inputs { sum += Double(w[j * layer.inputs + i]) * x[i] }
+                    return l < layers.count - 1 ? max(sum, 0) : sum
                 }
             }
             let task = Int(data.tasks[r])
