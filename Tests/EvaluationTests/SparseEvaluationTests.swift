@@ -11,15 +11,7 @@ import Learning
 final class SparseEvaluationTests: XCTestCase {
     func testSparseEvaluationOfPermutedImagesMatchesADenseDoubleForwardOnAnyLanes() {
         var rng = RandomStream(seed: 5)
-        let count = 700, width = 25
-        // 8-bit images, about 70% zeros, labels 0..<4
-        let pixels = (0..<(count * width)).map { _ in rng.below(10) < 7 ? UInt8(0) : UInt8(1 + rng.below(255)) }
-        let images = ImageSet(count: count, rows: 5, cols: 5, pixels: pixels,
-                              labels: (0..<count).map { _ in UInt8(rng.below(4)) })
-        let rows = ImageRows(images, indices: Array((0..<count).reversed()))
-        let sets = (0..<3).map { t in
-            TaskSamples(rows, task: t, permutation: t == 0 ? nil : rng.permutation(width).map(Int32.init))
-        }
+        let sets = permutedSets(count: 700, reversed: true, rng: &rng)
         let net = Network.mlp([width, 9, 7, 4], rng: &rng)
         let heads = OutputHeads(classCount: 4, classesPerTask: [[0, 1], [2, 3], [0, 1, 2, 3]])
         for heads in [nil, heads] {
@@ -35,14 +27,7 @@ final class SparseEvaluationTests: XCTestCase {
     /// meet their own task's input layer.
     func testMultimodalEvaluationUsesEachTasksInputLayer() {
         var rng = RandomStream(seed: 6)
-        let count = 500, width = 25
-        let pixels = (0..<(count * width)).map { _ in rng.below(10) < 7 ? UInt8(0) : UInt8(1 + rng.below(255)) }
-        let images = ImageSet(count: count, rows: 5, cols: 5, pixels: pixels,
-                              labels: (0..<count).map { _ in UInt8(rng.below(4)) })
-        let rows = ImageRows(images, indices: Array(0..<count))
-        let sets = (0..<3).map { t in
-            TaskSamples(rows, task: t, permutation: t == 0 ? nil : rng.permutation(width).map(Int32.init))
-        }
+        let sets = permutedSets(count: 500, reversed: false, rng: &rng)
         let net = Network.multimodal([width, 9, 7, 4], tasks: 3, rng: &rng)
         let expected = sets.map { referenceAccuracy(net, $0, heads: nil) }
         // the test can tell: task 0's input layer on the other sets gives other accuracies
@@ -51,6 +36,20 @@ final class SparseEvaluationTests: XCTestCase {
         for lanes in [1, 2] {
             XCTAssertEqual(AccuracyEvaluator(batchSize: 64, lanes: lanes).accuracies(of: net, on: sets), expected,
                            "lanes \(lanes)")
+        }
+    }
+
+    private let width = 25
+
+    /// Three tasks over `count` random 5×5 8-bit images (about 70% zeros, labels 0..<4), the
+    /// first unpermuted, the others each with its own pixel order.
+    private func permutedSets(count: Int, reversed: Bool, rng: inout RandomStream) -> [TaskSamples] {
+        let pixels = (0..<(count * width)).map { _ in rng.below(10) < 7 ? UInt8(0) : UInt8(1 + rng.below(255)) }
+        let images = ImageSet(count: count, rows: 5, cols: 5, pixels: pixels,
+                              labels: (0..<count).map { _ in UInt8(rng.below(4)) })
+        let rows = ImageRows(images, indices: reversed ? Array((0..<count).reversed()) : Array(0..<count))
+        return (0..<3).map { t in
+            TaskSamples(rows, task: t, permutation: t == 0 ? nil : rng.permutation(width).map(Int32.init))
         }
     }
 
