@@ -123,8 +123,8 @@ struct SparseMLP {
             while run < rows.upperBound {
                 var end = run + 1
                 while end < rows.upperBound && tasks[end] == tasks[run] { end += 1 }
-                let w = parameters + firstOffset(tasks[run])
-                reorderWeights(w, for: set, inputOfColumn: inputOfColumn, into: buffers)
+                let offset = firstOffset(tasks[run]), w = parameters + offset
+                reorderWeights(at: offset, for: set, inputOfColumn: inputOfColumn, into: buffers)
                 buffers.firstWeights.withUnsafeBufferPointer { b in
                     buffers.activations[0].withUnsafeMutableBufferPointer { y in
                         sparse.multiply(rows: run..<end, b.baseAddress!, n: n, start: w + width * n,
@@ -158,11 +158,11 @@ struct SparseMLP {
         return correct
     }
 
-    /// B[c, j] = W[j, input of column c] for the first-layer weights W at `w`: the product over
-    /// the set's sparse columns is then X·B. Kept while the set and the weights stay the same.
-    private func reorderWeights(_ w: UnsafePointer<Float>, for set: Int, inputOfColumn: [Int32]?, into buffers: Buffers) {
-        let offset = w - UnsafePointer(network.parameters.pointer)
+    /// B[c, j] = W[j, input of column c] for the first-layer weights W at parameter `offset`: the
+    /// product over the set's sparse columns is then X·B. Kept while the set and the weights stay the same.
+    private func reorderWeights(at offset: Int, for set: Int, inputOfColumn: [Int32]?, into buffers: Buffers) {
         guard buffers.weightsFor != (set, offset) else { return }
+        let w = UnsafePointer(network.parameters.pointer) + offset
         let n = firstWidth, width = inputWidth
         if buffers.firstWeights.count < width * n { buffers.firstWeights = [Float](repeating: 0, count: width * n) }
         buffers.firstWeights.withUnsafeMutableBufferPointer { b in

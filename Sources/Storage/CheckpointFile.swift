@@ -30,8 +30,8 @@ public enum CheckpointFile {
             for (name, value) in content.attributes.sorted(by: { $0.key < $1.key }) {
                 try file.setAttribute(name, .string(value))
             }
-            // uncompressed: a run writes one after every task, and deflate took most of a whole
-            // run's time (docs/performance.md, "Checkpoints"); a checkpoint lives only until its run ends
+            // uncompressed: a run writes one after every task and keeps it only until it ends, and
+            // deflating it under the HDF5 lock stalled the other jobs (docs/performance.md, the paper suite)
             for (key, values) in content.state.floats {
                 try file.write(values, shape: [values.count], to: "/float32/" + key, compressed: false)
             }
