@@ -24,10 +24,12 @@ public final class Conv2D: Layer, LaneParallel {
     /// At most this many slabs share one target's rows in backward, each with its own partial
     /// weight gradient; it bounds the useful lanes and the scratch memory (slabs × weight size).
     static let slabsPerTarget = 8
+    /// Forward and input-gradient products per batch, at least (as many as there are images).
+    static let minimumGroups = 4
 
     private let columns = LaneWorkspaces(), staging = LaneWorkspaces(), gathered = LaneWorkspaces()
     private let partials = Workspace()
-    private var slabs: [(rows: Range<Int>, target: Int?)] = []
+    private var slabs: [(rows: Range<Int>, target: Int)] = []
 
     /// - Precondition: the kernel fits the padded input (output at least 1×1).
     public init(_ input: ImageShape, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0) {
@@ -62,12 +64,12 @@ public final class Conv2D: Layer, LaneParallel {
     public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int,
                         parameters: UnsafePointer<Float>, tasks: UnsafePointer<Int32>?) {
         let w = parameters + offset
-        let groups = (rows + groupSize - 1) / groupSize
         let (k, p, cout) = (patchSize, output.pixels, output.channels)
+        let groups = imageGroups(rows: rows)
         reserveLanes()
-        forEachLane(groups, lanes: lanes) { lane, part in
+        forEachLane(groups.count, lanes: lanes) { lane, part in
             for group in part {
-                let first = group * groupSize, n = min(groupSize, rows - first)
+                let first = groups[group].lowerBound, n = groups[group].count
                 let col = columns.pointer(lane: lane, atLeast: k * n * p)
                 for i in 0..<n { patches(of: x + (first + i) * inputWidth, into: col + i * p, rowStride: n * p) }
                 if n == 1 {  // the product is the image's output as stored: Cout × pixels
@@ -99,70 +101,73 @@ public final class Conv2D: Layer, LaneParallel {
                   accumulate: Bool, rows: Int, parameters: UnsafePointer<Float>, targets: [GradientTarget]) {
         let w = parameters + offset
         let (k, p, cout) = (patchSize, output.pixels, output.channels)
-        planSlabs(rows: rows, targets: targets, needsInputGradient: dx != nil)
+        planSlabs(rows: rows, targets: targets)
         let weightCount = cout * k
         let partial = partials.pointer(atLeast: slabs.count * weightCount)
         reserveLanes()
-        forEachLane(slabs.count, lanes: lanes) { lane, part in
-            for s in part {
-                let slab = slabs[s]
-                var first = slab.rows.lowerBound
-                while first < slab.rows.upperBound {
-                    let n = min(groupSize, slab.rows.upperBound - first)
-                    // dL/dy of the group as Cout × (images · pixels); one image is already that
-                    var g = dy + first * outputWidth
-                    if n > 1 {
-                        let copy = gathered.pointer(lane: lane, atLeast: cout * n * p)
-                        for i in 0..<n {
-                            for c in 0..<cout {
-                                (copy + c * n * p + i * p).update(from: dy + (first + i) * outputWidth + c * p, count: p)
-                            }
-                        }
-                        g = UnsafePointer(copy)
-                    }
-                    let col = columns.pointer(lane: lane, atLeast: k * n * p)
-                    if slab.target != nil {  // partial dW (+)= dY · patchesᵀ
+        // dL/dy of images first..<first+n as Cout × (images · pixels); one image is already that
+        func gatheredGradient(first: Int, n: Int, lane: Int) -> UnsafePointer<Float> {
+            guard n > 1 else { return dy + first * outputWidth }
+            let copy = gathered.pointer(lane: lane, atLeast: cout * n * p)
+            for i in 0..<n {
+                for c in 0..<cout {
+                    (copy + c * n * p + i * p).update(from: dy + (first + i) * outputWidth + c * p, count: p)
+                }
+            }
+            return UnsafePointer(copy)
+        }
+        // items: the slabs' weight gradients, then (when dL/dx is wanted) the groups' input gradients
+        let groups = dx == nil ? [] : imageGroups(rows: rows)
+        forEachLane(slabs.count + groups.count, lanes: lanes) { lane, part in
+            for item in part {
+                if item < slabs.count {  // partial dW (+)= dY · patchesᵀ, one product per group of the slab
+                    let slab = slabs[item]
+                    var first = slab.rows.lowerBound
+                    while first < slab.rows.upperBound {
+                        let n = min(groupSize, slab.rows.upperBound - first)
+                        let g = gatheredGradient(first: first, n: n, lane: lane)
+                        let col = columns.pointer(lane: lane, atLeast: k * n * p)
                         for i in 0..<n { patches(of: x + (first + i) * inputWidth, into: col + i * p, rowStride: n * p) }
                         BLAS.gemm(transB: true, m: cout, n: k, k: n * p, a: g, lda: n * p, b: col, ldb: n * p,
-                                  beta: first == slab.rows.lowerBound ? 0 : 1, c: partial + s * weightCount, ldc: k)
+                                  beta: first == slab.rows.lowerBound ? 0 : 1, c: partial + item * weightCount, ldc: k)
+                        first += n
                     }
-                    if let dx {  // d(patches) = Wᵀ · dY, folded back onto the input pixels
-                        BLAS.gemm(transA: true, m: k, n: n * p, k: cout, a: w, lda: k, b: g, ldb: n * p,
-                                  c: col, ldc: n * p)
-                        for i in 0..<n {
-                            let image = dx + (first + i) * inputWidth
-                            if !accumulate { image.update(repeating: 0, count: inputWidth) }
-                            addPatches(col + i * p, rowStride: n * p, into: image)
-                        }
+                } else if let dx {  // d(patches) = Wᵀ · dY, folded back onto the input pixels
+                    let group = groups[item - slabs.count], first = group.lowerBound, n = group.count
+                    let g = gatheredGradient(first: first, n: n, lane: lane)
+                    let col = columns.pointer(lane: lane, atLeast: k * n * p)
+                    BLAS.gemm(transA: true, m: k, n: n * p, k: cout, a: w, lda: k, b: g, ldb: n * p, c: col, ldc: n * p)
+                    for i in 0..<n {
+                        let image = dx + (first + i) * inputWidth
+                        if !accumulate { image.update(repeating: 0, count: inputWidth) }
+                        addPatches(col + i * p, rowStride: n * p, into: image)
                     }
-                    first += n
                 }
             }
         }
         for (s, slab) in slabs.enumerated() {
-            guard let t = slab.target else { continue }
-            let dw = targets[t].gradient + offset, part = partial + s * weightCount
+            let dw = targets[slab.target].gradient + offset, part = partial + s * weightCount
             for i in 0..<weightCount { dw[i] += part[i] }
         }
+    }
+
+    /// The images of each forward and input-gradient product: near-equal consecutive runs of at
+    /// most `groupSize`, and at least `minimumGroups` of them, so that small batches still share
+    /// the lanes (a step of 10 images is one group in the 4×4 stage otherwise). Fixed by `rows`
+    /// alone, as the bits depend on the grouping: OpenBLAS does not sum a column alike in
+    /// products of other widths.
+    func imageGroups(rows: Int) -> [Range<Int>] {
+        let count = max((rows + groupSize - 1) / groupSize, min(rows, Conv2D.minimumGroups))
+        return (0..<count).map { rows * $0 / count ..< rows * ($0 + 1) / count }
     }
 
     private func reserveLanes() {
         for space in [columns, staging, gathered] { space.reserve(max(1, lanes)) }
     }
 
-    /// Cuts the rows into slabs of whole groups: each target's rows into at most
-    /// `slabsPerTarget` slabs, and (when dL/dx is wanted) the rows outside every target too.
-    private func planSlabs(rows: Int, targets: [GradientTarget], needsInputGradient: Bool) {
+    /// Cuts each target's rows into at most `slabsPerTarget` slabs of whole groups.
+    private func planSlabs(rows: Int, targets: [GradientTarget]) {
         slabs.removeAll(keepingCapacity: true)
-        func add(_ range: Range<Int>, _ target: Int?) {
-            let groups = (range.count + groupSize - 1) / groupSize
-            let count = min(groups, Conv2D.slabsPerTarget)
-            for j in 0..<count {
-                let lower = range.lowerBound + groups * j / count * groupSize
-                let upper = min(range.upperBound, range.lowerBound + groups * (j + 1) / count * groupSize)
-                slabs.append((lower..<upper, target))
-            }
-        }
         var order = Array(targets.indices.filter { !targets[$0].rows.isEmpty })
         order.sort { targets[$0].rows.lowerBound < targets[$1].rows.lowerBound }
         var cursor = 0
@@ -170,11 +175,15 @@ public final class Conv2D: Layer, LaneParallel {
             let range = targets[t].rows
             precondition(range.lowerBound >= cursor && range.upperBound <= rows,
                          "gradient targets overlap or exceed the batch (\(range) of \(rows) rows)")
-            if needsInputGradient && cursor < range.lowerBound { add(cursor..<range.lowerBound, nil) }
-            add(range, t)
+            let groups = (range.count + groupSize - 1) / groupSize
+            let count = min(groups, Conv2D.slabsPerTarget)
+            for j in 0..<count {
+                let lower = range.lowerBound + groups * j / count * groupSize
+                let upper = min(range.upperBound, range.lowerBound + groups * (j + 1) / count * groupSize)
+                slabs.append((lower..<upper, t))
+            }
             cursor = range.upperBound
         }
-        if needsInputGradient && cursor < rows { add(cursor..<rows, nil) }
     }
 
     /// Output columns ox whose input column ox·stride − padding + kx lies inside the image.
