@@ -119,19 +119,15 @@ struct SparseMLP {
         if buffers.predictions.count < rows.count { buffers.predictions = [Int32](repeating: 0, count: rows.count) }
         // the first layer, over each run of rows of one task (a test set is one task: one run)
         data.tasks.withUnsafeBufferPointer { tasks in
-            var run = rows.lowerBound
-            while run < rows.upperBound {
-                var end = run + 1
-                while end < rows.upperBound && tasks[end] == tasks[run] { end += 1 }
-                let offset = firstOffset(tasks[run]), w = parameters + offset
+            forEachTaskRun(rows, tasks: tasks.baseAddress!) { task, run in
+                let offset = firstOffset(task), w = parameters + offset
                 reorderWeights(at: offset, for: set, inputOfColumn: inputOfColumn, into: buffers)
                 buffers.firstWeights.withUnsafeBufferPointer { b in
                     buffers.activations[0].withUnsafeMutableBufferPointer { y in
-                        sparse.multiply(rows: run..<end, b.baseAddress!, n: n, start: w + width * n,
-                                        into: y.baseAddress! + (run - rows.lowerBound) * n)
+                        sparse.multiply(rows: run, b.baseAddress!, n: n, start: w + width * n,
+                                        into: y.baseAddress! + (run.lowerBound - rows.lowerBound) * n)
                     }
                 }
-                run = end
             }
         }
         for i in 1..<layers.count {

@@ -34,13 +34,9 @@ public final class TaskRoutedLinear: Layer {
     /// Calls `body` once per run of consecutive rows that share a task.
     private func forEachTaskRun(rows: Int, tasks: UnsafePointer<Int32>?, _ body: (Int, Range<Int>) -> Void) {
         guard let tasks else { preconditionFailure("TaskRoutedLinear needs each row's task id") }
-        var start = 0
-        while start < rows {
-            var end = start + 1
-            while end < rows && tasks[end] == tasks[start] { end += 1 }
-            precondition(Int(tasks[start]) < taskCount, "task \(tasks[start]) has no input layer")
-            body(Int(tasks[start]), start..<end)
-            start = end
+        Learning.forEachTaskRun(0..<rows, tasks: tasks) { task, run in
+            precondition(Int(task) < taskCount, "task \(task) has no input layer")
+            body(Int(task), run)
         }
     }
 
@@ -82,5 +78,16 @@ extension Network {
             if i < sizes.count - 1 { layers.append(ReLU(sizes[i])) }
         }
         return Network(layers: layers, rng: &rng)
+    }
+}
+
+/// Calls `body` once per run of consecutive rows of `rows` that share a task id, in order.
+public func forEachTaskRun(_ rows: Range<Int>, tasks: UnsafePointer<Int32>, _ body: (Int32, Range<Int>) -> Void) {
+    var start = rows.lowerBound
+    while start < rows.upperBound {
+        var end = start + 1
+        while end < rows.upperBound && tasks[end] == tasks[start] { end += 1 }
+        body(tasks[start], start..<end)
+        start = end
     }
 }
