@@ -93,7 +93,7 @@ public final class BatchNorm: Layer, RowSegmented, LaneParallel {
                     let scale = inverse[c] * gamma[c], shift = beta[c], mu = mean[c]
                     for r in segment {
                         let base = (r * channels + c) * pixels
-                        for p in 0..<pixels { y[base + p] = (x[base + p] - mu) * scale + shift }
+                        simdAffine(x + base, into: y + base, pixels, shift: mu, scale: scale, plus: shift)
                     }
                 }
             }
@@ -129,7 +129,7 @@ public final class BatchNorm: Layer, RowSegmented, LaneParallel {
                         let scale = gamma[c] * inverse
                         for r in segment {
                             let base = (r * channels + c) * pixels
-                            for p in 0..<pixels { dx[base + p] = dy[base + p] * scale }
+                            simdScale(dy + base, into: dx + base, pixels, by: scale)
                         }
                         continue
                     }
@@ -139,10 +139,8 @@ public final class BatchNorm: Layer, RowSegmented, LaneParallel {
                     let meanDy = Float(total / n), meanProjected = Float(totalProjected / n)
                     for r in segment {
                         let base = (r * channels + c) * pixels
-                        for p in 0..<pixels {
-                            let normalised = (x[base + p] - mu) * inverse
-                            dx[base + p] = scale * (dy[base + p] - meanDy - normalised * meanProjected)
-                        }
+                        simdInputGradient(x + base, dy + base, into: dx + base, pixels, mean: mu, inverse: inverse,
+                                          scale: scale, meanDy: meanDy, meanProjected: meanProjected)
                     }
                 }
             }
@@ -238,4 +236,47 @@ private func simdDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: 
     var total = lanes.sum()
     while i < n { total += a[i] * (b[i] - shift); i += 1 }
     return total
+}
+
+// Element-wise passes eight at a time, with the same operations per element as the scalar tail
+// (Swift keeps these loops scalar: it cannot rule out that input and output overlap).
+
+/// out = (a − shift) · scale + plus.
+@inline(__always)
+private func simdAffine(_ a: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, _ n: Int,
+                        shift: Float, scale: Float, plus: Float) {
+    var i = 0
+    while i + 8 <= n {
+        let v = (UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self) - shift) * scale + plus
+        UnsafeMutableRawPointer(out + i).storeBytes(of: v, as: SIMD8<Float>.self)
+        i += 8
+    }
+    while i < n { out[i] = (a[i] - shift) * scale + plus; i += 1 }
+}
+
+/// out = a · factor.
+@inline(__always)
+private func simdScale(_ a: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, _ n: Int, by factor: Float) {
+    var i = 0
+    while i + 8 <= n {
+        let v = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self) * factor
+        UnsafeMutableRawPointer(out + i).storeBytes(of: v, as: SIMD8<Float>.self)
+        i += 8
+    }
+    while i < n { out[i] = a[i] * factor; i += 1 }
+}
+
+/// dx = scale · (dy − meanDy − (x − mean) · inverse · meanProjected).
+@inline(__always)
+private func simdInputGradient(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>,
+                               _ n: Int, mean: Float, inverse: Float, scale: Float, meanDy: Float, meanProjected: Float) {
+    var i = 0
+    while i + 8 <= n {
+        let x8 = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+        let dy8 = UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD8<Float>.self)
+        let v = scale * (dy8 - meanDy - (x8 - mean) * inverse * meanProjected)
+        UnsafeMutableRawPointer(dx + i).storeBytes(of: v, as: SIMD8<Float>.self)
+        i += 8
+    }
+    while i < n { dx[i] = scale * (dy[i] - meanDy - (x[i] - mean) * inverse * meanProjected); i += 1 }
 }

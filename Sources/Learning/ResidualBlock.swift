@@ -96,16 +96,16 @@ public final class ResidualBlock: Layer, RowSegmented, LaneParallel {
         let h1 = conv1Output.pointer(atLeast: n), r1 = bn1Output.pointer(atLeast: n), h2 = conv2Output.pointer(atLeast: n)
         conv1.forward(x, h1, rows: rows, parameters: parameters, tasks: tasks)
         bn1.forward(h1, r1, rows: rows, parameters: parameters, tasks: tasks)
-        for i in 0..<n { r1[i] = max(r1[i], 0) }
+        forEachSpan(n, lanes: lanes) { span in rectify(r1, span) }
         conv2.forward(r1, h2, rows: rows, parameters: parameters, tasks: tasks)
         bn2.forward(h2, y, rows: rows, parameters: parameters, tasks: tasks)
         if let shortcut {
             let hs = shortcutOutput.pointer(atLeast: n), s = scratch.a.pointer(atLeast: n)
             shortcut.conv.forward(x, hs, rows: rows, parameters: parameters, tasks: tasks)
             shortcut.norm.forward(hs, s, rows: rows, parameters: parameters, tasks: tasks)
-            for i in 0..<n { y[i] = max(y[i] + s[i], 0) }
+            forEachSpan(n, lanes: lanes) { span in addAndRectify(UnsafePointer(s), into: y, span) }
         } else {
-            for i in 0..<n { y[i] = max(y[i] + x[i], 0) }
+            forEachSpan(n, lanes: lanes) { span in addAndRectify(x, into: y, span) }
         }
     }
 
@@ -116,11 +116,10 @@ public final class ResidualBlock: Layer, RowSegmented, LaneParallel {
         let h1 = UnsafePointer(conv1Output.pointer(atLeast: n)), r1 = UnsafePointer(bn1Output.pointer(atLeast: n))
         let h2 = UnsafePointer(conv2Output.pointer(atLeast: n))
         let dz = scratch.a.pointer(atLeast: n), d1 = scratch.b.pointer(atLeast: n), d2 = scratch.c.pointer(atLeast: n)
-        // dy and d2 read unconditionally, so the masks compile to vector selects, not branches
-        for i in 0..<n { let d = dy[i]; dz[i] = y[i] > 0 ? d : 0 }  // through the final ReLU
+        forEachSpan(n, lanes: lanes) { span in passWherePositive(dy, where: y, into: dz, span) }  // the final ReLU
         bn2.backward(x: h2, y: y, dy: dz, dx: d1, rows: rows, parameters: parameters, targets: targets, tasks: tasks)
         conv2.backward(x: r1, dy: d1, dx: d2, accumulate: false, rows: rows, parameters: parameters, targets: targets)
-        for i in 0..<n { let d = d2[i]; d2[i] = r1[i] > 0 ? d : 0 }  // through bn1's ReLU
+        forEachSpan(n, lanes: lanes) { span in passWherePositive(d2, where: r1, into: d2, span) }  // bn1's ReLU
         bn1.backward(x: h1, y: r1, dy: d2, dx: d1, rows: rows, parameters: parameters, targets: targets, tasks: tasks)
         conv1.backward(x: x, dy: d1, dx: dx, accumulate: false, rows: rows, parameters: parameters, targets: targets)
         if let shortcut {
@@ -130,7 +129,7 @@ public final class ResidualBlock: Layer, RowSegmented, LaneParallel {
             shortcut.conv.backward(x: x, dy: d2, dx: dx, accumulate: true, rows: rows, parameters: parameters,
                                    targets: targets)
         } else if let dx {
-            for i in 0..<n { dx[i] += dz[i] }
+            forEachSpan(n, lanes: lanes) { span in add(dz, into: dx, span) }
         }
     }
 }
@@ -139,4 +138,52 @@ public final class ResidualBlock: Layer, RowSegmented, LaneParallel {
 public final class ResidualScratch {
     let a = Workspace(), b = Workspace(), c = Workspace()
     public init() {}
+}
+
+// The block's element-wise passes over one span, eight at a time (Swift keeps such loops
+// scalar where it cannot rule out that the buffers overlap).
+
+private func simd8(_ p: UnsafePointer<Float>, _ i: Int) -> SIMD8<Float> {
+    UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+private func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ i: Int) {
+    UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: SIMD8<Float>.self)
+}
+
+/// max(v, 0) lane by lane, exactly as Swift's `max` (0 where 0 ≥ v, so −0 becomes 0).
+private func rectified(_ v: SIMD8<Float>) -> SIMD8<Float> {
+    v.replacing(with: Float(0), where: SIMD8<Float>(repeating: 0) .>= v)
+}
+
+/// v = max(v, 0).
+private func rectify(_ v: UnsafeMutablePointer<Float>, _ span: Range<Int>) {
+    var i = span.lowerBound
+    while i + 8 <= span.upperBound { store(rectified(simd8(v, i)), v, i); i += 8 }
+    while i < span.upperBound { v[i] = max(v[i], 0); i += 1 }
+}
+
+/// y = max(y + x, 0).
+private func addAndRectify(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, _ span: Range<Int>) {
+    var i = span.lowerBound
+    while i + 8 <= span.upperBound { store(rectified(simd8(y, i) + simd8(x, i)), y, i); i += 8 }
+    while i < span.upperBound { y[i] = max(y[i] + x[i], 0); i += 1 }
+}
+
+/// out = d where y > 0, else 0 (the gradient through a ReLU whose output is y).
+private func passWherePositive(_ d: UnsafePointer<Float>, where y: UnsafePointer<Float>,
+                               into out: UnsafeMutablePointer<Float>, _ span: Range<Int>) {
+    var i = span.lowerBound
+    while i + 8 <= span.upperBound {
+        store(SIMD8<Float>(repeating: 0).replacing(with: simd8(d, i), where: simd8(y, i) .> 0), out, i)
+        i += 8
+    }
+    while i < span.upperBound { out[i] = y[i] > 0 ? d[i] : 0; i += 1 }
+}
+
+/// to += from.
+private func add(_ from: UnsafePointer<Float>, into to: UnsafeMutablePointer<Float>, _ span: Range<Int>) {
+    var i = span.lowerBound
+    while i + 8 <= span.upperBound { store(simd8(to, i) + simd8(from, i), to, i); i += 8 }
+    while i < span.upperBound { to[i] += from[i]; i += 1 }
 }
