@@ -30,6 +30,8 @@ public final class Conv2D: Layer, LaneParallel {
     private let columns = LaneWorkspaces(), staging = LaneWorkspaces(), gathered = LaneWorkspaces()
     private let partials = Workspace()
     private var slabs: [(rows: Range<Int>, target: Int)] = []
+    /// Per kernel row ky (column kx): the output rows (columns) whose input row (column) lies inside the image.
+    private let insideRows: [Range<Int>], insideColumns: [Range<Int>]
 
     /// - Precondition: the kernel fits the padded input (output at least 1×1).
     public init(_ input: ImageShape, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0) {
@@ -42,6 +44,12 @@ public final class Conv2D: Layer, LaneParallel {
         output = ImageShape(channels: outChannels, height: height, width: width)
         (self.kernel, self.stride, self.padding) = (kernel, stride, padding)
         groupSize = max(1, Conv2D.columnsPerProduct / output.pixels)
+        insideRows = (0..<kernel).map {
+            Conv2D.inside($0, input: input.height, output: height, stride: stride, padding: padding)
+        }
+        insideColumns = (0..<kernel).map {
+            Conv2D.inside($0, input: input.width, output: width, stride: stride, padding: padding)
+        }
     }
 
     public var parameterShapes: [(name: String, shape: [Int])] {
@@ -186,23 +194,12 @@ public final class Conv2D: Layer, LaneParallel {
         }
     }
 
-    /// Output columns ox whose input column ox·stride − padding + kx lies inside the image.
-    @inline(__always)
-    private func insideColumns(_ kx: Int) -> Range<Int> {
+    /// Output columns ox (or rows) whose input column ox·stride − padding + kx lies inside the image.
+    private static func inside(_ kx: Int, input: Int, output: Int, stride: Int, padding: Int) -> Range<Int> {
         let before = padding - kx  // ox·stride must reach it
         let lower = before <= 0 ? 0 : (before + stride - 1) / stride
-        let last = input.width - 1 + padding - kx
-        let upper = last < 0 ? 0 : min(output.width, last / stride + 1)
-        return lower..<max(lower, upper)
-    }
-
-    /// Output rows oy whose input row oy·stride − padding + ky lies inside the image.
-    @inline(__always)
-    private func insideRows(_ ky: Int) -> Range<Int> {
-        let before = padding - ky
-        let lower = before <= 0 ? 0 : (before + stride - 1) / stride
-        let last = input.height - 1 + padding - ky
-        let upper = last < 0 ? 0 : min(output.height, last / stride + 1)
+        let last = input - 1 + padding - kx
+        let upper = last < 0 ? 0 : min(output, last / stride + 1)
         return lower..<max(lower, upper)
     }
 
@@ -211,32 +208,29 @@ public final class Conv2D: Layer, LaneParallel {
     private func patches(of image: UnsafePointer<Float>, into col: UnsafeMutablePointer<Float>, rowStride: Int) {
         let (h, w, oh, ow) = (input.height, input.width, output.height, output.width)
         for c in 0..<input.channels {
+            let plane = image + c &* h &* w
             for ky in 0..<kernel {
-                let rows = insideRows(ky)
+                let rows = insideRows[ky]
                 for kx in 0..<kernel {
-                    let row = col + ((c * kernel + ky) * kernel + kx) * rowStride
-                    let inside = insideColumns(kx)
-                    row.update(repeating: 0, count: rows.lowerBound * ow)
-                    (row + rows.upperBound * ow).update(repeating: 0, count: (oh - rows.upperBound) * ow)
+                    let row = col + ((c &* kernel &+ ky) &* kernel &+ kx) &* rowStride
+                    let inside = insideColumns[kx]
+                    row.update(repeating: 0, count: rows.lowerBound &* ow)
+                    (row + rows.upperBound &* ow).update(repeating: 0, count: (oh &- rows.upperBound) &* ow)
                     if stride == 1 && ow == w {
                         // a "same" convolution: the row is the channel's plane shifted by (ky, kx) − padding,
                         // one copy; the columns that wrapped around the plane's edges are zeroed after it
-                        let shift = (ky - padding) * w + kx - padding
-                        let first = max(rows.lowerBound * ow, -shift), last = min(rows.upperBound * ow, h * w - shift)
-                        if first < last { (row + first).update(from: image + c * h * w + first + shift, count: last - first) }
-                        for oy in rows {
-                            for ox in 0..<inside.lowerBound { row[oy * ow + ox] = 0 }
-                            for ox in inside.upperBound..<ow { row[oy * ow + ox] = 0 }
-                        }
+                        let shift = (ky &- padding) &* w &+ kx &- padding
+                        let first = max(rows.lowerBound &* ow, -shift), last = min(rows.upperBound &* ow, h &* w &- shift)
+                        if first < last { (row + first).update(from: plane + (first &+ shift), count: last &- first) }
+                        zeroOutside(inside, rows: rows, of: row)
                         continue
                     }
                     for oy in rows {
-                        let out = row + oy * ow
-                        let src = (c * h + oy * stride - padding + ky) * w - padding + kx  // input index of ox = 0
-                        for ox in 0..<inside.lowerBound { out[ox] = 0 }
-                        for ox in inside { out[ox] = image[src + ox * stride] }
-                        for ox in inside.upperBound..<ow { out[ox] = 0 }
+                        let out = row + oy &* ow
+                        var from = plane + ((oy &* stride &- padding &+ ky) &* w &- padding &+ kx &+ inside.lowerBound &* stride)
+                        for ox in inside { out[ox] = from.pointee; from += stride }
                     }
+                    zeroOutside(inside, rows: rows, of: row)
                 }
             }
         }
@@ -247,30 +241,38 @@ public final class Conv2D: Layer, LaneParallel {
     private func addPatches(_ col: UnsafeMutablePointer<Float>, rowStride: Int, into image: UnsafeMutablePointer<Float>) {
         let (h, w, ow) = (input.height, input.width, output.width)
         for c in 0..<input.channels {
+            let plane = image + c &* h &* w
             for ky in 0..<kernel {
-                let rows = insideRows(ky)
+                let rows = insideRows[ky]
                 for kx in 0..<kernel {
-                    let row = col + ((c * kernel + ky) * kernel + kx) * rowStride
-                    let inside = insideColumns(kx)
+                    let row = col + ((c &* kernel &+ ky) &* kernel &+ kx) &* rowStride
+                    let inside = insideColumns[kx]
                     if stride == 1 && ow == w {
                         // the reverse of the plane copy in `patches`: zero the wrapped columns, add one span
-                        let shift = (ky - padding) * w + kx - padding
-                        for oy in rows {
-                            for ox in 0..<inside.lowerBound { row[oy * ow + ox] = 0 }
-                            for ox in inside.upperBound..<ow { row[oy * ow + ox] = 0 }
-                        }
-                        let first = max(rows.lowerBound * ow, -shift), last = min(rows.upperBound * ow, h * w - shift)
-                        if first < last { addSpan(row + first, into: image + (c * h * w + shift + first), count: last - first) }
+                        let shift = (ky &- padding) &* w &+ kx &- padding
+                        zeroOutside(inside, rows: rows, of: row)
+                        let first = max(rows.lowerBound &* ow, -shift), last = min(rows.upperBound &* ow, h &* w &- shift)
+                        if first < last { addSpan(row + first, into: plane + (shift &+ first), count: last &- first) }
                         continue
                     }
                     for oy in rows {
-                        let from = row + oy * ow
-                        let to = (c * h + oy * stride - padding + ky) * w - padding + kx  // index of ox = 0
-                        for ox in inside { image[to + ox * stride] += from[ox] }
+                        let from = row + oy &* ow
+                        var to = plane + ((oy &* stride &- padding &+ ky) &* w &- padding &+ kx &+ inside.lowerBound &* stride)
+                        for ox in inside { to.pointee += from[ox]; to += stride }
                     }
                 }
             }
         }
+    }
+
+    /// Zeroes the entries of a patch row, rows × output columns, whose column is not `inside`.
+    @inline(__always)
+    private func zeroOutside(_ inside: Range<Int>, rows: Range<Int>, of row: UnsafeMutablePointer<Float>) {
+        let ow = output.width
+        guard inside.lowerBound > 0 || inside.upperBound < ow else { return }
+        // a few entries per row: down the columns, so that the compiler does not make each a memset call
+        for ox in 0..<inside.lowerBound { for oy in rows { row[oy &* ow &+ ox] = 0 } }
+        for ox in inside.upperBound..<ow { for oy in rows { row[oy &* ow &+ ox] = 0 } }
     }
 }
 
