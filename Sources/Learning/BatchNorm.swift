@@ -117,8 +117,8 @@ public final class BatchNorm: Layer, RowSegmented, LaneParallel {
                     var total = 0.0, totalProjected = 0.0
                     for r in segment {
                         let base = (r * channels + c) * pixels
-                        let sum = Double(simdSum(dy + base, pixels))
-                        let projected = Double(simdDot(dy + base, x + base, pixels, shift: mu)) * Double(inverse)
+                        let sums32 = simdSumAndDot(dy + base, x + base, pixels, shift: mu)
+                        let sum = Double(sums32.sum), projected = Double(sums32.dot) * Double(inverse)
                         sums[2 * (r * channels + c)] = sum
                         sums[2 * (r * channels + c) + 1] = projected
                         total += sum
@@ -223,19 +223,21 @@ private func simdSquaredDeviations(_ a: UnsafePointer<Float>, _ n: Int, from m: 
     return total
 }
 
-/// Σ a · (b − shift).
+/// Σ a and Σ a · (b − shift) in one sweep, each summed as `simdSum` sums.
 @inline(__always)
-private func simdDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int, shift: Float) -> Float {
-    var lanes = SIMD8<Float>(), i = 0
+private func simdSumAndDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int,
+                           shift: Float) -> (sum: Float, dot: Float) {
+    var sums = SIMD8<Float>(), dots = SIMD8<Float>(), i = 0
     let s8 = SIMD8<Float>(repeating: shift)
     while i + 8 <= n {
-        lanes += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
-            * (UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self) - s8)
+        let a8 = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
+        sums += a8
+        dots += a8 * (UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self) - s8)
         i += 8
     }
-    var total = lanes.sum()
-    while i < n { total += a[i] * (b[i] - shift); i += 1 }
-    return total
+    var sum = sums.sum(), dot = dots.sum()
+    while i < n { sum += a[i]; dot += a[i] * (b[i] - shift); i += 1 }
+    return (sum, dot)
 }
 
 // Element-wise passes eight at a time, with the same operations per element as the scalar tail
