@@ -143,20 +143,24 @@ public final class ResidualScratch {
 // The block's element-wise passes over one span, eight at a time (Swift keeps such loops
 // scalar where it cannot rule out that the buffers overlap).
 
+@inline(__always)
 private func simd8(_ p: UnsafePointer<Float>, _ i: Int) -> SIMD8<Float> {
     UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
 }
 
+@inline(__always)
 private func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ i: Int) {
     UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: SIMD8<Float>.self)
 }
 
 /// max(v, 0) lane by lane, exactly as Swift's `max` (0 where 0 ≥ v, so −0 becomes 0).
+@inline(__always)
 private func rectified(_ v: SIMD8<Float>) -> SIMD8<Float> {
     v.replacing(with: Float(0), where: SIMD8<Float>(repeating: 0) .>= v)
 }
 
 /// v = max(v, 0).
+@inline(__always)
 private func rectify(_ v: UnsafeMutablePointer<Float>, _ span: Range<Int>) {
     var i = span.lowerBound
     while i + 8 <= span.upperBound { store(rectified(simd8(v, i)), v, i); i += 8 }
@@ -164,6 +168,7 @@ private func rectify(_ v: UnsafeMutablePointer<Float>, _ span: Range<Int>) {
 }
 
 /// y = max(y + x, 0).
+@inline(__always)
 private func addAndRectify(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, _ span: Range<Int>) {
     var i = span.lowerBound
     while i + 8 <= span.upperBound { store(rectified(simd8(y, i) + simd8(x, i)), y, i); i += 8 }
@@ -171,6 +176,7 @@ private func addAndRectify(_ x: UnsafePointer<Float>, into y: UnsafeMutablePoint
 }
 
 /// out = d where y > 0, else 0 (the gradient through a ReLU whose output is y).
+@inline(__always)
 private func passWherePositive(_ d: UnsafePointer<Float>, where y: UnsafePointer<Float>,
                                into out: UnsafeMutablePointer<Float>, _ span: Range<Int>) {
     var i = span.lowerBound
@@ -182,6 +188,7 @@ private func passWherePositive(_ d: UnsafePointer<Float>, where y: UnsafePointer
 }
 
 /// to += from.
+@inline(__always)
 private func add(_ from: UnsafePointer<Float>, into to: UnsafeMutablePointer<Float>, _ span: Range<Int>) {
     var i = span.lowerBound
     while i + 8 <= span.upperBound { store(simd8(to, i) + simd8(from, i), to, i); i += 8 }
