@@ -1,11 +1,15 @@
 // Times Debian's oneDNN (libdnnl-dev 2.6) on the convolutions of GEM's reduced ResNet18
 // (nf 20, 3x32x32) at one batch: forward, backward-data and backward-weights of every layer,
 // summed over the network as Conv2D runs them. Two memory layouts: "plain" is NCHW / OIHW, the
-// rows our layers pass each other; "any" lets oneDNN choose (blocked nChw8c), reorders not
-// counted, so it bounds what a blocked-layout network could reach. For docs/performance.md.
+// rows our layers pass each other; "any" lets oneDNN choose (blocked nChw8c). For "any" it also
+// times the reorders that a network keeping NCHW rows between layers would need around each
+// convolution (src and dst, diff_dst and diff_src, src again for backward-weights, the weights
+// and their gradient): without them the figure bounds a network blocked throughout, with them
+// it is what calling the blocked kernels from our layers would cost. For docs/performance.md.
 //
 //   cc -O2 scripts/onednn_conv_bench.c -ldnnl -o /tmp/onednn_conv_bench
 //   OMP_NUM_THREADS=2 /tmp/onednn_conv_bench 256
+//   OMP_NUM_THREADS=1 /tmp/onednn_conv_bench 64    # one lane's share of work, as our lanes split it
 #include <oneapi/dnnl/dnnl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,8 +56,26 @@ static double time_primitive(dnnl_primitive_t p, dnnl_stream_t stream, int nargs
     return best;
 }
 
+/// min seconds of a reorder between two layouts (0 when they are the same)
+static double reorder_time(const dnnl_memory_desc_t *from, const dnnl_memory_desc_t *to, dnnl_engine_t engine,
+                           dnnl_stream_t stream) {
+    if (dnnl_memory_desc_equal(from, to)) return 0;
+    dnnl_primitive_desc_t pd;
+    dnnl_primitive_t r;
+    CHECK(dnnl_reorder_primitive_desc_create(&pd, from, engine, to, engine, NULL));
+    CHECK(dnnl_primitive_create(&r, pd));
+    dnnl_memory_t a = make_memory(from, engine), b = make_memory(to, engine);
+    dnnl_exec_arg_t args[] = {{DNNL_ARG_FROM, a}, {DNNL_ARG_TO, b}};
+    double t = time_primitive(r, stream, 2, args, 5);
+    dnnl_primitive_destroy(r);
+    dnnl_primitive_desc_destroy(pd);
+    dnnl_memory_destroy(a);
+    dnnl_memory_destroy(b);
+    return t;
+}
+
 static double run(const conv_t *c, int batch, int any, dnnl_engine_t engine, dnnl_stream_t stream,
-                  double *fwd, double *bwd_data, double *bwd_weights, int first) {
+                  double *fwd, double *bwd_data, double *bwd_weights, double *reorders, int first) {
     int out = (c->size + 2 * (c->kernel / 2) - c->kernel) / c->stride + 1, pad = c->kernel / 2;
     dnnl_dims_t src_dims = {batch, c->cin, c->size, c->size}, dst_dims = {batch, c->cout, out, out};
     dnnl_dims_t w_dims = {c->cout, c->cin, c->kernel, c->kernel};
@@ -93,8 +115,24 @@ static double run(const conv_t *c, int batch, int any, dnnl_engine_t engine, dnn
     *fwd = time_primitive(f, stream, 3, fa, 5);
     *bwd_data = first ? 0 : time_primitive(bd, stream, 3, da, 5);
     *bwd_weights = time_primitive(bw, stream, 3, wa, 5);
-    printf("    %3d->%3d %2dx%-2d k%d s%d x%d  %-16s fwd %7.2f  bwd-data %7.2f  bwd-weights %7.2f ms\n", c->cin, c->cout,
-           c->size, c->size, c->kernel, c->stride, c->count, impl ? impl : "?", *fwd * 1e3, *bwd_data * 1e3, *bwd_weights * 1e3);
+    *reorders = 0;
+    if (any) {  // between NCHW rows and the layouts oneDNN chose
+        dnnl_memory_desc_t psrc, pdst, pw;
+        CHECK(dnnl_memory_desc_init_by_tag(&psrc, 4, src_dims, dnnl_f32, dnnl_nchw));
+        CHECK(dnnl_memory_desc_init_by_tag(&pdst, 4, dst_dims, dnnl_f32, dnnl_nchw));
+        CHECK(dnnl_memory_desc_init_by_tag(&pw, 4, w_dims, dnnl_f32, dnnl_oihw));
+        *reorders = reorder_time(&psrc, MD(fpd, dnnl_query_src_md), engine, stream)
+                  + reorder_time(MD(fpd, dnnl_query_dst_md), &pdst, engine, stream)
+                  + reorder_time(&pdst, MD(bdpd, dnnl_query_diff_dst_md), engine, stream)
+                  + (first ? 0 : reorder_time(MD(bdpd, dnnl_query_diff_src_md), &psrc, engine, stream))
+                  + reorder_time(&psrc, MD(bwpd, dnnl_query_src_md), engine, stream)
+                  + reorder_time(MD(bwpd, dnnl_query_diff_weights_md), &pw, engine, stream)
+                  + reorder_time(&pw, MD(fpd, dnnl_query_weights_md), engine, stream)
+                  + reorder_time(&pw, MD(bdpd, dnnl_query_weights_md), engine, stream);
+    }
+    printf("    %3d->%3d %2dx%-2d k%d s%d x%d  %-16s fwd %7.2f  bwd-data %7.2f  bwd-weights %7.2f  reorders %6.2f ms\n",
+           c->cin, c->cout, c->size, c->size, c->kernel, c->stride, c->count, impl ? impl : "?", *fwd * 1e3,
+           *bwd_data * 1e3, *bwd_weights * 1e3, *reorders * 1e3);
     double macs = (double)batch * c->cout * c->cin * c->kernel * c->kernel * out * out;
     return 2 * macs * (first ? 2 : 3);
 }
@@ -107,13 +145,16 @@ int main(int argc, char **argv) {
     CHECK(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags));
     for (int any = 0; any < 2; any++) {
         printf("oneDNN %s layout, batch %d:\n", any ? "any (blocked)" : "plain NCHW", batch);
-        double total = 0, flops = 0;
+        double total = 0, flops = 0, reordering = 0;
         for (size_t i = 0; i < sizeof network / sizeof *network; i++) {
-            double f, d, w;
-            flops += network[i].count * run(&network[i], batch, any, engine, stream, &f, &d, &w, i == 0);
+            double f, d, w, r;
+            flops += network[i].count * run(&network[i], batch, any, engine, stream, &f, &d, &w, &r, i == 0);
             total += network[i].count * (f + d + w);
+            reordering += network[i].count * r;
         }
-        printf("  all convolutions, forward + backward: %.1f ms, %.1f GFLOP/s\n", total * 1e3, flops / total / 1e9);
+        printf("  all convolutions, forward + backward: %.1f ms, %.1f GFLOP/s", total * 1e3, flops / total / 1e9);
+        if (any) printf("; with the reorders %.1f ms", (total + reordering) * 1e3);
+        printf("\n");
     }
     return 0;
 }
