@@ -279,7 +279,7 @@ public final class Conv2D: Layer, LaneParallel {
 /// to[i] += from[i] for i < count, eight at a time (Swift keeps the scalar loop: it cannot rule
 /// out that the spans overlap).
 @inline(__always)
-private func addSpan(_ from: UnsafePointer<Float>, into to: UnsafeMutablePointer<Float>, count: Int) {
+func addSpan(_ from: UnsafePointer<Float>, into to: UnsafeMutablePointer<Float>, count: Int) {
     var i = 0
     while i + 8 <= count {
         let sum = UnsafeRawPointer(to + i).loadUnaligned(as: SIMD8<Float>.self)

@@ -129,7 +129,7 @@ public final class ResidualBlock: Layer, RowSegmented, LaneParallel {
             shortcut.conv.backward(x: x, dy: d2, dx: dx, accumulate: true, rows: rows, parameters: parameters,
                                    targets: targets)
         } else if let dx {
-            forEachSpan(n, lanes: lanes) { span in add(dz, into: dx, span) }
+            forEachSpan(n, lanes: lanes) { span in addSpan(dz + span.lowerBound, into: dx + span.lowerBound, count: span.count) }
         }
     }
 }
@@ -185,12 +185,4 @@ private func passWherePositive(_ d: UnsafePointer<Float>, where y: UnsafePointer
         i += 8
     }
     while i < span.upperBound { out[i] = y[i] > 0 ? d[i] : 0; i += 1 }
-}
-
-/// to += from.
-@inline(__always)
-private func add(_ from: UnsafePointer<Float>, into to: UnsafeMutablePointer<Float>, _ span: Range<Int>) {
-    var i = span.lowerBound
-    while i + 8 <= span.upperBound { store(simd8(to, i) + simd8(from, i), to, i); i += 8 }
-    while i < span.upperBound { to[i] += from[i]; i += 1 }
 }
