@@ -202,7 +202,7 @@ final class DoubleWorkspace {
 @inline(__always)
 private func simdSum(_ a: UnsafePointer<Float>, _ n: Int) -> Float {
     var lanes = SIMD8<Float>(), i = 0
-    while i + 8 <= n { lanes += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self); i += 8 }
+    while i + 8 <= n { lanes += load8(a, i); i += 8 }
     var total = lanes.sum()
     while i < n { total += a[i]; i += 1 }
     return total
@@ -214,7 +214,7 @@ private func simdSquaredDeviations(_ a: UnsafePointer<Float>, _ n: Int, from m: 
     var lanes = SIMD8<Float>(), i = 0
     let m8 = SIMD8<Float>(repeating: m)
     while i + 8 <= n {
-        let d = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self) - m8
+        let d = load8(a, i) - m8
         lanes += d * d
         i += 8
     }
@@ -230,9 +230,9 @@ private func simdSumAndDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
     var sums = SIMD8<Float>(), dots = SIMD8<Float>(), i = 0
     let s8 = SIMD8<Float>(repeating: shift)
     while i + 8 <= n {
-        let a8 = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
+        let a8 = load8(a, i)
         sums += a8
-        dots += a8 * (UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self) - s8)
+        dots += a8 * (load8(b, i) - s8)
         i += 8
     }
     var sum = sums.sum(), dot = dots.sum()
@@ -240,8 +240,7 @@ private func simdSumAndDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
     return (sum, dot)
 }
 
-// Element-wise passes eight at a time, with the same operations per element as the scalar tail
-// (Swift keeps these loops scalar: it cannot rule out that input and output overlap).
+// Element-wise passes eight at a time, with the same operations per element as the scalar tail.
 
 /// out = (a − shift) · scale + plus.
 @inline(__always)
@@ -249,8 +248,8 @@ private func simdAffine(_ a: UnsafePointer<Float>, into out: UnsafeMutablePointe
                         shift: Float, scale: Float, plus: Float) {
     var i = 0
     while i + 8 <= n {
-        let v = (UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self) - shift) * scale + plus
-        UnsafeMutableRawPointer(out + i).storeBytes(of: v, as: SIMD8<Float>.self)
+        let v = (load8(a, i) - shift) * scale + plus
+        store8(v, out, i)
         i += 8
     }
     while i < n { out[i] = (a[i] - shift) * scale + plus; i += 1 }
@@ -261,8 +260,8 @@ private func simdAffine(_ a: UnsafePointer<Float>, into out: UnsafeMutablePointe
 private func simdScale(_ a: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, _ n: Int, by factor: Float) {
     var i = 0
     while i + 8 <= n {
-        let v = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self) * factor
-        UnsafeMutableRawPointer(out + i).storeBytes(of: v, as: SIMD8<Float>.self)
+        let v = load8(a, i) * factor
+        store8(v, out, i)
         i += 8
     }
     while i < n { out[i] = a[i] * factor; i += 1 }
@@ -274,10 +273,10 @@ private func simdInputGradient(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Fl
                                _ n: Int, mean: Float, inverse: Float, scale: Float, meanDy: Float, meanProjected: Float) {
     var i = 0
     while i + 8 <= n {
-        let x8 = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-        let dy8 = UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD8<Float>.self)
+        let x8 = load8(x, i)
+        let dy8 = load8(dy, i)
         let v = scale * (dy8 - meanDy - (x8 - mean) * inverse * meanProjected)
-        UnsafeMutableRawPointer(dx + i).storeBytes(of: v, as: SIMD8<Float>.self)
+        store8(v, dx, i)
         i += 8
     }
     while i < n { dx[i] = scale * (dy[i] - meanDy - (x[i] - mean) * inverse * meanProjected); i += 1 }

@@ -275,17 +275,3 @@ public final class Conv2D: Layer, LaneParallel {
         for ox in inside.upperBound..<ow { for oy in rows { row[oy &* ow &+ ox] = 0 } }
     }
 }
-
-/// to[i] += from[i] for i < count, eight at a time (Swift keeps the scalar loop: it cannot rule
-/// out that the spans overlap).
-@inline(__always)
-func addSpan(_ from: UnsafePointer<Float>, into to: UnsafeMutablePointer<Float>, count: Int) {
-    var i = 0
-    while i + 8 <= count {
-        let sum = UnsafeRawPointer(to + i).loadUnaligned(as: SIMD8<Float>.self)
-            + UnsafeRawPointer(from + i).loadUnaligned(as: SIMD8<Float>.self)
-        UnsafeMutableRawPointer(to + i).storeBytes(of: sum, as: SIMD8<Float>.self)
-        i += 8
-    }
-    while i < count { to[i] += from[i]; i += 1 }
-}

@@ -56,7 +56,7 @@ final class LaneWorkspaces {
 
 /// Runs `body(range)` over 0..<count cut into spans of `span` elements, the spans shared out
 /// over `lanes` threads: for element-wise passes, whose results do not depend on the cut.
-public func forEachSpan(_ count: Int, lanes: Int, span: Int = 1 << 15, _ body: (Range<Int>) -> Void) {
+func forEachSpan(_ count: Int, lanes: Int, span: Int = 1 << 15, _ body: (Range<Int>) -> Void) {
     let spans = (count + span - 1) / span
     forEachLane(spans, lanes: lanes) { _, items in
         for s in items { body(s * span ..< min(count, (s + 1) * span)) }

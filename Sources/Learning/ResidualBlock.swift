@@ -140,18 +140,7 @@ public final class ResidualScratch {
     public init() {}
 }
 
-// The block's element-wise passes over one span, eight at a time (Swift keeps such loops
-// scalar where it cannot rule out that the buffers overlap).
-
-@inline(__always)
-private func simd8(_ p: UnsafePointer<Float>, _ i: Int) -> SIMD8<Float> {
-    UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
-}
-
-@inline(__always)
-private func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ i: Int) {
-    UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: SIMD8<Float>.self)
-}
+// The block's element-wise passes over one span, eight at a time.
 
 /// max(v, 0) lane by lane, exactly as Swift's `max` (0 where 0 ≥ v, so −0 becomes 0).
 @inline(__always)
@@ -163,7 +152,7 @@ private func rectified(_ v: SIMD8<Float>) -> SIMD8<Float> {
 @inline(__always)
 private func rectify(_ v: UnsafeMutablePointer<Float>, _ span: Range<Int>) {
     var i = span.lowerBound
-    while i + 8 <= span.upperBound { store(rectified(simd8(v, i)), v, i); i += 8 }
+    while i + 8 <= span.upperBound { store8(rectified(load8(v, i)), v, i); i += 8 }
     while i < span.upperBound { v[i] = max(v[i], 0); i += 1 }
 }
 
@@ -171,7 +160,7 @@ private func rectify(_ v: UnsafeMutablePointer<Float>, _ span: Range<Int>) {
 @inline(__always)
 private func addAndRectify(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, _ span: Range<Int>) {
     var i = span.lowerBound
-    while i + 8 <= span.upperBound { store(rectified(simd8(y, i) + simd8(x, i)), y, i); i += 8 }
+    while i + 8 <= span.upperBound { store8(rectified(load8(y, i) + load8(x, i)), y, i); i += 8 }
     while i < span.upperBound { y[i] = max(y[i] + x[i], 0); i += 1 }
 }
 
@@ -181,7 +170,7 @@ private func passWherePositive(_ d: UnsafePointer<Float>, where y: UnsafePointer
                                into out: UnsafeMutablePointer<Float>, _ span: Range<Int>) {
     var i = span.lowerBound
     while i + 8 <= span.upperBound {
-        store(SIMD8<Float>(repeating: 0).replacing(with: simd8(d, i), where: simd8(y, i) .> 0), out, i)
+        store8(SIMD8<Float>(repeating: 0).replacing(with: load8(d, i), where: load8(y, i) .> 0), out, i)
         i += 8
     }
     while i < span.upperBound { out[i] = y[i] > 0 ? d[i] : 0; i += 1 }
