@@ -25,10 +25,12 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
 
-        // The inner loop of the sparse first-layer products, with an AVX2 variant chosen at run time.
-        .target(name: "CSparse", cSettings: [.unsafeFlags(["-O2"])]),
-        // Numerics: tensors on BLAS, layers, models, losses, SGD, seeded generators.
-        .target(name: "Learning", dependencies: ["CBLAS", "CSparse"], swiftSettings: optimized),
+        // The project's own numeric kernels (products, axpy, long dots, exp/log, sin/cos): one
+        // written rounding order each, the same bits on every CPU; scalar, AVX2, AVX-512 and NEON
+        // paths chosen at run time. No fused multiply-add unless written as one.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2", "-ffp-contract=off"])]),
+        // Numerics: layers, models, losses, SGD, seeded generators, on CKernels.
+        .target(name: "Learning", dependencies: ["CKernels"], swiftSettings: optimized),
         // GEM's dual quadratic program, exact, in float64.
         .target(name: "QuadraticProgram", swiftSettings: optimized),
         // IDX and CIFAR readers, checksums, dataset locations, `bench fetch`'s download and unpacking.
@@ -49,10 +51,10 @@ let package = Package(
         .target(name: "Reporting", dependencies: ["Storage", "Evaluation"]),
         .executableTarget(name: "bench", dependencies: [
             "Experiments", "Reporting", "Storage", "Strategies", "Benchmarks", "Data", "Learning", "Evaluation",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "CBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "LearningTests", dependencies: ["Learning", "CSparse"]),
+        .testTarget(name: "LearningTests", dependencies: ["Learning", "CKernels"]),
         .testTarget(name: "QuadraticProgramTests", dependencies: ["QuadraticProgram"]),
         .testTarget(name: "DataTests", dependencies: ["Data"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Data"]),

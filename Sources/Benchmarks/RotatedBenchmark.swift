@@ -48,7 +48,7 @@ public enum RotatedBenchmark {
     private static func rotation(degrees: Double, rows: Int, cols: Int)
         -> (UnsafeBufferPointer<Float>, UnsafeMutableBufferPointer<Float>) -> Void {
         let radians = degrees * .pi / 180
-        let c = Float(cos(radians)), s = Float(sin(radians))
+        let c = Float(Kernels.cos(radians)), s = Float(Kernels.sin(radians))
         let cy = Float(rows - 1) / 2, cx = Float(cols - 1) / 2
         return { image, out in
             for y in 0..<rows {

@@ -250,7 +250,7 @@ public final class Runner {
             memory: result.episodicMemory.map {
                 EpisodicMemoryRecord(inputs: $0.inputs, featureCount: $0.width, labels: $0.labels, tasks: $0.tasks)
             })
-        record.blasThreads = 1  // see TrainingSettings.threads
+        (record.kernelPath, record.kernelsVersion) = (Kernels.path, Kernels.version)
         (record.peakRSSBytes, record.peakRSSScope) = (PeakMemory.peakBytes(), peakScope.rawValue)
         record.forgetting = metrics.forgetting
         record.bwtOverAllTasks = metrics.backwardTransferOverAllTasks
@@ -276,7 +276,7 @@ public final class Runner {
         let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
             .map { $0.split(separator: ":", maxSplits: 1).last!.trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
-        return "\(model) · \(ProcessInfo.processInfo.activeProcessorCount) cores · 1 BLAS thread, \(threads) lanes"
+        return "\(model) · \(ProcessInfo.processInfo.activeProcessorCount) cores · \(threads) lanes"
     }
 
     /// The commit of the checkout the tool runs from, "-dirty" if it has local changes,

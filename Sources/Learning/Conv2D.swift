@@ -1,9 +1,9 @@
 /// 2-D convolution without bias (every convolution of GEM's ResNet has none), computed as
-/// im2col + sgemm: each image's k×k patches become the columns of a (Cin·k·k) × pixels matrix,
+/// im2col + matrix product (`Kernels.gemm`): each image's k×k patches become the columns of a (Cin·k·k) × pixels matrix,
 /// and one product with the Cout × (Cin·k·k) weight gives the output channels.
 ///
 /// Weights are stored as PyTorch's `Conv2d.weight`, Cout × Cin × k × k. Several small images
-/// share one product (`groupSize`), so the late 4×4 stages still run sgemm on wide matrices.
+/// share one product (`groupSize`), so the late 4×4 stages still run products on wide matrices.
 /// Work is cut into groups and slabs fixed by the batch alone, and the slabs' weight gradients
 /// are added in row order, so results do not depend on `lanes` (see `LaneParallel`).
 public final class Conv2D: Layer, LaneParallel {
@@ -16,10 +16,10 @@ public final class Conv2D: Layer, LaneParallel {
     public var lanes = 1
     public var inputWidth: Int { input.count }
     public var outputWidth: Int { output.count }
-    /// Images per sgemm call.
+    /// Images per product.
     public let groupSize: Int
 
-    /// Output columns one product aims at: narrower products run sgemm well below its rate.
+    /// Output columns one product aims at: narrower products run well below the kernel's rate.
     static let columnsPerProduct = 512
     /// At most this many slabs share one target's rows in backward, each with its own partial
     /// weight gradient; it bounds the useful lanes and the scratch memory (slabs × weight size).
@@ -81,11 +81,11 @@ public final class Conv2D: Layer, LaneParallel {
                 let col = columns.pointer(lane: lane, atLeast: k * n * p)
                 for i in 0..<n { patches(of: x + (first + i) * inputWidth, into: col + i * p, rowStride: n * p) }
                 if n == 1 {  // the product is the image's output as stored: Cout × pixels
-                    BLAS.gemm(m: cout, n: p, k: k, a: w, lda: k, b: col, ldb: p, c: y + first * outputWidth, ldc: p)
+                    Kernels.gemm(m: cout, n: p, k: k, a: w, lda: k, b: col, ldb: p, c: y + first * outputWidth, ldc: p)
                     continue
                 }
                 let out = staging.pointer(lane: lane, atLeast: cout * n * p)
-                BLAS.gemm(m: cout, n: n * p, k: k, a: w, lda: k, b: col, ldb: n * p, c: out, ldc: n * p)
+                Kernels.gemm(m: cout, n: n * p, k: k, a: w, lda: k, b: col, ldb: n * p, c: out, ldc: n * p)
                 for i in 0..<n {  // Cout × (images · pixels) back to one row per image
                     for c in 0..<cout {
                         (y + (first + i) * outputWidth + c * p).update(from: out + c * n * p + i * p, count: p)
@@ -136,15 +136,15 @@ public final class Conv2D: Layer, LaneParallel {
                         let g = gatheredGradient(first: first, n: n, lane: lane)
                         let col = columns.pointer(lane: lane, atLeast: k * n * p)
                         for i in 0..<n { patches(of: x + (first + i) * inputWidth, into: col + i * p, rowStride: n * p) }
-                        BLAS.gemm(transB: true, m: cout, n: k, k: n * p, a: g, lda: n * p, b: col, ldb: n * p,
-                                  beta: first == slab.rows.lowerBound ? 0 : 1, c: partial + item * weightCount, ldc: k)
+                        Kernels.gemm(transB: true, m: cout, n: k, k: n * p, a: g, lda: n * p, b: col, ldb: n * p,
+                                  accumulate: first != slab.rows.lowerBound, c: partial + item * weightCount, ldc: k)
                         first += n
                     }
                 } else if let dx {  // d(patches) = Wᵀ · dY, folded back onto the input pixels
                     let group = groups[item - slabs.count], first = group.lowerBound, n = group.count
                     let g = gatheredGradient(first: first, n: n, lane: lane)
                     let col = columns.pointer(lane: lane, atLeast: k * n * p)
-                    BLAS.gemm(transA: true, m: k, n: n * p, k: cout, a: w, lda: k, b: g, ldb: n * p, c: col, ldc: n * p)
+                    Kernels.gemm(transA: true, m: k, n: n * p, k: cout, a: w, lda: k, b: g, ldb: n * p, c: col, ldc: n * p)
                     for i in 0..<n {
                         let image = dx + (first + i) * inputWidth
                         if !accumulate { image.update(repeating: 0, count: inputWidth) }
@@ -162,8 +162,8 @@ public final class Conv2D: Layer, LaneParallel {
     /// The images of each forward and input-gradient product: near-equal consecutive runs of at
     /// most `groupSize`, and at least `minimumGroups` of them, so that small batches still share
     /// the lanes (a step of 10 images is one group in the 4×4 stage otherwise). Fixed by `rows`
-    /// alone, as the bits depend on the grouping: OpenBLAS does not sum a column alike in
-    /// products of other widths.
+    /// alone, though any grouping gives the same bits: each output is its own chain of
+    /// multiply-adds (`Kernels.gemm`), whatever the product's width.
     func imageGroups(rows: Int) -> [Range<Int>] {
         let count = max((rows + groupSize - 1) / groupSize, min(rows, Conv2D.minimumGroups))
         return (0..<count).map { rows * $0 / count ..< rows * ($0 + 1) / count }

@@ -18,7 +18,7 @@ public struct ImageShape: Sendable, Equatable, CustomStringConvertible {
 
 /// Layers that can split their work over threads ("lanes") without changing a single bit of
 /// their results: work is cut into pieces fixed by the batch alone, and sums over pieces run
-/// in a fixed order. BLAS should run single-threaded while lanes > 1 (`BLAS.setThreads(1)`).
+/// in a fixed order.
 public protocol LaneParallel: AnyObject {
     var lanes: Int { get set }
 }

@@ -27,8 +27,8 @@ public final class Linear: Layer {
         let w = parameters + offset
         let b = w + inputWidth * outputWidth
         for r in 0..<rows { (y + r * outputWidth).update(from: b, count: outputWidth) }
-        BLAS.gemm(transB: true, m: rows, n: outputWidth, k: inputWidth,
-                  a: x, lda: inputWidth, b: w, ldb: inputWidth, beta: 1, c: y, ldc: outputWidth)
+        Kernels.gemm(transB: true, m: rows, n: outputWidth, k: inputWidth,
+                  a: x, lda: inputWidth, b: w, ldb: inputWidth, accumulate: true, c: y, ldc: outputWidth)
     }
 
     public func backward(x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>,
@@ -40,13 +40,13 @@ public final class Linear: Layer {
             let n = target.rows.count
             let dw = target.gradient + offset
             // dW += dyᵀ x over the target's rows
-            BLAS.gemm(transA: true, m: outputWidth, n: inputWidth, k: n,
+            Kernels.gemm(transA: true, m: outputWidth, n: inputWidth, k: n,
                       a: dy + first * outputWidth, lda: outputWidth,
-                      b: x + first * inputWidth, ldb: inputWidth, beta: 1, c: dw, ldc: inputWidth)
+                      b: x + first * inputWidth, ldb: inputWidth, accumulate: true, c: dw, ldc: inputWidth)
             addBiasGradient(dy, target: target)
         }
         if let dx {
-            BLAS.gemm(m: rows, n: inputWidth, k: outputWidth, a: dy, lda: outputWidth,
+            Kernels.gemm(m: rows, n: inputWidth, k: outputWidth, a: dy, lda: outputWidth,
                       b: w, ldb: inputWidth, c: dx, ldc: inputWidth)
         }
     }

@@ -61,8 +61,7 @@ extension Network {
         for layer in layers { (layer as? RowSegmented)?.segments = segments }
     }
 
-    /// Threads for convolutions and batch norm; results do not depend on it. Run BLAS on one
-    /// thread meanwhile (`BLAS.setThreads(1)`).
+    /// Threads for convolutions and batch norm; results do not depend on it.
     public func setLanes(_ lanes: Int) {
         precondition(lanes >= 1, "lanes must be at least 1, got \(lanes)")
         for layer in layers { (layer as? LaneParallel)?.lanes = lanes }

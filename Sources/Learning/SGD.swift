@@ -13,13 +13,13 @@ public final class SGD {
     public func step(_ network: Network) {
         let p = network.parameters.pointer, g = network.gradients.pointer, n = network.parameterCount
         if momentum == 0 {
-            BLAS.axpy(n, alpha: -learningRate, x: g, y: p)
+            Kernels.axpy(n, alpha: -learningRate, x: g, y: p)
             return
         }
         if velocity == nil || velocity!.count != n { velocity = FloatBuffer(count: n) }
         let v = velocity!.pointer
         for i in 0..<n { v[i] = momentum * v[i] + g[i] }
-        BLAS.axpy(n, alpha: -learningRate, x: v, y: p)
+        Kernels.axpy(n, alpha: -learningRate, x: v, y: p)
     }
 
     /// The momentum buffer (empty before the first step with momentum): a checkpoint's part of

@@ -28,7 +28,7 @@ public enum SoftmaxCrossEntropy {
             var sum: Float = 0
             for c in 0..<classes {
                 if heads?.isAllowed(task: task, class: c) ?? true {
-                    let e = expf(z[c] - maxLogit)
+                    let e = Kernels.exp(z[c] - maxLogit)
                     g[c] = e
                     sum += e
                 } else {
@@ -37,7 +37,7 @@ public enum SoftmaxCrossEntropy {
             }
             precondition(heads?.isAllowed(task: task, class: label) ?? true,
                          "label \(label) is outside the head of task \(task)")
-            total += Double(weight) * Double(logf(sum) - (z[label] - maxLogit))
+            total += Double(weight) * Double(Kernels.log(sum) - (z[label] - maxLogit))
             let inverse = weight / sum
             for c in 0..<classes { g[c] *= inverse }
             g[label] -= weight

@@ -1,4 +1,4 @@
-import CSparse
+import CKernels
 import Dispatch
 
 /// A row-major matrix whose entries are mostly zero (GEM's episodic memories: about 19% of an

@@ -17,6 +17,8 @@ enum RunEncoding {
         try file.setAttribute("git_commit", .string(record.gitCommit))
         try file.setAttribute("machine", .string(record.machine))
         try file.setAttribute("blas_threads", .int(Int64(record.blasThreads)))
+        try file.setAttribute("kernel_path", .string(record.kernelPath))
+        try file.setAttribute("kernels_version", .int(Int64(record.kernelsVersion)))
         try file.setAttribute("experiment", .string(record.experiment))
         try file.setAttribute("strategy", .string(record.strategy))
         try file.setAttribute("seed", .int(Int64(record.seed)))
@@ -161,6 +163,8 @@ enum RunEncoding {
         record.gitCommit = try file.stringAttribute("git_commit")
         record.machine = try machine(file)
         record.blasThreads = file.hasAttribute("blas_threads") ? Int(try file.intAttribute("blas_threads")) : 0
+        record.kernelPath = file.hasAttribute("kernel_path") ? try file.stringAttribute("kernel_path") : "unknown"
+        record.kernelsVersion = file.hasAttribute("kernels_version") ? Int(try file.intAttribute("kernels_version")) : 0
         record.created = try file.stringAttribute("created")
         record.configYAML = try file.stringAttribute("config")
         var checksums: [String: String] = [:]

@@ -18,9 +18,15 @@ public struct RunRecord: Sendable, Equatable {
     public var gitCommit: String
     /// Where the run trained: CPU model, cores and BLAS threads ("unknown" in files that predate it).
     public var machine: String = "unknown"
-    /// OpenBLAS threads the run used (0 = not recorded): some products round differently
-    /// with another thread count, so a bit-identical rerun uses the same.
+    /// OpenBLAS threads the run used, in files written before the project's own kernels
+    /// (0 = none: runs compute on `Sources/CKernels`, whose bits no thread count changes).
     public var blasThreads: Int = 0
+    /// The kernels' instruction-set path ("scalar", "avx2", "avx512", "neon"; "unknown" in files
+    /// that predate the kernels). Any path gives the same bits; it says what ran, for speed.
+    public var kernelPath: String = "unknown"
+    /// `GEMBENCH_KERNELS_VERSION` of the kernels that computed the run (0: before them, when
+    /// products ran on OpenBLAS and differed from CPU to CPU).
+    public var kernelsVersion: Int = 0
     /// ISO 8601 UTC, e.g. "2026-11-28T08:40:55Z" (see `RunRecord.now()`).
     public var created: String
     /// Dataset file name → SHA-256 (hex), stored as root attributes `sha256:<file>`.

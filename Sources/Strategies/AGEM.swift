@@ -63,11 +63,11 @@ public final class AGEMPlugin: Plugin {
         let p = trainer.network.parameterCount
         let g = trainer.network.gradients.pointer
         let r = reference.row(0)
-        let gr = BLAS.dot(p, g, r)
+        let gr = Kernels.doubleDot(p, g, r)
         guard gr < 0 else { violations.append(0); return }
         violations.append(1)
-        let rr = BLAS.dot(p, r, r)
-        if rr > 0 { BLAS.axpy(p, alpha: Float(-gr / rr), x: r, y: g) }
+        let rr = Kernels.doubleDot(p, r, r)
+        if rr > 0 { Kernels.axpy(p, alpha: Float(-gr / rr), x: r, y: g) }
     }
 
     public func afterTrainingExp(_ trainer: Trainer, task: BenchmarkTask) { memory.finishTask(task) }

@@ -187,8 +187,8 @@ public final class GEMPlugin: Plugin {
         let p = trainer.network.parameterCount
         let m = source.matrix(trainer, memory: memory, sparseInputs: sparseInputs)
         let g = trainer.network.gradients.pointer
-        // MMᵀ in float32 through BLAS, the QP itself in float64.
-        BLAS.gemm(transB: true, m: k, n: k, k: p, a: m, lda: p, b: m, ldb: p, c: &gram, ldc: k)
+        // MMᵀ in float32 (16-chain dot products), the QP itself in float64.
+        Kernels.gram(count: k, n: p, rows: m, stride: p, into: &gram)
         for i in 0..<(k * k) { gram64[i] = Double(gram[i]) }
         for i in 0..<k { dots64[i] = Double(dots[i]) }
         guard gram64[0..<(k * k)].allSatisfy(\.isFinite) else {
@@ -201,7 +201,7 @@ public final class GEMPlugin: Plugin {
         bindingConstraints.append(Float(result.freeCount))
         // g̃ = Mᵀv + g
         for i in 0..<k { dual32[i] = Float(dual[i]) }
-        BLAS.gemm(transA: true, m: p, n: 1, k: k, a: m, lda: p, b: dual32, ldb: 1, beta: 1, c: g, ldc: 1)
+        Kernels.gemm(transA: true, m: p, n: 1, k: k, a: m, lda: p, b: dual32, ldb: 1, accumulate: true, c: g, ldc: 1)
         // ⟨g̃, g_i⟩ = ⟨g, g_i⟩ + (MMᵀv)_i, from the QP's own inputs rather than another pass over M
         var smallest = Double.infinity
         for i in 0..<k {

@@ -114,8 +114,8 @@ public final class ICaRLPlugin: Plugin {
     /// logits; adds its gradient weight · (σ(z) − σ(z')) / rows into `gradient`.
     static func distillationLoss(logits: UnsafePointer<Float>, previousLogits: [Float], rows: Int, classes: Int,
                                  oldClasses: [Int], weight: Float, gradient: UnsafeMutablePointer<Float>) -> Double {
-        func sigmoid(_ z: Float) -> Float { 1 / (1 + expf(-z)) }
-        func softplus(_ z: Float) -> Double { Double(max(z, 0) + log1pf(expf(-abs(z)))) }  // log(1 + e^z), stable
+        func sigmoid(_ z: Float) -> Float { 1 / (1 + Kernels.exp(-z)) }
+        func softplus(_ z: Float) -> Double { Double(max(z, 0) + Kernels.log1p(Kernels.exp(-abs(z)))) }  // log(1 + e^z), stable
         let scale = weight / Float(rows)
         var total = 0.0
         for r in 0..<rows {

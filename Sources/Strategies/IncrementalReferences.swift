@@ -67,12 +67,12 @@ final class IncrementalReferences: ReferenceGradientSource {
             sparseInputs.multiply(batchTransposed.pointer, n: b, start: ones.pointer, into: cross.pointer, lanes: threads)
         } else {
             data.inputs.withUnsafeBufferPointer { x in
-                BLAS.gemm(transB: true, m: rows, n: b, k: first.inputWidth, a: x.baseAddress!, lda: first.inputWidth,
+                Kernels.gemm(transB: true, m: rows, n: b, k: first.inputWidth, a: x.baseAddress!, lda: first.inputWidth,
                           b: batch, ldb: first.inputWidth, c: cross.pointer, ldc: b)
             }
             for i in 0..<(rows * b) { cross[i] += 1 }
         }
-        BLAS.gemm(transB: true, m: rows, n: b, k: width, a: firstGradient.pointer, lda: width,
+        Kernels.gemm(transB: true, m: rows, n: b, k: width, a: firstGradient.pointer, lda: width,
                   b: batchGradient.pointer, ldb: width, c: products.pointer, ldc: b)
         batchRows = b
         let firstCount = first.parameterCount  // the first layer's block opens the flat vector
@@ -81,7 +81,7 @@ final class IncrementalReferences: ReferenceGradientSource {
             var sum = 0.0
             for i in (segment.lowerBound * b)..<(segment.upperBound * b) { sum += Double(cross[i] * products[i]) }
             let row = references.row(k)
-            dots[k] = Float(sum + BLAS.dot(p - firstCount, g + firstCount, row + firstCount))
+            dots[k] = Float(sum + Kernels.doubleDot(p - firstCount, g + firstCount, row + firstCount))
         }
     }
 
@@ -96,8 +96,8 @@ final class IncrementalReferences: ReferenceGradientSource {
     func afterUpdate(_ network: Network, projected: Bool, learningRate: Float) {
         guard batchRows > 0, !projected else { syncedRows = -1; return }
         let width = network.layers[0].outputWidth
-        BLAS.gemm(m: syncedRows, n: width, k: batchRows, alpha: -learningRate, a: cross.pointer, lda: batchRows,
-                  b: batchGradient.pointer, ldb: width, beta: 1, c: firstOutput.pointer, ldc: width)
+        Kernels.gemm(m: syncedRows, n: width, k: batchRows, alpha: -learningRate, a: cross.pointer, lda: batchRows,
+                  b: batchGradient.pointer, ldb: width, accumulate: true, c: firstOutput.pointer, ldc: width)
         stepsSinceSync += 1
         batchRows = 0
     }

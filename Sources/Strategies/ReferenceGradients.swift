@@ -163,7 +163,7 @@ protocol ReferenceGradientSource: AnyObject {
     func restore(from state: SavedState) throws
 }
 
-/// The textbook computation: one batched pass over every memory each step, and Mg by BLAS.
+/// The textbook computation: one batched pass over every memory each step, and Mg as long dot products.
 final class DirectReferences: ReferenceGradientSource {
     let references = ReferenceGradients()
 
@@ -175,8 +175,8 @@ final class DirectReferences: ReferenceGradientSource {
     func constraintDots(_ trainer: Trainer, memory: EpisodicMemory, sparseInputs: SparseRows?,
                         into dots: inout [Float]) {
         let p = trainer.network.parameterCount
-        BLAS.gemm(m: memory.taskCount, n: 1, k: p, a: references.matrix.pointer, lda: p,
-                  b: trainer.network.gradients.pointer, ldb: 1, c: &dots, ldc: 1)
+        Kernels.dots(count: memory.taskCount, n: p, rows: references.matrix.pointer, stride: p,
+                     x: trainer.network.gradients.pointer, into: &dots)
     }
 
     func matrix(_ trainer: Trainer, memory: EpisodicMemory, sparseInputs: SparseRows?) -> UnsafeMutablePointer<Float> {

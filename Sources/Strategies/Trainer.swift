@@ -109,8 +109,6 @@ public final class Trainer {
         evaluator = AccuracyEvaluator(batchSize: settings.evaluationBatch, lanes: settings.threads)
         optimizer = SGD(learningRate: settings.learningRate, momentum: settings.momentum)
         batch = Minibatch(width: stream.inputWidth)
-        // OpenBLAS's products differ on more threads (see `BLAS`); parallelism comes from jobs and lanes.
-        BLAS.setThreads(1)
         heads = stream.heads
     }
 

@@ -14,14 +14,13 @@ enum ConvPerf {
         print(String(format: "FLOP per image (convolution and linear products): forward %.1f M, backward %.1f M",
                      Double(flops.forward) / 1e6, Double(flops.backward) / 1e6))
 
-        print("\nsgemm GFLOP/s at the network's products (forward, batch 256), 1 and \(threads) threads:")
+        print("\nproducts at the network's shapes (forward, batch 256), GFLOP/s: ours (kernel path \(Kernels.path)),"
+              + " OpenBLAS sgemm on 1 and \(threads) threads:")
         for shape in shapes() {
-            let one = PerfBenchmarks.sgemmGFLOPs(shape, threads: 1, repeats: max(repeats, 3))
-            let many = PerfBenchmarks.sgemmGFLOPs(shape, threads: threads, repeats: max(repeats, 3))
-            print("  \(shape)".padding(toLength: 34, withPad: " ", startingAt: 0) + String(format: "%7.1f  %7.1f", one, many))
+            print("  \(shape)".padding(toLength: 34, withPad: " ", startingAt: 0)
+                  + PerfBenchmarks.gemmLine(shape, threads: threads, repeats: repeats))
         }
 
-        BLAS.setThreads(1)
         net.setLanes(threads)
         let images = FloatBuffer((0..<(19 * 256 * net.inputWidth)).map { _ in rng.unitFloat() * 2 - 1 })
         let labels = (0..<(19 * 256)).map { _ in Int32(rng.below(100)) }
@@ -53,16 +52,6 @@ enum ConvPerf {
         }
         print(String(format: "  forward + backward, batch 256   %8.1f / %8.1f ms   %6.1f GFLOP/s   %4.0f images/s",
                      batch.min * 1e3, batch.median * 1e3, rate(flops, images: 256, seconds: batch.min), 256 / batch.min))
-        net.setLanes(1)
-        BLAS.setThreads(threads)
-        let blas = PerfBenchmarks.time(repeats: repeats) {
-            net.gradients.fill(0)
-            pass(first: 0, rows: 256, into: net.gradients.pointer)
-        }
-        BLAS.setThreads(1)
-        net.setLanes(threads)
-        print(String(format: "    same, 1 lane, BLAS %d threads  %8.1f / %8.1f ms   %6.1f GFLOP/s",
-                     threads, blas.min * 1e3, blas.median * 1e3, rate(flops, images: 256, seconds: blas.min)))
 
         print("\nGEM reference phase: per past task, one train-mode pass over its 256 memories into its gradient row:")
         for past in quick ? [1] : [1, 5, 19] {

@@ -38,8 +38,9 @@ enum PerfBenchmarks {
         ]
     }
 
-    /// Best-of-`repeats` sgemm GFLOP/s at `shape` on `threads` OpenBLAS threads.
-    static func sgemmGFLOPs(_ shape: Shape, threads: Int, repeats: Int) -> Double {
+    /// Best-of-`repeats` GFLOP/s at `shape`: the project's kernels (`threads` nil: one thread,
+    /// as runs compute) or OpenBLAS's sgemm on `threads` threads, the yardstick.
+    static func gemmGFLOPs(_ shape: Shape, openBLASThreads threads: Int?, repeats: Int) -> Double {
         let rowsA = shape.transA ? shape.k : shape.m, colsA = shape.transA ? shape.m : shape.k
         let rowsB = shape.transB ? shape.n : shape.k, colsB = shape.transB ? shape.k : shape.n
         var rng = RandomStream(seed: 1, purpose: "perf/sgemm")
@@ -48,15 +49,27 @@ enum PerfBenchmarks {
         let c = FloatBuffer(count: shape.m * shape.n)
         // enough calls per sample that one sample takes ~20 ms
         let calls = max(1, Int(4e9 / max(shape.flops, 1) / 100))
-        BLAS.setThreads(threads)
-        defer { BLAS.setThreads(1) }
+        if let threads { OpenBLAS.setThreads(threads) }
         let t = time(repeats: repeats) {
             for _ in 0..<calls {
-                BLAS.gemm(transA: shape.transA, transB: shape.transB, m: shape.m, n: shape.n, k: shape.k,
-                          a: a.pointer, lda: colsA, b: b.pointer, ldb: colsB, c: c.pointer, ldc: shape.n)
+                if threads == nil {
+                    Kernels.gemm(transA: shape.transA, transB: shape.transB, m: shape.m, n: shape.n, k: shape.k,
+                                 a: a.pointer, lda: colsA, b: b.pointer, ldb: colsB, c: c.pointer, ldc: shape.n)
+                } else {
+                    OpenBLAS.gemm(transA: shape.transA, transB: shape.transB, m: shape.m, n: shape.n, k: shape.k,
+                                  a: a.pointer, lda: colsA, b: b.pointer, ldb: colsB, c: c.pointer, ldc: shape.n)
+                }
             }
         }
         return shape.flops * Double(calls) / t.min / 1e9
+    }
+
+    /// One line of products: ours, then OpenBLAS on one and on `threads` threads (GFLOP/s).
+    static func gemmLine(_ shape: Shape, threads: Int, repeats: Int) -> String {
+        let ours = gemmGFLOPs(shape, openBLASThreads: nil, repeats: max(repeats, 3))
+        let one = gemmGFLOPs(shape, openBLASThreads: 1, repeats: max(repeats, 3))
+        let many = gemmGFLOPs(shape, openBLASThreads: threads, repeats: max(repeats, 3))
+        return String(format: "%7.1f  %7.1f  %7.1f   ours/OpenBLAS(1) %.2f", ours, one, many, ours / one)
     }
 
     /// The strategies whose training speed `bench perf` reports. `gem` is the config default
@@ -169,7 +182,7 @@ enum PerfBenchmarks {
     }
 
     /// Best-of-`repeats` seconds of the memories' first-layer forward (Z1 = X W1ᵀ + b1) and
-    /// per-task weight gradients (dW1_k = dZ1_kᵀ X_k), dense (sgemm) and sparse (`SparseRows`).
+    /// per-task weight gradients (dW1_k = dZ1_kᵀ X_k), dense (`Kernels.gemm`) and sparse (`SparseRows`).
     static func firstLayerSeconds(past: Int, stream: TaskStream, threads: Int, repeats: Int)
         -> (denseForward: Double, sparseForward: Double, denseGradients: Double, sparseGradients: Double, density: Double) {
         let (memory, segments) = memories(past: past, stream: stream)
@@ -183,13 +196,11 @@ enum PerfBenchmarks {
         let sparse = memory.inputs.withUnsafeBufferPointer {
             SparseRows($0.baseAddress!, rows: rows, width: width, segments: segments)
         }
-        BLAS.setThreads(threads)
-        defer { BLAS.setThreads(1) }
         return memory.inputs.withUnsafeBufferPointer { xs in
             let x = xs.baseAddress!
             let denseForward = time(repeats: repeats) {
-                BLAS.gemm(transB: true, m: rows, n: out, k: width, a: x, lda: width, b: w.pointer, ldb: width,
-                          c: y.pointer, ldc: out)
+                Kernels.gemm(transB: true, m: rows, n: out, k: width, a: x, lda: width, b: w.pointer, ldb: width,
+                             c: y.pointer, ldc: out)
             }.min
             let sparseForward = time(repeats: repeats) {
                 transpose(w.pointer, rows: out, columns: width, into: wt.pointer)
@@ -197,9 +208,9 @@ enum PerfBenchmarks {
             }.min
             let denseGradients = time(repeats: repeats) {
                 for (k, segment) in segments.enumerated() {
-                    BLAS.gemm(transA: true, m: out, n: width, k: segment.count, a: dy.pointer + segment.lowerBound * out,
-                              lda: out, b: x + segment.lowerBound * width, ldb: width, beta: 1,
-                              c: gradients.pointer + k * out * width, ldc: width)
+                    Kernels.gemm(transA: true, m: out, n: width, k: segment.count,
+                                 a: dy.pointer + segment.lowerBound * out, lda: out, b: x + segment.lowerBound * width,
+                                 ldb: width, accumulate: true, c: gradients.pointer + k * out * width, ldc: width)
                 }
             }.min
             let targets = segments.enumerated().map { GradientTarget(rows: $1, gradient: gradients.pointer + $0 * out * width) }

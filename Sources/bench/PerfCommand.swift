@@ -2,16 +2,19 @@ import ArgumentParser
 import Benchmarks
 import Data
 import Foundation
+import Learning
 import Strategies
 
 struct PerfCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "perf",
-        abstract: "Measure sgemm, training speed per strategy and GEM's cost per past task, in one process.",
+        abstract: "Measure the kernels beside OpenBLAS, training speed per strategy and GEM's cost per past task, in one process.",
         discussion: """
             Runs on permuted MNIST (or --dataset fashion-mnist) with the paper's settings (MLP 784-100-100-10, lr 0.1, batch 10, \
             GEM: 256 recent memories per task, strength 0.5). Times are min / median of --repeats; \
-            compare them as ratios to the sgemm rates printed in the same run. See docs/performance.md.
+            compare them as ratios to the product rates printed in the same run. Products run on the project's own \
+            kernels (--kernels or GEMBENCH_KERNELS picks the path; every path gives the same bits); OpenBLAS is \
+            timed beside them as a yardstick only. See docs/performance.md.
             """)
 
     @Flag(help: "Short version: 5 tasks, one repeat, fewer steps (about half a minute).")
@@ -35,6 +38,9 @@ struct PerfCommand: ParsableCommand {
     @Option(help: "Model: mlp (the paper's MNIST runs, the default) or resnet18 (GEM's reduced ResNet18 on random 3x32x32 images).")
     var model = "mlp"
 
+    @Option(help: "Kernel path: auto (the widest this CPU has), scalar, avx2, avx512 or neon. Same bits, other speed.")
+    var kernels = "auto"
+
     @OptionGroup var location: LocationOptions
 
     func validate() throws {
@@ -54,6 +60,8 @@ struct PerfCommand: ParsableCommand {
 
     func run() throws {
         let repeats = self.repeats ?? (quick ? 1 : 3)
+        do { try Kernels.use(path: kernels) } catch { throw ValidationError("--kernels: \(error)") }
+        print("kernels: \(Kernels.path) (version \(Kernels.version); available: \(Kernels.availablePaths.joined(separator: ", ")))")
         switch model {
         case "mlp": break
         case "resnet18": return try ConvPerf.run(repeats: repeats, threads: location.blasThreads(), quick: quick)
@@ -69,18 +77,17 @@ struct PerfCommand: ParsableCommand {
         print("bench perf: permuted \(self.dataset.displayName), MLP 784-100-100-10, batch 10; \(threads) BLAS threads for large products;"
             + " min / median of \(repeats)")
 
-        print("\nsgemm GFLOP/s at GEM's shapes (19 past tasks = 4864 memory rows), 1 and \(threads) threads:")
-        var sgemmMemoryForward = 0.0
+        print("\nproducts at GEM's shapes (19 past tasks = 4864 memory rows), GFLOP/s: ours (one thread, as runs"
+              + " compute), OpenBLAS sgemm on 1 and \(threads) threads (the yardstick):")
         for shape in PerfBenchmarks.gemShapes(past: 19) {
-            let one = PerfBenchmarks.sgemmGFLOPs(shape, threads: 1, repeats: max(repeats, 3))
-            let many = PerfBenchmarks.sgemmGFLOPs(shape, threads: threads, repeats: max(repeats, 3))
-            if shape.name.hasPrefix("memory forward") { sgemmMemoryForward = max(one, many) }
             print("  \(shape)".padding(toLength: 34, withPad: " ", startingAt: 0)
-                + String(format: "%7.1f  %7.1f", one, many))
+                + PerfBenchmarks.gemmLine(shape, threads: threads, repeats: repeats))
         }
+        let memoryForward = PerfBenchmarks.gemShapes(past: 19).first { $0.name.hasPrefix("memory forward") }!
+        let sgemmMemoryForward = PerfBenchmarks.gemmGFLOPs(memoryForward, openBLASThreads: nil, repeats: max(repeats, 3))
 
         let first = PerfBenchmarks.firstLayerSeconds(past: 19, stream: stream, threads: threads, repeats: max(repeats, 5))
-        print(String(format: "\nfirst layer over 19 tasks' memories (%.0f%% non-zero), ms, dense sgemm vs sparse:\n"
+        print(String(format: "\nfirst layer over 19 tasks' memories (%.0f%% non-zero), ms, dense product vs sparse:\n"
                      + "  forward          %7.2f  %7.2f\n  task dW1 x 19    %7.2f  %7.2f",
                      100 * first.density, first.denseForward * 1000, first.sparseForward * 1000,
                      first.denseGradients * 1000, first.sparseGradients * 1000))
@@ -125,7 +132,7 @@ struct PerfCommand: ParsableCommand {
                                                           repeats: max(repeats, 5), sparse: true)
         let rate = flops / dense / 1e9, sparseRate = flops / sparse / 1e9
         print(String(format: "\nreference-gradient phase, 19 past tasks (%.2f GFLOP dense):\n"
-                     + "  dense  %6.2f ms, %6.1f GFLOP/s = %3.0f%% of sgemm (memory forward, %.1f GFLOP/s)\n"
+                     + "  dense  %6.2f ms, %6.1f GFLOP/s = %3.0f%% of our product (memory forward, %.1f GFLOP/s)\n"
                      + "  sparse %6.2f ms, %6.1f dense-equivalent GFLOP/s = %3.0f%%",
                      flops / 1e9, dense * 1000, rate, 100 * rate / sgemmMemoryForward, sgemmMemoryForward,
                      sparse * 1000, sparseRate, 100 * sparseRate / sgemmMemoryForward))

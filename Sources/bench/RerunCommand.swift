@@ -1,6 +1,7 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import Learning
 import Storage
 
 struct RerunCommand: ParsableCommand {
@@ -28,9 +29,10 @@ struct RerunCommand: ParsableCommand {
         } catch {
             throw fail("\(error)")
         }
-        printError("rerunning \(spec.runID) (stored: git \(stored.gitCommit), \(stored.created), \(stored.machine))")
-        // results do not depend on the lanes; files written before BLAS was single-threaded inside
-        // runs (blas_threads > 1) may not rerun bit-identically
+        printError("rerunning \(spec.runID) (stored: git \(stored.gitCommit), \(stored.created), \(stored.machine), "
+                   + "\(kernels(stored.kernelsVersion, stored.kernelPath)))")
+        printError("now: git \(Runner.gitCommit), \(kernels(Kernels.version, Kernels.path))")
+        // results do not depend on the lanes or the kernel path
         let threads = location.threads ?? location.blasThreads()
         let runner = Runner(outputDirectory: URL(fileURLWithPath: "."), dataDirectory: location.dataDir,
                             threads: threads)
@@ -46,6 +48,28 @@ struct RerunCommand: ParsableCommand {
         }
         print("DIFFERENT:")
         for line in differences { print("  " + line) }
+        print(reason(stored))
         throw ExitCode.failure
+    }
+
+    private func kernels(_ version: Int, _ path: String) -> String {
+        version == 0 ? "OpenBLAS, before the project's kernels" : "kernels v\(version) \(path)"
+    }
+
+    /// Why the bits may differ: the code or the kernels changed, or (same code) a defect.
+    private func reason(_ stored: RunRecord) -> String {
+        if stored.kernelsVersion == 0 {
+            return "the file was computed on OpenBLAS, before the project's own kernels: its bits depended on that"
+                + " machine's CPU, and this code cannot reproduce them (run it again with this version)"
+        }
+        if stored.kernelsVersion != Kernels.version {
+            return "the kernels' version differs (stored v\(stored.kernelsVersion), now v\(Kernels.version)):"
+                + " their specification changed, and with it the bits"
+        }
+        let now = Runner.gitCommit
+        if stored.gitCommit != now || now.hasSuffix("-dirty") || now == "unknown" {
+            return "the code version differs (stored git \(stored.gitCommit), now \(now)): the change may explain it"
+        }
+        return "same code version (git \(now)) and kernels: this should not happen; please report it with both files"
     }
 }

@@ -171,7 +171,8 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(parallel.map(\.seed), [0, 1, 2])
         XCTAssertEqual(parallel.map(\.accuracyMatrix), sequential.map(\.accuracyMatrix))
         XCTAssertEqual(parallel.map(\.parameters), sequential.map(\.parameters))
-        XCTAssertEqual(parallel[0].blasThreads, 1)
+        XCTAssertEqual(parallel[0].kernelsVersion, Kernels.version)
+        XCTAssertEqual(parallel[0].kernelPath, Kernels.path)
     }
 
     /// Products large enough for OpenBLAS to split across threads (EWC's Fisher over 1000

@@ -1,4 +1,4 @@
-import CSparse
+import CKernels
 import XCTest
 @testable import Learning
 

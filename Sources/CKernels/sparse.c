@@ -1,8 +1,9 @@
-// The inner loop of SparseRows' products. Swift cannot compile one function for AVX2 and
-// choose it at run time, so this one loop is C: the generic version and an AVX2 version
-// compute identical fused multiply-adds, in the same order, for every output.
-#include "CSparse.h"
+// The inner loop of SparseRows' products: the generic version and an AVX2 version compute
+// identical fused multiply-adds, in the same order, for every output. The AVX2 loop also
+// serves the AVX-512 path.
 #include <math.h>
+
+#include "paths.h"
 
 // Columns first..<n.
 static void sums_generic(const int32_t *index, const float *values, long count, const float *base, long first,
@@ -94,7 +95,11 @@ void gembench_sparse_sums_portable(const int32_t *index, const float *values, lo
 void gembench_sparse_sums(const int32_t *index, const float *values, long count, const float *base, long n,
                           const float *start, long start_stride, float *out, long out_stride) {
 #if defined(__x86_64__)
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) { sums_avx2(index, values, count, base, n, start, start_stride, out, out_stride); return; }
+    gembench_path path = gembench_current_path();
+    if (path == GEMBENCH_PATH_AVX2 || path == GEMBENCH_PATH_AVX512) {
+        sums_avx2(index, values, count, base, n, start, start_stride, out, out_stride);
+        return;
+    }
 #endif
     sums_generic(index, values, count, base, 0, n, start, start_stride, out, out_stride);
 }
