@@ -36,6 +36,7 @@ final class IncrementalReferenceTests: XCTestCase {
         var dots = [Float](repeating: 0, count: tasks)
         var logitGradient = [Float](repeating: 0, count: batch * sizes.last!)
         var worst: (dots: Float, rows: Float, firstLayer: Float) = (0, 0, 0)
+        var boundarySteps = 0
         for step in 0..<steps {
             incremental.prepare(net, data: memory, segments: segments, heads: nil, threads: 2, sparseInputs: sparseInputs)
             direct.compute(net, data: memory, segments: segments, heads: nil, threads: 1)
@@ -47,6 +48,11 @@ final class IncrementalReferenceTests: XCTestCase {
                 n = memory.count * width
             }
             worst.firstLayer = max(worst.firstLayer, relativeError(kept, recomputed, kept.count))
+            // A hidden unit whose pre-activation is within rounding of 0 may switch its ReLU in one
+            // computation and not the other; that step's gradients then differ by far more than
+            // rounding. Such steps are counted, not compared (seen: 1 of 30 at the paper's shapes).
+            let atReLUBoundary = reluSigns(net, from: kept, rows: memory.count) != reluSigns(net, from: recomputed, rows: memory.count)
+            if atReLUBoundary { boundarySteps += 1 }
 
             let x = stream.tasks[tasks].train.rows(Array((step * batch)..<((step + 1) * batch)))
             net.gradients.fill(0)
@@ -56,16 +62,19 @@ final class IncrementalReferenceTests: XCTestCase {
             net.backward(logitGradient)
             incremental.dots(net, data: memory, segments: segments, batch: x.inputs, rows: batch,
                              sparseInputs: sparseInputs, threads: 2, into: &dots)
-            let expectedDots = (0..<tasks).map { k in Float(BLAS.dot(p, net.gradients.pointer, direct.row(k))) }
+            let expectedDots = (0..<tasks).map { k in Float(Kernels.doubleDot(p, net.gradients.pointer, direct.row(k))) }
             let dotScale = expectedDots.map(abs).max()!
-            for k in 0..<tasks { worst.dots = max(worst.dots, abs(dots[k] - expectedDots[k]) / dotScale) }
+            for k in 0..<tasks where !atReLUBoundary {
+                worst.dots = max(worst.dots, abs(dots[k] - expectedDots[k]) / dotScale)
+            }
 
             incremental.formFirstLayer(net, data: memory, threads: 2, sparseInputs: sparseInputs)
-            worst.rows = max(worst.rows, relativeError(incremental.references.row(0),
-                                                       direct.row(0), tasks * p))
+            if !atReLUBoundary {
+                worst.rows = max(worst.rows, relativeError(incremental.references.row(0), direct.row(0), tasks * p))
+            }
             let projected = step % 3 == 2
             if projected {
-                for k in 0..<tasks { BLAS.axpy(p, alpha: 0.5, x: direct.row(k), y: net.gradients.pointer) }
+                for k in 0..<tasks { Kernels.axpy(p, alpha: 0.5, x: direct.row(k), y: net.gradients.pointer) }
             }
             sgd.step(net)
             incremental.afterUpdate(net, projected: projected, learningRate: sgd.learningRate)
@@ -73,6 +82,20 @@ final class IncrementalReferenceTests: XCTestCase {
         XCTAssertLessThan(worst.firstLayer, tolerance, "first-layer outputs", file: file, line: line)
         XCTAssertLessThan(worst.dots, tolerance, "constraint dots", file: file, line: line)
         XCTAssertLessThan(worst.rows, tolerance, "reference gradients", file: file, line: line)
+        XCTAssertLessThanOrEqual(boundarySteps, steps / 10, "steps at a ReLU boundary", file: file, line: line)
+    }
+
+    /// The signs of every hidden pre-activation above the first layer, from first-layer outputs `z1`.
+    private func reluSigns(_ net: Network, from z1: [Float], rows: Int) -> [Bool] {
+        var signs: [Bool] = []
+        var h = z1
+        for layer in net.layers.dropFirst() {
+            var out = [Float](repeating: 0, count: rows * layer.outputWidth)
+            layer.forward(h, &out, rows: rows, parameters: net.parameters.pointer, tasks: nil)
+            if layer is Linear, layer !== net.layers.last { signs += out.map { $0 > 0 } }
+            h = out
+        }
+        return signs
     }
 
     func testIncrementalAgreesWithDirectOnATinyNetOverManySteps() {
