@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# The project's tests: the Swift suite, then the smoke suite end to end (bench run ->
+# The project's tests: the Swift suite, the kernels' cross-CPU check (scripts/check-kernels.sh),
+# then the smoke suite end to end (bench run ->
 # HDF5 -> bench report: tables, SVG figures, report.html), read back independently with
 # h5py and python/gembench (metrics, figures, R recomputed by numpy forward passes),
-# report.html opened in headless chromium, the command line on bad input, the notebooks
+# report.html opened in headless chromium, the same smoke suite on every other kernel path
+# (byte-identical run files), the split suite against the committed Results/runs.csv, the
+# command line on bad input, the notebooks
 # executed headless on those runs, 40 seconds of seeded fuzzing of the readers (run files,
 # YAML, IDX), and the smoke suite as a SLURM job array. Needs the Python packages of
 # requirements.txt and scripts/install-deps.sh.
@@ -11,6 +14,8 @@ cd "$(dirname "$0")/.."
 
 swift build
 swift test
+# the kernels on every path, and as older x86-64 CPUs and ARM64 under qemu: the same bits
+scripts/check-kernels.sh
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -22,6 +27,14 @@ swift run bench report "$runs" --out "$work" --strict
 swift run bench rerun "$runs/smoke-permuted__gem__seed0.h5" --threads 2
 swift run bench rerun "$runs/smoke-split-conv__gem__seed0.h5" --threads 2
 bench="$(swift build --show-bin-path)/bench"
+# the smoke suite on every kernel path this CPU has: the same bits in every run file
+for path in scalar avx2 avx512 neon; do
+    GEMBENCH_KERNELS=$path "$bench" list > /dev/null 2>&1 || { echo "kernel path $path: not on this CPU"; continue; }
+    GEMBENCH_KERNELS=$path "$bench" run --suite smoke --jobs 2 --out "$work/runs-$path" > /dev/null 2>&1
+    echo -n "kernel path $path: " && python3 scripts/compare_runs.py "$runs" "$work/runs-$path"
+done
+# the README's split table, regenerated: every committed number of its runs, byte for byte
+scripts/check-results.sh
 # the report page's screenshots are kept in .build/test-output/python
 GEMBENCH_RUNS="$runs" GEMBENCH_REPORT="$work" GEMBENCH_BENCH="$bench" GEMBENCH_TEST_OUTPUT="$PWD/.build/test-output/python" \
     python3 -m pytest -q -p no:cacheprovider -p no:benchmark Tests/python

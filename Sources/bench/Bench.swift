@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Learning
 
 @main
 struct Bench: ParsableCommand {
@@ -18,6 +19,8 @@ struct Bench: ParsableCommand {
         if let option = repeatedOption(in: Array(CommandLine.arguments.dropFirst())) {
             exit(withError: ValidationError("\(option) is given more than once; give it once (the last would silently win)"))
         }
+        // a kernel path this CPU lacks, or a typo, must not silently fall back to another
+        if let problem = Kernels.environmentError { exit(withError: ValidationError(problem)) }
         main(nil)
     }
 

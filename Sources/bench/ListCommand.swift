@@ -1,5 +1,6 @@
 import ArgumentParser
 import Experiments
+import Learning
 import Strategies
 
 struct ListCommand: ParsableCommand {
@@ -35,5 +36,7 @@ struct ListCommand: ParsableCommand {
                 print("      \(parameter.key) \(value)  \(parameter.help)")
             }
         }
+        print("\nKernels: version \(Kernels.version), \(Kernels.path) path (available here: "
+              + Kernels.availablePaths.joined(separator: ", ") + "; GEMBENCH_KERNELS picks one; every path gives the same bits)")
     }
 }
