@@ -7,7 +7,7 @@
 
 #include "paths.h"
 
-enum { KC = 256, MC = 96, NC = 512 };  // MC: a multiple of every path's MR (4, 6, 8)
+enum { NC = 512, MC_TILES = 12 };  // a block of B is kc × NC; of A, MC_TILES register tiles of rows
 
 /// One growable, 64-byte aligned scratch buffer per thread: lanes call products concurrently.
 static float *scratch(float **buffer, long *capacity, long count) {
@@ -24,68 +24,107 @@ static float *scratch(float **buffer, long *capacity, long count) {
 static _Thread_local float *packed_a, *packed_b;
 static _Thread_local long packed_a_capacity, packed_b_capacity;
 
+void gembench_transpose_blocks(const float *x, long ld, long rows, long depth, long width, float *out) {
+    for (long r0 = 0; r0 < rows; r0 += 8) {
+        long r1 = r0 + 8 < rows ? r0 + 8 : rows;
+        for (long p0 = 0; p0 < depth; p0 += 8) {
+            long p1 = p0 + 8 < depth ? p0 + 8 : depth;
+            for (long r = r0; r < r1; r++)
+                for (long p = p0; p < p1; p++) out[p * width + r] = x[r * ld + p];
+        }
+    }
+}
+
 // op(B)[row0 + p][col0 + j] for p < kc, j < nc into panels of nr columns (kc × nr each),
 // zero past the last column.
-static void pack_b(int trans, const float *b, long ldb, long row0, long col0, long kc, long nc, long nr, float *out) {
+static void pack_b(const gembench_kernel_set *ks, int trans, const float *b, long ldb, long row0, long col0, long kc, long nc, long nr, float *out) {
     for (long j0 = 0; j0 < nc; j0 += nr) {
         long w = nc - j0 < nr ? nc - j0 : nr;
         float *panel = out + j0 * kc;
         if (!trans) {
             for (long p = 0; p < kc; p++) {
-                const float *src = b + (row0 + p) * ldb + col0 + j0;
-                float *dst = panel + p * nr;
-                memcpy(dst, src, (size_t)w * sizeof(float));
-                for (long j = w; j < nr; j++) dst[j] = 0;
+                memcpy(panel + p * nr, b + (row0 + p) * ldb + col0 + j0, (size_t)w * sizeof(float));
+                for (long j = w; j < nr; j++) panel[p * nr + j] = 0;
             }
-        } else {  // B is stored n × k: read each column of op(B) as a row
-            for (long j = 0; j < w; j++) {
-                const float *src = b + (col0 + j0 + j) * ldb + row0;
-                for (long p = 0; p < kc; p++) panel[p * nr + j] = src[p];
-            }
-            for (long j = w; j < nr; j++)
-                for (long p = 0; p < kc; p++) panel[p * nr + j] = 0;
+        } else {  // B is stored n × k: op(B)'s columns are its rows
+            ks->transpose(b + (col0 + j0) * ldb + row0, ldb, w, kc, nr, panel);
+            for (long p = 0; p < kc; p++)
+                for (long j = w; j < nr; j++) panel[p * nr + j] = 0;
         }
     }
 }
 
 // alpha ⊗ op(A)[row0 + r][col0 + p] for r < mc, p < kc into panels of mr rows (kc × mr
 // each), zero past the last row.
-static void pack_a(int trans, const float *a, long lda, float alpha, long row0, long col0, long mc, long kc, long mr,
+static void pack_a(const gembench_kernel_set *ks, int trans, const float *a, long lda, float alpha, long row0, long col0, long mc, long kc, long mr,
                    float *out) {
     for (long r0 = 0; r0 < mc; r0 += mr) {
         long h = mc - r0 < mr ? mc - r0 : mr;
         float *panel = out + r0 * kc;
         if (!trans) {
-            for (long r = 0; r < h; r++) {
-                const float *src = a + (row0 + r0 + r) * lda + col0;
-                for (long p = 0; p < kc; p++) panel[p * mr + r] = src[p];
-            }
+            ks->transpose(a + (row0 + r0) * lda + col0, lda, h, kc, mr, panel);
         } else {  // A is stored k × m: a row of storage holds one p for consecutive rows
-            for (long p = 0; p < kc; p++) {
-                const float *src = a + (col0 + p) * lda + row0 + r0;
-                for (long r = 0; r < h; r++) panel[p * mr + r] = src[r];
-            }
+            for (long p = 0; p < kc; p++) memcpy(panel + p * mr, a + (col0 + p) * lda + row0 + r0, (size_t)h * sizeof(float));
         }
-        for (long r = h; r < mr; r++)
-            for (long p = 0; p < kc; p++) panel[p * mr + r] = 0;
+        for (long p = 0; p < kc; p++)
+            for (long r = h; r < mr; r++) panel[p * mr + r] = 0;
         if (alpha != 1.0f)  // alpha = 1 leaves every value, NaN payloads included, untouched
             for (long i = 0; i < kc * mr; i++) panel[i] = alpha * panel[i];
     }
 }
 
-// C[i0.., j0..] (h × w ≤ mr × nr) through the path's tile: in place when whole, through
-// a scratch tile at the edges (only the valid entries are read and written).
-static void run_tile(const gembench_kernel_set *ks, long kc, const float *ap, const float *bp, float *c, long ldc,
-                     long h, long w, int load) {
-    if (h == ks->mr && w == ks->nr) {
-        ks->tile(kc, ap, bp, c, ldc, load);
+// The tile of C at c (h × w ≤ mr × nr; stored transposed, c[j·ldc + r], when `flip`) through
+// the path's tile kernel: in place when whole and upright, else through a scratch tile of
+// which only the valid entries are read and written.
+static void run_tile(const gembench_kernel_set *ks, long kc, const float *ap, const float *bp, long bs, float *c,
+                     long ldc, long h, long w, int load, int flip) {
+    if (h == ks->mr && w == ks->nr && !flip) {
+        ks->tile(kc, ap, bp, bs, c, ldc, load);
         return;
     }
     float edge[TILE_MAX] = {0};
+    long nr = ks->nr;
     if (load)
-        for (long r = 0; r < h; r++) memcpy(edge + r * ks->nr, c + r * ldc, (size_t)w * sizeof(float));
-    ks->tile(kc, ap, bp, edge, ks->nr, load);
-    for (long r = 0; r < h; r++) memcpy(c + r * ldc, edge + r * ks->nr, (size_t)w * sizeof(float));
+        for (long r = 0; r < h; r++)
+            for (long j = 0; j < w; j++) edge[r * nr + j] = flip ? c[j * ldc + r] : c[r * ldc + j];
+    ks->tile(kc, ap, bp, bs, edge, nr, load);
+    for (long r = 0; r < h; r++)
+        for (long j = 0; j < w; j++) *(flip ? &c[j * ldc + r] : &c[r * ldc + j]) = edge[r * nr + j];
+}
+
+// C (or Cᵀ when `flip`: element (i, j) at c[j·ldc + i]) from op(A) (m × k) and op(B) (k × n).
+static void product(const gembench_kernel_set *ks, int trans_a, int trans_b, long m, long n, long k, float alpha,
+                    const float *a, long lda, const float *b, long ldb, int accumulate, float *c, long ldc, int flip) {
+    long mr = ks->mr, nr = ks->nr, kcmax = ks->kc, mcmax = MC_TILES * mr;
+    float *bp = scratch(&packed_b, &packed_b_capacity, kcmax * (NC + nr));
+    float *ap = scratch(&packed_a, &packed_a_capacity, kcmax * mcmax);
+    // Few rows of C reuse a panel of B too little to pay for copying it: whole panels of an
+    // untransposed B are then read in place (only a ragged last panel is packed).
+    int in_place = !trans_b && m <= 4 * mr;
+    for (long jc = 0; jc < n; jc += NC) {
+        long nc = n - jc < NC ? n - jc : NC;
+        for (long pc = 0; pc < k; pc += kcmax) {
+            long kc = k - pc < kcmax ? k - pc : kcmax;
+            int load = accumulate || pc > 0;  // later K blocks carry each chain on from C
+            long whole = in_place ? nc / nr * nr : 0;  // columns read in place
+            if (whole < nc) pack_b(ks, trans_b, b, ldb, pc, jc + whole, kc, nc - whole, nr, bp);
+            for (long ic = 0; ic < m; ic += mcmax) {
+                long mc = m - ic < mcmax ? m - ic : mcmax;
+                pack_a(ks, trans_a, a, lda, alpha, ic, pc, mc, kc, mr, ap);
+                for (long jr = 0; jr < nc; jr += nr) {
+                    long w = nc - jr < nr ? nc - jr : nr;
+                    const float *panel = jr < whole ? b + pc * ldb + jc + jr : bp + (jr - whole) * kc;
+                    long bs = jr < whole ? ldb : nr;
+                    for (long ir = 0; ir < mc; ir += mr) {
+                        long h = mc - ir < mr ? mc - ir : mr;
+                        long i = ic + ir, j = jc + jr;
+                        run_tile(ks, kc, ap + ir * kc, panel, bs, flip ? c + j * ldc + i : c + i * ldc + j, ldc,
+                                 h, w, load, flip);
+                    }
+                }
+            }
+        }
+    }
 }
 
 void gembench_gemm(int trans_a, int trans_b, long m, long n, long k, float alpha, const float *a, long lda,
@@ -102,28 +141,13 @@ void gembench_gemm(int trans_a, int trans_b, long m, long n, long k, float alpha
         for (long p = 0; p < k; p++) ks->axpy(m, b[p * ldb], a + p * lda, c);
         return;
     }
-    long mr = ks->mr, nr = ks->nr;
-    float *bp = scratch(&packed_b, &packed_b_capacity, KC * (NC + nr));
-    float *ap = scratch(&packed_a, &packed_a_capacity, KC * (MC + mr));
-    for (long jc = 0; jc < n; jc += NC) {
-        long nc = n - jc < NC ? n - jc : NC;
-        for (long pc = 0; pc < k; pc += KC) {
-            long kc = k - pc < KC ? k - pc : KC;
-            int load = accumulate || pc > 0;  // later K blocks carry each chain on from C
-            pack_b(trans_b, b, ldb, pc, jc, kc, nc, nr, bp);
-            for (long ic = 0; ic < m; ic += MC) {
-                long mc = m - ic < MC ? m - ic : MC;
-                pack_a(trans_a, a, lda, alpha, ic, pc, mc, kc, mr, ap);
-                for (long jr = 0; jr < nc; jr += nr) {
-                    long w = nc - jr < nr ? nc - jr : nr;
-                    for (long ir = 0; ir < mc; ir += mr) {
-                        long h = mc - ir < mr ? mc - ir : mr;
-                        run_tile(ks, kc, ap + ir * kc, bp + jr * kc, c + (ic + ir) * ldc + jc + jr, ldc, h, w, load);
-                    }
-                }
-            }
-        }
+    // Narrow C (a batch of 10 against memory rows): compute Cᵀ = op(B)ᵀ·op(A)ᵀ, so the vectors
+    // run along C's long side. Each element's chain is the same: a·b = b·a exactly.
+    if (n < ks->nr && m > n && alpha == 1.0f) {
+        product(ks, !trans_b, !trans_a, n, m, k, 1.0f, b, ldb, a, lda, accumulate, c, ldc, 1);
+        return;
     }
+    product(ks, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, accumulate, c, ldc, 0);
 }
 
 void gembench_axpy(long n, float alpha, const float *x, float *y) {

@@ -7,14 +7,14 @@
 
 enum { MR = 8, NR = 8 };
 
-static void tile(long kc, const float *ap, const float *bp, float *c, long ldc, int load) {
+static void tile(long kc, const float *ap, const float *bp, long bs, float *c, long ldc, int load) {
     float32x4_t acc[MR][2];
     for (int r = 0; r < MR; r++) {
         acc[r][0] = load ? vld1q_f32(c + r * ldc) : vdupq_n_f32(0);
         acc[r][1] = load ? vld1q_f32(c + r * ldc + 4) : vdupq_n_f32(0);
     }
     for (long p = 0; p < kc; p++) {
-        float32x4_t b0 = vld1q_f32(bp + p * NR), b1 = vld1q_f32(bp + p * NR + 4);
+        float32x4_t b0 = vld1q_f32(bp + p * bs), b1 = vld1q_f32(bp + p * bs + 4);
         for (int r = 0; r < MR; r++) {
             float32x4_t a = vdupq_n_f32(ap[p * MR + r]);
             acc[r][0] = vfmaq_f32(acc[r][0], a, b0);
@@ -44,5 +44,6 @@ static void chains(long n, const float *x, const float *y, float acc[16]) {
     for (; i < n; i++) acc[i % 16] = fmaf(x[i], y[i], acc[i % 16]);
 }
 
-const gembench_kernel_set gembench_neon_kernels = {GEMBENCH_PATH_NEON, MR, NR, tile, axpy, chains};
+const gembench_kernel_set gembench_neon_kernels = {GEMBENCH_PATH_NEON, MR, NR, 256, tile, axpy, chains,
+                                                 gembench_transpose_blocks};
 #endif

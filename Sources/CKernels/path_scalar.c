@@ -5,13 +5,13 @@
 
 enum { MR = 4, NR = 8 };
 
-static void tile(long kc, const float *ap, const float *bp, float *c, long ldc, int load) {
+static void tile(long kc, const float *ap, const float *bp, long bs, float *c, long ldc, int load) {
     float acc[MR][NR];
     for (int r = 0; r < MR; r++)
         for (int j = 0; j < NR; j++) acc[r][j] = load ? c[r * ldc + j] : 0.0f;
     for (long p = 0; p < kc; p++)
         for (int r = 0; r < MR; r++)
-            for (int j = 0; j < NR; j++) acc[r][j] = fmaf(ap[p * MR + r], bp[p * NR + j], acc[r][j]);
+            for (int j = 0; j < NR; j++) acc[r][j] = fmaf(ap[p * MR + r], bp[p * bs + j], acc[r][j]);
     for (int r = 0; r < MR; r++)
         for (int j = 0; j < NR; j++) c[r * ldc + j] = acc[r][j];
 }
@@ -24,4 +24,5 @@ static void chains(long n, const float *x, const float *y, float acc[16]) {
     for (long i = 0; i < n; i++) acc[i % 16] = fmaf(x[i], y[i], acc[i % 16]);
 }
 
-const gembench_kernel_set gembench_scalar_kernels = {GEMBENCH_PATH_SCALAR, MR, NR, tile, axpy, chains};
+const gembench_kernel_set gembench_scalar_kernels = {GEMBENCH_PATH_SCALAR, MR, NR, 256, tile, axpy, chains,
+                                                   gembench_transpose_blocks};

@@ -6,19 +6,24 @@
 #include "CKernels.h"
 
 /// The largest register tile of any path (the edge tiles' scratch space).
-enum { TILE_MAX = 8 * 32 };
+enum { TILE_MAX = 10 * 32 };
 
 typedef struct {
     gembench_path path;
-    /// Register tile: MR rows by NR columns of C.
-    long mr, nr;
-    /// C tile (mr × nr at c, row stride ldc) = (c if load, else 0) + the packed panels'
-    /// product: for p < kc, every c[r][j] ← fmaf(ap[p·mr + r], bp[p·nr + j], c[r][j]).
-    void (*tile)(long kc, const float *ap, const float *bp, float *c, long ldc, int load);
+    /// Register tile: MR rows by NR columns of C; KC: the depth of one packed block (a kc × nr
+    /// panel of B stays in the first-level cache).
+    long mr, nr, kc;
+    /// C tile (mr × nr at c, row stride ldc) = (c if load, else 0) + the panels' product: for
+    /// p < kc, every c[r][j] ← fmaf(ap[p·mr + r], bp[p·bs + j], c[r][j]). A is packed; B is
+    /// packed (bs = nr) or read in place (bs = its row stride).
+    void (*tile)(long kc, const float *ap, const float *bp, long bs, float *c, long ldc, int load);
     /// y[i] = fmaf(alpha, x[i], y[i]).
     void (*axpy)(long n, float alpha, const float *x, float *y);
     /// acc[i mod 16] ← fmaf(x[i], y[i], acc[i mod 16]) for i < n, in increasing i.
     void (*chains)(long n, const float *x, const float *y, float acc[16]);
+    /// out[p·width + r] = x[r·ld + p] for r < rows, p < depth: packing a transposed operand
+    /// (data movement only).
+    void (*transpose)(const float *x, long ld, long rows, long depth, long width, float *out);
 } gembench_kernel_set;
 
 extern const gembench_kernel_set gembench_scalar_kernels;
@@ -29,6 +34,9 @@ extern const gembench_kernel_set gembench_avx512_kernels;
 #if defined(__aarch64__)
 extern const gembench_kernel_set gembench_neon_kernels;
 #endif
+
+/// The plain `transpose` (8 × 8 blocks, so reads and writes stay in cache lines).
+void gembench_transpose_blocks(const float *x, long ld, long rows, long depth, long width, float *out);
 
 /// The kernel set of the current path.
 const gembench_kernel_set *gembench_kernels(void);

@@ -149,3 +149,14 @@ def test_recompute_metrics_by_hand():
                                                                     "forgetting": None}
     with pytest.raises(ValueError, match="T x T"):
         gembench.recompute_metrics([[0.9, 0.7], [0.1, 0.2], [0.3, 0.4]], [0.1, 0.1])
+
+
+def test_run_files_name_the_kernels_that_computed_them(run_files):
+    # every smoke run was computed on the project's own kernels (version 1), on a path this CPU has
+    for path in run_files:
+        run = gembench.load_run(path)
+        assert run.kernels_version == 1, path
+        assert run.kernel_path in {"scalar", "avx2", "avx512", "neon"}, path
+        assert run.blas_threads == 0, path
+        with h5py.File(path, "r") as f:
+            assert f.attrs["kernels_version"] == 1

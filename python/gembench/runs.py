@@ -33,6 +33,9 @@ class Run:
     git_commit: str
     machine: str
     blas_threads: int
+    #: The numeric kernels' version (0: computed on OpenBLAS, before them) and instruction-set path.
+    kernels_version: int
+    kernel_path: str
     created: str
     #: The resolved config as YAML text, and flattened ("optimizer.lr" -> "0.1", as stored).
     config_yaml: str
@@ -147,6 +150,7 @@ def _read(path, f):
         benchmark=_text(a["benchmark"]), scenario=_text(f["tasks"].attrs["scenario"]),
         gembench_version=_text(a["gembench_version"]), git_commit=_text(a["git_commit"]),
         machine=_text(a.get("machine", "unknown")), blas_threads=int(a.get("blas_threads", 0)),
+        kernels_version=int(a.get("kernels_version", 0)), kernel_path=_text(a.get("kernel_path", "unknown")),
         created=_text(a["created"]), config_yaml=_text(a["config"]),
         config={key: _text(value) for key, value in f["config"].attrs.items()},
         dataset_checksums={key[len(CHECKSUM_PREFIX):]: _text(value) for key, value in a.items()
