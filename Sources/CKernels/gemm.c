@@ -79,7 +79,7 @@ static void pack_a(const gembench_kernel_set *ks, int trans, const float *a, lon
 static void run_tile(const gembench_kernel_set *ks, long kc, const float *ap, const float *bp, long bs, float *c,
                      long ldc, long h, long w, int load, int flip) {
     if (h == ks->mr && w == ks->nr && !flip) {
-        ks->tile(kc, ap, bp, bs, c, ldc, load);
+        ks->tile(kc, ap, bp, bs, c, ldc, load, w);
         return;
     }
     float edge[TILE_MAX] = {0};
@@ -87,7 +87,7 @@ static void run_tile(const gembench_kernel_set *ks, long kc, const float *ap, co
     if (load)
         for (long r = 0; r < h; r++)
             for (long j = 0; j < w; j++) edge[r * nr + j] = flip ? c[j * ldc + r] : c[r * ldc + j];
-    ks->tile(kc, ap, bp, bs, edge, nr, load);
+    ks->tile(kc, ap, bp, bs, edge, nr, load, w);
     for (long r = 0; r < h; r++)
         for (long j = 0; j < w; j++) *(flip ? &c[j * ldc + r] : &c[r * ldc + j]) = edge[r * nr + j];
 }

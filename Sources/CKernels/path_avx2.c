@@ -10,7 +10,22 @@
 
 enum { MR = 5, NR = 16 };
 
-AVX2 static void tile(long kc, const float *ap, const float *bp, long bs, float *c, long ldc, int load) {
+// The left half only: a ragged last panel of at most 8 columns.
+AVX2 static void half_tile(long kc, const float *ap, const float *bp, long bs, float *c, long ldc, int load) {
+    __m256 acc[MR];
+    for (int r = 0; r < MR; r++) acc[r] = load ? _mm256_loadu_ps(c + r * ldc) : _mm256_setzero_ps();
+    for (long p = 0; p < kc; p++) {
+        __m256 b0 = _mm256_loadu_ps(bp + p * bs);
+        for (int r = 0; r < MR; r++) acc[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + p * MR + r), b0, acc[r]);
+    }
+    for (int r = 0; r < MR; r++) _mm256_storeu_ps(c + r * ldc, acc[r]);
+}
+
+AVX2 static void tile(long kc, const float *ap, const float *bp, long bs, float *c, long ldc, int load, long w) {
+    if (w <= NR / 2) {
+        half_tile(kc, ap, bp, bs, c, ldc, load);
+        return;
+    }
     __m256 acc[MR][2];
     for (int r = 0; r < MR; r++) {
         acc[r][0] = load ? _mm256_loadu_ps(c + r * ldc) : _mm256_setzero_ps();

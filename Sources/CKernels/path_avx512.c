@@ -12,7 +12,22 @@ void gembench_transpose_avx2(const float *x, long ld, long rows, long depth, lon
 
 enum { MR = 10, NR = 32 };
 
-AVX512 static void tile(long kc, const float *ap, const float *bp, long bs, float *c, long ldc, int load) {
+// The left half only: a ragged last panel of at most 16 columns.
+AVX512 static void half_tile(long kc, const float *ap, const float *bp, long bs, float *c, long ldc, int load) {
+    __m512 acc[MR];
+    for (int r = 0; r < MR; r++) acc[r] = load ? _mm512_loadu_ps(c + r * ldc) : _mm512_setzero_ps();
+    for (long p = 0; p < kc; p++) {
+        __m512 b0 = _mm512_loadu_ps(bp + p * bs);
+        for (int r = 0; r < MR; r++) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(ap[p * MR + r]), b0, acc[r]);
+    }
+    for (int r = 0; r < MR; r++) _mm512_storeu_ps(c + r * ldc, acc[r]);
+}
+
+AVX512 static void tile(long kc, const float *ap, const float *bp, long bs, float *c, long ldc, int load, long w) {
+    if (w <= NR / 2) {
+        half_tile(kc, ap, bp, bs, c, ldc, load);
+        return;
+    }
     __m512 acc[MR][2];
     for (int r = 0; r < MR; r++) {
         acc[r][0] = load ? _mm512_loadu_ps(c + r * ldc) : _mm512_setzero_ps();

@@ -7,7 +7,8 @@
 
 enum { MR = 8, NR = 8 };
 
-static void tile(long kc, const float *ap, const float *bp, long bs, float *c, long ldc, int load) {
+static void tile(long kc, const float *ap, const float *bp, long bs, float *c, long ldc, int load, long w) {
+    (void)w;
     float32x4_t acc[MR][2];
     for (int r = 0; r < MR; r++) {
         acc[r][0] = load ? vld1q_f32(c + r * ldc) : vdupq_n_f32(0);

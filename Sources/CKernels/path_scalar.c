@@ -5,7 +5,8 @@
 
 enum { MR = 4, NR = 8 };
 
-static void tile(long kc, const float *ap, const float *bp, long bs, float *c, long ldc, int load) {
+static void tile(long kc, const float *ap, const float *bp, long bs, float *c, long ldc, int load, long w) {
+    (void)w;
     float acc[MR][NR];
     for (int r = 0; r < MR; r++)
         for (int j = 0; j < NR; j++) acc[r][j] = load ? c[r * ldc + j] : 0.0f;

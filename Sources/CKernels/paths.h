@@ -15,8 +15,9 @@ typedef struct {
     long mr, nr, kc;
     /// C tile (mr × nr at c, row stride ldc) = (c if load, else 0) + the panels' product: for
     /// p < kc, every c[r][j] ← fmaf(ap[p·mr + r], bp[p·bs + j], c[r][j]). A is packed; B is
-    /// packed (bs = nr) or read in place (bs = its row stride).
-    void (*tile)(long kc, const float *ap, const float *bp, long bs, float *c, long ldc, int load);
+    /// packed (bs = nr) or read in place (bs = its row stride). Columns from w on may be left
+    /// out (their B is zero padding and the caller discards them).
+    void (*tile)(long kc, const float *ap, const float *bp, long bs, float *c, long ldc, int load, long w);
     /// y[i] = fmaf(alpha, x[i], y[i]).
     void (*axpy)(long n, float alpha, const float *x, float *y);
     /// acc[i mod 16] ← fmaf(x[i], y[i], acc[i mod 16]) for i < n, in increasing i.
