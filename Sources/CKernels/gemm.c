@@ -82,8 +82,9 @@ static void run_tile(const gembench_kernel_set *ks, long kc, const float *ap, co
         ks->tile(kc, ap, bp, bs, c, ldc, load, w);
         return;
     }
-    float edge[TILE_MAX] = {0};
+    float edge[TILE_MAX];  // only its valid entries are kept; the tile reads it only to load
     long nr = ks->nr;
+    if (load) memset(edge, 0, (size_t)(ks->mr * nr) * sizeof(float));
     if (load)
         for (long r = 0; r < h; r++)
             for (long j = 0; j < w; j++) edge[r * nr + j] = flip ? c[j * ldc + r] : c[r * ldc + j];

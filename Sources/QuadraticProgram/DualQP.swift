@@ -70,7 +70,7 @@ public struct DualQPResult: Sendable, Equatable, CustomStringConvertible {
 ///     minimise ½ vᵀ(G + εI)v + qᵀv   subject to   v_k ≥ memoryStrength,  k = 0..<K
 ///
 /// where `G = MMᵀ` is the K×K Gram matrix of the memories' gradients and `q = Mg`.
-/// The GEM plugin forms `G` and `q` itself (e.g. with BLAS) and calls
+/// The GEM plugin forms `G` and `q` itself (16-chain dot products, `Kernels.gram`) and calls
 /// ``solve(gram:linear:count:memoryStrength:eps:solution:workspace:)`` every step with a
 /// reusable workspace of ``workspaceCount(for:)`` doubles; the projected gradient is then
 /// `g̃ = Mᵀv + g`. ``GEMProjection`` wraps this for plain arrays.

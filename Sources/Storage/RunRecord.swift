@@ -16,7 +16,7 @@ public struct RunRecord: Sendable, Equatable {
     public var gembenchVersion: String
     /// The git commit of the code, or "unknown".
     public var gitCommit: String
-    /// Where the run trained: CPU model, cores and BLAS threads ("unknown" in files that predate it).
+    /// Where the run trained: CPU model, cores and lanes ("unknown" in files that predate it).
     public var machine: String = "unknown"
     /// OpenBLAS threads the run used, in files written before the project's own kernels
     /// (0 = none: runs compute on `Sources/CKernels`, whose bits no thread count changes).

@@ -10,7 +10,7 @@ public struct TrainingSettings: Sendable, Equatable {
     public var epochs: Int
     public var momentum: Float
     /// Lanes for the row-parallel kernels (the sparse first layer over GEM's memories), whose
-    /// results do not depend on it. BLAS itself runs on one thread inside a run, so that every
+    /// results do not depend on it. Each product runs on one thread (`Kernels`), so that every
     /// number is computed the same way whatever the thread or job count.
     public var threads: Int
     /// Test rows evaluated at once (`ModelSpec.evaluationBatch`).

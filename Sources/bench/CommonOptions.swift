@@ -21,9 +21,8 @@ struct LocationOptions: ParsableArguments {
         try requireNonEmpty(dataDir, "--data-dir", "a folder")
     }
 
-    /// Lanes per run when `jobs` runs share the machine's cores (BLAS itself is single-threaded
-    /// inside a run, so neither count changes results).
-    func blasThreads(jobs: Int = 1) -> Int {
+    /// Lanes per run when `jobs` runs share the machine's cores (neither count changes results).
+    func lanes(jobs: Int = 1) -> Int {
         threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, jobs))
     }
 

@@ -10,7 +10,7 @@ enum ConvPerf {
         let net = try Network.reducedResNet18(channels: 3, height: 32, width: 32, classes: 100, nf: 20, rng: &rng)
         let flops = net.productFLOPsPerImage
         print("bench perf --model resnet18: reduced ResNet18 nf 20, 3x32x32, 100 classes, \(net.parameterCount) parameters;"
-              + " \(threads) lanes, BLAS on 1 thread; min / median of \(repeats)")
+              + " \(threads) lanes; min / median of \(repeats)")
         print(String(format: "FLOP per image (convolution and linear products): forward %.1f M, backward %.1f M",
                      Double(flops.forward) / 1e6, Double(flops.backward) / 1e6))
 

@@ -74,7 +74,7 @@ enum PerfBenchmarks {
 
     /// The strategies whose training speed `bench perf` reports. `gem` is the config default
     /// (incremental reference gradients, sparse first layer); `gem-direct-sparse` recomputes every
-    /// step with the sparse first layer; `gem-direct` is the textbook computation (dense BLAS).
+    /// step with the sparse first layer; `gem-direct` is the textbook computation (dense products).
     enum Strategy: String, CaseIterable {
         case naive, replay, agem, gem, gemDirectSparse = "gem-direct-sparse", gemDirect = "gem-direct"
 

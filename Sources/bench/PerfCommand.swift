@@ -64,7 +64,7 @@ struct PerfCommand: ParsableCommand {
         print("kernels: \(Kernels.path) (version \(Kernels.version); available: \(Kernels.availablePaths.joined(separator: ", ")))")
         switch model {
         case "mlp": break
-        case "resnet18": return try ConvPerf.run(repeats: repeats, threads: location.blasThreads(), quick: quick)
+        case "resnet18": return try ConvPerf.run(repeats: repeats, threads: location.lanes(), quick: quick)
         default: throw ValidationError("unknown model '\(model)' (mlp, resnet18)")
         }
         if wholeRun { return try WholeRunPerf.run(repeats: repeats, location: location) }
@@ -73,8 +73,8 @@ struct PerfCommand: ParsableCommand {
         let dataset: LoadedDataset
         do { dataset = try loadDataset(self.dataset, directory: location.dataDir) } catch { throw fail("\(error)") }
         let stream = PermutedBenchmark.make(dataset, tasks: 20, samplesPerTask: 1000, seed: 0)
-        let threads = location.blasThreads()
-        print("bench perf: permuted \(self.dataset.displayName), MLP 784-100-100-10, batch 10; \(threads) BLAS threads for large products;"
+        let threads = location.lanes()
+        print("bench perf: permuted \(self.dataset.displayName), MLP 784-100-100-10, batch 10; \(threads) lanes, OpenBLAS on up to \(threads) threads;"
             + " min / median of \(repeats)")
 
         print("\nproducts at GEM's shapes (19 past tasks = 4864 memory rows), GFLOP/s: ours (one thread, as runs"

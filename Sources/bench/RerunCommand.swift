@@ -33,7 +33,7 @@ struct RerunCommand: ParsableCommand {
                    + "\(kernels(stored.kernelsVersion, stored.kernelPath)))")
         printError("now: git \(Runner.gitCommit), \(kernels(Kernels.version, Kernels.path))")
         // results do not depend on the lanes or the kernel path
-        let threads = location.threads ?? location.blasThreads()
+        let threads = location.threads ?? location.lanes()
         let runner = Runner(outputDirectory: URL(fileURLWithPath: "."), dataDirectory: location.dataDir,
                             threads: threads)
         let interruption = Interruption()

@@ -54,7 +54,7 @@ struct RunCommand: ParsableCommand {
             throw fail("\(error)" + commandHint(registry))
         }
         let runner = Runner(outputDirectory: URL(fileURLWithPath: out), dataDirectory: location.dataDir,
-                            threads: location.blasThreads(jobs: jobs), force: force)
+                            threads: location.lanes(jobs: jobs), force: force)
         if dryRun {
             do { try OutputFolder.checkNames(plan.map(\.outputFileName), in: URL(fileURLWithPath: out)) } catch {
                 throw fail("\(error)")

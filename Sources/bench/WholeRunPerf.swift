@@ -15,11 +15,11 @@ enum WholeRunPerf {
             else { throw fail("\(selector) is not in the registry") }
             return spec
         }
-        let threads = location.blasThreads()
+        let threads = location.lanes()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gembench-perf-\(getpid())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        print("bench perf --whole-run: \(threads) lanes, 1 BLAS thread; seconds per phase, min / median of \(repeats)"
+        print("bench perf --whole-run: \(threads) lanes; seconds per phase, min / median of \(repeats)"
               + " (load and build happen once per process: later repeats find them cached)")
         print("  run".padding(toLength: 40, withPad: " ", startingAt: 0)
               + "    load   build        train     evaluate       write    peak RSS")
