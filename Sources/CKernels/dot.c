@@ -15,6 +15,14 @@ static float tree(const float s[16]) {
     return v[0] + v[1];
 }
 
+void gembench_expf_each(long n, const float *x, float *y) {
+    for (long i = 0; i < n; i++) y[i] = gembench_expf(x[i]);
+}
+
+void gembench_expf_n(long n, const float *x, float *y) {
+    if (n > 0) gembench_kernels()->expf_n(n, x, y);
+}
+
 float gembench_dot(long n, const float *x, const float *y) {
     float acc[16] = {0};
     if (n > 0) gembench_kernels()->chains(n, x, y, acc);

@@ -67,17 +67,21 @@ static float to_float(double d) {
 }
 
 // ln 2 = LN2_HI + LN2_LO: LN2_HI has 44 significant bits, so k·LN2_HI is exact for |k| < 2^9.
-static const double LN2_HI = 0x1.62e42fefa3ap-1;
-static const double LN2_LO = -0x1.0ca86c3898dp-49;
+const double gembench_ln2_hi = 0x1.62e42fefa3ap-1;
+const double gembench_ln2_lo = -0x1.0ca86c3898dp-49;
+#define LN2_HI gembench_ln2_hi
+#define LN2_LO gembench_ln2_lo
 
 // 1/2!, 1/3!, …, 1/14!: e^r = 1 + r + r²·Q(r), the next term r^15/15! < 2^-63 for |r| <= ln2/2.
-static const double EXP_Q[13] = {
+const double gembench_exp_q[13] = {
     0.5, 0.16666666666666666, 0.041666666666666664, 0.008333333333333333,
     0.001388888888888889, 0.0001984126984126984, 2.48015873015873e-05, 2.7557319223985893e-06,
     2.755731922398589e-07, 2.505210838544172e-08, 2.08767569878681e-09, 1.6059043836821613e-10,
     1.1470745597729725e-11,
 };
 
+// The vector paths' gembench_expf_n (path_*.c) repeat these steps operation for operation,
+// in double lanes: keep them in step (math_accuracy.c compares them on every float).
 float gembench_expf(float x) {
     if ((bits32(x) & 0x7fffffffu) > 0x7f800000u) return FLOAT_NAN;
     if (x > 89.0f) return FLOAT_INF;  // e^89 > 2^128
@@ -88,7 +92,7 @@ float gembench_expf(float x) {
     double r_hi = xd - kd * LN2_HI, r_lo = -(kd * LN2_LO), r = r_hi + r_lo;
     // e^r = 1 + r_hi + (r_lo + r²Q(r)), the leading sum kept exact so it rounds only once.
     double s = 1.0 + r_hi, s_err = (1.0 - s) + r_hi;  // |r_hi| < 1: Fast2Sum is exact
-    double p = s + (s_err + (r_lo + (r * r) * horner(EXP_Q, 13, r)));
+    double p = s + (s_err + (r_lo + (r * r) * horner(gembench_exp_q, 13, r)));
     // 2^k for -151 <= k <= 129 is a normal double, so the scaling is exact and the one
     // rounding is to float, subnormals included.
     double scale = double_of((uint64_t)((int64_t)kd + 1023) << 52);

@@ -96,6 +96,36 @@ AVX2 void gembench_transpose_avx2(const float *x, long ld, long rows, long depth
     if (r8 < rows) gembench_transpose_blocks(x + r8 * ld, ld, rows - r8, depth, width, out + r8);
 }
 
+// gembench_expf (math.c) on four lanes: the same double operations in the same order, a
+// multiply and an add never fused; NaN, overflow and underflow lanes are blended in at the end.
+AVX2 static __m128 expf4(__m128 x) {
+    __m128 nan = _mm_cmpunord_ps(x, x), big = _mm_cmpgt_ps(x, _mm_set1_ps(89.0f)),
+           small = _mm_cmplt_ps(x, _mm_set1_ps(-104.0f));
+    __m256d xd = _mm256_cvtps_pd(_mm_andnot_ps(_mm_or_ps(nan, _mm_or_ps(big, small)), x));
+    __m256d shifter = _mm256_set1_pd(0x1.8p52);
+    __m256d kd = _mm256_sub_pd(_mm256_add_pd(_mm256_mul_pd(xd, _mm256_set1_pd(1.4426950408889634)), shifter), shifter);
+    __m256d r_hi = _mm256_sub_pd(xd, _mm256_mul_pd(kd, _mm256_set1_pd(gembench_ln2_hi)));
+    __m256d r_lo = _mm256_sub_pd(_mm256_setzero_pd(), _mm256_mul_pd(kd, _mm256_set1_pd(gembench_ln2_lo)));
+    __m256d r = _mm256_add_pd(r_hi, r_lo), one = _mm256_set1_pd(1.0);
+    __m256d s = _mm256_add_pd(one, r_hi), s_err = _mm256_add_pd(_mm256_sub_pd(one, s), r_hi);
+    __m256d q = _mm256_set1_pd(gembench_exp_q[12]);
+    for (int i = 11; i >= 0; i--) q = _mm256_add_pd(_mm256_mul_pd(q, r), _mm256_set1_pd(gembench_exp_q[i]));
+    __m256d p = _mm256_add_pd(s, _mm256_add_pd(s_err, _mm256_add_pd(r_lo, _mm256_mul_pd(_mm256_mul_pd(r, r), q))));
+    __m256i biased = _mm256_castpd_si256(_mm256_add_pd(kd, _mm256_set1_pd(0x1.8p52 + 1023)));
+    __m256d scale = _mm256_castsi256_pd(_mm256_slli_epi64(biased, 52));
+    __m128 y = _mm256_cvtpd_ps(_mm256_mul_pd(p, scale));
+    __m128 inf = _mm_castsi128_ps(_mm_set1_epi32(0x7f800000)), qnan = _mm_castsi128_ps(_mm_set1_epi32(0x7fc00000));
+    y = _mm_blendv_ps(y, _mm_setzero_ps(), small);
+    y = _mm_blendv_ps(y, inf, big);
+    return _mm_blendv_ps(y, qnan, nan);
+}
+
+AVX2 static void expf_n(long n, const float *x, float *y) {
+    long i = 0;
+    for (; i + 4 <= n; i += 4) _mm_storeu_ps(y + i, expf4(_mm_loadu_ps(x + i)));
+    for (; i < n; i++) y[i] = gembench_expf(x[i]);
+}
+
 const gembench_kernel_set gembench_avx2_kernels = {GEMBENCH_PATH_AVX2, MR, NR, 256, tile, axpy, chains,
-                                                 gembench_transpose_avx2};
+                                                 gembench_transpose_avx2, expf_n};
 #endif

@@ -8,7 +8,7 @@
 
 void gembench_transpose_avx2(const float *x, long ld, long rows, long depth, long width, float *out);
 
-#define AVX512 __attribute__((target("avx512f")))
+#define AVX512 __attribute__((target("avx512f,avx512vl")))
 
 enum { MR = 10, NR = 32 };
 
@@ -69,6 +69,37 @@ AVX512 static void chains(long n, const float *x, const float *y, float acc[16])
     _mm512_storeu_ps(acc, s);
 }
 
+// gembench_expf (math.c) on eight lanes: the same double operations in the same order, a
+// multiply and an add never fused; NaN, overflow and underflow lanes are blended in at the end.
+AVX512 static __m256 expf8(__m256 x) {
+    __mmask8 nan = _mm256_cmp_ps_mask(x, x, _CMP_UNORD_Q), big = _mm256_cmp_ps_mask(x, _mm256_set1_ps(89.0f), _CMP_GT_OQ),
+             small = _mm256_cmp_ps_mask(x, _mm256_set1_ps(-104.0f), _CMP_LT_OQ);
+    __m512d xd = _mm512_cvtps_pd(_mm256_mask_blend_ps(nan | big | small, x, _mm256_setzero_ps()));
+    __m512d shifter = _mm512_set1_pd(0x1.8p52);
+    __m512d kd = _mm512_sub_pd(_mm512_add_pd(_mm512_mul_pd(xd, _mm512_set1_pd(1.4426950408889634)), shifter), shifter);
+    __m512d r_hi = _mm512_sub_pd(xd, _mm512_mul_pd(kd, _mm512_set1_pd(gembench_ln2_hi)));
+    __m512d r_lo = _mm512_sub_pd(_mm512_setzero_pd(), _mm512_mul_pd(kd, _mm512_set1_pd(gembench_ln2_lo)));
+    __m512d r = _mm512_add_pd(r_hi, r_lo), one = _mm512_set1_pd(1.0);
+    __m512d s = _mm512_add_pd(one, r_hi), s_err = _mm512_add_pd(_mm512_sub_pd(one, s), r_hi);
+    __m512d q = _mm512_set1_pd(gembench_exp_q[12]);
+    for (int i = 11; i >= 0; i--) q = _mm512_add_pd(_mm512_mul_pd(q, r), _mm512_set1_pd(gembench_exp_q[i]));
+    __m512d p = _mm512_add_pd(s, _mm512_add_pd(s_err, _mm512_add_pd(r_lo, _mm512_mul_pd(_mm512_mul_pd(r, r), q))));
+    // 2^k: k + 1023 sits in the low bits of kd + 1.5·2^52 + 1023; shifted up 52 it is the exponent
+    __m512i biased = _mm512_castpd_si512(_mm512_add_pd(kd, _mm512_set1_pd(0x1.8p52 + 1023)));
+    __m512d scale = _mm512_castsi512_pd(_mm512_slli_epi64(biased, 52));
+    __m256 y = _mm512_cvtpd_ps(_mm512_mul_pd(p, scale));
+    __m256 inf = _mm256_castsi256_ps(_mm256_set1_epi32(0x7f800000)), qnan = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fc00000));
+    y = _mm256_mask_blend_ps(small, y, _mm256_setzero_ps());
+    y = _mm256_mask_blend_ps(big, y, inf);
+    return _mm256_mask_blend_ps(nan, y, qnan);
+}
+
+AVX512 static void expf_n(long n, const float *x, float *y) {
+    long i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, expf8(_mm256_loadu_ps(x + i)));
+    for (; i < n; i++) y[i] = gembench_expf(x[i]);
+}
+
 const gembench_kernel_set gembench_avx512_kernels = {GEMBENCH_PATH_AVX512, MR, NR, 128, tile, axpy, chains,
-                                                   gembench_transpose_avx2};
+                                                   gembench_transpose_avx2, expf_n};
 #endif

@@ -26,4 +26,4 @@ static void chains(long n, const float *x, const float *y, float acc[16]) {
 }
 
 const gembench_kernel_set gembench_scalar_kernels = {GEMBENCH_PATH_SCALAR, MR, NR, 256, tile, axpy, chains,
-                                                   gembench_transpose_blocks};
+                                                   gembench_transpose_blocks, gembench_expf_each};

@@ -25,6 +25,8 @@ typedef struct {
     /// out[p·width + r] = x[r·ld + p] for r < rows, p < depth: packing a transposed operand
     /// (data movement only).
     void (*transpose)(const float *x, long ld, long rows, long depth, long width, float *out);
+    /// y[i] = gembench_expf(x[i]) for i < n: the same operations in double lanes.
+    void (*expf_n)(long n, const float *x, float *y);
 } gembench_kernel_set;
 
 extern const gembench_kernel_set gembench_scalar_kernels;
@@ -38,6 +40,12 @@ extern const gembench_kernel_set gembench_neon_kernels;
 
 /// The plain `transpose` (8 × 8 blocks, so reads and writes stay in cache lines).
 void gembench_transpose_blocks(const float *x, long ld, long rows, long depth, long width, float *out);
+
+/// gembench_expf's constants (math.c): ln 2 in two parts, and 1/2!, …, 1/14!.
+extern const double gembench_ln2_hi, gembench_ln2_lo, gembench_exp_q[13];
+
+/// gembench_expf one element at a time (the scalar and NEON paths' expf_n).
+void gembench_expf_each(long n, const float *x, float *y);
 
 /// The kernel set of the current path.
 const gembench_kernel_set *gembench_kernels(void);

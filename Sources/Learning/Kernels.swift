@@ -86,6 +86,10 @@ public enum Kernels {
     /// e^x, log x, log(1 + x) for Float and sin, cos for Double: the project's own, the same
     /// bits on every platform (never the platform's libm, whose results vary by CPU).
     @inline(__always) public static func exp(_ x: Float) -> Float { gembench_expf(x) }
+    /// y[i] = exp(x[i]) for i < n, several at a time, the same bits (`x` may be `y`).
+    @inline(__always) public static func exp(_ n: Int, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>) {
+        gembench_expf_n(n, x, y)
+    }
     @inline(__always) public static func log(_ x: Float) -> Float { gembench_logf(x) }
     @inline(__always) public static func log1p(_ x: Float) -> Float { gembench_log1pf(x) }
     @inline(__always) public static func sin(_ x: Double) -> Double { gembench_sin(x) }

@@ -25,16 +25,13 @@ public enum SoftmaxCrossEntropy {
             for c in 0..<classes where heads?.isAllowed(task: task, class: c) ?? true {
                 maxLogit = max(maxLogit, z[c])
             }
-            var sum: Float = 0
+            // e^(z − max) over the row at once (outside the head: e^−∞ = 0), summed in class order
             for c in 0..<classes {
-                if heads?.isAllowed(task: task, class: c) ?? true {
-                    let e = Kernels.exp(z[c] - maxLogit)
-                    g[c] = e
-                    sum += e
-                } else {
-                    g[c] = 0
-                }
+                g[c] = heads?.isAllowed(task: task, class: c) ?? true ? z[c] - maxLogit : -.infinity
             }
+            Kernels.exp(classes, g, into: g)
+            var sum: Float = 0
+            for c in 0..<classes where heads?.isAllowed(task: task, class: c) ?? true { sum += g[c] }
             precondition(heads?.isAllowed(task: task, class: label) ?? true,
                          "label \(label) is outside the head of task \(task)")
             total += Double(weight) * Double(Kernels.log(sum) - (z[label] - maxLogit))

@@ -182,12 +182,31 @@ int main(int argc, char **argv) {
             ah = hash_bits(ah, y, len);
             free(x); free(y); free(e);
         }
+        // exp over rows (softmax): every path's lanes against gembench_expf, one float in 65,537
+        // and the special values (Tests/kernels/math_accuracy.c: every float)
+        long count_x = 65537 + 8;
+        float *xs = malloc((size_t)count_x * sizeof(float)), *ys = malloc((size_t)count_x * sizeof(float));
+        for (long i = 0; i < 65537; i++) {
+            uint32_t u = (uint32_t)(i * 65537u);
+            memcpy(&xs[i], &u, 4);
+        }
+        const float specials[8] = {NAN, INFINITY, -INFINITY, 0.0f, -0.0f, 88.7f, -103.9f, 0x1p-140f};
+        memcpy(xs + 65537, specials, sizeof specials);
+        gembench_expf_n(count_x, xs, ys);
+        int exp_ok = 1;
+        for (long i = 0; i < count_x; i++) {
+            float e = gembench_expf(xs[i]);
+            exp_ok &= memcmp(&e, &ys[i], 4) == 0;
+        }
+        check(exp_ok, "expf over rows", path);
+        ah = hash_bits(ah, ys, count_x);
+        free(xs); free(ys);
         if (tested_paths == 1) { gemm_hash = gh; dot_hash = dh; axpy_hash = ah; }
         check(gh == gemm_hash && dh == dot_hash && ah == axpy_hash, "hashes equal to the scalar path's", path);
-        if (!hashes_only) printf("%-7s %d product cases, 16 dot cases, M g, M M^T, axpy: %s\n", path, ncases,
+        if (!hashes_only) printf("%-7s %d product cases, 16 dot cases, M g, M M^T, axpy, exp rows: %s\n", path, ncases,
                                  failures ? "FAILED" : "bit-identical to the specification");
     }
-    printf("gemm %016llx\ndot %016llx\naxpy %016llx\n", (unsigned long long)gemm_hash, (unsigned long long)dot_hash,
+    printf("gemm %016llx\ndot %016llx\naxpy, exp %016llx\n", (unsigned long long)gemm_hash, (unsigned long long)dot_hash,
            (unsigned long long)axpy_hash);
     printf("%d paths checked, %d failures\n", tested_paths, failures);
     return failures ? 1 : 0;

@@ -72,6 +72,9 @@ float gembench_dot(long n, const float *x, const float *y);
 /// out[r] = gembench_dot(n, rows + r·ld, x) for r < count (GEM's M·g), in one pass over x.
 void gembench_dots(long count, long n, const float *rows, long ld, const float *x, float *out);
 
+/// y[i] = gembench_expf(x[i]) for i < n, the same bits, several at a time (softmax rows).
+void gembench_expf_n(long n, const float *x, float *y);
+
 /// gram[i·count + j] = gembench_dot(n, rows + i·ld, rows + j·ld) for i, j < count (GEM's
 /// M·Mᵀ; symmetric: the product commutes, so (i, j) and (j, i) are the same bits).
 void gembench_gram(long count, long n, const float *rows, long ld, float *gram);
