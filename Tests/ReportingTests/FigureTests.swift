@@ -208,4 +208,14 @@ final class FigureTests: XCTestCase {
         XCTAssertEqual(Report.relativePath(from: URL(fileURLWithPath: "/x/Results"), to: URL(fileURLWithPath: "/x/Results/runs")), "runs")
         XCTAssertEqual(Report.relativePath(from: URL(fileURLWithPath: "/x/out"), to: URL(fileURLWithPath: "/x/runs")), "../runs")
     }
+
+    /// Axis steps and label digits from literals, not the platform's log10 and pow (whose last
+    /// bits may differ by platform): hand-computed cases, powers of ten and their neighbours.
+    func testAxisStepsAndDecimalsAreHandComputedValues() {
+        let steps: [(Double, Double)] = [(0.37, 0.5), (1000, 1000), (999.9999999999, 1000), (1000.0001, 2000),
+                                         (0.0123, 0.02), (0.1, 0.1), (0.11, 0.2), (3, 5), (7, 10), (1e-7, 1e-7)]
+        for (raw, step) in steps { XCTAssertEqual(LinearScale.niceStep(raw), step, "niceStep(\(raw))") }
+        let digits: [(Double, Int)] = [(0.05, 2), (0.1, 1), (0.2, 1), (1, 0), (2, 0), (50, 0), (0.001, 3), (5e-5, 5)]
+        for (step, d) in digits { XCTAssertEqual(LinearScale.decimals(step), d, "decimals(\(step))") }
+    }
 }

@@ -30,7 +30,7 @@ struct LinearScale {
         self.end = end
         let count = Int(((high - low) / step).rounded())
         ticks = (0...count).map { low + Double($0) * step }
-        decimals = max(0, Int((-log10(step)).rounded(.up)))
+        decimals = LinearScale.decimals(step)
     }
 
     func callAsFunction(_ value: Double) -> Double {
@@ -39,10 +39,22 @@ struct LinearScale {
 
     func label(_ tick: Double) -> String { NumberFormat.fixed(tick, decimals) }
 
+    /// Powers of ten as literals, so that no figure depends on the platform's log10 and pow.
+    private static let powersOfTen: [Double] = (-15...15).map { Double("1e\($0)")! }
+
+    /// The digits after the point that show a multiple of `step` (1, 2 or 5 × 10ᵏ) exactly.
+    static func decimals(_ step: Double) -> Int {
+        for d in 0..<15 {
+            let scaled = step * powersOfTen[15 + d]
+            if abs(scaled - scaled.rounded()) <= 1e-9 * scaled { return d }
+        }
+        return 15
+    }
+
     /// 1, 2 or 5 × 10ᵏ, the smallest at least `raw`.
     static func niceStep(_ raw: Double) -> Double {
         guard raw > 0, raw.isFinite else { return 1 }
-        let magnitude = pow(10, (log10(raw)).rounded(.down))
+        let magnitude = powersOfTen.last { $0 <= raw } ?? powersOfTen[0]  // 10^⌊log10 raw⌋
         for factor in [1.0, 2, 5, 10] where factor * magnitude >= raw * (1 - 1e-9) { return factor * magnitude }
         return 10 * magnitude
     }
