@@ -6,7 +6,8 @@
 // written specification that fixes every rounding. The vector paths (AVX2, AVX-512, NEON)
 // only compute several independent outputs at once; none reorders a sum, so every path gives
 // the scalar path's bits by construction. Vendor BLAS picks kernels per CPU and does not.
-// Built with -O2 -ffp-contract=off: no multiply-add is fused unless written as one.
+// Built with -O2 -ffp-contract=off: no multiply-add is fused unless written as one. Which NaN
+// a NaN result carries is not specified (a run with one stops as diverged).
 
 #include <stdint.h>
 
