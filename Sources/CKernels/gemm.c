@@ -84,10 +84,11 @@ static void run_tile(const gembench_kernel_set *ks, long kc, const float *ap, co
     }
     float edge[TILE_MAX];  // only its valid entries are kept; the tile reads it only to load
     long nr = ks->nr;
-    if (load) memset(edge, 0, (size_t)(ks->mr * nr) * sizeof(float));
-    if (load)
+    if (load) {
+        memset(edge, 0, (size_t)(ks->mr * nr) * sizeof(float));
         for (long r = 0; r < h; r++)
             for (long j = 0; j < w; j++) edge[r * nr + j] = flip ? c[j * ldc + r] : c[r * ldc + j];
+    }
     ks->tile(kc, ap, bp, bs, edge, nr, load, w);
     for (long r = 0; r < h; r++)
         for (long j = 0; j < w; j++) *(flip ? &c[j * ldc + r] : &c[r * ldc + j]) = edge[r * nr + j];

@@ -137,7 +137,7 @@ public final class Conv2D: Layer, LaneParallel {
                         let col = columns.pointer(lane: lane, atLeast: k * n * p)
                         for i in 0..<n { patches(of: x + (first + i) * inputWidth, into: col + i * p, rowStride: n * p) }
                         Kernels.gemm(transB: true, m: cout, n: k, k: n * p, a: g, lda: n * p, b: col, ldb: n * p,
-                                  accumulate: first != slab.rows.lowerBound, c: partial + item * weightCount, ldc: k)
+                                     accumulate: first != slab.rows.lowerBound, c: partial + item * weightCount, ldc: k)
                         first += n
                     }
                 } else if let dx {  // d(patches) = Wᵀ · dY, folded back onto the input pixels

@@ -14,9 +14,9 @@ public enum Kernels {
 
     /// The paths this CPU and build can run, narrowest first.
     public static var availablePaths: [String] {
-        ["scalar", "avx2", "avx512", "neon"].filter {
-            gembench_path_available(gembench_path(rawValue: UInt32(gembench_path_from_name($0)))) != 0
-        }
+        [GEMBENCH_PATH_SCALAR, GEMBENCH_PATH_AVX2, GEMBENCH_PATH_AVX512, GEMBENCH_PATH_NEON]
+            .filter { gembench_path_available($0) != 0 }
+            .map { String(cString: gembench_path_name($0)) }
     }
 
     /// A bad `GEMBENCH_KERNELS` value (the kernels then run `auto`), or nil.

@@ -28,7 +28,7 @@ public final class Linear: Layer {
         let b = w + inputWidth * outputWidth
         for r in 0..<rows { (y + r * outputWidth).update(from: b, count: outputWidth) }
         Kernels.gemm(transB: true, m: rows, n: outputWidth, k: inputWidth,
-                  a: x, lda: inputWidth, b: w, ldb: inputWidth, accumulate: true, c: y, ldc: outputWidth)
+                     a: x, lda: inputWidth, b: w, ldb: inputWidth, accumulate: true, c: y, ldc: outputWidth)
     }
 
     public func backward(x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>,
@@ -41,13 +41,13 @@ public final class Linear: Layer {
             let dw = target.gradient + offset
             // dW += dyᵀ x over the target's rows
             Kernels.gemm(transA: true, m: outputWidth, n: inputWidth, k: n,
-                      a: dy + first * outputWidth, lda: outputWidth,
-                      b: x + first * inputWidth, ldb: inputWidth, accumulate: true, c: dw, ldc: inputWidth)
+                         a: dy + first * outputWidth, lda: outputWidth,
+                         b: x + first * inputWidth, ldb: inputWidth, accumulate: true, c: dw, ldc: inputWidth)
             addBiasGradient(dy, target: target)
         }
         if let dx {
             Kernels.gemm(m: rows, n: inputWidth, k: outputWidth, a: dy, lda: outputWidth,
-                      b: w, ldb: inputWidth, c: dx, ldc: inputWidth)
+                         b: w, ldb: inputWidth, c: dx, ldc: inputWidth)
         }
     }
 

@@ -25,13 +25,14 @@ public enum SoftmaxCrossEntropy {
             for c in 0..<classes where heads?.isAllowed(task: task, class: c) ?? true {
                 maxLogit = max(maxLogit, z[c])
             }
-            // e^(z − max) over the row at once (outside the head: e^−∞ = 0), summed in class order
+            // e^(z − max) over the row at once, summed in class order; outside the head e^−∞ = +0,
+            // which leaves the sum's bits as they are
             for c in 0..<classes {
                 g[c] = heads?.isAllowed(task: task, class: c) ?? true ? z[c] - maxLogit : -.infinity
             }
             Kernels.exp(classes, g, into: g)
             var sum: Float = 0
-            for c in 0..<classes where heads?.isAllowed(task: task, class: c) ?? true { sum += g[c] }
+            for c in 0..<classes { sum += g[c] }
             precondition(heads?.isAllowed(task: task, class: label) ?? true,
                          "label \(label) is outside the head of task \(task)")
             total += Double(weight) * Double(Kernels.log(sum) - (z[label] - maxLogit))

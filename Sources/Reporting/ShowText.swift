@@ -14,8 +14,7 @@ public enum ShowText {
         field("seed", String(record.seed))
         field("version", "\(record.gembenchVersion) (git \(record.gitCommit))")
         field("created", record.created)
-        field("kernels", record.kernelsVersion == 0 ? "OpenBLAS (written before the project's kernels: bits depend on the CPU)"
-              : "version \(record.kernelsVersion), \(record.kernelPath) path")
+        field("kernels", record.kernelsDescription)
         field("time", "train \(NumberFormat.fixed(summary.trainSeconds, 3)) s, eval \(NumberFormat.fixed(summary.evalSeconds, 3)) s, "
               + "total \(NumberFormat.fixed(record.totalSeconds, 3)) s")
         field("peak RSS", record.peakRSSBytes.map {

@@ -27,6 +27,12 @@ public struct RunRecord: Sendable, Equatable {
     /// `GEMBENCH_KERNELS_VERSION` of the kernels that computed the run (0: before them, when
     /// products ran on OpenBLAS and differed from CPU to CPU).
     public var kernelsVersion: Int = 0
+
+    /// What computed the run, for `bench show` and `bench rerun`.
+    public var kernelsDescription: String {
+        kernelsVersion == 0 ? "OpenBLAS, before the project's kernels (bits depend on the CPU that wrote it)"
+            : "kernels v\(kernelsVersion), \(kernelPath) path"
+    }
     /// ISO 8601 UTC, e.g. "2026-11-28T08:40:55Z" (see `RunRecord.now()`).
     public var created: String
     /// Dataset file name → SHA-256 (hex), stored as root attributes `sha256:<file>`.

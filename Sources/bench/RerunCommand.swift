@@ -30,8 +30,8 @@ struct RerunCommand: ParsableCommand {
             throw fail("\(error)")
         }
         printError("rerunning \(spec.runID) (stored: git \(stored.gitCommit), \(stored.created), \(stored.machine), "
-                   + "\(kernels(stored.kernelsVersion, stored.kernelPath)))")
-        printError("now: git \(Runner.gitCommit), \(kernels(Kernels.version, Kernels.path))")
+                   + "\(stored.kernelsDescription))")
+        printError("now: git \(Runner.gitCommit), kernels v\(Kernels.version), \(Kernels.path) path")
         // results do not depend on the lanes or the kernel path
         let threads = location.threads ?? location.lanes()
         let runner = Runner(outputDirectory: URL(fileURLWithPath: "."), dataDirectory: location.dataDir,
@@ -50,10 +50,6 @@ struct RerunCommand: ParsableCommand {
         for line in differences { print("  " + line) }
         print(reason(stored))
         throw ExitCode.failure
-    }
-
-    private func kernels(_ version: Int, _ path: String) -> String {
-        version == 0 ? "OpenBLAS, before the project's kernels" : "kernels v\(version) \(path)"
     }
 
     /// Why the bits may differ: the code or the kernels changed, or (same code) a defect.
