@@ -28,7 +28,7 @@ extension ExperimentLoader {
         func param(_ key: String) -> YValue? { params.first { $0.key == key }?.value }
 
         guard let definition = resolveDefinition(entry, explicit: param("method")) else { return nil }
-        let (method, failedKeys) = resolveMethod(definition, entry: entry, param: param)
+        let (method, failedKeys) = resolveMethod(definition, entry: entry, param: param, model: model)
         let settings = resolveOptimizer(param: param, optimizer: optimizer, experiment: experiment)
         var valid = failedKeys.isEmpty && settings != nil
         // the strategy's own checks run even when another key failed, so a file's problems come together
@@ -86,11 +86,12 @@ extension ExperimentLoader {
         return definition
     }
 
-    /// Every parameter of `definition`, each checked against its declared kind, defaults filled in.
-    /// Keys that failed their check are returned, their defaults standing in where there are
-    /// any (nil when a required key has no value at all).
+    /// Every parameter of `definition`, each checked against its declared kind, defaults filled in
+    /// (`auto` keys picked for `model`). Keys that failed their check are returned, their defaults
+    /// standing in where there are any (nil when a required key has no value at all, or an `auto`
+    /// key has no model to pick for).
     private mutating func resolveMethod(_ definition: StrategyDefinition.Type, entry: YEntry,
-                                        param: (String) -> YValue?) -> (MethodSpec?, failed: Set<String>) {
+                                        param: (String) -> YValue?, model: ModelSpec?) -> (MethodSpec?, failed: Set<String>) {
         let accepted = definition.parameters.map(\.key)
         var ok = true
         for p in entry.value.entries ?? [] where Keys.methodParameters.contains(p.key) && !accepted.contains(p.key) {
@@ -104,14 +105,16 @@ extension ExperimentLoader {
         var complete = true
         for parameter in definition.parameters {
             var parsed: ParameterValue?
-            if let v = param(parameter.key), !checker.isNull(v) {
-                parsed = checker.parameter(v, parameter.kind)
+            let given = param(parameter.key).flatMap { checker.isNull($0) ? nil : $0 }
+            if let v = given, !(parameter.automatic != nil && v.scalarText == StrategyParameter.autoWord) {
+                parsed = checker.parameter(v, parameter.kind, acceptsAuto: parameter.automatic != nil)
                 if parsed == nil { failed.insert(parameter.key) }
-            } else if parameter.defaultValue == nil {
+            } else if given == nil && parameter.defaultValue == nil && parameter.automatic == nil {
                 checker.missing(parameter.key, in: entry.value)
                 failed.insert(parameter.key)
             }
-            if let value = parsed ?? parameter.defaultValue { values.append((parameter.key, value)) } else { complete = false }
+            let fallback = model.flatMap { parameter.defaultValue(for: $0) } ?? parameter.defaultValue
+            if let value = parsed ?? fallback { values.append((parameter.key, value)) } else { complete = false }
         }
         return (complete ? MethodSpec(name: definition.name, values: StrategyValues(values)) : nil, failed)
     }
@@ -157,12 +160,21 @@ extension ExperimentLoader {
 
 extension Checker {
     /// A strategy parameter's value, checked against its declared kind.
-    mutating func parameter(_ value: YValue, _ kind: StrategyParameter.Kind) -> ParameterValue? {
+    /// `acceptsAuto`: the key may also be `auto`, which the messages then offer.
+    mutating func parameter(_ value: YValue, _ kind: StrategyParameter.Kind, acceptsAuto: Bool = false) -> ParameterValue? {
         switch kind {
         case .positiveInt: return positiveInt(value).map { .int($0) }
         case .nonNegativeDouble: return nonNegativeDouble(value).map { .double($0) }
+        case .bool where acceptsAuto:
+            if case let .scalar(s, true) = value.kind, ["true", "True", "TRUE", "false", "False", "FALSE"].contains(s) {
+                return bool(value).map { .bool($0) }
+            }
+            error(value, "expected true, false or \(StrategyParameter.autoWord), got \(value.display)")
+            return nil
         case .bool: return bool(value).map { .bool($0) }
-        case let .choice(options, label): return choice(value, options: options, label).map { .choice($0) }
+        case let .choice(options, label):
+            let offered = acceptsAuto ? [StrategyParameter.autoWord] + options : options
+            return choice(value, options: offered, label).map { .choice($0) }
         }
     }
 

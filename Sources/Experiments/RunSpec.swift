@@ -108,13 +108,13 @@ public struct MethodSpec: Sendable, Equatable, Hashable, Codable {
         self.values = values
     }
 
-    /// The method with `given` parameters and its defaults for the rest; nil for an unknown
-    /// method or a required parameter left out.
-    public init?(_ name: String, _ given: [String: ParameterValue] = [:]) {
+    /// The method with `given` parameters and its defaults for the rest (`auto` keys picked for
+    /// `model`); nil for an unknown method or a required parameter left out.
+    public init?(_ name: String, _ given: [String: ParameterValue] = [:], model: ModelSpec = .default) {
         guard let definition = StrategyList.named(name) else { return nil }
         var entries: [(String, ParameterValue)] = []
         for parameter in definition.parameters {
-            guard let value = given[parameter.key] ?? parameter.defaultValue else { return nil }
+            guard let value = given[parameter.key] ?? parameter.defaultValue(for: model) else { return nil }
             entries.append((parameter.key, value))
         }
         self.init(name: name, values: StrategyValues(entries))

@@ -24,12 +24,15 @@ public enum GEM: StrategyDefinition {
                           help: "lower bound of the dual variables; larger pushes further into the feasible cone (paper: 0.5)"),
         .choice("memory_selection", MemorySelection.self, label: "memory selection", default: .random,
                 help: "random (Avalanche) or recent (the reference code's ring buffer)"),
-        // Run files written before these two keys existed used the direct, dense computation.
+        // How, not what: `auto` (the default) picks the fastest path the model allows. Run files
+        // written before these two keys existed used the direct, dense computation.
         .choice("reference_gradients", GEMPlugin.ReferenceGradientMode.self, label: "reference gradients",
-                default: .incremental, whenNotStored: .direct,
-                help: "incremental (low-rank first-layer updates between steps) or direct (the textbook pass)"),
-        StrategyParameter("sparse_first_layer", .bool, default: .bool(true), whenNotStored: .bool(false),
-                          help: "skip zero inputs in the first layer's products over the memories"),
+                whenNotStored: .direct,
+                help: "auto, incremental (low-rank first-layer updates between steps; MLPs) or direct (the textbook pass)",
+                automatic: { $0.isMLP ? .incremental : .direct }),
+        StrategyParameter("sparse_first_layer", .bool, whenNotStored: .bool(false),
+                          help: "auto, true or false: skip zero inputs in the first layer's products over the memories (MLPs)",
+                          automatic: { .bool($0.isMLP) }),
     ]
 
     public static func validate(_ values: StrategyValues, in context: StrategyContext) -> [StrategyProblem] {
@@ -38,11 +41,11 @@ public enum GEM: StrategyDefinition {
             // both fast paths rest on a fully connected first layer
             if values.choice("reference_gradients", as: GEMPlugin.ReferenceGradientMode.self) == .incremental {
                 problems.append(StrategyProblem(key: "reference_gradients",
-                    "incremental reference gradients need an MLP (a fully connected first layer); set reference_gradients: direct for \(context.model.kind)"))
+                    "incremental reference gradients need an MLP (a fully connected first layer); set reference_gradients: direct or auto for \(context.model.kind)"))
             }
             if values.bool("sparse_first_layer") {
                 problems.append(StrategyProblem(key: "sparse_first_layer",
-                    "the sparse first layer needs an MLP; set sparse_first_layer: false for \(context.model.kind)"))
+                    "the sparse first layer needs an MLP; set sparse_first_layer: false or auto for \(context.model.kind)"))
             }
         }
         return problems

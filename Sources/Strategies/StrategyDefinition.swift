@@ -69,20 +69,36 @@ public struct StrategyParameter: Sendable {
     public let valueWhenNotStored: ParameterValue?
     /// One line for `bench list` and docs.
     public let help: String
+    /// For a key that may be `auto` (then its default): the value the method picks for the
+    /// run's model. Run files store the value picked, so they read back as any other.
+    public let automatic: (@Sendable (ModelSpec) -> ParameterValue)?
 
     public init(_ key: String, _ kind: Kind, default defaultValue: ParameterValue? = nil,
-                whenNotStored valueWhenNotStored: ParameterValue? = nil, help: String) {
-        (self.key, self.kind, self.defaultValue, self.valueWhenNotStored, self.help) =
-            (key, kind, defaultValue, valueWhenNotStored, help)
+                whenNotStored valueWhenNotStored: ParameterValue? = nil, help: String,
+                automatic: (@Sendable (ModelSpec) -> ParameterValue)? = nil) {
+        (self.key, self.kind, self.defaultValue, self.valueWhenNotStored, self.help, self.automatic) =
+            (key, kind, defaultValue, valueWhenNotStored, help, automatic)
+    }
+
+    /// The YAML word that asks for `automatic`'s pick.
+    public static let autoWord = "auto"
+
+    /// The value when the YAML omits the key: `automatic`'s pick for `model`, or `defaultValue`.
+    public func defaultValue(for model: ModelSpec) -> ParameterValue? {
+        automatic.map { $0(model) } ?? defaultValue
     }
 
     /// A choice among the raw values of `E`.
     public static func choice<E: RawRepresentable & CaseIterable>(
         _ key: String, _ type: E.Type, label: String, default defaultValue: E? = nil,
-        whenNotStored: E? = nil, help: String) -> StrategyParameter where E.RawValue == String {
-        StrategyParameter(key, .choice(options: E.allCases.map(\.rawValue), label: label),
-                          default: defaultValue.map { .choice($0.rawValue) },
-                          whenNotStored: whenNotStored.map { .choice($0.rawValue) }, help: help)
+        whenNotStored: E? = nil, help: String,
+        automatic: (@Sendable (ModelSpec) -> E)? = nil) -> StrategyParameter where E.RawValue == String {
+        var pickValue: (@Sendable (ModelSpec) -> ParameterValue)?
+        if let automatic { pickValue = { model in ParameterValue.choice(automatic(model).rawValue) } }
+        return StrategyParameter(key, .choice(options: E.allCases.map(\.rawValue), label: label),
+                                 default: defaultValue.map { .choice($0.rawValue) },
+                                 whenNotStored: whenNotStored.map { .choice($0.rawValue) }, help: help,
+                                 automatic: pickValue)
     }
 }
 

@@ -32,7 +32,8 @@ struct ListCommand: ParsableCommand {
         for definition in StrategyList.all {
             print("  \(definition.name): \(definition.abstract)")
             for parameter in definition.parameters {
-                let value = parameter.defaultValue.map { "= \($0.canonicalText)" } ?? "*"
+                let value = parameter.automatic != nil ? "= \(StrategyParameter.autoWord)"
+                    : parameter.defaultValue.map { "= \($0.canonicalText)" } ?? "*"
                 print("      \(parameter.key) \(value)  \(parameter.help)")
             }
         }

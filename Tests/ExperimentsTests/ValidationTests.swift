@@ -156,8 +156,13 @@ final class ValidationTests: XCTestCase {
             "gem: {patterns_per_experience: 10, memory_strength: 0.5, reference_gradients: incremantal, sparse_first_layer: yes}")
         XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(bad)]), [
             "DIR/a.yaml:10:85: experiments.e.strategies.gem.reference_gradients: unknown reference gradients 'incremantal'; did you mean 'incremental'?",
-            "DIR/a.yaml:10:118: experiments.e.strategies.gem.sparse_first_layer: expected true or false, got yes",
+            "DIR/a.yaml:10:118: experiments.e.strategies.gem.sparse_first_layer: expected true, false or auto, got yes",
         ])
+        // `auto` written out is the default: the fast paths on an MLP
+        let auto = validBody.replacingOccurrences(of: "naive: {}", with:
+            "gem: {patterns_per_experience: 10, memory_strength: 0.5, reference_gradients: auto, sparse_first_layer: auto}")
+        XCTAssertEqual(try loaded(["a.yaml": experimentFile(auto)]).plan(experiments: ["e"], seeds: SeedSelection([0])).map(\.method),
+                       [methods[0]])
     }
 
     func testParameterOfAnotherMethod() throws {
@@ -380,14 +385,24 @@ final class ValidationTests: XCTestCase {
         let inherited = try loaded(["a.yaml": "defaults:\n  model: {hidden: [50]}\n" + experimentFile(split)])
         XCTAssertEqual(inherited.experiments[0].model, .resnet18(width: 4))
 
+        // GEM with only the paper's keys runs on the ResNet: `auto` picks the textbook computation,
+        // and the stored config says so
+        let gemOnly = split.replacingOccurrences(of: "  naive: {}", with: "  gem: {patterns_per_experience: 10, memory_strength: 0.5}")
+        let conv = try loaded(["a.yaml": experimentFile(gemOnly)]).experiments[0].runs()[0]
+        XCTAssertEqual(conv.method, MethodSpec("gem", ["patterns_per_experience": .int(10), "memory_strength": .double(0.5),
+                                                       "reference_gradients": .choice("direct"), "sparse_first_layer": .bool(false)]))
+        XCTAssertTrue(conv.canonicalYAML.contains("  reference_gradients: direct\n  sparse_first_layer: false\n"), conv.canonicalYAML)
+        XCTAssertEqual(MethodSpec("gem", ["patterns_per_experience": .int(10), "memory_strength": .double(0.5)], model: .resnet18(width: 4)),
+                       conv.method)
+
         let refused = split.replacingOccurrences(of: "  naive: {}", with: """
-          gem: {patterns_per_experience: 10, memory_strength: 0.5}
+          gem: {patterns_per_experience: 10, memory_strength: 0.5, reference_gradients: incremental, sparse_first_layer: true}
           multimodal: {}
           ewc: {patterns_per_experience: 10, lambda: 1, fisher: empirical}
         """)
         XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(refused)]), [
-            "DIR/a.yaml:7:7: experiments.e.strategies.gem: incremental reference gradients need an MLP (a fully connected first layer); set reference_gradients: direct for resnet18",
-            "DIR/a.yaml:7:7: experiments.e.strategies.gem: the sparse first layer needs an MLP; set sparse_first_layer: false for resnet18",
+            "DIR/a.yaml:7:85: experiments.e.strategies.gem.reference_gradients: incremental reference gradients need an MLP (a fully connected first layer); set reference_gradients: direct or auto for resnet18",
+            "DIR/a.yaml:7:118: experiments.e.strategies.gem.sparse_first_layer: the sparse first layer needs an MLP; set sparse_first_layer: false or auto for resnet18",
             "DIR/a.yaml:8:7: experiments.e.strategies.multimodal: multimodal's task-specific input layers need an MLP (model.kind: mlp), not resnet18",
             "DIR/a.yaml:9:61: experiments.e.strategies.ewc.fisher: the empirical Fisher takes one sample at a time, a batch of one for resnet18's batch norm; use squared-mean-gradient",
         ])
