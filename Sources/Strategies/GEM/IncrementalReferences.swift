@@ -27,7 +27,10 @@ final class IncrementalReferences: ReferenceGradientSource {
     private var stepsSinceSync = 0
     private var batchRows = 0                          // > 0 when `cross` belongs to this step's minibatch
 
-    init(resyncInterval: Int = 25) { self.resyncInterval = resyncInterval }
+    /// Steps between two direct recomputes of Z1 when nothing forces one earlier.
+    static let defaultResyncInterval = 25
+
+    init(resyncInterval: Int = defaultResyncInterval) { self.resyncInterval = resyncInterval }
 
     static func supports(_ network: Network, momentum: Float) -> Bool {
         network.layers.count > 1 && network.layers[0] is Linear && momentum == 0
