@@ -57,9 +57,10 @@ struct LocationOptions: ParsableArguments {
             .split(separator: ":").map(String.init)
         var seen = Set(shipped.map { [Self.identity($0)] } ?? [])
         var folders: [String] = []
-        for (folder, origin) in experiments.map({ ($0, "--experiments") }) + fromEnvironment.map({ ($0, Self.experimentsVariable) }) {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+        let given = experiments.map { ($0, "--experiments") } + fromEnvironment.map { ($0, Self.experimentsVariable) }
+        for (folder, origin) in given {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
                 throw fail("\(origin) \(folder): no such folder (expected a folder of experiment YAML files)")
             }
             if seen.insert(Self.identity(folder)).inserted { folders.append(folder) }
@@ -81,7 +82,9 @@ struct LocationOptions: ParsableArguments {
             throw fail("no Experiments/ folder here, nor in a GEMBench checkout above this folder or above the bench "
                        + "executable (\(DatasetLocator.executablePath ?? "unknown")); name one with --experiments DIR")
         }
-        do { return try Registry.load(directories: added + (shipped.map { [$0] } ?? []), recordedFolders: added) } catch {
+        do {
+            return try Registry.load(directories: added + (shipped.map { [$0] } ?? []), recordedFolders: added)
+        } catch {
             throw fail("\(error)")
         }
     }
@@ -90,7 +93,9 @@ struct LocationOptions: ParsableArguments {
     /// absolute paths (a SLURM element runs from the checkout).
     func forwardedArguments() throws -> [String] {
         var arguments: [String] = []
-        for folder in try addedFolders(shipped: Self.shippedDirectory) { arguments += ["--experiments", absolute(folder)] }
+        for folder in try addedFolders(shipped: Self.shippedDirectory) {
+            arguments += ["--experiments", absolute(folder)]
+        }
         if let dataDir { arguments += ["--data-dir", absolute(dataDir)] }
         return arguments
     }

@@ -30,7 +30,8 @@ struct RunCommand: ParsableCommand {
     var shard: String?
 
     // optional, so that the help shows one default (a computed one printed "(default: 2)" beside it)
-    @Option(name: .customLong("jobs"), parsing: .unconditional, help: "Runs trained at the same time (default: one per core).")
+    @Option(name: .customLong("jobs"), parsing: .unconditional,
+            help: "Runs trained at the same time (default: one per core).")
     var requestedJobs: Int?
 
     /// `--jobs`, else one per core.
@@ -66,7 +67,8 @@ struct RunCommand: ParsableCommand {
             // run ids are unique within a plan
             let decisions = Dictionary(uniqueKeysWithValues: plan.map { ($0.runID, runner.decision(for: $0)) })
             print(renderPlan(plan, outputDirectory: out, decide: { decisions[$0.runID]! }), terminator: "")
-            let missing = missingDatasets(for: plan.filter { decisions[$0.runID] == .run }, dataDirectory: location.dataDir)
+            let toTrain = plan.filter { decisions[$0.runID] == .run }
+            let missing = missingDatasets(for: toTrain, dataDirectory: location.dataDir)
             guard missing.isEmpty else { throw fail(missing.joined(separator: "\n")) }
             return
         }

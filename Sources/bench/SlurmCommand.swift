@@ -91,8 +91,8 @@ struct SlurmCommand: ParsableCommand {
             let unknown = mailType.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
                 .filter { !SlurmScript.mailTypes.contains($0) }
             if let first = unknown.first {
-                throw ValidationError("--mail-type '\(mailType)': '\(first)' is no SLURM mail type; expected a comma-separated "
-                    + "list of \(SlurmScript.mailTypes.joined(separator: ", "))")
+                throw ValidationError("--mail-type '\(mailType)': '\(first)' is no SLURM mail type; "
+                    + "expected a comma-separated list of \(SlurmScript.mailTypes.joined(separator: ", "))")
             }
         }
         for argument in sbatchArg { try SlurmScript.checkPassThrough(argument) }
@@ -120,7 +120,8 @@ struct SlurmCommand: ParsableCommand {
         let missing = missingDatasets(for: zip(plan, decisions).filter { $0.1 == .run }.map(\.0),
                                       dataDirectory: location.dataDir)
         guard missing.isEmpty else {
-            throw fail(missing.joined(separator: "\n") + "\nNothing was submitted: the elements would fail on the nodes.")
+            throw fail(missing.joined(separator: "\n")
+                + "\nNothing was submitted: the elements would fail on the nodes.")
         }
         let cpus = cpusPerTask ?? jobs ?? 2
         let jobs = self.jobs ?? cpus
@@ -146,8 +147,9 @@ struct SlurmCommand: ParsableCommand {
             "--time=\(time ?? SlurmLimits.text(seconds: limits.seconds))",
             "--cpus-per-task=\(cpus)",
             "--mem=\(mem ?? "\(limits.megabytes)M")",
-        ] + [("partition", partition), ("account", account), ("qos", qos), ("gres", gres), ("constraint", constraint),
-             ("mail-type", mailType), ("mail-user", mailUser)].compactMap { name, value in value.map { "--\(name)=\($0)" } }
+        ] + [("partition", partition), ("account", account), ("qos", qos), ("gres", gres),
+             ("constraint", constraint), ("mail-type", mailType), ("mail-user", mailUser)]
+            .compactMap { name, value in value.map { "--\(name)=\($0)" } }
         + [
             "--output=\(logs.path)/%x_%A_%a.out",
             "--requeue",
@@ -309,8 +311,8 @@ struct SlurmScript {
     }
 
     /// The values sbatch takes for --mail-type (comma-separated).
-    static let mailTypes = ["NONE", "BEGIN", "END", "FAIL", "REQUEUE", "ALL", "INVALID_DEPEND", "STAGE_OUT", "TIME_LIMIT",
-                            "TIME_LIMIT_90", "TIME_LIMIT_80", "TIME_LIMIT_50", "ARRAY_TASKS"]
+    static let mailTypes = ["NONE", "BEGIN", "END", "FAIL", "REQUEUE", "ALL", "INVALID_DEPEND", "STAGE_OUT",
+                            "TIME_LIMIT", "TIME_LIMIT_90", "TIME_LIMIT_80", "TIME_LIMIT_50", "ARRAY_TASKS"]
 
     /// sbatch options the script sets itself, and why: passed through, they would silently override
     /// an option of `bench slurm`, or break the array, its logs or its requeueing.
@@ -327,7 +329,8 @@ struct SlurmScript {
                                 (["--constraint", "-C"], "give `bench slurm --constraint` instead"),
                                 (["--mail-type"], "give `bench slurm --mail-type` instead"),
                                 (["--mail-user"], "give `bench slurm --mail-user` instead"),
-                                (["--output", "-o", "--error", "-e", "--open-mode"], "it writes the logs to OUT/slurm/logs/"),
+                                (["--output", "-o", "--error", "-e", "--open-mode"],
+                                 "it writes the logs to OUT/slurm/logs/"),
                                 (["--job-name", "-J"], "its logs are named after it"),
                                 (["--signal", "--requeue", "--no-requeue"], "it checkpoints and requeues itself")] {
             for name in names { options[name] = reason }
