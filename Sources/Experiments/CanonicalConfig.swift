@@ -23,6 +23,12 @@ extension RunSpec {
             ("strategy", quoted(strategy)),
             ("seed", String(seed)),
             ("source_file", quoted(sourceFile)),
+        ]
+        // only when folders were added, so that the configs of other runs read exactly as before
+        if !experimentFolders.isEmpty {
+            fields.append(("experiment_folders", flowList(experimentFolders.map(quoted))))
+        }
+        fields += [
             ("benchmark.kind", benchmark.kind.rawValue),
             ("benchmark.dataset", benchmark.dataset.rawValue),
             ("benchmark.tasks", String(benchmark.tasks)),
@@ -90,8 +96,8 @@ extension RunSpec {
             throw RegistryError([Diagnostic(location: SourceLocation(file: source, line: 1, column: 1),
                                             field: "(root)", message: "expected a run config mapping")])
         }
-        let top = ["format", "experiment", "strategy", "seed", "source_file", "benchmark", "model", "optimizer",
-                   "method"]
+        let top = ["format", "experiment", "strategy", "seed", "source_file", "experiment_folders", "benchmark",
+                   "model", "optimizer", "method"]
         c.checkKeys(root, known: top)
         func req(_ parent: YValue?, _ key: String) -> YValue? {
             guard let parent else { return nil }
@@ -106,6 +112,8 @@ extension RunSpec {
         let strategy = c.string(req(root, "strategy"))
         let seed = c.nonNegativeInt(req(root, "seed"))
         let sourceFile = c.string(req(root, "source_file")) ?? ""
+        // absent: the shipped folder alone (and every file written before the key existed)
+        let experimentFolders = root["experiment_folders"].map { c.list($0)?.compactMap { c.string($0) } ?? [] } ?? []
 
         let b = req(root, "benchmark")
         if let b { c.checkKeys(b, known: Keys.benchmark) }
@@ -176,7 +184,7 @@ extension RunSpec {
                   model: model,
                   optimizer: OptimizerSpec(lr: lr, batchSize: batchSize, epochs: epochs, momentum: momentum,
                                            evalEvery: evalEvery, lca: lca),
-                  method: method, sourceFile: sourceFile)
+                  method: method, sourceFile: sourceFile, experimentFolders: experimentFolders)
     }
 }
 

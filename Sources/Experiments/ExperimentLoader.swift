@@ -58,7 +58,11 @@ struct ExperimentLoader {
         checker.checkKeys(root, known: Keys.root)
         if let d = root["defaults"] {
             if let previous = defaults {
-                checker.error(d, "defaults already declared at \(previous.location); declare them once")
+                // one `defaults:` for all experiment folders: a user's would change the shipped experiments
+                let otherFolder = folder(of: previous.location.file) != folder(of: file)
+                checker.error(d, "defaults already declared at \(previous.location); declare them once"
+                    + (otherFolder ? " over all experiment folders (share your experiments' settings through a "
+                        + "template that they extend)" : ""))
             } else if checkBody(d, known: Keys.defaults) {
                 defaults = d
             }
@@ -85,6 +89,10 @@ struct ExperimentLoader {
                 if isExperiment { experimentOrder.append(entry.key) }
             }
         }
+    }
+
+    private func folder(of file: String) -> Substring {
+        file.lastIndex(of: "/").map { file[..<$0] } ?? ""
     }
 
     /// Key checks on one body as written (before inheritance). False if it is not a mapping.

@@ -35,13 +35,17 @@ public struct Experiment: Sendable, Equatable, Hashable {
     public var sourceFile: String
     /// Where the experiment's name is written.
     public var location: SourceLocation
+    /// The experiment folders a command must name to find this experiment again (those added in
+    /// front of the shipped one); its runs record them (`RunSpec.experimentFolders`).
+    public var experimentFolders: [String] = []
 
     /// The runs of this experiment, seed-major: every strategy of seed 0, then of seed 1, ...
     public func runs(seeds: [Int]? = nil, strategies labels: Set<String>? = nil) -> [RunSpec] {
         (seeds ?? self.seeds).flatMap { seed in
             strategies.filter { labels?.contains($0.label) ?? true }.map { strategy in
                 RunSpec(experiment: name, strategy: strategy.label, seed: seed, benchmark: benchmark, model: model,
-                        optimizer: strategy.optimizer, method: strategy.method, sourceFile: sourceFile)
+                        optimizer: strategy.optimizer, method: strategy.method, sourceFile: sourceFile,
+                        experimentFolders: experimentFolders)
             }
         }
     }
@@ -50,7 +54,7 @@ public struct Experiment: Sendable, Equatable, Hashable {
 /// Every experiment in a directory of YAML files, validated.
 public struct Registry: Sendable {
     /// All experiments: files in name order, experiments in file order.
-    public let experiments: [Experiment]
+    public private(set) var experiments: [Experiment]
 
     /// Suite name → names of its experiments, in registry order.
     public var suites: [String: [String]] {
@@ -69,6 +73,34 @@ public struct Registry: Sendable {
     /// Loads every `*.yaml` / `*.yml` file of `directory` (not recursive). File names in
     /// messages are `directory/name`, as given. Throws a `RegistryError` listing every problem.
     public static func load(directory: String) throws -> Registry {
+        try load(directories: [directory])
+    }
+
+    /// Loads the files of several folders as one registry: folders in the order given, each
+    /// folder's files in name order. An experiment may extend a template of any folder; a name
+    /// declared in two folders, or `defaults:` in two, is an error naming both files.
+    /// `recordedFolders` are the folders each run records as provenance (the ones a user added
+    /// in front of the shipped folder), so that the command printed for it finds it again.
+    public static func load(directories: [String], recordedFolders: [String] = []) throws -> Registry {
+        var sources: [(file: String, text: String)] = []
+        var problems: [Diagnostic] = []
+        for directory in directories {
+            do { sources += try yamlFiles(in: directory) } catch let error as RegistryError {
+                problems += error.diagnostics
+            }
+        }
+        if !problems.isEmpty { throw RegistryError(problems) }
+        var registry = try Registry(sources: sources)
+        registry.experiments = registry.experiments.map {
+            var experiment = $0
+            experiment.experimentFolders = recordedFolders
+            return experiment
+        }
+        return registry
+    }
+
+    /// The YAML files of one folder, in name order, as (`directory/name`, text).
+    private static func yamlFiles(in directory: String) throws -> [(file: String, text: String)] {
         let fm = FileManager.default
         let names: [String]
         do {
@@ -91,7 +123,7 @@ public struct Registry: Sendable {
             sources.append((path, text))
         }
         if !problems.isEmpty { throw RegistryError(problems) }
-        return try Registry(sources: sources)
+        return sources
     }
 
     /// Builds a registry from YAML texts; `file` names each text in messages. Order matters:
@@ -139,7 +171,9 @@ public struct Registry: Sendable {
             let parts = selector.split(separator: "/", maxSplits: 1).map(String.init)
             let name = parts.first ?? selector
             guard let experiment = experiment(named: name) else {
-                let hint = suggestion(for: name, in: experiments.map(\.name))
+                let hint = suites[name] != nil && parts.count == 1
+                    ? "; '\(name)' is a suite: select it with --suite \(name)"
+                    : suggestion(for: name, in: experiments.map(\.name))
                 problems.append(Diagnostic(location: nil, field: "experiment \(name)",
                                            message: "no experiment has this name\(hint)"))
                 continue

@@ -20,7 +20,8 @@ public enum ResumeDecision: Sendable, Equatable, Hashable {
 ///   - force: rerun even a complete, matching run.
 ///
 /// Configs are compared field by field on everything that determines the numbers; `source_file`
-/// is provenance and may differ (a moved YAML file does not invalidate results).
+/// and `experiment_folders` are provenance and may differ (a moved YAML file does not
+/// invalidate results).
 public func resumeDecision(for spec: RunSpec, existingConfigYAML: String?, force: Bool = false) -> ResumeDecision {
     guard let existingConfigYAML, !force else { return .run }
     let stored: RunSpec
@@ -33,12 +34,14 @@ public func resumeDecision(for spec: RunSpec, existingConfigYAML: String?, force
     return differences.isEmpty ? .skipComplete : .configMismatch(differences)
 }
 
-/// `FIELD: stored X, planned Y` for every canonical field that differs, except `source_file`.
+/// `FIELD: stored X, planned Y` for every canonical field that differs, except the provenance
+/// fields `source_file` and `experiment_folders`.
 public func configDifferences(stored: RunSpec, planned: RunSpec) -> [String] {
     let a = stored.flattenedConfig, b = planned.flattenedConfig
     let keys = (planned.canonicalFields.map(\.key)
         + stored.canonicalFields.map(\.key).filter { b[$0] == nil })
-    return keys.filter { $0 != "source_file" && a[$0] != b[$0] }.map {
+    let provenance: Set<String> = ["source_file", "experiment_folders"]
+    return keys.filter { !provenance.contains($0) && a[$0] != b[$0] }.map {
         "\($0): stored \(a[$0] ?? "(absent)"), planned \(b[$0] ?? "(absent)")"
     }
 }

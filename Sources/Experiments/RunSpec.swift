@@ -152,10 +152,14 @@ public struct RunSpec: Sendable, Equatable, Hashable, Codable {
     public var method: MethodSpec
     /// The YAML file declaring the experiment (provenance only; not compared on resume).
     public var sourceFile: String
+    /// The experiment folders given in front of the shipped one (`--experiments`,
+    /// GEMBENCH_EXPERIMENTS) when the run was planned: what a command must name to plan it
+    /// again (provenance only; not compared on resume). Empty: the shipped folder alone.
+    public var experimentFolders: [String]
 
     public init(experiment: String, strategy: String, seed: Int, benchmark: BenchmarkSpec,
                 model: ModelSpec = .default, optimizer: OptimizerSpec, method: MethodSpec,
-                sourceFile: String = "") {
+                sourceFile: String = "", experimentFolders: [String] = []) {
         self.experiment = experiment
         self.strategy = strategy
         self.seed = seed
@@ -164,6 +168,7 @@ public struct RunSpec: Sendable, Equatable, Hashable, Codable {
         self.optimizer = optimizer
         self.method = method
         self.sourceFile = sourceFile
+        self.experimentFolders = experimentFolders
     }
 
     /// `<experiment>__<strategy>__seed<N>`: unique within a plan, safe in file names.

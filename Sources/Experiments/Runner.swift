@@ -85,6 +85,8 @@ public final class Runner {
             return problems.isEmpty ? nil : checkpointURL(for: spec).path + ":\n    " + problems.joined(separator: "\n    ")
         }
         guard refused.isEmpty else { throw RunnerError.unusableCheckpoints(refused) }
+        let missing = missingDatasets(for: toTrain, dataDirectory: dataDirectory)
+        guard missing.isEmpty else { throw RunnerError.missingDatasets(missing) }
         try OutputFolder.prepare(outputDirectory, fileNames: plan.map(\.outputFileName))
         for name in (try? RunFile.removeStalePartials(in: outputDirectory)) ?? [] {
             events(.removedStalePartial(file: outputDirectory.appendingPathComponent(name)))
@@ -311,6 +313,8 @@ public enum RunnerError: Error, CustomStringConvertible {
     case runsFailed([String], finished: [RunRecord])
     /// Checkpoints that cannot be resumed: each path with its reasons.
     case unusableCheckpoints([String])
+    /// Datasets the runs to train need and the data folder lacks (`missingDatasets`).
+    case missingDatasets([String])
     /// Stopped on request: the runs that wrote a checkpoint (run id and place), the number never
     /// started, and the records of the finished ones.
     case checkpointed([String], notStarted: Int, finished: [RunRecord])
@@ -327,6 +331,8 @@ public enum RunnerError: Error, CustomStringConvertible {
         case let .unusableCheckpoints(files):
             return "\(files.count) checkpoint(s) cannot be resumed; nothing was run:\n  " + files.joined(separator: "\n  ")
                 + "\nRerun with --force to delete them and start those runs over."
+        case let .missingDatasets(problems):
+            return problems.joined(separator: "\n") + "\nNothing was run."
         case let .checkpointed(runs, notStarted, finished):
             return "stopped on request: \(runs.count) run(s) checkpointed, \(notStarted) not started, \(finished.count) finished"
                 + (runs.isEmpty ? "" : ":\n  " + runs.joined(separator: "\n  "))

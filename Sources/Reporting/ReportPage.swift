@@ -141,9 +141,8 @@ enum ReportPage {
         html += "<dt>Commands</dt>\n<dd><ul>\n"
         if let command = context.command { html += "<li>This page, its figures and tables: <code>\(escape(command))</code></li>\n" }
         for row in rows {
-            let seeds = row.seeds.map(String.init).joined(separator: ",")
-            html += "<li>\(escape(row.benchmark)) / \(escape(row.strategy)): <code>swift run bench run "
-                + "\(escape(row.experiment))/\(escape(row.strategy)) --seeds \(seeds) --out \(escape(context.runsPath))</code></li>\n"
+            html += "<li>\(escape(row.benchmark)) / \(escape(row.strategy)): <code>"
+                + escape(runCommand(row, runs: context.runs, runsPath: context.runsPath)) + "</code></li>\n"
         }
         html += "<li>Check that a run repeats bit for bit: <code>swift run bench rerun \(escape(context.runsPath))/RUN.h5</code></li>\n"
         html += "</ul></dd>\n</dl>\n</section>\n"
@@ -151,6 +150,20 @@ enum ReportPage {
     }
 
     // MARK: Helpers
+
+    /// The command that plans a row's runs again: with the experiment folders they were planned
+    /// with (`--experiments`, in front of the shipped ones), so that it finds their experiment.
+    static func runCommand(_ row: SummaryRow, runs: [RunSummary], runsPath: String) -> String {
+        var folders: [String] = []
+        for run in runs where run.experiment == row.experiment && run.strategy == row.strategy
+            && run.benchmark == row.benchmark {
+            for folder in run.experimentFolders where !folders.contains(folder) { folders.append(folder) }
+        }
+        return "swift run bench run " + shellQuoted("\(row.experiment)/\(row.strategy)")
+            + " --seeds " + row.seeds.map(String.init).joined(separator: ",")
+            + folders.map { " --experiments " + shellQuoted($0) }.joined()
+            + " --out " + shellQuoted(runsPath)
+    }
 
     private static func sortedRuns(_ runs: [RunSummary]) -> [RunSummary] {
         runs.sorted {

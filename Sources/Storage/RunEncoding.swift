@@ -293,6 +293,10 @@ enum RunEncoding {
                           gitCommit: try file.stringAttribute("git_commit"),
                           created: try file.stringAttribute("created"))
         summary.machine = try machine(file)
+        if file.hasAttribute(RunSummary.experimentFoldersKey, on: "/config") {
+            summary.experimentFolders = RunSummary.folders(
+                try file.stringAttribute(RunSummary.experimentFoldersKey, on: "/config"))
+        }
         (summary.peakRSSBytes, summary.peakRSSScope) = try peakRSS(file)
         (summary.forgetting, summary.bwtOverAllTasks, summary.fwtOverAllTasks) = metrics.later
         if file.hasAttribute("lca", on: "/metrics") { summary.lca = try file.doubleAttribute("lca", on: "/metrics") }

@@ -40,7 +40,10 @@ enum RunFileSeal {
     static func verify(_ url: URL, magic: String = magic, schemaVersion: Int64 = RunFile.schemaVersion) throws {
         let data: Data
         do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
-            throw HDF5Error(file: url.path, object: "/", message: "no such file or unreadable")
+            var isFolder: ObjCBool = false
+            let reason = !FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) ? "no such file"
+                : isFolder.boolValue ? "a folder, not a file" : "cannot read it (\(error.localizedDescription))"
+            throw RunFileError.io(path: url.path, reason: reason)
         }
         let hdf5Signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]
         guard data.count >= magic.utf8.count, data.prefix(magic.utf8.count).elementsEqual(magic.utf8) else {

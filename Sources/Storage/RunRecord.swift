@@ -241,6 +241,9 @@ public struct RunSummary: Sendable, Equatable {
     public var gitCommit: String
     public var machine: String = "unknown"
     public var created: String
+    /// The experiment folders the run was planned with in front of the shipped one (the config's
+    /// `experiment_folders`); a command that plans the run again names them with `--experiments`.
+    public var experimentFolders: [String] = []
 
     public init(fileName: String, experiment: String, strategy: String, seed: Int, benchmark: String,
                 scenario: String, taskCount: Int, acc: Double, bwt: Double?, fwt: Double?,
@@ -285,5 +288,17 @@ public struct RunSummary: Sendable, Equatable {
         (forgetting, bwtOverAllTasks, fwtOverAllTasks) =
             (defined(record.forgetting), defined(record.bwtOverAllTasks), defined(record.fwtOverAllTasks))
         lca = defined(record.lca)
+        experimentFolders = Self.folders(record.configAttributes[Self.experimentFoldersKey])
+    }
+
+    /// The config attribute that lists the experiment folders (absent when there were none).
+    static let experimentFoldersKey = "experiment_folders"
+
+    /// The folders of a stored `experiment_folders` value, a flow list of JSON strings (`["a", "b"]`).
+    static func folders(_ stored: String?) -> [String] {
+        guard let stored, let list = try? JSONSerialization.jsonObject(with: Data(stored.utf8)) as? [String] else {
+            return []
+        }
+        return list
     }
 }

@@ -24,13 +24,19 @@ struct Bench: ParsableCommand {
         main(nil)
     }
 
+    /// Options that collect every value given (`--experiments A --experiments B`).
+    static let repeatableOptions: Set<String> = ["--experiments", "--sbatch-arg"]
+
     /// The first `--option` written twice (before a `--` that ends the options): ArgumentParser
     /// keeps the last value, so `--suite split --suite smoke` ran smoke without a word.
     static func repeatedOption(in arguments: [String]) -> String? {
         var seen = Set<String>()
-        for argument in arguments.prefix(while: { $0 != "--" }) where argument.hasPrefix("--") {
+        var passedThrough = false  // the value after `--sbatch-arg` is sbatch's option, not ours
+        for argument in arguments.prefix(while: { $0 != "--" }) {
+            defer { passedThrough = argument == "--sbatch-arg" }
+            guard argument.hasPrefix("--"), !passedThrough else { continue }
             let name = String(argument.split(separator: "=", maxSplits: 1)[0])
-            if !seen.insert(name).inserted { return name }
+            if !repeatableOptions.contains(name) && !seen.insert(name).inserted { return name }
         }
         return nil
     }

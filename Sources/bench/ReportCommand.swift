@@ -92,11 +92,3 @@ struct ReportCommand: ParsableCommand {
         if strict && (!outcome.skipped.isEmpty || outcome.runCount == 0) { throw ExitCode.failure }
     }
 }
-
-/// `text` as one shell word: unchanged when it holds only safe characters, else in single
-/// quotes (a quote inside becomes '\''), so the "Regenerate with" line can be pasted.
-func shellQuoted(_ text: String) -> String {
-    let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:@%+,")
-    if !text.isEmpty && text.allSatisfy({ safe.contains($0) }) { return text }
-    return "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
-}

@@ -29,8 +29,13 @@ struct RunCommand: ParsableCommand {
             help: "Run only slice I of N of the plan (0-based, e.g. $SLURM_ARRAY_TASK_ID/8).")
     var shard: String?
 
-    @Option(name: .long, parsing: .unconditional, help: "Runs trained at the same time (default: one per core).")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    // optional, so that the help shows one default (a computed one printed "(default: 2)" beside it)
+    @Option(name: .customLong("jobs"), parsing: .unconditional,
+            help: "Runs trained at the same time (default: one per core).")
+    var requestedJobs: Int?
+
+    /// `--jobs`, else one per core.
+    var jobs: Int { requestedJobs ?? ProcessInfo.processInfo.activeProcessorCount }
 
     @Flag(name: .long, help: "Rerun and replace runs whose files already exist.")
     var force = false
@@ -59,7 +64,12 @@ struct RunCommand: ParsableCommand {
             do { try OutputFolder.checkNames(plan.map(\.outputFileName), in: URL(fileURLWithPath: out)) } catch {
                 throw fail("\(error)")
             }
-            print(renderPlan(plan, outputDirectory: out, decide: runner.decision), terminator: "")
+            // run ids are unique within a plan
+            let decisions = Dictionary(uniqueKeysWithValues: plan.map { ($0.runID, runner.decision(for: $0)) })
+            print(renderPlan(plan, outputDirectory: out, decide: { decisions[$0.runID]! }), terminator: "")
+            let toTrain = plan.filter { decisions[$0.runID] == .run }
+            let missing = missingDatasets(for: toTrain, dataDirectory: location.dataDir)
+            guard missing.isEmpty else { throw fail(missing.joined(separator: "\n")) }
             return
         }
         let interruption = Interruption()

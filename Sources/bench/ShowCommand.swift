@@ -16,6 +16,10 @@ struct ShowCommand: ParsableCommand {
         let record: RunRecord
         do {
             record = try RunFile.read(url)
+        } catch let error as RunFileError {
+            // the file as the user named it
+            FileHandle.standardError.write(Data("bench show: \(runFile): \(error.reason)\n".utf8))
+            throw ExitCode.failure
         } catch {
             FileHandle.standardError.write(Data("bench show: \(error)\n".utf8))
             throw ExitCode.failure

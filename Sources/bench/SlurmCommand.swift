@@ -42,6 +42,29 @@ struct SlurmCommand: ParsableCommand {
     @Option(name: .long, help: "Runs trained side by side in each element (default: --cpus-per-task).")
     var jobs: Int?
 
+    @Option(name: .long, help: "Account to charge (sbatch --account).")
+    var account: String?
+
+    @Option(name: .long, help: "Quality of service (sbatch --qos).")
+    var qos: String?
+
+    @Option(name: .long, help: "Generic resources per element, e.g. gpu:1 (sbatch --gres).")
+    var gres: String?
+
+    @Option(name: .long, help: "Node features required, e.g. avx512 (sbatch --constraint).")
+    var constraint: String?
+
+    @Option(name: .long, help: "Mail on these events, e.g. END,FAIL (sbatch --mail-type).")
+    var mailType: String?
+
+    @Option(name: .long, help: "Mail address for --mail-type (sbatch --mail-user).")
+    var mailUser: String?
+
+    @Option(name: .long, parsing: .unconditionalSingleValue, help: ArgumentHelp(
+        "Any other sbatch option, written as an #SBATCH line (repeatable), e.g. --sbatch-arg=--exclusive.",
+        valueName: "option"))
+    var sbatchArg: [String] = []
+
     @Flag(name: .long, help: "Write the script and print its path; do not call sbatch.")
     var scriptOnly = false
 
@@ -58,9 +81,21 @@ struct SlurmCommand: ParsableCommand {
         if let mem, mem.range(of: #"^[0-9]+[KMGT]?$"#, options: .regularExpression) == nil {
             throw ValidationError("--mem '\(mem)': expected a size in megabytes or with a K, M, G or T suffix, e.g. 4G")
         }
-        if let partition, partition.isEmpty || partition.contains(where: \.isWhitespace) {
-            throw ValidationError("--partition '\(partition)': expected a partition name without spaces")
+        for (option, value) in [("--partition", partition), ("--account", account), ("--qos", qos), ("--gres", gres),
+                                ("--constraint", constraint), ("--mail-user", mailUser)] {
+            if let value, value.isEmpty || value.contains(where: \.isWhitespace) {
+                throw ValidationError("\(option) '\(value)': expected a value without spaces")
+            }
         }
+        if let mailType {
+            let unknown = mailType.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                .filter { !SlurmScript.mailTypes.contains($0) }
+            if let first = unknown.first {
+                throw ValidationError("--mail-type '\(mailType)': '\(first)' is no SLURM mail type; "
+                    + "expected a comma-separated list of \(SlurmScript.mailTypes.joined(separator: ", "))")
+            }
+        }
+        for argument in sbatchArg { try SlurmScript.checkPassThrough(argument) }
     }
 
     func run() throws {
@@ -82,6 +117,12 @@ struct SlurmCommand: ParsableCommand {
                 + unusable.map { runner.checkpointURL(for: $0.0).lastPathComponent }.joined(separator: ", ")
                 + "; see `bench status`, use another --out or `bench run --force`")
         }
+        let missing = missingDatasets(for: zip(plan, decisions).filter { $0.1 == .run }.map(\.0),
+                                      dataDirectory: location.dataDir)
+        guard missing.isEmpty else {
+            throw fail(missing.joined(separator: "\n")
+                + "\nNothing was submitted: the elements would fail on the nodes.")
+        }
         let cpus = cpusPerTask ?? jobs ?? 2
         let jobs = self.jobs ?? cpus
         let toTrain = zip(plan, decisions).map { $0.1 == .run }
@@ -94,8 +135,7 @@ struct SlurmCommand: ParsableCommand {
             ?? Bundle.main.executablePath ?? CommandLine.arguments[0]
         var runArguments = selectors + (suite.map { ["--suite", $0] } ?? []) + (seeds.map { ["--seeds", $0] } ?? [])
         runArguments += ["--out", outDirectory.path, "--jobs", String(jobs), "--threads", String(location.threads ?? max(1, cpus / jobs))]
-        if let experiments = location.experiments { runArguments += ["--experiments", absolute(experiments)] }
-        if let dataDir = location.dataDir { runArguments += ["--data-dir", absolute(dataDir)] }
+        runArguments += try location.forwardedArguments()
 
         let name = "gembench-" + String((suite ?? selectors.joined(separator: "+")).map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" }.prefix(40))
         let slurmDirectory = outDirectory.appendingPathComponent("slurm")
@@ -107,12 +147,15 @@ struct SlurmCommand: ParsableCommand {
             "--time=\(time ?? SlurmLimits.text(seconds: limits.seconds))",
             "--cpus-per-task=\(cpus)",
             "--mem=\(mem ?? "\(limits.megabytes)M")",
-        ] + (partition.map { ["--partition=\($0)"] } ?? []) + [
+        ] + [("partition", partition), ("account", account), ("qos", qos), ("gres", gres),
+             ("constraint", constraint), ("mail-type", mailType), ("mail-user", mailUser)]
+            .compactMap { name, value in value.map { "--\(name)=\($0)" } }
+        + [
             "--output=\(logs.path)/%x_%A_%a.out",
             "--requeue",
             "--signal=B:USR1@120",
             "--open-mode=append",  // a requeued element's log follows its earlier attempts'
-        ]
+        ] + sbatchArg
         let script = SlurmScript(binary: binary, checkout: checkout, runArguments: runArguments, shards: array,
                                  directives: directives,
                                  summary: "\(plan.count) runs (\(toTrain.filter { $0 }.count) to train) in \(array) shards; "
@@ -136,8 +179,6 @@ struct SlurmCommand: ParsableCommand {
                         tail -f \(logs.path)/\(name)_\(jobID)_0.out
             """)
     }
-
-    private func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
 
     /// `sbatch --parsable SCRIPT`: the job id.
     private func submit(_ script: URL) throws -> String {
@@ -267,6 +308,48 @@ struct SlurmScript {
             exit "$status"
 
             """
+    }
+
+    /// The values sbatch takes for --mail-type (comma-separated).
+    static let mailTypes = ["NONE", "BEGIN", "END", "FAIL", "REQUEUE", "ALL", "INVALID_DEPEND", "STAGE_OUT",
+                            "TIME_LIMIT", "TIME_LIMIT_90", "TIME_LIMIT_80", "TIME_LIMIT_50", "ARRAY_TASKS"]
+
+    /// sbatch options the script sets itself, and why: passed through, they would silently override
+    /// an option of `bench slurm`, or break the array, its logs or its requeueing.
+    static let ownOptions: [String: String] = {
+        var options: [String: String] = [:]
+        for (names, reason) in [(["--array", "-a"], "give `bench slurm --array` instead"),
+                                (["--time", "-t"], "give `bench slurm --time` instead"),
+                                (["--mem"], "give `bench slurm --mem` instead"),
+                                (["--cpus-per-task", "-c"], "give `bench slurm --cpus-per-task` instead"),
+                                (["--partition", "-p"], "give `bench slurm --partition` instead"),
+                                (["--account", "-A"], "give `bench slurm --account` instead"),
+                                (["--qos", "-q"], "give `bench slurm --qos` instead"),
+                                (["--gres"], "give `bench slurm --gres` instead"),
+                                (["--constraint", "-C"], "give `bench slurm --constraint` instead"),
+                                (["--mail-type"], "give `bench slurm --mail-type` instead"),
+                                (["--mail-user"], "give `bench slurm --mail-user` instead"),
+                                (["--output", "-o", "--error", "-e", "--open-mode"],
+                                 "it writes the logs to OUT/slurm/logs/"),
+                                (["--job-name", "-J"], "its logs are named after it"),
+                                (["--signal", "--requeue", "--no-requeue"], "it checkpoints and requeues itself")] {
+            for name in names { options[name] = reason }
+        }
+        return options
+    }()
+
+    /// A `--sbatch-arg` value: one sbatch option (`--exclusive`, `--nodelist=n1`, `-N 1`) that the
+    /// script does not set itself, on one line.
+    static func checkPassThrough(_ argument: String) throws {
+        guard argument.hasPrefix("-"), argument.count > 1, !argument.contains(where: \.isNewline) else {
+            throw ValidationError("--sbatch-arg '\(argument)': expected one sbatch option such as --exclusive or "
+                + "--nodelist=node1 (written --sbatch-arg=--exclusive)")
+        }
+        let name = argument.hasPrefix("--")
+            ? String(argument.prefix { $0 != "=" && !$0.isWhitespace }) : String(argument.prefix(2))
+        if let reason = ownOptions[name] {
+            throw ValidationError("--sbatch-arg '\(argument)': the script sets \(name) itself; \(reason)")
+        }
     }
 
     /// Single-quoted for bash when it holds anything but plain characters.

@@ -288,4 +288,27 @@ final class RunFileTests: XCTestCase {
         XCTAssertThrowsError(try RunFile.write(record, to: url))
         XCTAssertFalse(FileManager.default.fileExists(atPath: url.path))
     }
+
+    /// `bench show missing.h5` printed "/: no such file or unreadable" (the HDF5 root group, not the file).
+    func testAMissingFileOrAFolderIsNamedForWhatItIs() throws {
+        let folder = try makeTemporaryDirectory()
+        let missing = folder.appendingPathComponent("missing.h5")
+        XCTAssertThrowsError(try RunFile.read(missing)) { error in
+            XCTAssertEqual(error as? RunFileError, .io(path: missing.path, reason: "no such file"))
+        }
+        XCTAssertThrowsError(try RunFile.readSummary(folder)) { error in
+            XCTAssertEqual(error as? RunFileError, .io(path: folder.path, reason: "a folder, not a file"))
+        }
+    }
+
+    func testTheSummaryReadsTheExperimentFoldersOfTheConfig() throws {
+        let url = try makeTemporaryDirectory().appendingPathComponent("run.h5")
+        var record = sampleRecord()
+        record.configAttributes["experiment_folders"] = #"["my dir", "q\"uote"]"#
+        try RunFile.write(record, to: url)
+        XCTAssertEqual(try RunFile.readSummary(url).experimentFolders, ["my dir", "q\"uote"])
+        XCTAssertEqual(RunSummary(record).experimentFolders, ["my dir", "q\"uote"])
+        try RunFile.write(sampleRecord(), to: url, overwrite: true)
+        XCTAssertEqual(try RunFile.readSummary(url).experimentFolders, [])
+    }
 }

@@ -3,7 +3,7 @@
 
 Mutates run files (and re-seals them, so that libhdf5 itself sees the damaged bytes),
 experiment YAML files and IDX dataset files, and runs the `bench` command that reads each:
-`bench show` / `bench report`, `bench list --experiments`, `bench data --data-dir`. Every
+`bench show` / `bench report`, `bench list` (of an edited Experiments/), `bench data --data-dir`. Every
 reader must end with exit status 0 (a result) or 1 (an error message), within a time
 limit: a signal (a crash) or a timeout is a failure, and the input is kept to reproduce it.
 
@@ -102,8 +102,8 @@ class Fuzzer:
         self.cases = {}
         self.failures = []
 
-    def check(self, family, arguments, inputs, timeout=20):
-        status, seconds, stderr = run_reader(arguments, timeout)
+    def check(self, family, arguments, inputs, timeout=20, cwd=None):
+        status, seconds, stderr = run_reader(arguments, timeout, cwd)
         self.cases[family] = self.cases.get(family, 0) + 1
         ok = status in (0, 1) and (status == 0 or stderr.strip() != "")
         if not ok:
@@ -181,19 +181,25 @@ class Fuzzer:
             else:
                 j = self.rng.randrange(len(lines))
                 lines[i], lines[j] = lines[j], lines[i]
-        folder = self.work / "experiments"
+        # `--experiments` adds folders in front of the shipped one, whose names the edited file
+        # repeats: so the edited file replaces its original in an Experiments/ folder of the
+        # current directory, which bench takes for the shipped one
+        checkout = self.work / "checkout"
+        folder = checkout / "Experiments"
         shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir()
+        folder.mkdir(parents=True)
+        for other, original in texts:
+            (folder / other).write_text(original)
         data = "\n".join(lines).encode("utf-8", errors="surrogateescape")
         if self.rng.random() < 0.2:
             data = bytearray(data)
             mutate_bytes(self.rng, data, [])
             data = bytes(data)
         (folder / name).write_bytes(data)
-        self.check("yaml list", [self.bench, "list", "--experiments", str(folder)], [folder / name])
+        self.check("yaml list", [self.bench, "list"], [folder / name], cwd=checkout)
         if self.rng.random() < 0.3:
-            self.check("yaml dry-run", [self.bench, "run", "--suite", "smoke", "--dry-run", "--experiments", str(folder),
-                                        "--out", str(self.work / "plan-out")], [folder / name])
+            self.check("yaml dry-run", [self.bench, "run", "--suite", "smoke", "--dry-run",
+                                        "--out", str(self.work / "plan-out")], [folder / name], cwd=checkout)
 
     # IDX: four small files; edits to the compressed bytes or to the IDX bytes (recompressed).
     def idx_case(self, dataset):

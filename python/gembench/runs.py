@@ -160,11 +160,21 @@ def _read(path, f):
 
 
 def config_value(text):
-    """A stored config string as a Python value: int, float, bool, None, or the text itself."""
+    """A stored config string as a Python value: int, float, bool, None, a tuple for a list
+    (`[100, 100]` -> (100, 100); hashable, so pandas can group by it), or the text itself."""
     if text == "null":
         return None
     if text in ("true", "false"):
         return text == "true"
+    if text.startswith("["):
+        # the canonical config writes lists as flow lists of numbers or double-quoted strings: JSON
+        try:
+            items = json.loads(text)
+        except ValueError:
+            return text
+        if isinstance(items, list) and all(isinstance(item, (int, float, str)) for item in items):
+            return tuple(items)
+        return text
     for kind in (int, float):
         try:
             return kind(text)
@@ -202,13 +212,24 @@ def load_runs(folder, strict=False):
     (always refused). Damaged, truncated, foreign, other-schema and duplicate (same
     experiment, strategy and seed) files are left out, each with a warning; the list of
     (file name, reason) is in `frame.attrs["skipped"]`. With `strict`, the first refused
-    file raises RunFileError instead. Undefined metrics are NaN.
+    file raises RunFileError instead. Undefined metrics are NaN. A folder without run files
+    gives an empty frame with a warning that names its subfolders holding run files.
     """
+    rows, skipped = _read_folder(folder, strict, run_row)
+    frame = pd.DataFrame(rows)
+    frame.attrs["skipped"] = skipped
+    return frame
+
+
+def _read_folder(folder, strict, convert):
+    """`convert(run)` of each complete run of `folder`, in file name order (a run is dropped
+    once converted: parameters and memories of many runs need not fit in memory together),
+    and the (file name, reason) of the files left out (see `load_runs`)."""
     try:
         names = sorted(os.listdir(folder))
     except OSError as error:
         raise RunFileError(folder, f"cannot list the runs folder ({error.strerror})") from None
-    rows, skipped, seen = [], [], {}
+    converted, skipped, seen = [], [], {}
     for name in names:
         path = os.path.join(folder, name)
         if not (name.endswith(".h5") or is_partial(name)) or os.path.isdir(path):
@@ -219,12 +240,47 @@ def load_runs(folder, strict=False):
             if key in seen:
                 raise RunFileError(path, f"duplicate of {seen[key]} (same experiment, strategy and seed)")
             seen[key] = name
-            rows.append(run_row(run))
+            converted.append(convert(run))
         except RunFileError as error:
             if strict:
                 raise
             skipped.append((name, error.reason))
-            warnings.warn(f"gembench: skipped {name}: {error.reason}", stacklevel=2)
-    frame = pd.DataFrame(rows)
-    frame.attrs["skipped"] = skipped
-    return frame
+            warnings.warn(f"gembench: skipped {name}: {error.reason}", stacklevel=3)
+    if not converted and not skipped:
+        _warn_when_runs_are_below(folder, names)
+    return converted, skipped
+
+
+def _warn_when_runs_are_below(folder, names):
+    """An empty result from a folder that holds no run files: say so, naming the subfolders
+    that do hold run files (a parent folder such as "Results" given for "Results/runs")."""
+    below = []
+    for name in names:
+        path = os.path.join(folder, name)
+        if os.path.isdir(path):
+            try:
+                count = sum(entry.endswith(".h5") for entry in os.listdir(path))
+            except OSError:
+                continue
+            if count:
+                below.append(f"{path} ({count})")
+    hint = f"; run files (*.h5) are in its subfolders {', '.join(below)}: load one of those" if below else ""
+    warnings.warn(f"gembench: no run files (*.h5) in {folder}{hint}", stacklevel=4)
+
+
+def accuracy_long(runs):
+    """The accuracy matrices R of `runs` in long format: one row per (run, i, j) with the
+    run's file name, experiment, strategy and seed, i (after training task i), j (the task
+    evaluated) and accuracy = R[i, j]. `runs`: a folder (as `load_runs` reads it), a `Run`,
+    or a list of `Run`s. Pivot back with `frame.pivot_table(index="i", columns="j",
+    values="accuracy")`; b, the random initialisation's accuracies, is `run.b`."""
+    def rows(run):
+        return [{"run": run.file, "experiment": run.experiment, "strategy": run.strategy, "seed": run.seed,
+                 "i": i, "j": j, "accuracy": float(run.R[i, j])}
+                for i in range(run.R.shape[0]) for j in range(run.R.shape[1])]
+    if isinstance(runs, (str, os.PathLike)):
+        per_run, _ = _read_folder(runs, False, rows)
+    else:
+        per_run = [rows(run) for run in ([runs] if isinstance(runs, Run) else runs)]
+    return pd.DataFrame([row for block in per_run for row in block],
+                        columns=["run", "experiment", "strategy", "seed", "i", "j", "accuracy"])
