@@ -26,12 +26,9 @@ public enum Report {
                          paperMarkers: paperMarkers)
     }
 
-    /// - Parameters:
-    ///   - runsDirectory: where the run files are, for the page's links and commands.
-    ///   - curves: within-task curves by run file name, drawn where given.
+    /// - Parameter runsDirectory: where the run files are, for the page's links and commands.
     public static func write(_ collection: RunCollection, to outputDirectory: URL, command: String?,
-                             runsDirectory: URL? = nil, paperMarkers: Bool = false,
-                             curves: [String: TaskCurve] = [:]) throws -> Outcome {
+                             runsDirectory: URL? = nil, paperMarkers: Bool = false) throws -> Outcome {
         let figuresDirectory = outputDirectory.appendingPathComponent(figuresFolder)
         for folder in [outputDirectory, figuresDirectory] {
             do {
@@ -41,7 +38,7 @@ public enum Report {
             }
         }
         let rows = Summary.rows(collection.runs)
-        let figures = Figures.render(collection.runs, curves: curves, paperMarkers: paperMarkers)
+        let figures = Figures.render(collection.runs, paperMarkers: paperMarkers)
         let page = ReportPage.render(ReportPage.Context(
             runs: collection.runs, skipped: collection.skipped, figures: figures, figuresFolder: figuresFolder,
             runsLink: runsDirectory.map { relativePath(from: outputDirectory, to: $0) } ?? "",

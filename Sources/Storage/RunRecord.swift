@@ -225,6 +225,10 @@ public struct RunSummary: Sendable, Equatable {
     public var fwtOverAllTasks: Double? = nil
     /// LCA_10, for runs with `eval_every`.
     public var lca: Double? = nil
+    /// As `RunRecord.curve` and `curveStep`: accuracy on every task during training (runs with
+    /// `eval_every`); empty otherwise.
+    public var curve: [[Double]] = []
+    public var curveStep: [Int] = []
     /// The first non-finite training loss or final parameter, e.g. "/train/loss[37] = nan":
     /// a diverged run, whose numbers mean nothing (files written before runs stopped on it).
     public var firstNonFinite: String? = nil
@@ -285,5 +289,6 @@ public struct RunSummary: Sendable, Equatable {
         (forgetting, bwtOverAllTasks, fwtOverAllTasks) =
             (defined(record.forgetting), defined(record.bwtOverAllTasks), defined(record.fwtOverAllTasks))
         lca = defined(record.lca)
+        (curve, curveStep) = (record.curve, record.curveStep)
     }
 }

@@ -172,6 +172,24 @@ final class ReportingTests: XCTestCase {
         XCTAssertEqual(try outcome.files.map { try Data(contentsOf: $0) }, first)
     }
 
+    /// Before: runs with `eval_every` stored their curve, but `bench report` never drew it.
+    func testTheCurveOfARunWithEvalEveryIsReadAndDrawn() throws {
+        let root = try makeTemporaryDirectory()
+        let runs = root.appendingPathComponent("runs")
+        var record = withMatchingMatrix(handRuns()[0])
+        (record.curveStep, record.curve) = ([5, 10, 15], [[0.5, 0.1, 0.1], [0.7, 0.2, 0.1], [0.6, 0.8, 0.3]])
+        try RunFile.write(record, to: RunFile.url(in: runs, experiment: record.experiment, strategy: record.strategy,
+                                                  seed: record.seed))
+        let summary = try XCTUnwrap(RunCollection.scan(runs).runs.first)
+        XCTAssertEqual(summary.curveStep, [5, 10, 15])
+        XCTAssertEqual(summary.curve, record.curve)
+        let outcome = try Report.write(runsDirectory: runs, to: root.appendingPathComponent("report"), command: nil)
+        let curves = try XCTUnwrap(outcome.files.first { $0.lastPathComponent == "permuted-mnist-curves.svg" })
+        let svg = try String(contentsOf: curves, encoding: .utf8)
+        // task 1's line: the second column of the stored curve, at the stored steps
+        XCTAssertTrue(svg.contains("data-task=\"1\" data-steps=\"5 10 15\" data-values=\"0.100000 0.200000 0.800000\""), svg)
+    }
+
     func testForgettingIsReadWhenStoredAndRecomputedFromROtherwise() throws {
         let runs = try makeTemporaryDirectory()
         // R = [[0.9, .1, .2], [.8, .85, .15], [.7, .75, .95]], b = [.1, .12, .08] (makeRun):
