@@ -135,13 +135,13 @@ final class ReportingTests: XCTestCase {
         try bytes.write(to: runs.appendingPathComponent("zz-copy.h5"))
         try "ignored".write(to: runs.appendingPathComponent("README.txt"), atomically: true, encoding: .utf8)
 
-        let outcome = try Report.write(runsDirectory: runs, to: Report.defaultOutputDirectory(for: runs),
-                                       command: "swift run bench report runs")
+        let outcome = try Report.write(runsDirectory: runs, to: root, command: "swift run bench report runs")
         XCTAssertEqual(outcome.runCount, 6)
         // the tables and the page in the output folder, the figures in its figures/ folder
         let figures = root.appendingPathComponent("figures").standardizedFileURL.path
         let names = ["runs.csv", "summary.csv", "summary.md",
-                     "figures/permuted-mnist-metrics.svg", "figures/permuted-mnist-task-accuracy.svg",
+                     "figures/permuted-mnist-metrics.svg", "figures/permuted-mnist-average-accuracy.svg",
+                     "figures/permuted-mnist-first-task.svg", "figures/permuted-mnist-task-accuracy.svg",
                      "figures/permuted-mnist-matrix-gem.svg", "figures/permuted-mnist-matrix-naive.svg",
                      // split-mnist holds one joint run, whose R is one row: no per-task curve to draw
                      "figures/split-mnist-metrics.svg", "figures/split-mnist-matrix-joint.svg", "report.html"]
