@@ -104,6 +104,10 @@ struct ReportCommand: ParsableCommand {
             FileHandle.standardError.write(Data(message.utf8))
             throw ExitCode.failure
         }
+        do { try OutputFolder.prepare(folder, fileNames: []) } catch {
+            FileHandle.standardError.write(Data("bench report: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
         let relativeFolder = inside.dropFirst(base.count).joined(separator: "/")
         var files: [(path: String, text: String)] = []
         for (index, table) in PaperComparison.tables.enumerated() {
