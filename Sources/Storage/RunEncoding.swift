@@ -287,6 +287,9 @@ enum RunEncoding {
         (summary.forgetting, summary.bwtOverAllTasks, summary.fwtOverAllTasks) = metrics.later
         if file.hasAttribute("lca", on: "/metrics") { summary.lca = try file.doubleAttribute("lca", on: "/metrics") }
         (summary.curve, summary.curveStep) = try readCurve(file, tasks: metrics.b.count)
+        if !summary.curve.isEmpty {
+            summary.taskBoundaries = RunSummary.boundaries(try file.read("/train/task", as: Int32.self).values)
+        }
         for path in ["/train/loss", "/model/parameters"] {
             let values = try file.read(path, as: Float.self).values
             if let i = values.firstIndex(where: { !$0.isFinite }) {

@@ -229,6 +229,9 @@ public struct RunSummary: Sendable, Equatable {
     /// `eval_every`); empty otherwise.
     public var curve: [[Double]] = []
     public var curveStep: [Int] = []
+    /// The training iterations (from 1) after which a new task's training begins, from
+    /// `/train/task`: where the curve crosses from one task to the next.
+    public var taskBoundaries: [Int] = []
     /// The first non-finite training loss or final parameter, e.g. "/train/loss[37] = nan":
     /// a diverged run, whose numbers mean nothing (files written before runs stopped on it).
     public var firstNonFinite: String? = nil
@@ -290,5 +293,11 @@ public struct RunSummary: Sendable, Equatable {
             (defined(record.forgetting), defined(record.bwtOverAllTasks), defined(record.fwtOverAllTasks))
         lca = defined(record.lca)
         (curve, curveStep) = (record.curve, record.curveStep)
+        taskBoundaries = Self.boundaries(record.stepTask)
+    }
+
+    /// The iterations i (from 1) whose next iteration trains another task than i.
+    static func boundaries(_ stepTask: [Int32]) -> [Int] {
+        stepTask.indices.dropFirst().filter { stepTask[$0] != stepTask[$0 - 1] }
     }
 }

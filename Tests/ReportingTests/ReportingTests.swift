@@ -188,6 +188,9 @@ final class ReportingTests: XCTestCase {
         let svg = try String(contentsOf: curves, encoding: .utf8)
         // task 1's line: the second column of the stored curve, at the stored steps
         XCTAssertTrue(svg.contains("data-task=\"1\" data-steps=\"5 10 15\" data-values=\"0.100000 0.200000 0.800000\""), svg)
+        // /train/task is [0, 2] (makeRun): task 2's training begins after iteration 1
+        XCTAssertEqual(summary.taskBoundaries, [1])
+        XCTAssertTrue(svg.contains("<line class=\"task-boundary\" data-x=\"1\""), svg)
     }
 
     func testForgettingIsReadWhenStoredAndRecomputedFromROtherwise() throws {

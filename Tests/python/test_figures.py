@@ -235,6 +235,10 @@ def test_curves_are_the_stored_eval_every_accuracies(figures, runs):
         same = [r for r in with_curves if np.array_equal(r.curves["accuracy_step"], steps)]
         assert panel.get("data-seeds") == " ".join(str(r.seed) for r in same)
         curve = np.mean([r.curves["accuracy"] for r in same], axis=0)
+        # a dashed line after the last iteration of each task (/train/task), inside the axis
+        task = same[0].curves["task"]
+        boundaries = [i for i in range(1, len(task)) if task[i] != task[i - 1] and 0 < i < steps[-1]]
+        assert [int(l.get("data-x")) for l in marks(panel, "line", "task-boundary")] == boundaries, label
         for line in marks(panel, "polyline", "task-line"):
             j = int(line.get("data-task"))
             assert [int(s) for s in line.get("data-steps").split()] == list(steps)

@@ -47,6 +47,8 @@ struct LinesPanel {
     var lineClass = "task-line"
     /// The y axis covers 0 to 1 when false, else the lines and their bands (within 0 to 1).
     var fitsY = false
+    /// Positions along x marked by a thin vertical line (where a new task's training begins).
+    var xMarks: [Double] = []
 
     /// The panel of one series: its label, then the seeds averaged.
     init(label: String, seeds: [Int], lines: [Line], xLow: Double, xHigh: Double, xTicks: [(Double, String)],
@@ -98,7 +100,12 @@ struct LinesPanel {
         AxisDrawing.yAxis(y, left: left, right: left + width, title: "accuracy (fraction)", in: &svg)
         AxisDrawing.xAxis(xTicks.map { (x($0.0), $0.1) }, bottom: top + height, left: left, right: left + width,
                           title: xTitle, in: &svg)
-        // bands first, under every line
+        for mark in xMarks where mark > x.low && mark < x.high {
+            svg.add("line", ["class": "task-boundary", "data-x": String(Int(mark)), "x1": SVGDocument.px(x(mark)),
+                             "y1": SVGDocument.px(y.start), "x2": SVGDocument.px(x(mark)), "y2": SVGDocument.px(y.end),
+                             "stroke": "#888888", "stroke-width": "0.8", "stroke-dasharray": "3 3"])
+        }
+        // bands next, under every line
         for line in lines {
             guard let std = line.std else { continue }
             let clip = { (v: Double) in SVGDocument.px(y(min(y.high, max(y.low, v)))) }
