@@ -67,19 +67,20 @@ public enum Report {
         let figuresDirectory = outputDirectory.appendingPathComponent(figuresFolder)
         let rows = Summary.rows(collection.runs)
         let figures = Figures.render(collection.runs, paperMarkers: options.paperMarkers)
+        var warnings: [String] = []
+        let converter = options.pdfAndPNG ? FigureExport.converter() : nil
+        if options.pdfAndPNG && converter == nil { warnings.append(FigureExport.missingWarning) }
         let page = ReportPage.render(ReportPage.Context(
             runs: collection.runs, skipped: collection.skipped, figures: figures, figuresFolder: figuresFolder,
             runsLink: runsDirectory.map { relativePath(from: outputDirectory, to: $0) } ?? "",
-            runsPath: runsDirectory?.relativePath ?? "RUNS_DIR", command: options.command))
+            runsPath: runsDirectory?.relativePath ?? "RUNS_DIR", command: options.command,
+            copies: converter == nil ? [] : FigureExport.formats))
         var outputs = [("runs.csv", Tables.runsCSV(collection.runs)),
                        ("summary.csv", Tables.summaryCSV(rows)),
                        ("summary.md", Tables.summaryMarkdown(rows, skipped: collection.skipped, command: options.command))]
         outputs += figures.map { (figuresFolder + "/" + $0.fileName, $0.svg) }
         outputs.append(("report.html", page))
         outputs += options.extraFiles.map { ($0.path, $0.text) }
-        var warnings: [String] = []
-        let converter = options.pdfAndPNG ? FigureExport.converter() : nil
-        if options.pdfAndPNG && converter == nil { warnings.append(FigureExport.missingWarning) }
         let svgs = figures.map { figuresFolder + "/" + $0.fileName }
         let copies = converter == nil ? [] : svgs.flatMap { svg in
             FigureExport.formats.map { String(svg.dropLast(3)) + $0 }

@@ -293,6 +293,13 @@ final class FigureTests: XCTestCase {
         XCTAssertTrue(page.contains("<li><code>cut.h5</code>: damaged run file: truncated</li>"))
         // the results row of "a": forgetting 0.25 ± 0.07 (0.3 and 0.2)
         XCTAssertTrue(page.contains("<td class=\"number\">0.250 ± 0.071</td>"), page)
+        XCTAssertFalse(page.contains(".pdf\""))
+        // with copies, each caption links them beside the SVG
+        let linked = ReportPage.render(ReportPage.Context(
+            runs: runs, skipped: [], figures: figures, figuresFolder: "figures", runsLink: "runs", runsPath: "Results/runs",
+            command: nil, copies: ["pdf", "png"]))
+        XCTAssertTrue(linked.contains("(<a href=\"figures/bench-metrics.svg\">bench-metrics.svg</a> · "
+                                      + "<a href=\"figures/bench-metrics.pdf\">PDF</a> · <a href=\"figures/bench-metrics.png\">PNG</a>)"))
         XCTAssertEqual(Report.relativePath(from: URL(fileURLWithPath: "/x/Results"), to: URL(fileURLWithPath: "/x/Results/runs")), "runs")
         XCTAssertEqual(Report.relativePath(from: URL(fileURLWithPath: "/x/out"), to: URL(fileURLWithPath: "/x/runs")), "../runs")
     }

@@ -63,6 +63,7 @@ def test_report_page_loads_every_figure_without_errors(browser, report_dir, outp
     links = browser.execute_script("return Array.from(document.links).map(a => a.href)")
     anchors = set(browser.execute_script("return Array.from(document.querySelectorAll('[id]')).map(e => e.id)"))
     assert any(link.endswith(".h5") for link in links) and any(link.endswith(".svg") for link in links)
+    assert sum(link.endswith((".pdf", ".png")) for link in links) == 2 * len(figures), "each figure's PDF and PNG"
     for link in links:
         target = urlparse(link)
         assert target.scheme == "file", link
