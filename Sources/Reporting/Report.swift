@@ -86,7 +86,8 @@ public enum Report {
             FigureExport.formats.map { String(svg.dropLast(3)) + $0 }
         }
 
-        for folder in [outputDirectory, figuresDirectory] {
+        let folders = Set(outputs.map { outputDirectory.appendingPathComponent($0.0).deletingLastPathComponent() })
+        for folder in [outputDirectory, figuresDirectory] + folders.sorted(by: { $0.path < $1.path }) {
             do {
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             } catch {

@@ -50,9 +50,12 @@ public enum ReportFolder {
     }
 
     /// The files an earlier report listed in `folder`, relative to it; empty without a list.
+    /// Lines that would lead out of the folder (absolute, or with "..") are ignored.
     public static func listedFiles(in folder: URL) -> Set<String> {
         guard let text = try? String(contentsOf: folder.appendingPathComponent(manifestName), encoding: .utf8) else { return [] }
-        return Set(text.split(separator: "\n").map(String.init).filter { !$0.isEmpty && !$0.hasPrefix("#") })
+        return Set(text.split(separator: "\n").map(String.init).filter { line in
+            !line.isEmpty && !line.hasPrefix("#") && !line.hasPrefix("/") && !line.split(separator: "/").contains("..")
+        })
     }
 
     /// Throws the first reason not to write `planned` (paths relative to `folder`) for a report

@@ -82,6 +82,21 @@ final class ReportFolderTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("figures/split-mnist-metrics.svg").path))
     }
 
+    /// A list edited to name files outside the folder never leads a report to remove them.
+    func testListedFilesOutsideTheFolderAreIgnored() throws {
+        let runs = try runsFolder()
+        let root = runs.deletingLastPathComponent()
+        let out = root.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let outside = root.appendingPathComponent("keep.txt")
+        try Data("mine\n".utf8).write(to: outside)
+        try Data("# list\n../keep.txt\n\(outside.path)\nfigures/../../keep.txt\nold.svg\n".utf8)
+            .write(to: out.appendingPathComponent(ReportFolder.manifestName))
+        XCTAssertEqual(ReportFolder.listedFiles(in: out), ["old.svg"])
+        _ = try Report.write(runsDirectory: runs, to: out, command: nil)
+        XCTAssertEqual(try String(contentsOf: outside, encoding: .utf8), "mine\n")
+    }
+
     func testRunsCSVRowsAreReadWithQuotedFields() {
         let text = "file,experiment,strategy,seed,acc\na.h5,\"e,1\",\"say \"\"hi\"\"\",0,0.5\n,x,y,1,0.1\nb.h5,e,s,2,0.2\n"
         XCTAssertEqual(ReportFolder.rows(ofRunsCSV: text), [
