@@ -10,7 +10,7 @@ trap 'rm -rf "$work"' EXIT
 swift build --product bench > /dev/null
 bench="$(swift build --show-bin-path)/bench"
 "$bench" run --suite split --out "$work/runs" > /dev/null 2> "$work/run.log" || { cat "$work/run.log"; exit 1; }
-"$bench" report "$work/runs" --out "$work/report" --strict > /dev/null
+"$bench" report "$work/runs" --out "$work/report" --strict --svg-only > /dev/null
 python3 - "$work/report/runs.csv" Results/runs.csv <<'PY'
 import csv, sys
 metrics = ["tasks", "acc", "bwt", "fwt", "forgetting", "bwt_over_all_tasks", "fwt_over_all_tasks", "lca"]

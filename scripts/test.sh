@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's tests: the Swift suite, the kernels' cross-CPU check (scripts/check-kernels.sh),
 # then the smoke suite end to end (bench run ->
-# HDF5 -> bench report: tables, SVG figures, report.html), read back independently with
+# HDF5 -> bench report: tables, figures as SVG/PDF/PNG, report.html), read back independently with
 # h5py and python/gembench (metrics, figures, R recomputed by numpy forward passes),
 # report.html opened in headless chromium, the same smoke suite on every other kernel path
 # (byte-identical run files), the split suite against the committed Results/runs.csv, the

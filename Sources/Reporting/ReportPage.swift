@@ -18,6 +18,8 @@ enum ReportPage {
         var runsPath: String
         /// The command that regenerates the report.
         var command: String?
+        /// The formats each figure is also written in beside its SVG ("pdf", "png"), linked from its caption.
+        var copies: [String] = []
     }
 
     static func render(_ context: Context) -> String {
@@ -47,12 +49,12 @@ enum ReportPage {
             html += "\n<section id=\"\(anchor(benchmark))\">\n<h2>\(escape(benchmark))</h2>\n"
             let shown = context.figures.filter { $0.benchmark == benchmark }
             for figure in shown where figure.kind != "matrix" {
-                html += figureElement(figure, folder: context.figuresFolder)
+                html += figureElement(figure, folder: context.figuresFolder, copies: context.copies)
             }
             // the accuracy matrices side by side
             html += "<div class=\"gallery\">\n"
             for figure in shown where figure.kind == "matrix" {
-                html += figureElement(figure, folder: context.figuresFolder)
+                html += figureElement(figure, folder: context.figuresFolder, copies: context.copies)
             }
             html += "</div>\n"
             html += "</section>\n"
@@ -99,13 +101,16 @@ enum ReportPage {
         return html + "</tbody>\n</table>\n</section>\n"
     }
 
-    private static func figureElement(_ figure: Figure, folder: String) -> String {
+    private static func figureElement(_ figure: Figure, folder: String, copies: [String]) -> String {
         let (width, height) = size(of: figure.svg)
         let source = "data:image/svg+xml;base64," + Data(figure.svg.utf8).base64EncodedString()
         let link = folder.isEmpty ? figure.fileName : folder + "/" + figure.fileName
+        let copyLinks = copies.map { format in
+            " · <a href=\"\(escape(String(link.dropLast(3)) + format))\">\(format.uppercased())</a>"
+        }.joined()
         return "<figure>\n<img src=\"\(source)\" width=\"\(width)\" height=\"\(height)\" alt=\"\(escape(figure.title))\">\n"
-            + "<figcaption>\(escape(figure.title)) (<a href=\"\(escape(link))\">\(escape(figure.fileName))</a>)</figcaption>\n"
-            + "</figure>\n"
+            + "<figcaption>\(escape(figure.title)) (<a href=\"\(escape(link))\">\(escape(figure.fileName))</a>\(copyLinks))"
+            + "</figcaption>\n</figure>\n"
     }
 
     private static func runsSection(_ context: Context) -> String {

@@ -185,17 +185,7 @@ enum RunEncoding {
         record.bwt = metrics.bwt
         record.fwt = metrics.fwt
         (record.forgetting, record.bwtOverAllTasks, record.fwtOverAllTasks) = metrics.later
-        if file.exists("/metrics/curve") {
-            let curve = try file.read("/metrics/curve", as: Double.self)
-            let steps = try file.read("/metrics/curve_step", as: Int64.self)
-            guard curve.shape.count == 2, curve.shape[1] == metrics.b.count, steps.shape == [curve.shape[0]] else {
-                throw RunFileError.notARunFile(path: path, reason: "/metrics/curve has shape \(curve.shape), curve_step "
-                                               + "\(steps.shape); expected (S, \(metrics.b.count)) and (S)")
-            }
-            let t = curve.shape[1]
-            record.curve = (0..<curve.shape[0]).map { Array(curve.values[($0 * t)..<(($0 + 1) * t)]) }
-            record.curveStep = steps.values.map { Int($0) }
-        }
+        (record.curve, record.curveStep) = try readCurve(file, tasks: metrics.b.count)
         if file.exists("/metrics/early_accuracy") {
             let early = try file.read("/metrics/early_accuracy", as: Double.self)
             guard early.shape.count == 2 else {
@@ -300,6 +290,10 @@ enum RunEncoding {
         (summary.peakRSSBytes, summary.peakRSSScope) = try peakRSS(file)
         (summary.forgetting, summary.bwtOverAllTasks, summary.fwtOverAllTasks) = metrics.later
         if file.hasAttribute("lca", on: "/metrics") { summary.lca = try file.doubleAttribute("lca", on: "/metrics") }
+        (summary.curve, summary.curveStep) = try readCurve(file, tasks: metrics.b.count)
+        if !summary.curve.isEmpty {
+            summary.taskBoundaries = RunSummary.boundaries(try file.read("/train/task", as: Int32.self).values)
+        }
         for path in ["/train/loss", "/model/parameters"] {
             let values = try file.read(path, as: Float.self).values
             if let i = values.firstIndex(where: { !$0.isFinite }) {
@@ -308,6 +302,20 @@ enum RunEncoding {
             }
         }
         return summary
+    }
+
+    /// The within-task curve (`/metrics/curve`, `/metrics/curve_step`) of a run with `eval_every`;
+    /// empty when the file has none.
+    private static func readCurve(_ file: HDF5File, tasks: Int) throws -> (curve: [[Double]], steps: [Int]) {
+        guard file.exists("/metrics/curve") else { return ([], []) }
+        let curve = try file.read("/metrics/curve", as: Double.self)
+        let steps = try file.read("/metrics/curve_step", as: Int64.self)
+        guard curve.shape.count == 2, curve.shape[1] == tasks, steps.shape == [curve.shape[0]] else {
+            throw RunFileError.notARunFile(path: file.url.path, reason: "/metrics/curve has shape \(curve.shape), "
+                                           + "curve_step \(steps.shape); expected (S, \(tasks)) and (S)")
+        }
+        let t = curve.shape[1]
+        return ((0..<curve.shape[0]).map { Array(curve.values[($0 * t)..<(($0 + 1) * t)]) }, steps.values.map { Int($0) })
     }
 
     /// The metrics; `later` holds forgetting and the ÷T BWT/FWT, nil when undefined or absent

@@ -225,6 +225,13 @@ public struct RunSummary: Sendable, Equatable {
     public var fwtOverAllTasks: Double? = nil
     /// LCA_10, for runs with `eval_every`.
     public var lca: Double? = nil
+    /// As `RunRecord.curve` and `curveStep`: accuracy on every task during training (runs with
+    /// `eval_every`); empty otherwise.
+    public var curve: [[Double]] = []
+    public var curveStep: [Int] = []
+    /// The training iterations (from 1) after which a new task's training begins, from
+    /// `/train/task`: where the curve crosses from one task to the next.
+    public var taskBoundaries: [Int] = []
     /// The first non-finite training loss or final parameter, e.g. "/train/loss[37] = nan":
     /// a diverged run, whose numbers mean nothing (files written before runs stopped on it).
     public var firstNonFinite: String? = nil
@@ -289,6 +296,8 @@ public struct RunSummary: Sendable, Equatable {
             (defined(record.forgetting), defined(record.bwtOverAllTasks), defined(record.fwtOverAllTasks))
         lca = defined(record.lca)
         experimentFolders = Self.folders(record.configAttributes[Self.experimentFoldersKey])
+        (curve, curveStep) = (record.curve, record.curveStep)
+        taskBoundaries = Self.boundaries(record.stepTask)
     }
 
     /// The config attribute that lists the experiment folders (absent when there were none).
@@ -300,5 +309,10 @@ public struct RunSummary: Sendable, Equatable {
             return []
         }
         return list
+    }
+
+    /// The iterations i (from 1) whose next iteration trains another task than i.
+    static func boundaries(_ stepTask: [Int32]) -> [Int] {
+        stepTask.indices.dropFirst().filter { stepTask[$0] != stepTask[$0 - 1] }
     }
 }

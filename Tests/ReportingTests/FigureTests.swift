@@ -54,7 +54,8 @@ final class FigureTests: XCTestCase {
 
     func testFiguresOfABenchmarkAreNamedByKind() {
         XCTAssertEqual(Figures.render(handRuns()).map(\.fileName),
-                       ["bench-metrics.svg", "bench-task-accuracy.svg", "bench-matrix-a.svg", "bench-matrix-b.svg"])
+                       ["bench-metrics.svg", "bench-average-accuracy.svg", "bench-first-task.svg", "bench-task-accuracy.svg",
+                        "bench-matrix-a.svg", "bench-matrix-b.svg"])
         XCTAssertEqual(Figures.fileSafe("gem (paper-permuted mnist)"), "gem-paper-permuted-mnist")
     }
 
@@ -105,6 +106,94 @@ final class FigureTests: XCTestCase {
         XCTAssertEqual(lines.map { attr($0, "data-values") }, ["0.850000 0.600000", "0.600000"])
     }
 
+    /// By hand, strategy a (joint b has no task sequence and no line):
+    /// seed 0 R = [[0.9, 0.1], [0.6, 0.8]]: seen-so-far averages 0.9, (0.6 + 0.8) / 2 = 0.7; first task 0.9, 0.6
+    /// seed 1 R = [[0.8, 0.3], [0.6, 0.4]]: averages 0.8, 0.5; first task 0.8, 0.6
+    /// mean ± sample std: averages 0.85 ± 0.1/√2, 0.6 ± 0.2/√2; first task 0.85 ± 0.1/√2, 0.6 ± 0.
+    func testAverageAccuracyAndFirstTaskAreStrategyLinesWithMeanAndStdOverSeeds() throws {
+        let expected = ["bench-average-accuracy.svg": ("0.850000 0.600000", "0.070711 0.141421"),
+                        "bench-first-task.svg": ("0.850000 0.600000", "0.070711 0.000000")]
+        for (name, (values, std)) in expected {
+            let document = try figure(Figures.render(handRuns()), name)
+            let panels = try elements(document, "//*[@class='panel']")
+            XCTAssertEqual(panels.map { attr($0, "data-experiment") }, ["bench"], name)
+            XCTAssertEqual(attr(panels[0], "data-seeds"), "0 1")
+            let lines = try elements(document, "//*[@class='strategy-line']")
+            XCTAssertEqual(lines.map { attr($0, "data-strategy") }, ["a"], name)
+            XCTAssertEqual(attr(lines[0], "data-after"), "0 1")
+            XCTAssertEqual(attr(lines[0], "data-values"), values, name)
+            XCTAssertEqual(attr(lines[0], "data-std"), std, name)
+            // each point where its value maps on the panel's axis; the band's first corner at mean + std
+            let panel = panels[0]
+            let (low, high) = (Double(attr(panel, "data-axis-low")!)!, Double(attr(panel, "data-axis-high")!)!)
+            let (bottom, top) = (Double(attr(panel, "data-pixel-low")!)!, Double(attr(panel, "data-pixel-high")!)!)
+            let y = { (v: Double) in bottom + (v - low) / (high - low) * (top - bottom) }
+            let heights = try XCTUnwrap(attr(lines[0], "points")).split(separator: " ").map { Double($0.split(separator: ",")[1])! }
+            XCTAssertEqual(heights[0], y(0.85), accuracy: 0.006)
+            XCTAssertEqual(heights[1], y(0.6), accuracy: 0.006)
+            let band = try XCTUnwrap(elements(document, "//*[@class='band'][@data-strategy='a']").first)
+            let corner = try XCTUnwrap(attr(band, "points")?.split(separator: " ").first?.split(separator: ","))
+            XCTAssertEqual(Double(corner[1])!, y(0.85 + 0.1 / 2.0.squareRoot()), accuracy: 0.006)
+        }
+        // average accuracy: the band spans 0.85 − 0.0707 … 0.6 + 0.1414 down to 0.6 − 0.1414 = 0.4586: ticks 0.2 apart, 0.4 to 1
+        let average = try figure(Figures.render(handRuns()), "bench-average-accuracy.svg")
+        let panel = try XCTUnwrap(elements(average, "//*[@class='panel']").first)
+        XCTAssertEqual([attr(panel, "data-axis-low"), attr(panel, "data-axis-high")], ["0.400000", "1.000000"])
+        let text = try elements(average, "/*/*[local-name()='text']").map { $0.stringValue ?? "" }.joined(separator: " ")
+        XCTAssertTrue(text.contains("Joint training (no task sequence) is not shown."), text)
+    }
+
+    /// One panel per experiment; a strategy keeps its colour in every panel; one seed has no band.
+    func testStrategyLinesHaveAPanelPerExperimentAndOneColourPerStrategy() throws {
+        let runs = [run("bench", "gem", seed: 0, r: [[0.9, 0.1], [0.7, 0.8]], b: [0.1, 0.1], experiment: "x"),
+                    run("bench", "naive", seed: 0, r: [[0.9, 0.1], [0.2, 0.9]], b: [0.1, 0.1], experiment: "x"),
+                    run("bench", "gem", seed: 0, r: [[0.5, 0.1, 0.1], [0.4, 0.6, 0.1], [0.3, 0.5, 0.7]],
+                        b: [0.1, 0.1, 0.1], experiment: "y")]
+        let document = try figure(Figures.render(runs), "bench-first-task.svg")
+        XCTAssertEqual(try elements(document, "//*[@class='panel']").map { attr($0, "data-experiment") }, ["x", "y"])
+        let lines = try elements(document, "//*[@class='strategy-line']")
+        XCTAssertEqual(lines.map { attr($0, "data-strategy")! + "=" + attr($0, "data-values")! },
+                       ["gem=0.900000 0.700000", "naive=0.900000 0.200000", "gem=0.500000 0.400000 0.300000"])
+        XCTAssertEqual(attr(lines[0], "stroke"), attr(lines[2], "stroke"))
+        XCTAssertNotEqual(attr(lines[0], "stroke"), attr(lines[1], "stroke"))
+        XCTAssertNil(attr(lines[0], "data-std"))
+        XCTAssertTrue(try elements(document, "//*[@class='band']").isEmpty)
+    }
+
+    /// Before: four panels side by side, 34 pixels a strategy: 22 strategies made the figure 3,288
+    /// pixels wide, and report.html scrolled to show forgetting.
+    func testEveryFigureFitsThePageWidthAndTheMetricPanelsWrap() throws {
+        var runs: [RunSummary] = []
+        let r = (0..<20).map { i in (0..<20).map { j in j <= i ? 0.9 : 0.1 } }
+        for k in 0..<22 {
+            for seed in 0..<2 {
+                runs.append(run("many", "strategy-with-a-long-name-\(k)", seed: seed, r: r, b: Array(repeating: 0.1, count: 20),
+                                experiment: "experiment-\(k % 2)"))
+            }
+        }
+        let figures = Figures.render(runs)
+        XCTAssertEqual(figures.filter { $0.kind == "matrix" }.count, 22)
+        for figure in figures {
+            let width = Double(ReportPage.size(of: figure.svg).0)!
+            XCTAssertLessThanOrEqual(width, FigureStyle.maxWidth, figure.fileName)
+        }
+        let metrics = try figure(figures, "many-metrics.svg")
+        let width = Double(ReportPage.size(of: figures[0].svg).0)!
+        let axes = try elements(metrics, "//*[@class='panel']/*[@class='x-axis']/*[local-name()='line'][1]")
+        XCTAssertEqual(axes.count, 4)
+        for axis in axes { XCTAssertLessThanOrEqual(Double(attr(axis, "x2")!)!, width) }
+        // 22 bars fit two panels a row: forgetting starts a second row, below ACC
+        let tops = try elements(metrics, "//*[@class='panel']/*[@class='y-axis']/*[local-name()='line'][last()]")
+            .map { Double(attr($0, "y2")!)! }
+        XCTAssertEqual(tops[0], tops[1])
+        XCTAssertGreaterThan(tops[3], tops[0] + MetricBarsFigure.plotHeight)
+        // and a few strategies keep the four panels in one row
+        let few = try figure(Figures.render(handRuns()), "bench-metrics.svg")
+        let fewTops = try elements(few, "//*[@class='panel']/*[@class='y-axis']/*[local-name()='line'][last()]")
+            .map { attr($0, "y2") }
+        XCTAssertEqual(Set(fewTops).count, 1)
+    }
+
     func testMatrixHeatmapHoldsMeanRAndBWithWrittenValues() throws {
         let document = try figure(Figures.render(handRuns()), "bench-matrix-a.svg")
         let cells = try elements(document, "//*[@data-row]")
@@ -135,13 +224,13 @@ final class FigureTests: XCTestCase {
     }
 
     func testWithinTaskCurvesAreDrawnWhenARunHasThem() throws {
-        let runs = handRuns()
+        var runs = handRuns()
         XCTAssertFalse(Figures.render(runs).contains { $0.fileName == "bench-curves.svg" })
         // seeds 0 and 1 of "a" share steps: their mean is drawn; "b" has its own
-        let curves = [runs[0].fileName: TaskCurve(steps: [0, 10, 20], accuracy: [[0.1, 0.1], [0.5, 0.2], [0.9, 0.3]]),
-                      runs[1].fileName: TaskCurve(steps: [0, 10, 20], accuracy: [[0.3, 0.1], [0.7, 0.4], [0.7, 0.5]]),
-                      runs[2].fileName: TaskCurve(steps: [0, 5], accuracy: [[0.2, 0.2], [0.4, 0.4]])]
-        let document = try figure(Figures.render(runs, curves: curves), "bench-curves.svg")
+        (runs[0].curveStep, runs[0].curve) = ([0, 10, 20], [[0.1, 0.1], [0.5, 0.2], [0.9, 0.3]])
+        (runs[1].curveStep, runs[1].curve) = ([0, 10, 20], [[0.3, 0.1], [0.7, 0.4], [0.7, 0.5]])
+        (runs[2].curveStep, runs[2].curve) = ([0, 5], [[0.2, 0.2], [0.4, 0.4]])
+        let document = try figure(Figures.render(runs), "bench-curves.svg")
         let panels = try elements(document, "//*[@class='panel']")
         XCTAssertEqual(panels.map { attr($0, "data-strategy")! + ":" + attr($0, "data-seeds")! },
                        ["a:0 1", "b:0"])
@@ -153,9 +242,8 @@ final class FigureTests: XCTestCase {
         let points = try XCTUnwrap(attr(lines[0], "points")).split(separator: " ")
         XCTAssertEqual(points.map { String($0.split(separator: ",")[0]) }, ["64.00", "179.00", "294.00"])
         // a seed whose curve has other steps is left out of the mean
-        var other = curves
-        other[runs[1].fileName] = TaskCurve(steps: [0, 10], accuracy: [[0.3, 0.1], [0.7, 0.4]])
-        let partial = try figure(Figures.render(runs, curves: other), "bench-curves.svg")
+        (runs[1].curveStep, runs[1].curve) = ([0, 10], [[0.3, 0.1], [0.7, 0.4]])
+        let partial = try figure(Figures.render(runs), "bench-curves.svg")
         XCTAssertEqual(attr(try elements(partial, "//*[@class='panel'][@data-strategy='a']").first, "data-seeds"), "0")
     }
 
@@ -205,6 +293,13 @@ final class FigureTests: XCTestCase {
         XCTAssertTrue(page.contains("<li><code>cut.h5</code>: damaged run file: truncated</li>"))
         // the results row of "a": forgetting 0.25 ± 0.07 (0.3 and 0.2)
         XCTAssertTrue(page.contains("<td class=\"number\">0.250 ± 0.071</td>"), page)
+        XCTAssertFalse(page.contains(".pdf\""))
+        // with copies, each caption links them beside the SVG
+        let linked = ReportPage.render(ReportPage.Context(
+            runs: runs, skipped: [], figures: figures, figuresFolder: "figures", runsLink: "runs", runsPath: "Results/runs",
+            command: nil, copies: ["pdf", "png"]))
+        XCTAssertTrue(linked.contains("(<a href=\"figures/bench-metrics.svg\">bench-metrics.svg</a> · "
+                                      + "<a href=\"figures/bench-metrics.pdf\">PDF</a> · <a href=\"figures/bench-metrics.png\">PNG</a>)"))
         XCTAssertEqual(Report.relativePath(from: URL(fileURLWithPath: "/x/Results"), to: URL(fileURLWithPath: "/x/Results/runs")), "runs")
         XCTAssertEqual(Report.relativePath(from: URL(fileURLWithPath: "/x/out"), to: URL(fileURLWithPath: "/x/runs")), "../runs")
     }

@@ -135,13 +135,13 @@ final class ReportingTests: XCTestCase {
         try bytes.write(to: runs.appendingPathComponent("zz-copy.h5"))
         try "ignored".write(to: runs.appendingPathComponent("README.txt"), atomically: true, encoding: .utf8)
 
-        let outcome = try Report.write(runsDirectory: runs, to: Report.defaultOutputDirectory(for: runs),
-                                       command: "swift run bench report runs")
+        let outcome = try Report.write(runsDirectory: runs, to: root, command: "swift run bench report runs")
         XCTAssertEqual(outcome.runCount, 6)
         // the tables and the page in the output folder, the figures in its figures/ folder
         let figures = root.appendingPathComponent("figures").standardizedFileURL.path
         let names = ["runs.csv", "summary.csv", "summary.md",
-                     "figures/permuted-mnist-metrics.svg", "figures/permuted-mnist-task-accuracy.svg",
+                     "figures/permuted-mnist-metrics.svg", "figures/permuted-mnist-average-accuracy.svg",
+                     "figures/permuted-mnist-first-task.svg", "figures/permuted-mnist-task-accuracy.svg",
                      "figures/permuted-mnist-matrix-gem.svg", "figures/permuted-mnist-matrix-naive.svg",
                      // split-mnist holds one joint run, whose R is one row: no per-task curve to draw
                      "figures/split-mnist-metrics.svg", "figures/split-mnist-matrix-joint.svg", "report.html"]
@@ -170,6 +170,27 @@ final class ReportingTests: XCTestCase {
         let first = try outcome.files.map { try Data(contentsOf: $0) }
         _ = try Report.write(runsDirectory: runs, to: root, command: "swift run bench report runs")
         XCTAssertEqual(try outcome.files.map { try Data(contentsOf: $0) }, first)
+    }
+
+    /// Before: runs with `eval_every` stored their curve, but `bench report` never drew it.
+    func testTheCurveOfARunWithEvalEveryIsReadAndDrawn() throws {
+        let root = try makeTemporaryDirectory()
+        let runs = root.appendingPathComponent("runs")
+        var record = withMatchingMatrix(handRuns()[0])
+        (record.curveStep, record.curve) = ([5, 10, 15], [[0.5, 0.1, 0.1], [0.7, 0.2, 0.1], [0.6, 0.8, 0.3]])
+        try RunFile.write(record, to: RunFile.url(in: runs, experiment: record.experiment, strategy: record.strategy,
+                                                  seed: record.seed))
+        let summary = try XCTUnwrap(RunCollection.scan(runs).runs.first)
+        XCTAssertEqual(summary.curveStep, [5, 10, 15])
+        XCTAssertEqual(summary.curve, record.curve)
+        let outcome = try Report.write(runsDirectory: runs, to: root.appendingPathComponent("report"), command: nil)
+        let curves = try XCTUnwrap(outcome.files.first { $0.lastPathComponent == "permuted-mnist-curves.svg" })
+        let svg = try String(contentsOf: curves, encoding: .utf8)
+        // task 1's line: the second column of the stored curve, at the stored steps
+        XCTAssertTrue(svg.contains("data-task=\"1\" data-steps=\"5 10 15\" data-values=\"0.100000 0.200000 0.800000\""), svg)
+        // /train/task is [0, 2] (makeRun): task 2's training begins after iteration 1
+        XCTAssertEqual(summary.taskBoundaries, [1])
+        XCTAssertTrue(svg.contains("<line class=\"task-boundary\" data-x=\"1\""), svg)
     }
 
     func testForgettingIsReadWhenStoredAndRecomputedFromROtherwise() throws {

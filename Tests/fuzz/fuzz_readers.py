@@ -140,7 +140,8 @@ class Fuzzer:
         target.write_bytes(seal(bytes(content)) if self.rng.random() < 0.9 else bytes(raw[:SEAL]) + bytes(content))
         self.check("run-file show", [self.bench, "show", str(target)], [target])
         if self.rng.random() < 0.3:
-            self.check("run-file report", [self.bench, "report", str(folder), "--out", str(self.work / "report")],
+            self.check("run-file report", [self.bench, "report", str(folder), "--out", str(self.work / "report"),
+                                                "--force", "--svg-only"],
                        [target])
 
     def edit_heap_object_size(self, content, span):

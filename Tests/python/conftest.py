@@ -1,7 +1,7 @@
 """Shared fixtures: a folder of Swift-written run files and the report `bench report` made of it.
 
 With GEMBENCH_RUNS set (scripts/test.sh sets it), those runs are used, and the report in
-GEMBENCH_REPORT (default: the parent of GEMBENCH_RUNS). Without it, a bare `pytest` builds
+GEMBENCH_REPORT (default: GEMBENCH_RUNS/report, where `bench report` writes by default). Without it, a bare `pytest` builds
 its own: `swift run bench --suite smoke` into a temporary folder, then `bench report` of
 it; if that fails, every test that needs runs fails with bench's output, never skips.
 
@@ -59,7 +59,7 @@ def run_files(runs_dir):
 
 @pytest.fixture(scope="session")
 def report_dir(runs_dir):
-    folder = os.environ.get("GEMBENCH_REPORT") or os.path.dirname(os.path.abspath(runs_dir.rstrip("/")))
+    folder = os.environ.get("GEMBENCH_REPORT") or os.path.join(runs_dir, "report")
     assert os.path.isfile(os.path.join(folder, "runs.csv")), \
         f"no runs.csv in {folder}: run `swift run bench report {runs_dir}` first (or set GEMBENCH_REPORT)"
     return folder

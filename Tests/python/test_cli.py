@@ -127,7 +127,7 @@ def test_report_folders_are_made_before_writing_and_regenerate_line_is_quoted(be
     for path in run_files[:2]:
         shutil.copy(path, runs)
     out = tmp_path / "it's here"
-    table = tmp_path / "missing" / "deeper" / "paper"
+    table = out / "missing" / "deeper" / "paper"
     code, stdout, err = run(bench, "report", str(runs), "--out", str(out), "--paper-table", str(table))
     assert code == 0, err
     assert (table.parent / "paper.md").is_file()
@@ -137,9 +137,13 @@ def test_report_folders_are_made_before_writing_and_regenerate_line_is_quoted(be
     assert shlex.split(command) == ["swift", "run", "bench", "report", str(runs), "--out", str(out),
                                     "--paper-table", str(table)], command
 
-    blocked = tmp_path / "blocked"
-    blocked.write_text("x")
     fresh = tmp_path / "fresh-out"
+    fresh.mkdir()
+    blocked = fresh / "blocked"
+    blocked.write_text("x")
     err = refused(bench, "report", str(runs), "--out", str(fresh), "--paper-table", str(blocked / "paper"))
     assert f"{blocked} is a file, not a folder" in err
-    assert not fresh.exists() or list(fresh.iterdir()) == [], "nothing is written before refusing"
+    assert list(fresh.iterdir()) == [blocked], "nothing is written before refusing"
+    # a paper table outside the output folder is refused, naming the --out that holds it
+    err = refused(bench, "report", str(runs), "--out", str(tmp_path / "elsewhere"), "--paper-table", str(table))
+    assert f"--paper-table {table} is outside the output folder" in err and f"give --out {table.parent}" in err, err

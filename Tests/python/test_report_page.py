@@ -1,6 +1,7 @@
 """report.html in a real headless browser (Debian's chromium and chromium-driver, driven by
 selenium): no console errors, every figure loaded, nothing fetched from the network, links
-that lead to files; the screenshots are kept under the test output folder."""
+that lead to files, nothing wider than a 1280-pixel window; the screenshots are kept under the
+test output folder."""
 import os
 import re
 import shutil
@@ -8,7 +9,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-WIDTH = 1400
+WIDTH = 1280
 
 
 def find(*names):
@@ -62,6 +63,7 @@ def test_report_page_loads_every_figure_without_errors(browser, report_dir, outp
     links = browser.execute_script("return Array.from(document.links).map(a => a.href)")
     anchors = set(browser.execute_script("return Array.from(document.querySelectorAll('[id]')).map(e => e.id)"))
     assert any(link.endswith(".h5") for link in links) and any(link.endswith(".svg") for link in links)
+    assert sum(link.endswith((".pdf", ".png")) for link in links) == 2 * len(figures), "each figure's PDF and PNG"
     for link in links:
         target = urlparse(link)
         assert target.scheme == "file", link
@@ -69,6 +71,17 @@ def test_report_page_loads_every_figure_without_errors(browser, report_dir, outp
             assert target.fragment in anchors, link
         else:
             assert os.path.isfile(unquote(target.path)), link
+
+    # at 1280 pixels nothing scrolls sideways: not the page, and no figure inside its frame
+    # (before, the metrics figure was up to 3,016 pixels wide and forgetting sat behind a scroll bar)
+    assert browser.execute_script("return document.scrollingElement.scrollWidth") <= WIDTH
+    wide = browser.execute_script("""return Array.from(document.querySelectorAll('body *'))
+        .filter(e => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > window.innerWidth)
+        .map(e => e.tagName + ' ' + (e.alt || e.id || '') + ': ' + e.scrollWidth + ' > ' + e.clientWidth)""")
+    assert not wide, wide
+    # each figure at its own size, not scaled down to fit
+    sizes = browser.execute_script("return Array.from(document.images).map(i => [i.alt, i.width, i.naturalWidth])")
+    assert all(abs(shown - natural) <= 1 for _, shown, natural in sizes), sizes
 
     browser.save_screenshot(os.path.join(output_dir, "report-top.png"))
     height = browser.execute_script("return document.documentElement.scrollHeight")

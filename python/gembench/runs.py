@@ -125,7 +125,7 @@ def _read(path, f):
     train = f["train"]
     curves = {"loss": train["loss"][()], "task": train["task"][()],
               "diagnostics": {name: ds[()] for name, ds in train["diagnostics"].items()}}
-    if "curve" in m:  # within-task curves (assumed layout: /metrics/curve S x T, /metrics/curve_step S)
+    if "curve" in m:  # runs with eval_every: /metrics/curve S x T, /metrics/curve_step S
         curves["accuracy"] = m["curve"][()]
         curves["accuracy_step"] = m["curve_step"][()]
     timings = {"task_train_seconds": train["task_train_seconds"][()],

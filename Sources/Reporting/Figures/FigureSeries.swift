@@ -1,11 +1,8 @@
 import Storage
 
-/// Accuracy on every task measured during training (within-task curves): row k is the
-/// accuracy on each of the T tasks after training iteration `steps[k]`.
-///
-/// Run files do not store it yet; the figures draw it for any run given one (see
-/// `Figures.render(_:curves:paperMarkers:)`). The assumed file layout is
-/// `/metrics/curve` (float64, S × T) with `/metrics/curve_step` (int64, S).
+/// Accuracy on every task measured during training (runs with `eval_every`, stored as
+/// `/metrics/curve` and `/metrics/curve_step`): row k is the accuracy on each of the T tasks
+/// after training iteration `steps[k]`.
 public struct TaskCurve: Sendable, Equatable {
     /// The training iteration of each row, ascending.
     public var steps: [Int]
@@ -46,7 +43,11 @@ struct FigureSeries {
     let style: Int
     /// Sorted by seed.
     let runs: [RunSummary]
-    let curves: [TaskCurve?]
+
+    /// Each run's within-task curve; nil for runs without `eval_every`.
+    var curves: [TaskCurve?] {
+        runs.map { $0.curve.isEmpty ? nil : TaskCurve(steps: $0.curveStep, accuracy: $0.curve) }
+    }
 
     /// Each seed's value of `metric`; nil where undefined. ACC, BWT and FWT are the stored
     /// values (as in the tables); forgetting is computed from R.
@@ -108,7 +109,7 @@ struct FigureSeries {
     /// Groups runs into series per benchmark, in the tables' order (benchmark, strategy,
     /// experiment). Styles are numbered within each benchmark, so a benchmark's figures do
     /// not change when runs of other benchmarks join the folder.
-    static func group(_ runs: [RunSummary], curves: [String: TaskCurve]) -> [String: [FigureSeries]] {
+    static func group(_ runs: [RunSummary]) -> [String: [FigureSeries]] {
         let rows = Summary.rows(runs)
         let pairs = Dictionary(grouping: rows) { "\($0.benchmark)\u{0}\($0.strategy)" }
         var result: [String: [FigureSeries]] = [:]
@@ -119,7 +120,7 @@ struct FigureSeries {
                 && $0.experiment == row.experiment }.sorted { ($0.seed, $0.fileName) < ($1.seed, $1.fileName) }
             result[row.benchmark, default: []].append(FigureSeries(
                 label: label, benchmark: row.benchmark, strategy: row.strategy, experiment: row.experiment,
-                style: result[row.benchmark]?.count ?? 0, runs: members, curves: members.map { curves[$0.fileName] }))
+                style: result[row.benchmark]?.count ?? 0, runs: members))
         }
         return result
     }

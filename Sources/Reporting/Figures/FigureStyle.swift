@@ -4,6 +4,10 @@ import Foundation
 /// readers (the Okabe–Ito palette) and in grey print (every series also differs in its
 /// hatch, marker or dash, and the heatmap ramp darkens monotonically).
 enum FigureStyle {
+    /// The widest a figure is drawn, so that it fits report.html in a 1280-pixel window (the
+    /// page's margins leave 1246 pixels): wider content wraps into rows of panels.
+    static let maxWidth = 1240.0
+
     /// Okabe & Ito (2008), "Color Universal Design": orange, sky blue, bluish green,
     /// yellow, blue, vermillion, reddish purple, black.
     static let okabeIto = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"]

@@ -6,7 +6,7 @@ public struct Figure: Sendable, Equatable {
     public var fileName: String
     /// The benchmark it shows.
     public var benchmark: String
-    /// "metrics", "task-accuracy", "matrix" or "curves".
+    /// "metrics", "average-accuracy", "first-task", "task-accuracy", "matrix" or "curves".
     public var kind: String
     public var title: String
     public var svg: String
@@ -14,19 +14,19 @@ public struct Figure: Sendable, Equatable {
 
 /// The figures of `bench report`, per benchmark (in name order):
 /// - `<benchmark>-metrics.svg`: ACC / BWT / FWT / forgetting bars by strategy;
+/// - `<benchmark>-average-accuracy.svg`: average accuracy on the tasks seen so far after each
+///   task, one line per strategy with a ± std band over seeds, one panel per experiment;
+/// - `<benchmark>-first-task.svg`: accuracy on the first task after each task, drawn alike;
 /// - `<benchmark>-task-accuracy.svg`: accuracy on each task after each task;
 /// - `<benchmark>-matrix-<strategy>.svg`: each strategy's accuracy matrix as a heatmap;
 /// - `<benchmark>-curves.svg`: accuracy on every task against the training step, when
-///   some run has a within-task curve.
+///   some run has a within-task curve (`eval_every`).
 /// Every figure is a pure function of the runs, so it regenerates byte for byte.
 public enum Figures {
-    /// - Parameters:
-    ///   - curves: within-task curves by run file name (run files do not store them yet).
-    ///   - paperMarkers: mark the GEM paper's published ACC/BWT/FWT on the bars of the
-    ///     `paper` suite's runs (`PaperComparison`).
-    public static func render(_ runs: [RunSummary], curves: [String: TaskCurve] = [:],
-                              paperMarkers: Bool = false) -> [Figure] {
-        let groups = FigureSeries.group(runs, curves: curves)
+    /// - Parameter paperMarkers: mark the GEM paper's published ACC/BWT/FWT on the bars of the
+    ///   `paper` suite's runs (`PaperComparison`).
+    public static func render(_ runs: [RunSummary], paperMarkers: Bool = false) -> [Figure] {
+        let groups = FigureSeries.group(runs)
         var figures: [Figure] = []
         for benchmark in groups.keys.sorted() {
             let series = groups[benchmark]!
@@ -49,6 +49,10 @@ public enum Figures {
             }
             add("metrics", "\(base)-metrics.svg", "\(benchmark): ACC, BWT, FWT and forgetting by strategy",
                 MetricBarsFigure.render(benchmark: benchmark, series: series, paper: paper))
+            for quantity in [StrategyLinesFigure.averageAccuracy, StrategyLinesFigure.firstTask] {
+                add(quantity.kind, "\(base)-\(quantity.kind).svg", "\(benchmark): \(quantity.title)",
+                    StrategyLinesFigure.render(quantity, benchmark: benchmark, series: series))
+            }
             add("task-accuracy", "\(base)-task-accuracy.svg", "\(benchmark): accuracy on each task after training each task",
                 TaskAccuracyFigure.render(benchmark: benchmark, series: series))
             for s in series {

@@ -10,17 +10,30 @@ enum MetricBarsFigure {
     /// The paper's value of `metric` for a series, if any.
     typealias PaperValue = (FigureSeries, FigureMetric) -> Double?
 
-    static let plotTop = 76.0, plotHeight = 190.0, panelGap = 70.0, leftMargin = 62.0
+    static let plotTop = 76.0, plotHeight = 190.0, panelGap = 70.0
+
+    /// The panels' layout: as many of the four side by side as fit `FigureStyle.maxWidth` (4, 2
+    /// or 1 a row), bars 34 pixels apart, narrowed to 22 before a row holds fewer panels.
+    static func layout(seriesCount: Int, leftMargin: Double) -> (columns: Int, plotWidth: Double) {
+        let room = FigureStyle.maxWidth - leftMargin - 24 + panelGap
+        let plotWidth = { (columns: Int) in min(max(130, 34 * Double(seriesCount)), room / Double(columns) - panelGap) }
+        let columns = [4, 2].first { plotWidth($0) >= max(130, 22 * Double(seriesCount)) } ?? 1
+        return (columns, plotWidth(columns))
+    }
 
     static func render(benchmark: String, series: [FigureSeries], paper: PaperValue) -> String {
-        let slot = 34.0
-        let plotWidth = max(130, slot * Double(series.count))
+        // room for the y axis, and for the first strategy's label turned by 35° (10-pixel text,
+        // about 6 pixels a character, reaches 6 × cos 35° ≈ 4.92 pixels a character to the left)
+        let leftMargin = max(62, 4.92 * Double(series.first?.label.count ?? 0) - 8)
+        let (columns, plotWidth) = layout(seriesCount: series.count, leftMargin: leftMargin)
         let panelWidth = plotWidth + panelGap
-        let width = leftMargin + panelWidth * Double(FigureMetric.allCases.count) - panelGap + 24
-        let plotBottom = plotTop + plotHeight
+        let rows = (FigureMetric.allCases.count + columns - 1) / columns
+        let labelDepth = AxisDrawing.rotatedLabelDepth(series.map(\.label))
+        let rowPitch = plotHeight + labelDepth + 66  // the axis title, then the next row's panel titles
+        let width = leftMargin + panelWidth * Double(columns) - panelGap + 24
         let legend = Legend(series: series, showsPaper: series.contains { s in FigureMetric.allCases.contains { paper(s, $0) != nil } },
                             width: width - 2 * 16)
-        let legendTop = plotBottom + AxisDrawing.rotatedLabelDepth(series.map(\.label)) + 44
+        let legendTop = plotTop + Double(rows - 1) * rowPitch + plotHeight + labelDepth + 44
         let height = legendTop + legend.height
         var svg = SVGDocument(width: width, height: height)
         FigureStyle.defineFills(series.map(\.style), in: &svg)
@@ -31,8 +44,9 @@ enum MetricBarsFigure {
                 text: "Bars: mean over seeds (n = \(seeds.sorted().map(String.init).joined(separator: ", "))); "
                     + "whiskers: ± sample std; dots: single seeds. Forgetting is computed from R.")
         for (p, metric) in FigureMetric.allCases.enumerated() {
-            let left = leftMargin + Double(p) * panelWidth
-            panel(metric, series: series, paper: paper, left: left, width: plotWidth, in: &svg)
+            let left = leftMargin + Double(p % columns) * panelWidth
+            let top = plotTop + Double(p / columns) * rowPitch
+            panel(metric, series: series, paper: paper, left: left, top: top, width: plotWidth, in: &svg)
         }
         legend.draw(left: 16, top: legendTop, in: &svg)
         return svg.render(title: title, description: "Bar chart of ACC, BWT, FWT and forgetting per strategy on \(benchmark), "
@@ -40,7 +54,7 @@ enum MetricBarsFigure {
     }
 
     private static func panel(_ metric: FigureMetric, series: [FigureSeries], paper: PaperValue, left: Double,
-                              width: Double, in svg: inout SVGDocument) {
+                              top plotTop: Double, width: Double, in svg: inout SVGDocument) {
         let plotBottom = plotTop + plotHeight
         let points = series.map { $0.values(metric).map(\.value) }
         let stats = points.map { Statistic($0) }
