@@ -42,6 +42,9 @@ struct SlurmCommand: ParsableCommand {
     @Option(name: .long, help: "Runs trained side by side in each element (default: --cpus-per-task).")
     var jobs: Int?
 
+    @Option(name: .long, help: "Minutes between a quiet run's status lines in the logs (`bench run --heartbeat`; default 5).")
+    var heartbeat: Double?
+
     @Flag(name: .long, help: "Write the script and print its path; do not call sbatch.")
     var scriptOnly = false
 
@@ -57,6 +60,9 @@ struct SlurmCommand: ParsableCommand {
         }
         if let mem, mem.range(of: #"^[0-9]+[KMGT]?$"#, options: .regularExpression) == nil {
             throw ValidationError("--mem '\(mem)': expected a size in megabytes or with a K, M, G or T suffix, e.g. 4G")
+        }
+        if let heartbeat, !(heartbeat > 0 && heartbeat.isFinite) {
+            throw ValidationError("--heartbeat must be a positive number of minutes (got \(heartbeat))")
         }
         if let partition, partition.isEmpty || partition.contains(where: \.isWhitespace) {
             throw ValidationError("--partition '\(partition)': expected a partition name without spaces")
@@ -96,6 +102,7 @@ struct SlurmCommand: ParsableCommand {
         runArguments += ["--out", outDirectory.path, "--jobs", String(jobs), "--threads", String(location.threads ?? max(1, cpus / jobs))]
         if let experiments = location.experiments { runArguments += ["--experiments", absolute(experiments)] }
         if let dataDir = location.dataDir { runArguments += ["--data-dir", absolute(dataDir)] }
+        if let heartbeat { runArguments += ["--heartbeat", String(heartbeat)] }
 
         let name = "gembench-" + String((suite ?? selectors.joined(separator: "+")).map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" }.prefix(40))
         let slurmDirectory = outDirectory.appendingPathComponent("slurm")
