@@ -82,7 +82,12 @@ public struct PlanProgress {
         if runs[runID]?.start != nil, runs[runID]?.end == nil { runs[runID]?.end = time }
     }
 
+    /// `done` steps of the experience under way (what a `.step` says; a display that sees every
+    /// step may pass on only the last when it draws).
+    public mutating func stepsDone(_ runID: String, _ done: Int) { runs[runID]?.done = done }
+
     public mutating func update(_ runID: String, with progress: TrainingProgress) {
+        if case let .step(_, _, done, _, _, _) = progress { return stepsDone(runID, done) }
         guard var run = runs[runID] else { return }
         switch progress {
         case .randomInitEvaluated:
@@ -92,9 +97,7 @@ public struct PlanProgress {
             (run.experience, run.experiences, run.done, run.steps) = (experience, experiences, done, steps)
             run.evaluations = max(run.evaluations, experience + 1)  // b and the rows before it
             if run.fractionAtStart == nil { run.fractionAtStart = run.fraction }
-        case let .step(_, _, done, _, _, _):
-            run.done = done
-        case .curveEvaluated:
+        case .step, .curveEvaluated:
             break
         case let .experienceEvaluated(experience, experiences, _, _, _):
             (run.experience, run.experiences, run.done) = (experience + 1, experiences, 0)

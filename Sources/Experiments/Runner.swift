@@ -15,8 +15,9 @@ public enum RunEvent {
     /// Before anything trains: the plan indices that will train (the others are complete runs, skipped).
     case planned(toTrain: [Int])
     case started(index: Int, total: Int, spec: RunSpec)
-    /// What the run's training loop reports (`TrainingProgress`: steps with their loss, rows of R).
-    case training(spec: RunSpec, TrainingProgress)
+    /// What the training loop of the run `runID` reports (`TrainingProgress`: steps with their
+    /// loss, rows of R); sent at every step, so it carries the id, not the spec.
+    case training(runID: String, TrainingProgress)
     case finished(index: Int, total: Int, spec: RunSpec, record: RunRecord, file: URL)
     case skipped(index: Int, total: Int, spec: RunSpec, file: URL, reason: String)
     /// The run diverged (non-finite loss or parameters): no file was written, the others go on.
@@ -171,6 +172,7 @@ public final class Runner {
         let log = try RunEventLog(for: spec, in: outputDirectory,
                                   resuming: FileManager.default.fileExists(atPath: checkpointURL(for: spec).path))
         var logFailureReported = false
+        let runID = spec.runID
         let watched = { (event: RunEvent) in
             if case let .resumed(_, position) = event { log.resumed(from: position) }
             events(event)
@@ -182,7 +184,7 @@ public final class Runner {
                     logFailureReported = true
                     events(.eventLogFailed(spec: spec, file: log.url, reason: reason))
                 }
-                events(.training(spec: spec, progress))
+                events(.training(runID: runID, progress))
             }
             do {
                 try RunFile.write(record, to: file, overwrite: force)

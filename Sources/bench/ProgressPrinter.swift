@@ -78,37 +78,40 @@ final class ProgressPrinter: @unchecked Sendable {
     func handle(_ event: RunEvent) {
         lock.lock()
         defer { lock.unlock() }
-        let time = now()
         switch event {
         case let .planned(indices):
             plan.planned(indices.map { runIDs[$0] })
         case let .started(index, total, spec):
+            let time = now()
             plan.started(spec.runID, at: time)
             jobs.append(Job(id: spec.runID, start: time, lastLine: time))
             show("[\(index + 1)/\(total)] \(spec.runID)")
-        case let .training(spec, progress):
-            guard let j = jobs.firstIndex(where: { $0.id == spec.runID }) else { return }
-            plan.update(spec.runID, with: progress)
+        case let .training(runID, progress):
+            guard let j = jobs.firstIndex(where: { $0.id == runID }) else { return }
             update(&jobs[j], with: progress)
+            // every step is counted in the job; the plan learns the last one when a line is made
+            if case .step = progress { return }
+            plan.update(runID, with: progress)
             if !terminal, case .experienceEvaluated = progress {
+                let time = now()
                 jobs[j].lastLine = time
                 show("  " + status(jobs[j], at: time, taskEnded: true) + "; " + planStatus(at: time))
             }
         case let .finished(_, _, spec, record, file):
-            end(spec, at: time)
+            end(spec)
             let bwt = record.bwt.map { String(format: "%.3f", $0) } ?? "n/a"
             show("  \(spec.runID) done in \(Self.clock(record.totalSeconds)): ACC \(String(format: "%.3f", record.acc)) "
                 + "BWT \(bwt) -> \(file.path)")
         case let .failed(_, _, spec, reason):
-            end(spec, at: time)
+            end(spec)
             show("  FAILED \(reason); no file written")
         case let .skipped(index, total, spec, file, reason):
-            end(spec, at: time)
+            end(spec)
             show("[\(index + 1)/\(total)] \(spec.runID): skipped, \(reason) (\(file.path))")
         case let .resumed(spec, position):
             show("  resuming \(spec.runID) from its checkpoint: \(position)")
         case let .checkpointed(spec, file, position):
-            end(spec, at: time)
+            end(spec)
             show("  \(spec.runID): checkpointed at \(position) -> \(file.path)")
         case let .removedStalePartial(file):
             show("removed \(file.path): temporary file of a run whose process is gone")
@@ -141,8 +144,8 @@ final class ProgressPrinter: @unchecked Sendable {
         return seen.reduce(0, +) / Double(max(seen.count, 1))
     }
 
-    private func end(_ spec: RunSpec, at time: Double) {
-        plan.ended(spec.runID, at: time)
+    private func end(_ spec: RunSpec) {
+        plan.ended(spec.runID, at: now())
         jobs.removeAll { $0.id == spec.runID }
     }
 
@@ -151,6 +154,7 @@ final class ProgressPrinter: @unchecked Sendable {
     private func status(_ job: Job, at time: Double, taskEnded: Bool = false) -> String {
         var fields: [String] = []
         if let experience = job.experience {
+            plan.stepsDone(job.id, job.done)
             fields.append("task \(experience + 1)/\(job.experiences)" + (taskEnded ? " trained" : ""))
             fields.append("step \(job.done)/\(job.steps)" + (job.evaluating ? " evaluating" : ""))
         } else {
@@ -165,6 +169,7 @@ final class ProgressPrinter: @unchecked Sendable {
 
     /// `plan 12/52 runs done, 2 training, ETA 3m10s` (`~` and "estimated" before any measurement).
     private func planStatus(at time: Double) -> String {
+        for job in jobs where job.experience != nil { plan.stepsDone(job.id, job.done) }
         let counts = plan.counts
         let total = counts.ended + counts.inFlight + counts.queued
         let (seconds, measured) = plan.planRemaining(at: time)
