@@ -7,7 +7,10 @@ import Strategies
 /// them: `fraction = trainShare · (experiences done + steps done / steps) / experiences
 /// + (1 − trainShare) · evaluations done / (experiences + 1)` (b and one row of R per experience).
 /// The correction is measured seconds over estimated seconds of all the work done in this
-/// process; a run's remaining time is its own measured pace once it has one.
+/// process. A run's remaining time goes at its own measured pace once it has one: that of the
+/// experience under way once a tenth of it is done, else of the experience before (with its
+/// evaluation), else of the run so far; the latest pace, because a method's steps may grow
+/// dearer task after task (GEM's with every memory).
 public struct PlanProgress {
     struct Run {
         let estimate: Double
@@ -21,11 +24,25 @@ public struct PlanProgress {
         var evaluations = 0
         /// The fraction when this process began the run (a resumed run begins past 0).
         var fractionAtStart: Double?
+        /// Time and fraction when the experience under way began; seconds per unit of fraction
+        /// of the experience before.
+        var experienceMark: (time: Double, fraction: Double)?
+        var lastPace: Double?
 
         var fraction: Double {
             let trained = (Double(experience) + Double(done) / Double(max(steps, 1))) / Double(max(experiences, 1))
             let evaluated = Double(evaluations) / Double(experiences + 1)
             return min(1, trainShare * trained + (1 - trainShare) * evaluated)
+        }
+
+        /// Seconds per unit of fraction, measured (see `PlanProgress`).
+        func pace(at now: Double) -> Double? {
+            if let mark = experienceMark, done * 10 >= steps, fraction > mark.fraction {
+                return (now - mark.time) / (fraction - mark.fraction)
+            }
+            if let lastPace { return lastPace }
+            if let start, let begin = fractionAtStart, fraction - begin > 0.01 { return (now - start) / (fraction - begin) }
+            return nil
         }
     }
 
@@ -86,7 +103,7 @@ public struct PlanProgress {
     /// step may pass on only the last when it draws).
     public mutating func stepsDone(_ runID: String, _ done: Int) { runs[runID]?.done = done }
 
-    public mutating func update(_ runID: String, with progress: TrainingProgress) {
+    public mutating func update(_ runID: String, with progress: TrainingProgress, at time: Double) {
         if case let .step(_, _, done, _, _, _) = progress { return stepsDone(runID, done) }
         guard var run = runs[runID] else { return }
         switch progress {
@@ -97,11 +114,16 @@ public struct PlanProgress {
             (run.experience, run.experiences, run.done, run.steps) = (experience, experiences, done, steps)
             run.evaluations = max(run.evaluations, experience + 1)  // b and the rows before it
             if run.fractionAtStart == nil { run.fractionAtStart = run.fraction }
+            run.experienceMark = (time, run.fraction)
         case .step, .curveEvaluated:
             break
         case let .experienceEvaluated(experience, experiences, _, _, _):
             (run.experience, run.experiences, run.done) = (experience + 1, experiences, 0)
             run.evaluations = experience + 2
+            if let mark = run.experienceMark, run.fraction > mark.fraction {
+                run.lastPace = (time - mark.time) / (run.fraction - mark.fraction)
+            }
+            run.experienceMark = nil
         }
         runs[runID] = run
     }
@@ -122,13 +144,11 @@ public struct PlanProgress {
         return estimated > 0 ? measured / estimated : nil
     }
 
-    /// Seconds until `runID` ends: at its own pace once it has made progress here, else at the
-    /// estimate corrected as far as measured (nil before anything is measured).
+    /// Seconds until `runID` ends: at its own pace once it has one, else at the estimate
+    /// corrected as far as measured (nil before anything is measured).
     public func remaining(_ runID: String, at now: Double) -> Double? {
         guard let run = runs[runID], run.end == nil else { return 0 }
-        if let start = run.start, let begin = run.fractionAtStart, run.fraction - begin > 0.01 {
-            return (now - start) / (run.fraction - begin) * (1 - run.fraction)
-        }
+        if let pace = run.pace(at: now) { return pace * (1 - run.fraction) }
         return correction(at: now).map { run.estimate * (1 - run.fraction) * $0 }
     }
 

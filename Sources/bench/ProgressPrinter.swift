@@ -26,6 +26,8 @@ final class ProgressPrinter: @unchecked Sendable {
         var done = 0
         var steps = 0
         var evaluating = false
+        /// Between the end of an experience (its row of R) and the start of the next.
+        var ended = false
         var losses = [Float](repeating: 0, count: ProgressPrinter.lossWindow)
         var lossCount = 0
         var accuracy: Double?
@@ -91,7 +93,7 @@ final class ProgressPrinter: @unchecked Sendable {
             update(&jobs[j], with: progress)
             // every step is counted in the job; the plan learns the last one when a line is made
             if case .step = progress { return }
-            plan.update(runID, with: progress)
+            plan.update(runID, with: progress, at: now())
             if !terminal, case .experienceEvaluated = progress {
                 let time = now()
                 jobs[j].lastLine = time
@@ -125,14 +127,15 @@ final class ProgressPrinter: @unchecked Sendable {
         case .randomInitEvaluated, .curveEvaluated:
             break
         case let .experienceStarted(experience, experiences, done, steps):
-            (job.experience, job.experiences, job.done, job.steps, job.evaluating) = (experience, experiences, done, steps, false)
+            (job.experience, job.experiences, job.done, job.steps) = (experience, experiences, done, steps)
+            (job.evaluating, job.ended) = (false, false)
             job.lossCount = 0
         case let .step(_, _, done, steps, _, loss):
             job.done = done
             job.add(loss: loss)
             job.evaluating = done == steps
         case let .experienceEvaluated(experience, experiences, accuracy, _, _):
-            job.evaluating = false
+            (job.evaluating, job.ended) = (false, true)
             job.accuracy = Self.accuracySoFar(accuracy, experience: experience, experiences: experiences)
         }
     }
@@ -154,7 +157,7 @@ final class ProgressPrinter: @unchecked Sendable {
     private func status(_ job: Job, at time: Double, taskEnded: Bool = false) -> String {
         var fields: [String] = []
         if let experience = job.experience {
-            plan.stepsDone(job.id, job.done)
+            syncSteps(job)
             fields.append("task \(experience + 1)/\(job.experiences)" + (taskEnded ? " trained" : ""))
             fields.append("step \(job.done)/\(job.steps)" + (job.evaluating ? " evaluating" : ""))
         } else {
@@ -167,9 +170,14 @@ final class ProgressPrinter: @unchecked Sendable {
         return terminal ? job.id + "  " + fields.joined(separator: "  ") : job.id + ": " + fields.joined(separator: ", ")
     }
 
+    /// Tells the plan the steps done in the experience under way (it does not see every step).
+    private func syncSteps(_ job: Job) {
+        if job.experience != nil && !job.ended { plan.stepsDone(job.id, job.done) }
+    }
+
     /// `plan 12/52 runs done, 2 training, ETA 3m10s` (`~` and "estimated" before any measurement).
     private func planStatus(at time: Double) -> String {
-        for job in jobs where job.experience != nil { plan.stepsDone(job.id, job.done) }
+        jobs.forEach(syncSteps)
         let counts = plan.counts
         let total = counts.ended + counts.inFlight + counts.queued
         let (seconds, measured) = plan.planRemaining(at: time)

@@ -35,34 +35,54 @@ final class PlanProgressTests: XCTestCase {
 
     func testAShareDoneWeighsStepsAndEvaluations() {
         var progress = plan()
-        progress.update("A", with: .randomInitEvaluated(accuracy: [0.1, 0.1, 0.1, 0.1]))
+        progress.update("A", with: .randomInitEvaluated(accuracy: [0.1, 0.1, 0.1, 0.1]), at: 1)
         // b is 1 of 5 evaluations: 0.2 × 1/5
         XCTAssertEqual(progress.fraction("A"), 0.04, accuracy: 1e-12)
-        progress.update("A", with: .experienceStarted(experience: 1, of: 4, done: 0, steps: 10))
-        progress.update("A", with: .step(experience: 1, of: 4, done: 5, steps: 10, iteration: 15, loss: 0.5))
-        // training (1 + 5/10) / 4 = 0.375, evaluations b and row 0: 2/5; 0.8 × 0.375 + 0.2 × 0.4
-        XCTAssertEqual(progress.fraction("A"), 0.38, accuracy: 1e-12)
+        progress.update("A", with: .experienceStarted(experience: 1, of: 4, done: 0, steps: 20), at: 2)
+        progress.update("A", with: .step(experience: 1, of: 4, done: 1, steps: 20, iteration: 21, loss: 0.5), at: 3)
+        // training (1 + 1/20) / 4 = 0.2625, evaluations b and row 0: 2/5; 0.8 × 0.2625 + 0.2 × 0.4
+        XCTAssertEqual(progress.fraction("A"), 0.29, accuracy: 1e-12)
 
-        // 10 s for 0.38 of A: A's own pace, 10 / 0.38 × 0.62 s to go
-        XCTAssertEqual(progress.remaining("A", at: 10)!, 10 / 0.38 * 0.62, accuracy: 1e-9)
-        // measured 10 s for 38 estimated: B and C at 10/38 of their estimates
-        let correction = 10.0 / 38
+        // under a tenth of the task done and none before: A's pace so far, 10 / 0.29 s per unit
+        XCTAssertEqual(progress.remaining("A", at: 10)!, 10 / 0.29 * 0.71, accuracy: 1e-9)
+        // measured 10 s for 29 estimated: B and C at 10/29 of their estimates
+        let correction = 10.0 / 29
         XCTAssertEqual(progress.correction(at: 10)!, correction, accuracy: 1e-12)
         XCTAssertEqual(progress.remaining("B", at: 10)!, 200 * correction, accuracy: 1e-9)
-        // (A 16.32 + B 52.63 + C 13.16) / 2 = 41.05 < B's 52.63
+        // (A 24.48 + B 68.97 + C 17.24) / 2 = 55.3 < B's 68.97
         let (seconds, measured) = progress.planRemaining(at: 10)
         XCTAssertEqual(seconds, 200 * correction, accuracy: 1e-9)
         XCTAssertTrue(measured)
     }
 
+    /// Steps that grow dearer task after task (GEM's): the pace is the latest one measured.
+    func testTheRemainingTimeGoesAtThePaceOfTheLatestTask() {
+        var progress = plan()
+        progress.update("A", with: .randomInitEvaluated(accuracy: [0, 0, 0, 0]), at: 0)
+        progress.update("A", with: .experienceStarted(experience: 0, of: 4, done: 0, steps: 10), at: 1)
+        progress.update("A", with: .step(experience: 0, of: 4, done: 5, steps: 10, iteration: 5, loss: 1), at: 3)
+        // 0.8 × 5/40 + 0.04 = 0.14, 0.1 of it in the 2 s since the task began: 20 s per unit
+        XCTAssertEqual(progress.remaining("A", at: 3)!, 20 * 0.86, accuracy: 1e-9)
+        progress.update("A", with: .experienceEvaluated(experience: 0, of: 4, accuracy: [0, 0, 0, 0], trainSeconds: 2,
+                                                        evalSeconds: 1), at: 4)
+        progress.update("A", with: .experienceStarted(experience: 1, of: 4, done: 0, steps: 10), at: 4)
+        // 0.8 × 1/4 + 0.2 × 2/5 = 0.28; the task before, with its evaluation: 3 s for 0.24
+        XCTAssertEqual(progress.remaining("A", at: 4.5)!, 12.5 * 0.72, accuracy: 1e-9)
+        progress.update("A", with: .step(experience: 1, of: 4, done: 5, steps: 10, iteration: 15, loss: 1), at: 9)
+        // half of task 2 (0.1) took 5 s: 50 s per unit for the remaining 0.62
+        XCTAssertEqual(progress.remaining("A", at: 9)!, 50 * 0.62, accuracy: 1e-9)
+    }
+
     func testAFinishedRunCountsWholeAndLeavesNothingToDo() {
         var progress = plan()
-        progress.update("A", with: .randomInitEvaluated(accuracy: [0, 0, 0, 0]))
+        progress.update("A", with: .randomInitEvaluated(accuracy: [0, 0, 0, 0]), at: 0)
         for task in 0..<4 {
-            progress.update("A", with: .experienceStarted(experience: task, of: 4, done: 0, steps: 10))
-            progress.update("A", with: .step(experience: task, of: 4, done: 10, steps: 10, iteration: 10 * task + 10, loss: 1))
+            let time = Double(10 * task)
+            progress.update("A", with: .experienceStarted(experience: task, of: 4, done: 0, steps: 10), at: time)
+            progress.update("A", with: .step(experience: task, of: 4, done: 10, steps: 10, iteration: 10 * task + 10,
+                                             loss: 1), at: time + 9)
             progress.update("A", with: .experienceEvaluated(experience: task, of: 4, accuracy: [0, 0, 0, 0],
-                                                            trainSeconds: 1, evalSeconds: 1))
+                                                            trainSeconds: 9, evalSeconds: 1), at: time + 10)
         }
         XCTAssertEqual(progress.fraction("A"), 1, accuracy: 1e-12)
         progress.ended("A", at: 40)
@@ -81,10 +101,10 @@ final class PlanProgressTests: XCTestCase {
     func testAResumedRunIsTimedFromWhereItResumed() {
         var progress = plan()
         // task 3 of 4 from its step 5 of 10: training (2 + 0.5) / 4, evaluations b and two rows
-        progress.update("A", with: .experienceStarted(experience: 2, of: 4, done: 5, steps: 10))
+        progress.update("A", with: .experienceStarted(experience: 2, of: 4, done: 5, steps: 10), at: 0)
         let start = 0.8 * 0.625 + 0.2 * 0.6
         XCTAssertEqual(progress.fraction("A"), start, accuracy: 1e-12)
-        progress.update("A", with: .step(experience: 2, of: 4, done: 10, steps: 10, iteration: 30, loss: 1))
+        progress.update("A", with: .step(experience: 2, of: 4, done: 10, steps: 10, iteration: 30, loss: 1), at: 4)
         // 5 more steps: 0.8 × 5/40 = 0.1 done in 4 s
         XCTAssertEqual(progress.remaining("A", at: 4)!, 4 / 0.1 * (1 - start - 0.1), accuracy: 1e-9)
         XCTAssertEqual(progress.correction(at: 4)!, 4 / (0.1 * 100), accuracy: 1e-12)
@@ -93,9 +113,9 @@ final class PlanProgressTests: XCTestCase {
     /// Joint training plans T tasks but trains one experience: its events say so.
     func testOneExperienceForManyTasks() {
         var progress = plan()
-        progress.update("B", with: .randomInitEvaluated(accuracy: [0, 0]))
-        progress.update("B", with: .experienceStarted(experience: 0, of: 1, done: 0, steps: 100))
-        progress.update("B", with: .step(experience: 0, of: 1, done: 50, steps: 100, iteration: 50, loss: 1))
+        progress.update("B", with: .randomInitEvaluated(accuracy: [0, 0]), at: 0)
+        progress.update("B", with: .experienceStarted(experience: 0, of: 1, done: 0, steps: 100), at: 0)
+        progress.update("B", with: .step(experience: 0, of: 1, done: 50, steps: 100, iteration: 50, loss: 1), at: 1)
         // training 50/100, evaluations 1 of 2: 0.5 × 0.5 + 0.5 × 0.5
         XCTAssertEqual(progress.fraction("B"), 0.5, accuracy: 1e-12)
     }
