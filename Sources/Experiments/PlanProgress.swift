@@ -41,7 +41,9 @@ public struct PlanProgress {
                 return (now - mark.time) / (fraction - mark.fraction)
             }
             if let lastPace { return lastPace }
-            if let start, let begin = fractionAtStart, fraction - begin > 0.01 { return (now - start) / (fraction - begin) }
+            if let start, let begin = fractionAtStart, fraction - begin > 0.01 {
+                return (now - start) / (fraction - begin)
+            }
             return nil
         }
     }

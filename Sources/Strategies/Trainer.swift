@@ -198,8 +198,9 @@ public final class Trainer {
             let evalStart = DispatchTime.now()
             result.accuracy.append(evaluateAll())
             result.taskEvalSeconds.append(seconds(since: evalStart))
-            progress?(.experienceEvaluated(experience: e, of: experiences.count, accuracy: result.accuracy[result.accuracy.count - 1],
-                                           trainSeconds: result.taskTrainSeconds.last!, evalSeconds: result.taskEvalSeconds.last!))
+            progress?(.experienceEvaluated(experience: e, of: experiences.count, accuracy: result.accuracy.last!,
+                                           trainSeconds: result.taskTrainSeconds.last!,
+                                           evalSeconds: result.taskEvalSeconds.last!))
             if e + 1 < experiences.count, let checkpointSink {
                 taskSecondsBefore = 0
                 try checkpointSink(checkpoint(at: TrainingPosition(experience: e + 1), of: experiences.count, result))

@@ -167,7 +167,8 @@ final class ProgressPrinter: @unchecked Sendable {
         fields.append("acc " + (job.accuracy.map { String(format: "%.3f", $0) } ?? "-"))
         fields.append(Self.clock(time - job.start) + (terminal ? "" : " elapsed"))
         fields.append("ETA " + (plan.remaining(job.id, at: time).map(Self.clock) ?? "-"))
-        return terminal ? job.id + "  " + fields.joined(separator: "  ") : job.id + ": " + fields.joined(separator: ", ")
+        return terminal ? job.id + "  " + fields.joined(separator: "  ")
+                        : job.id + ": " + fields.joined(separator: ", ")
     }
 
     /// Tells the plan the steps done in the experience under way (it does not see every step).
@@ -181,8 +182,8 @@ final class ProgressPrinter: @unchecked Sendable {
         let counts = plan.counts
         let total = counts.ended + counts.inFlight + counts.queued
         let (seconds, measured) = plan.planRemaining(at: time)
-        return "plan \(counts.ended)/\(total) runs done, \(counts.inFlight) training, \(Self.clock(time - planStart)) elapsed, "
-            + "ETA " + (measured ? Self.clock(seconds) : "~\(Self.clock(seconds)) (estimated)")
+        return "plan \(counts.ended)/\(total) runs done, \(counts.inFlight) training, "
+            + "\(Self.clock(time - planStart)) elapsed, ETA " + (measured ? Self.clock(seconds) : "~\(Self.clock(seconds)) (estimated)")
     }
 
     /// The timer: on a terminal, redraw the status lines; in a log, the heartbeats due.

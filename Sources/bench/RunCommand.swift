@@ -16,7 +16,10 @@ struct RunCommand: ParsableCommand {
             (.NAME.h5.checkpoint) after each task and resumes from it; SIGTERM or SIGUSR1 makes every run \
             in flight write one at its next minibatch and exit with status 75 (checkpointed, not finished: \
             run the same command again). Ctrl-C abandons the runs in flight (they resume from their last \
-            task's checkpoint), keeps finished runs and exits with status 130. Progress goes to stderr: on a             terminal a status line per run in flight (task, step, loss, accuracy, ETA) and the plan's ETA,             redrawn in place; in a log a line per task and a heartbeat. Each run also writes its events             (tasks, losses, rows of R) as JSON lines to OUT/<run>.events.jsonl as it goes (docs/experiments.md).
+            task's checkpoint), keeps finished runs and exits with status 130. Progress goes to stderr: on a \
+            terminal a status line per run in flight (task, step, loss, accuracy, ETA) and the plan's ETA, \
+            redrawn in place; in a log a line per task and a heartbeat. Each run also writes its events \
+            (tasks, losses, rows of R) as JSON lines to OUT/<run>.events.jsonl as it goes (docs/experiments.md).
             """)
 
     @OptionGroup var selection: PlanSelection
@@ -33,7 +36,7 @@ struct RunCommand: ParsableCommand {
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(name: .long, parsing: .unconditional,
-            help: "In a log (stderr not a terminal, e.g. SLURM): a status line for each run in flight at least every MINUTES.")
+            help: "In a log (stderr not a terminal, e.g. SLURM): a status line per run in flight at least every MINUTES.")
     var heartbeat: Double = 5
 
     @Flag(name: .long, help: "Rerun and replace runs whose files already exist.")

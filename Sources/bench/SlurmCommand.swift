@@ -42,7 +42,8 @@ struct SlurmCommand: ParsableCommand {
     @Option(name: .long, help: "Runs trained side by side in each element (default: --cpus-per-task).")
     var jobs: Int?
 
-    @Option(name: .long, help: "Minutes between a quiet run's status lines in the logs (`bench run --heartbeat`; default 5).")
+    @Option(name: .long, parsing: .unconditional,
+            help: "Minutes between a quiet run's status lines in the logs (`bench run --heartbeat`).")
     var heartbeat: Double?
 
     @Flag(name: .long, help: "Write the script and print its path; do not call sbatch.")

@@ -239,7 +239,8 @@ final class RunnerTests: XCTestCase {
         }
         XCTAssertThrowsError(try runner.execute(plan) { if case .finished = $0 { finished.append("finished") } })
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
-        XCTAssertEqual(files, ["tiny__gem__seed3.events.jsonl", "tiny__gem__seed3.h5", "tiny__naive__seed3.events.jsonl"])
+        XCTAssertEqual(files, ["tiny__gem__seed3.events.jsonl", "tiny__gem__seed3.h5",
+                               "tiny__naive__seed3.events.jsonl"])
         XCTAssertEqual(try eventLog(of: "tiny__gem__seed3", in: folder).last?["status"] as? String, "finished")
         XCTAssertEqual(try eventLog(of: "tiny__naive__seed3", in: folder).last?["status"] as? String, "interrupted")
     }

@@ -129,7 +129,8 @@ def test_a_terminal_shows_a_status_line_per_run_in_flight(terminal_run):
     assert most >= min(2, cores()), most
     # with losses, accuracies and ETAs filled in, and the plan's total
     assert re.search(r"task \d+/\d+  step \d+/\d+\S*  loss \d\.\d{3}  acc \d\.\d{3}  \S+  ETA \d", drawn)
-    assert re.search(r"plan \d+/52 runs done, \d training, \S+ elapsed, ETA \d", drawn)
+    planned = re.search(r"\[\d+/(\d+)\] ", drawn)[1]
+    assert re.search(rf"plan \d+/{planned} runs done, \d training, \S+ elapsed, ETA \d", drawn)
     # the status lines are gone at the end: the last thing on the screen is a finished run
     assert drawn.endswith(".h5\n") and "done in" in drawn.splitlines()[-1], drawn[-500:]
 
@@ -247,3 +248,15 @@ def test_a_torn_last_line_is_skipped_and_a_broken_line_is_named(tmp_path):
     log.write_text('{"event":"run_start","time":1.5}\n{"event":"task_end",\n{"event":"run_end","status":"finished"}\n')
     with pytest.raises(ValueError, match=re.escape(f"{log}:2: not a JSON event")):
         gembench.read_events(log)
+
+
+def test_bench_slurm_passes_the_heartbeat_on(bench, tmp_path):
+    out = tmp_path / "runs"
+    done = subprocess.run([bench, "slurm", "--suite", "smoke", "--array", "2", "--heartbeat", "10", "--script-only",
+                           "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    script = next((out / "slurm").glob("*.sbatch")).read_text()
+    assert re.search(r"\brun\b.* --heartbeat 10\.0\b", script), script
+    refused = subprocess.run([bench, "slurm", "--suite", "smoke", "--array", "2", "--heartbeat", "-1", "--script-only",
+                              "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 64 and "--heartbeat must be a positive number of minutes" in refused.stderr
