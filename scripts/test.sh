@@ -5,7 +5,8 @@
 # h5py and python/gembench (metrics, figures, R recomputed by numpy forward passes),
 # report.html opened in headless chromium, the same smoke suite on every other kernel path
 # (byte-identical run files), the split suite against the committed Results/runs.csv, the
-# command line on bad input, the notebooks
+# command line on bad input, progress on a terminal (a pty) and in a log, a run's event log
+# read while it trains, the notebooks
 # executed headless on those runs, 40 seconds of seeded fuzzing of the readers (run files,
 # YAML, IDX), and the smoke suite as a SLURM job array. Needs the Python packages of
 # requirements.txt and scripts/install-deps.sh.

@@ -190,8 +190,8 @@ extension RunSpec {
 
 private func flowList(_ items: [String]) -> String { "[" + items.joined(separator: ", ") + "]" }
 
-/// A YAML double-quoted string (JSON escaping is valid YAML).
-private func quoted(_ s: String) -> String {
+/// A JSON string literal, which is also a YAML double-quoted string (the event log writes it too).
+func quoted(_ s: String) -> String {
     var out = "\""
     for scalar in s.unicodeScalars {
         switch scalar {

@@ -12,8 +12,12 @@ public let gembenchVersion = "0.1.0"
 
 /// What the runner reports while it works (the CLI turns these into progress output).
 public enum RunEvent {
+    /// Before anything trains: the plan indices that will train (the others are complete runs, skipped).
+    case planned(toTrain: [Int])
     case started(index: Int, total: Int, spec: RunSpec)
-    case progress(spec: RunSpec, task: Int, tasks: Int, iteration: Int, iterations: Int)
+    /// What the training loop of the run `runID` reports (`TrainingProgress`: steps with their
+    /// loss, rows of R); sent at every step, so it carries the id, not the spec.
+    case training(runID: String, TrainingProgress)
     case finished(index: Int, total: Int, spec: RunSpec, record: RunRecord, file: URL)
     case skipped(index: Int, total: Int, spec: RunSpec, file: URL, reason: String)
     /// The run diverged (non-finite loss or parameters): no file was written, the others go on.
@@ -24,6 +28,8 @@ public enum RunEvent {
     case resumed(spec: RunSpec, from: CheckpointPosition)
     /// The run stopped at a checkpoint (on request) and is not finished.
     case checkpointed(spec: RunSpec, file: URL, at: CheckpointPosition)
+    /// The run's event log could not be written further (a full disk); the run goes on.
+    case eventLogFailed(spec: RunSpec, file: URL, reason: String)
 }
 
 /// Runs a plan: for each run, resume or train, then write its HDF5 file atomically.
@@ -91,6 +97,7 @@ public final class Runner {
         for name in (try? RunFile.removeStalePartials(in: outputDirectory)) ?? [] {
             events(.removedStalePartial(file: outputDirectory.appendingPathComponent(name)))
         }
+        events(.planned(toTrain: plan.indices.filter { decisions[$0] == .run }))
         let queue = WorkQueue(order: Self.trainingOrder(plan))
         StreamCache.shared.keep(atLeast: jobs)
         // each job has its own runner; they share the queue and the process-wide dataset and stream caches
@@ -163,22 +170,43 @@ public final class Runner {
             return finished
         }
         events(.started(index: index, total: total, spec: spec))
-        let record = try self.record(for: spec, checkpoints: true, events: events) { task, tasks, done, iterations in
-            events(.progress(spec: spec, task: task, tasks: tasks, iteration: done, iterations: iterations))
+        // a checkpoint here passed `checkpointProblems` in `execute`: the run resumes from it
+        let log = try RunEventLog(for: spec, in: outputDirectory,
+                                  resuming: FileManager.default.fileExists(atPath: checkpointURL(for: spec).path))
+        var logFailureReported = false
+        let runID = spec.runID
+        let watched = { (event: RunEvent) in
+            if case let .resumed(_, position) = event { log.resumed(from: position) }
+            events(event)
         }
         do {
-            try RunFile.write(record, to: file, overwrite: force)
-        } catch RunFileError.alreadyExists {
-            // ... or while this one trained: the same config trains to the same numbers
-            guard let finished = try finishedElsewhere(spec, file) else { throw RunFileError.alreadyExists(path: file.path) }
-            try CheckpointFile.remove(checkpointURL(for: spec))
-            events(.skipped(index: index, total: total, spec: spec, file: file,
-                            reason: "finished meanwhile by another process (its file is kept)"))
-            return finished
+            let record = try self.record(for: spec, checkpoints: true, events: watched) { progress in
+                log.record(progress)
+                if let reason = log.failure, !logFailureReported {
+                    logFailureReported = true
+                    events(.eventLogFailed(spec: spec, file: log.url, reason: reason))
+                }
+                events(.training(runID: runID, progress))
+            }
+            do {
+                try RunFile.write(record, to: file, overwrite: force)
+            } catch RunFileError.alreadyExists {
+                // ... or while this one trained: the same config trains to the same numbers
+                guard let finished = try finishedElsewhere(spec, file) else { throw RunFileError.alreadyExists(path: file.path) }
+                try CheckpointFile.remove(checkpointURL(for: spec))
+                log.finished(finished, file: file)
+                events(.skipped(index: index, total: total, spec: spec, file: file,
+                                reason: "finished meanwhile by another process (its file is kept)"))
+                return finished
+            }
+            try CheckpointFile.remove(checkpointURL(for: spec))  // finished runs keep no checkpoint
+            log.finished(record, file: file)
+            events(.finished(index: index, total: total, spec: spec, record: record, file: file))
+            return record
+        } catch {
+            log.stopped(RunEventLog.status(of: error), reason: "\(error)")
+            throw error
         }
-        try CheckpointFile.remove(checkpointURL(for: spec))  // finished runs keep no checkpoint
-        events(.finished(index: index, total: total, spec: spec, record: record, file: file))
-        return record
     }
 
     /// The run in `file` if one appeared there with the config of `spec` (never with `force`);

@@ -62,8 +62,25 @@ public struct TrainingResult {
     public var metrics: ContinualMetrics { ContinualMetrics(accuracy: accuracy, randomInit: randomInitAccuracy) }
 }
 
-/// Reports progress: (task index, task count, iterations done in task, iterations in task).
-public typealias ProgressHandler = (Int, Int, Int, Int) -> Void
+/// What the training loop reports as it goes: values it computes anyway (a step's loss, a row of
+/// accuracies), never anything extra, so that watching a run cannot change it. `experience` is
+/// the place in the schedule (from 0) of `of` experiences; `steps` a whole experience's minibatches.
+public enum TrainingProgress: Sendable {
+    /// b: accuracy on every task of the randomly initialised model (not after a resume).
+    case randomInitEvaluated(accuracy: [Double])
+    /// An experience begins, or goes on after a checkpoint with `done` of its steps behind it.
+    case experienceStarted(experience: Int, of: Int, done: Int, steps: Int)
+    /// One minibatch: `done` of `steps` in the experience, training iteration `iteration` (from 1),
+    /// and its loss as `stepLoss` stores it.
+    case step(experience: Int, of: Int, done: Int, steps: Int, iteration: Int, loss: Float)
+    /// With `evalEvery`: accuracy on every task after training iteration `iteration`.
+    case curveEvaluated(iteration: Int, accuracy: [Double])
+    /// A row of R: accuracy on every task after the experience, and its training and evaluation seconds.
+    case experienceEvaluated(experience: Int, of: Int, accuracy: [Double], trainSeconds: Double, evalSeconds: Double)
+}
+
+/// Receives the training loop's progress, on the thread that trains.
+public typealias ProgressHandler = (TrainingProgress) -> Void
 
 /// The training loop: experiences in order (the stream's tasks, unless a plugin schedules
 /// others), minibatches of each, plugins at every hook (see `Plugin` for the contract), and
@@ -163,6 +180,7 @@ public final class Trainer {
         var position = TrainingPosition()
         if saved == nil {
             result = TrainingResult(accuracy: [], randomInitAccuracy: evaluateAll())
+            progress?(.randomInitEvaluated(accuracy: result.randomInitAccuracy))
         } else {
             result = TrainingResult(accuracy: [], randomInitAccuracy: [])
         }
@@ -180,6 +198,9 @@ public final class Trainer {
             let evalStart = DispatchTime.now()
             result.accuracy.append(evaluateAll())
             result.taskEvalSeconds.append(seconds(since: evalStart))
+            progress?(.experienceEvaluated(experience: e, of: experiences.count, accuracy: result.accuracy.last!,
+                                           trainSeconds: result.taskTrainSeconds.last!,
+                                           evalSeconds: result.taskEvalSeconds.last!))
             if e + 1 < experiences.count, let checkpointSink {
                 taskSecondsBefore = 0
                 try checkpointSink(checkpoint(at: TrainingPosition(experience: e + 1), of: experiences.count, result))
@@ -201,7 +222,9 @@ public final class Trainer {
         if resume == nil { plugins.forEach { $0.beforeTrainingExp(self, task: task) } }
         let n = task.train.count
         let perEpoch = (n + settings.batchSize - 1) / settings.batchSize
+        let steps = perEpoch * settings.epochs
         var done = resume?.stepsInExperience ?? 0
+        progress?(.experienceStarted(experience: experiencePosition, of: experienceCount, done: done, steps: steps))
         let curves = settings.evalEvery > 0
         let early = curves || settings.recordsEarlyAccuracy
         if early && resume == nil { result.earlyAccuracy.append([evaluate(task)]) }
@@ -228,13 +251,15 @@ public final class Trainer {
                 result.stepLoss.append(Float(loss))
                 result.stepTask.append(Int32(task.index))
                 done += 1
+                progress?(.step(experience: experiencePosition, of: experienceCount, done: done, steps: steps,
+                                iteration: iteration, loss: result.stepLoss[result.stepLoss.count - 1]))
                 // evaluation runs in eval mode and draws nothing random: training goes on unchanged
                 if early, done <= settings.lcaSteps { result.earlyAccuracy[result.earlyAccuracy.count - 1].append(evaluate(task)) }
                 if curves, iteration % settings.evalEvery == 0 {
                     result.curve.append(evaluateAll())
                     result.curveStep.append(iteration)
+                    progress?(.curveEvaluated(iteration: iteration, accuracy: result.curve[result.curve.count - 1]))
                 }
-                progress?(task.index, experienceCount, done, perEpoch * settings.epochs)
             }
         }
         if let bad = (0..<network.parameterCount).first(where: { !network.parameters[$0].isFinite }) {

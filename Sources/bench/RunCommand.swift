@@ -16,7 +16,10 @@ struct RunCommand: ParsableCommand {
             (.NAME.h5.checkpoint) after each task and resumes from it; SIGTERM or SIGUSR1 makes every run \
             in flight write one at its next minibatch and exit with status 75 (checkpointed, not finished: \
             run the same command again). Ctrl-C abandons the runs in flight (they resume from their last \
-            task's checkpoint), keeps finished runs and exits with status 130.
+            task's checkpoint), keeps finished runs and exits with status 130. Progress goes to stderr: on a \
+            terminal a status line per run in flight (task, step, loss, accuracy, ETA) and the plan's ETA, \
+            redrawn in place; in a log a line per task and a heartbeat. Each run also writes its events \
+            (tasks, losses, rows of R) as JSON lines to OUT/<run>.events.jsonl as it goes (docs/experiments.md).
             """)
 
     @OptionGroup var selection: PlanSelection
@@ -37,6 +40,10 @@ struct RunCommand: ParsableCommand {
     /// `--jobs`, else one per core.
     var jobs: Int { requestedJobs ?? ProcessInfo.processInfo.activeProcessorCount }
 
+    @Option(name: .long, parsing: .unconditional,
+            help: "In a log (stderr not a terminal, e.g. SLURM): a status line per run in flight at least every MINUTES.")
+    var heartbeat: Double = 5
+
     @Flag(name: .long, help: "Rerun and replace runs whose files already exist.")
     var force = false
 
@@ -47,6 +54,9 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
+        guard heartbeat > 0, heartbeat.isFinite else {
+            throw ValidationError("--heartbeat must be a positive number of minutes (got \(heartbeat))")
+        }
     }
 
     func run() throws {
@@ -75,10 +85,12 @@ struct RunCommand: ParsableCommand {
         let interruption = Interruption()
         runner.shouldStop = { interruption.isRequested }
         runner.shouldCheckpoint = { interruption.isCheckpointRequested }
-        let progress = ProgressPrinter(concurrent: min(jobs, plan.count) > 1)
+        let progress = ProgressPrinter(plan: plan, jobs: jobs, heartbeat: heartbeat * 60)
+        let outcome = Result { try runner.execute(plan, jobs: jobs, events: progress.handle) }
+        progress.finish()
         let records: [RunRecord]
         do {
-            records = try runner.execute(plan, jobs: jobs, events: progress.handle)
+            records = try outcome.get()
         } catch let RunnerError.runsFailed(reasons, finished) {
             print(Tables.markdownTable(records: finished), terminator: "")
             throw fail("\(reasons.count) run(s) diverged and wrote no file:\n  " + reasons.joined(separator: "\n  "))

@@ -65,6 +65,10 @@ struct SlurmCommand: ParsableCommand {
         valueName: "option"))
     var sbatchArg: [String] = []
 
+    @Option(name: .long, parsing: .unconditional,
+            help: "Minutes between a quiet run's status lines in the logs (`bench run --heartbeat`).")
+    var heartbeat: Double?
+
     @Flag(name: .long, help: "Write the script and print its path; do not call sbatch.")
     var scriptOnly = false
 
@@ -80,6 +84,9 @@ struct SlurmCommand: ParsableCommand {
         }
         if let mem, mem.range(of: #"^[0-9]+[KMGT]?$"#, options: .regularExpression) == nil {
             throw ValidationError("--mem '\(mem)': expected a size in megabytes or with a K, M, G or T suffix, e.g. 4G")
+        }
+        if let heartbeat, !(heartbeat > 0 && heartbeat.isFinite) {
+            throw ValidationError("--heartbeat must be a positive number of minutes (got \(heartbeat))")
         }
         for (option, value) in [("--partition", partition), ("--account", account), ("--qos", qos), ("--gres", gres),
                                 ("--constraint", constraint), ("--mail-user", mailUser)] {
@@ -136,6 +143,7 @@ struct SlurmCommand: ParsableCommand {
         var runArguments = selectors + (suite.map { ["--suite", $0] } ?? []) + (seeds.map { ["--seeds", $0] } ?? [])
         runArguments += ["--out", outDirectory.path, "--jobs", String(jobs), "--threads", String(location.threads ?? max(1, cpus / jobs))]
         runArguments += try location.forwardedArguments()
+        if let heartbeat { runArguments += ["--heartbeat", String(heartbeat)] }
 
         let name = "gembench-" + String((suite ?? selectors.joined(separator: "+")).map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" }.prefix(40))
         let slurmDirectory = outDirectory.appendingPathComponent("slurm")

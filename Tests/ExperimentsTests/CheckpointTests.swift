@@ -45,8 +45,10 @@ final class CheckpointTests: XCTestCase {
             if case let .resumed(_, position) = event { reached = (position.task - 1) * perExperience + position.step >= stop }
         }
         do {
-            _ = try runner.record(for: spec, checkpoints: true, events: events) { task, _, done, _ in
-                if task * perExperience + done >= stop { reached = true }
+            _ = try runner.record(for: spec, checkpoints: true, events: events) { progress in
+                if case let .step(experience, _, done, _, _, _) = progress, experience * perExperience + done >= stop {
+                    reached = true
+                }
             }
             return nil
         } catch is TrainingCheckpointed, is TrainingInterrupted {

@@ -108,7 +108,7 @@ final class RunnerFaultTests: XCTestCase {
         }
         XCTAssertEqual(removed.entries, [stale])
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted(),
-                       [live, "tiny__naive__seed0.h5"])
+                       [live, "tiny__naive__seed0.events.jsonl", "tiny__naive__seed0.h5"])
     }
 
     /// Two `bench run` on one folder: the run the other process finishes first is a skip.

@@ -218,8 +218,14 @@ final class RunnerTests: XCTestCase {
             XCTAssertTrue(reasons[0].contains("of task 0"), reasons[0])
         }
         XCTAssertEqual(events.entries, ["tiny__gem-diverging__seed3"])
-        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
-        XCTAssertEqual(files, ["tiny__naive__seed3.h5"])
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        XCTAssertEqual(files, ["tiny__gem-diverging__seed3.events.jsonl", "tiny__naive__seed3.events.jsonl",
+                               "tiny__naive__seed3.h5"])
+        // its event log ends with the reason
+        let last = try XCTUnwrap(try eventLog(of: "tiny__gem-diverging__seed3", in: folder).last)
+        XCTAssertEqual(last["event"] as? String, "run_end")
+        XCTAssertEqual(last["status"] as? String, "diverged")
+        XCTAssertTrue((last["reason"] as? String)?.contains("loss is nan at step 2") == true, "\(last)")
     }
 
     func testAnInterruptedRunLeavesNoFileAndFinishedRunsStay() throws {
@@ -233,7 +239,10 @@ final class RunnerTests: XCTestCase {
         }
         XCTAssertThrowsError(try runner.execute(plan) { if case .finished = $0 { finished.append("finished") } })
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
-        XCTAssertEqual(files, ["tiny__gem__seed3.h5"])
+        XCTAssertEqual(files, ["tiny__gem__seed3.events.jsonl", "tiny__gem__seed3.h5",
+                               "tiny__naive__seed3.events.jsonl"])
+        XCTAssertEqual(try eventLog(of: "tiny__gem__seed3", in: folder).last?["status"] as? String, "finished")
+        XCTAssertEqual(try eventLog(of: "tiny__naive__seed3", in: folder).last?["status"] as? String, "interrupted")
     }
 }
 

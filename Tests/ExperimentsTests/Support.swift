@@ -101,3 +101,11 @@ extension MethodSpec {
 extension ModelSpec {
     init(hidden: [Int]) { self = .mlp(hidden: hidden) }
 }
+
+/// The events of a run's event log (`<run>.events.jsonl` in `folder`), parsed by Foundation's JSON reader.
+func eventLog(of runID: String, in folder: URL) throws -> [[String: Any]] {
+    let text = try String(contentsOf: folder.appendingPathComponent(runID + ".events.jsonl"), encoding: .utf8)
+    return try text.split(separator: "\n").map {
+        try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+    }
+}

@@ -11,10 +11,13 @@ GEMBENCH_TEST_OUTPUT, default .build/test-output/python.
 import glob
 import os
 import subprocess
+import sys
 
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# the reader of this checkout, before any other installed copy of gembench
+sys.path.insert(0, os.path.join(ROOT, "python"))
 
 
 def built_bench():

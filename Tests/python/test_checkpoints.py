@@ -11,8 +11,10 @@ import subprocess
 from pathlib import Path
 
 import h5py
+import numpy as np
 import pytest
 
+import gembench
 from conftest import built_bench
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,8 +117,26 @@ def test_a_signalled_run_checkpoints_and_resumes_bit_identically(bench, tmp_path
     assert not list(out.glob(".*checkpoint*")), list(out.iterdir())  # finished runs keep none
     for name in RUNS:
         assert_same_run(truth / f"{name}.h5", out / f"{name}.h5")
+        assert_event_log_resumed(out / f"{name}.h5", stopped[name])
     code, _, err = run(bench, "rerun", str(out / f"{RUNS[0]}.h5"), "--experiments", exp)
     assert code == 0, err
+
+
+def assert_event_log_resumed(run_file, place):
+    """A resumed run's event log goes on from its first process's: stopped at the checkpoint, then
+    resumed there, to the run file's R; every loss record is the mean of the step losses it covers."""
+    events = gembench.read_events(run_file)
+    assert [r["status"] for r in events.records if r["event"] == "run_end"] == ["checkpointed", "finished"]
+    assert [r["resuming"] for r in events.records if r["event"] == "run_start"] == [False, True]
+    resume = next(r for r in events.records if r["event"] == "resume")
+    assert f"task {resume['task'] + 1} of {resume['tasks']}, step {resume['step']}" == place
+    with h5py.File(run_file) as f:
+        assert np.array_equal(events.R, f["metrics/accuracy_matrix"][()])
+        losses = f["train/loss"][()].astype(np.float64)
+    table = events.losses
+    assert table["iteration"].iloc[-1] == len(losses)
+    for row in table.itertuples():
+        assert row.loss == pytest.approx(losses[row.iteration - row.steps:row.iteration].mean(), rel=1e-12)
 
 
 def test_a_checkpoint_of_another_config_or_damaged_is_refused(bench, tmp_path):

@@ -3,6 +3,7 @@ and exit status 1 or 64 (usage), before anything trains, never with a signal or 
 
 The executable is GEMBENCH_BENCH, or .build/debug/bench of this checkout.
 """
+import json
 import os
 import resource
 import shlex
@@ -118,7 +119,11 @@ def test_a_file_size_limit_mid_write_is_an_error_not_a_signal(bench, tmp_path):
                          preexec_fn=limit)
     assert code == 1, (code, err)
     assert "cannot write the run file: File too large" in err and "nothing was kept" in err, err
-    assert list((tmp_path / "runs").iterdir()) == []
+    # no run file; the run's event log says why it ended
+    log = tmp_path / "runs" / "smoke-permuted__naive__seed0.events.jsonl"
+    assert list((tmp_path / "runs").iterdir()) == [log]
+    last = json.loads(log.read_text().splitlines()[-1])
+    assert last["event"] == "run_end" and last["status"] == "failed" and "File too large" in last["reason"], last
 
 
 def test_report_folders_are_made_before_writing_and_regenerate_line_is_quoted(bench, run_files, tmp_path):
