@@ -106,7 +106,8 @@ def test_folders_from_the_environment_and_names_declared_twice(tmp_path):
     c = folder(tmp_path / "c", "experiments:\n  smoke-rotated:\n    extends: smoke-permuted\n")
     code, _, err = run("list", "--experiments", c)
     assert code == 1
-    assert (f"Experiments/smoke.yaml:25:3: experiments.smoke-rotated: duplicate name 'smoke-rotated'; "
+    line = (ROOT / "Experiments/smoke.yaml").read_text().splitlines().index("  smoke-rotated:") + 1
+    assert (f"Experiments/smoke.yaml:{line}:3: experiments.smoke-rotated: duplicate name 'smoke-rotated'; "
             f"first declared at {c}/mine.yaml:2:3") in err, err
     code, _, err = run("list", "--experiments", tmp_path / "nope")
     assert code == 1 and f"--experiments {tmp_path / 'nope'}: no such folder" in err
