@@ -161,6 +161,8 @@ extension Checker {
         switch kind {
         case .positiveInt: return positiveInt(value).map { .int($0) }
         case .nonNegativeDouble: return nonNegativeDouble(value).map { .double($0) }
+        case .positiveDouble: return positiveDouble(value).map { .double($0) }
+        case .fraction: return fraction(value).map { .double($0) }
         case .bool: return bool(value).map { .bool($0) }
         case let .choice(options, label): return choice(value, options: options, label).map { .choice($0) }
         }
@@ -182,7 +184,7 @@ extension StrategyContext {
     init(benchmark: BenchmarkSpec, optimizer: OptimizerSpec, model: ModelSpec) {
         self.init(tasks: benchmark.tasks, samplesPerTask: benchmark.samplesPerTask,
                   availablePerTask: benchmark.trainSamplesAvailable, batchSize: optimizer.batchSize,
-                  momentum: optimizer.momentum, scenario: benchmark.scenario, model: model)
+                  epochs: optimizer.epochs, momentum: optimizer.momentum, scenario: benchmark.scenario, model: model)
     }
 }
 
