@@ -132,6 +132,12 @@ struct Checker {
         return d
     }
 
+    mutating func fraction(_ value: YValue?) -> Double? {
+        guard let value, let d = double(value) else { return nil }
+        guard (0...1).contains(d) else { error(value, "must be in [0, 1], got \(formatDouble(d))"); return nil }
+        return d
+    }
+
     func isNull(_ value: YValue) -> Bool {
         if case .null = value.kind { return true }
         return false

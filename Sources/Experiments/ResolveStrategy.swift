@@ -165,6 +165,8 @@ extension Checker {
         switch kind {
         case .positiveInt: return positiveInt(value).map { .int($0) }
         case .nonNegativeDouble: return nonNegativeDouble(value).map { .double($0) }
+        case .positiveDouble: return positiveDouble(value).map { .double($0) }
+        case .fraction: return fraction(value).map { .double($0) }
         case .bool where acceptsAuto:
             if case let .scalar(s, true) = value.kind, ["true", "True", "TRUE", "false", "False", "FALSE"].contains(s) {
                 return bool(value).map { .bool($0) }
@@ -194,7 +196,7 @@ extension StrategyContext {
     init(benchmark: BenchmarkSpec, optimizer: OptimizerSpec, model: ModelSpec) {
         self.init(tasks: benchmark.tasks, samplesPerTask: benchmark.samplesPerTask,
                   availablePerTask: benchmark.trainSamplesAvailable, batchSize: optimizer.batchSize,
-                  momentum: optimizer.momentum, scenario: benchmark.scenario, model: model)
+                  epochs: optimizer.epochs, momentum: optimizer.momentum, scenario: benchmark.scenario, model: model)
     }
 }
 

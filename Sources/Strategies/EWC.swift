@@ -68,8 +68,8 @@ public final class EWCPlugin: Plugin {
     public let fisher: EWC.FisherEstimate
     private var selection: RandomStream
     private let gradient = ReferenceGradients()
-    private var fisherSum: [Float] = []
-    private var anchorSum: [Float] = []  // Σ_k F_k ∘ θ*_k
+    /// Σ_k F_k and Σ_k F_k ∘ θ*_k.
+    private var penalty = QuadraticPenalty()
     private var memory: LabeledData?
 
     public init(patternsPerExperience: Int, lambda: Float, fisher: EWC.FisherEstimate = .squaredMeanGradient,
@@ -84,10 +84,8 @@ public final class EWCPlugin: Plugin {
     public var changesGradient: Bool { true }
 
     public func afterBackward(_ trainer: Trainer) {
-        guard !fisherSum.isEmpty else { return }
-        let g = trainer.network.gradients.pointer, theta = trainer.network.parameters.pointer
-        let scale = 2 * lambda
-        for i in 0..<fisherSum.count { g[i] += scale * (fisherSum[i] * theta[i] - anchorSum[i]) }
+        penalty.addGradient(strength: lambda, parameters: trainer.network.parameters.pointer,
+                            into: trainer.network.gradients.pointer)
     }
 
     public func afterTrainingExp(_ trainer: Trainer, task: BenchmarkTask) {
@@ -95,33 +93,26 @@ public final class EWCPlugin: Plugin {
         let n = min(patternsPerExperience, task.train.count)
         let samples = task.train.rows(selection.sample(n, from: task.train.count))
         let p = network.parameterCount
-        if fisherSum.isEmpty {
-            fisherSum = [Float](repeating: 0, count: p)
-            anchorSum = [Float](repeating: 0, count: p)
-        }
-        let theta = network.parameters.pointer
+        // F_k is written over the first gradient row, each entry after it has been read
+        let f: UnsafeMutablePointer<Float>
         switch fisher {
         case .squaredMeanGradient:
             gradient.compute(network, data: samples, segments: [0..<n], heads: trainer.heads,
                              threads: trainer.settings.threads)
-            let g = gradient.row(0)
-            for i in 0..<p {
-                let f = g[i] * g[i]
-                fisherSum[i] += f
-                anchorSum[i] += f * theta[i]
-            }
+            f = gradient.row(0)
+            for i in 0..<p { f[i] = f[i] * f[i] }
         case .empirical:
             // one segment per sample: row r is sample r's own loss gradient
             gradient.compute(network, data: samples, segments: (0..<n).map { $0..<($0 + 1) }, heads: trainer.heads,
                              threads: trainer.settings.threads)
+            f = gradient.row(0)
             for i in 0..<p {
-                var f: Float = 0
-                for r in 0..<n { let g = gradient.row(r)[i]; f += g * g }
-                f /= Float(n)
-                fisherSum[i] += f
-                anchorSum[i] += f * theta[i]
+                var sum: Float = 0
+                for r in 0..<n { let g = gradient.row(r)[i]; sum += g * g }
+                f[i] = sum / Float(n)
             }
         }
+        penalty.add(f, anchor: network.parameters.pointer, count: p)
         if memory == nil { memory = samples } else { memory!.append(contentsOf: samples) }
     }
 
@@ -129,18 +120,14 @@ public final class EWCPlugin: Plugin {
 
     /// The importance and anchor sums, the samples they came from and the selection stream.
     public func saveState(_ trainer: Trainer, into state: inout SavedState) {
-        state.set("fisher_sum", floats: fisherSum)
-        state.set("anchor_sum", floats: anchorSum)
+        penalty.save(into: &state, importanceKey: "fisher_sum", anchorKey: "anchor_sum")
         state.set("selection_rng", selection)
         if let memory { state.set("memory", memory) }
     }
 
     public func restoreState(_ trainer: Trainer, from state: SavedState) throws {
-        fisherSum = try state.floats("fisher_sum")
-        anchorSum = try state.floats("anchor_sum", count: fisherSum.count)
-        guard fisherSum.isEmpty || fisherSum.count == trainer.network.parameterCount else {
-            throw SavedStateError(key: "fisher_sum", problem: "holds \(fisherSum.count) values, the model has \(trainer.network.parameterCount) parameters")
-        }
+        try penalty.restore(from: state, importanceKey: "fisher_sum", anchorKey: "anchor_sum",
+                            parameterCount: trainer.network.parameterCount)
         selection = try state.randomStream("selection_rng")
         memory = state.integers["memory/width"] == nil ? nil : try state.labeledData("memory")
     }

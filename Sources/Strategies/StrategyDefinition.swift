@@ -55,6 +55,9 @@ public struct StrategyParameter: Sendable {
     public enum Kind: Sendable, Equatable {
         case positiveInt
         case nonNegativeDouble
+        case positiveDouble
+        /// A number in [0, 1].
+        case fraction
         case bool
         /// One of `options`; `label` names the kind in messages ("unknown memory selection 'x'").
         case choice(options: [String], label: String)
@@ -172,14 +175,16 @@ public struct StrategyContext: Sendable {
     /// The most training samples one task can hold, when known before the data is loaded.
     public var availablePerTask: Int?
     public var batchSize: Int
+    /// Passes over each task's training samples.
+    public var epochs: Int
     public var momentum: Double
     public var scenario: Scenario
     public var model: ModelSpec
 
-    public init(tasks: Int, samplesPerTask: Int?, availablePerTask: Int?, batchSize: Int, momentum: Double,
-                scenario: Scenario, model: ModelSpec) {
-        (self.tasks, self.samplesPerTask, self.availablePerTask, self.batchSize, self.momentum, self.scenario,
-         self.model) = (tasks, samplesPerTask, availablePerTask, batchSize, momentum, scenario, model)
+    public init(tasks: Int, samplesPerTask: Int?, availablePerTask: Int?, batchSize: Int, epochs: Int = 1,
+                momentum: Double, scenario: Scenario, model: ModelSpec) {
+        (self.tasks, self.samplesPerTask, self.availablePerTask, self.batchSize, self.epochs, self.momentum,
+         self.scenario, self.model) = (tasks, samplesPerTask, availablePerTask, batchSize, epochs, momentum, scenario, model)
     }
 }
 

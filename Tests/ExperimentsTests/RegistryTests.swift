@@ -117,7 +117,7 @@ final class ShippedExperimentsTests: XCTestCase {
                                              "permuted", "rotated", "smoke", "split", "split-fashion-conv"])
         let counts = try registry.suiteNames.map { ($0, try registry.plan(suite: $0).count) }
         XCTAssertEqual(Dictionary(uniqueKeysWithValues: counts),
-                       ["agem-paper": 20, "split": 16, "permuted": 5, "rotated": 5, "fashion": 26, "paper": 60, "smoke": 52, "cifar10": 4,
+                       ["agem-paper": 30, "split": 20, "permuted": 5, "rotated": 5, "fashion": 26, "paper": 60, "smoke": 63, "cifar10": 4,
                         "gem-paper-cifar100": 20, "gem-paper-cifar100-small": 4, "split-fashion-conv": 5])
         for suite in registry.suiteNames {
             let plan = try registry.plan(suite: suite)
@@ -153,6 +153,12 @@ final class ShippedExperimentsTests: XCTestCase {
         XCTAssertTrue(try setting("gem") == (0.03, .gem(patternsPerExperience: 250, memoryStrength: 0.5,
                                                         memorySelection: .random)))
         XCTAssertTrue(try setting("agem") == (0.1, .agem(patternsPerExperience: 250, sampleSize: 256)))
+        // MAS, RWALK: --synap-stgth 0.1 and 1 at lr 0.1; ξ = PARAM_XI_STEP = 1e-3; RWalk's Fisher
+        // FISHER_EMA_DECAY = 0.9 every FISHER_UPDATE_AFTER = 10 steps; MAS over batches of 10, last task only
+        XCTAssertTrue(try setting("mas") == (0.1, MethodSpec("mas", ["lambda_reg": .double(0.1), "alpha": .double(0),
+                                                                     "importance_batch": .int(10)])!))
+        XCTAssertTrue(try setting("rwalk") == (0.1, MethodSpec("rwalk", ["ewc_lambda": .double(1), "ewc_alpha": .double(0.9),
+                                                                         "delta_t": .int(10), "eps": .double(1e-3)])!))
     }
 
     func testPaperSuiteHasThePapersSettings() throws {

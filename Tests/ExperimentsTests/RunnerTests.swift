@@ -176,8 +176,9 @@ final class RunnerTests: XCTestCase {
     }
 
     /// Products large enough for OpenBLAS to split across threads (EWC's Fisher over 1000
-    /// samples, evaluation over 2000 test images, GEM's dense reference pass): the results must
-    /// not depend on `--threads`, nor on another job running beside them.
+    /// samples, evaluation over 2000 test images, GEM's dense reference pass), and SI, MAS's
+    /// importance pass and RWalk: the results must not depend on `--threads`, nor on another job
+    /// running beside them.
     func testThreadAndJobCountsDoNotChangeResults() throws {
         func plan() -> [RunSpec] {
             let benchmark = BenchmarkSpec(kind: .permuted, tasks: 2, samplesPerTask: 1000, testSamplesPerTask: 2000)
@@ -185,6 +186,9 @@ final class RunnerTests: XCTestCase {
                 ("ewc", .ewc(patternsPerExperience: 1000, lambda: 1000)),
                 ("gem", .gem(patternsPerExperience: 256, memoryStrength: 0.5, memorySelection: .recent,
                              referenceGradients: .direct, sparseFirstLayer: false)),
+                ("si", MethodSpec("si", ["si_lambda": .double(0.1)])!),
+                ("mas", MethodSpec("mas", ["lambda_reg": .double(0.1), "importance_batch": .int(10)])!),
+                ("rwalk", MethodSpec("rwalk", ["ewc_lambda": .double(1)])!),
             ]
             return methods.map { label, method in
                 RunSpec(experiment: "threads", strategy: label, seed: 1, benchmark: benchmark,

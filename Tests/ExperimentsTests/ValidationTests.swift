@@ -95,6 +95,28 @@ final class ValidationTests: XCTestCase {
                        ["DIR/a.yaml:10:59: experiments.e.strategies.gem.memory_strength: must be >= 0, got -0.5"])
     }
 
+    /// SI, MAS and RWalk: negative strengths, dampings ≤ 0, mixing weights outside [0, 1], zero
+    /// counts, and a missing strength are refused before anything trains.
+    func testRegularisationKeysAreChecked() throws {
+        let body = validBody.replacingOccurrences(of: "naive: {}", with: """
+        si: {si_lambda: -1, eps: 0}
+          mas: {lambda_reg: 0.1, alpha: 1.5, importance_batch: 0}
+          rwalk: {ewc_lambda: -0.5, ewc_alpha: -0.1, delta_t: 0, eps: -1e-3}
+          mas-default: {method: mas}
+        """)
+        XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(body)]), [
+            "DIR/a.yaml:10:23: experiments.e.strategies.si.si_lambda: must be >= 0, got -1.0",
+            "DIR/a.yaml:10:32: experiments.e.strategies.si.eps: must be > 0, got 0.0",
+            "DIR/a.yaml:11:37: experiments.e.strategies.mas.alpha: must be in [0, 1], got 1.5",
+            "DIR/a.yaml:11:60: experiments.e.strategies.mas.importance_batch: must be at least 1, got 0",
+            "DIR/a.yaml:12:27: experiments.e.strategies.rwalk.ewc_lambda: must be >= 0, got -0.5",
+            "DIR/a.yaml:12:44: experiments.e.strategies.rwalk.ewc_alpha: must be in [0, 1], got -0.1",
+            "DIR/a.yaml:12:59: experiments.e.strategies.rwalk.delta_t: must be at least 1, got 0",
+            "DIR/a.yaml:12:67: experiments.e.strategies.rwalk.eps: must be > 0, got -0.001",
+            "DIR/a.yaml:13:20: experiments.e.strategies.mas-default.lambda_reg: missing required key 'lambda_reg'",
+        ])
+    }
+
     func testMorePatternsPerExperienceThanSamplesPerTask() throws {
         let body = validBody.replacingOccurrences(of: "naive: {}",
             with: "gem: {patterns_per_experience: 256, memory_strength: 0.5}")
@@ -137,7 +159,7 @@ final class ValidationTests: XCTestCase {
     func testUnknownMethodInLabelAndInMethodField() throws {
         let body = validBody.replacingOccurrences(of: "naive: {}", with: "gemm: {}\n  mine: {method: replya, memory_size: 10}")
         XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(body)]), [
-            "DIR/a.yaml:10:7: experiments.e.strategies.gemm: unknown method 'gemm'; did you mean 'gem'? (a label that is not a method name needs 'method:', one of: naive, replay, er, der, derpp, icarl, gem, agem, ewc, joint, independent, multimodal)",
+            "DIR/a.yaml:10:7: experiments.e.strategies.gemm: unknown method 'gemm'; did you mean 'gem'? (a label that is not a method name needs 'method:', one of: naive, replay, er, der, derpp, icarl, gem, agem, ewc, si, mas, rwalk, joint, independent, multimodal)",
             "DIR/a.yaml:11:22: experiments.e.strategies.mine.method: unknown method 'replya'; did you mean 'replay'?",
         ])
     }

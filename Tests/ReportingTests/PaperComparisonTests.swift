@@ -80,6 +80,27 @@ final class PaperComparisonTests: XCTestCase {
                                                                  strategy: "gem", metric: "bwt")), 0.025 * 20 / 19, accuracy: 1e-12)
     }
 
+    /// PI, MAS and RWALK rows sit between EWC and GEM; MAS and RWALK beside the authors' notebook
+    /// values (plotting_code/agem_plots.ipynb: MAS 69.85 ± 0.93, F_T 0.269, LCA_10 0.295), PI with
+    /// empty paper cells (no MNIST value found).
+    func testAGEMTableHasThePIMASAndRWALKRows() throws {
+        func agemRun(_ strategy: String, acc: Double) -> RunSummary {
+            var summary = run("agem-paper-permuted-mnist", "permuted-mnist", strategy, seed: 0, acc: acc,
+                                   bwt: -0.1, fwt: 0, train: 10)
+            (summary.forgetting, summary.lca, summary.taskCount) = (0.1, 0.3, 17)
+            return summary
+        }
+        let runs = ["gem", "rwalk", "mas", "si", "ewc"].map { agemRun($0, acc: 0.7) }
+        let table = try XCTUnwrap(PaperComparison.tables.first { $0.fileStem == "agem-paper-mnist" })
+        let md = PaperComparison.render(table, runs, command: "c").markdown
+        let order = ["| EWC |", "| PI |", "| MAS |", "| RWALK |", "| GEM |"].map { md.range(of: $0)?.lowerBound }
+        XCTAssertTrue(order.allSatisfy { $0 != nil } && order.map { $0! } == order.map { $0! }.sorted(), md)
+        XCTAssertTrue(md.contains("| MNIST permutations | PI | 1 | 70.00 | — | 0.100 | — | 0.300 | — | 10 | — |"), md)
+        XCTAssertTrue(md.contains("| MNIST permutations | MAS | 1 | 70.00 | 69.85 ± 0.93 | 0.100 | 0.269 | 0.300 | 0.295 |"), md)
+        XCTAssertTrue(md.contains("| MNIST permutations | RWALK | 1 | 70.00 | 85.80 ± 0.57 | 0.100 | 0.082 | 0.300 | 0.316 |"), md)
+        XCTAssertTrue(md.contains("MNIST permutations, RWALK (ours vs paper): A_T (%) 70.00 vs 85.80"), md)
+    }
+
     func testATableWithoutRunsSaysSoAndKeepsItsProvenance() throws {
         let table = try XCTUnwrap(PaperComparison.tables.first { $0.fileStem == "agem-paper-mnist" })
         let (md, csv) = PaperComparison.render(table, [], command: "c")
