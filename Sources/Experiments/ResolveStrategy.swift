@@ -182,7 +182,8 @@ extension StrategyContext {
     init(benchmark: BenchmarkSpec, optimizer: OptimizerSpec, model: ModelSpec) {
         self.init(tasks: benchmark.tasks, samplesPerTask: benchmark.samplesPerTask,
                   availablePerTask: benchmark.trainSamplesAvailable, batchSize: optimizer.batchSize,
-                  momentum: optimizer.momentum, scenario: benchmark.scenario, model: model)
+                  momentum: optimizer.momentum, scenario: benchmark.scenario, model: model,
+                  inputShape: benchmark.dataset.imageShape, classes: benchmark.dataset.classCount)
     }
 }
 
