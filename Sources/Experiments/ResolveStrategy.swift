@@ -160,6 +160,7 @@ extension Checker {
     mutating func parameter(_ value: YValue, _ kind: StrategyParameter.Kind) -> ParameterValue? {
         switch kind {
         case .positiveInt: return positiveInt(value).map { .int($0) }
+        case .positiveDouble: return positiveDouble(value).map { .double($0) }
         case .nonNegativeDouble: return nonNegativeDouble(value).map { .double($0) }
         case .bool: return bool(value).map { .bool($0) }
         case let .choice(options, label): return choice(value, options: options, label).map { .choice($0) }

@@ -60,6 +60,7 @@ extension StrategyDefinition {
 public struct StrategyParameter: Sendable {
     public enum Kind: Sendable, Equatable {
         case positiveInt
+        case positiveDouble
         case nonNegativeDouble
         case bool
         /// One of `options`; `label` names the kind in messages ("unknown memory selection 'x'").

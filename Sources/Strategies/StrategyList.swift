@@ -14,8 +14,10 @@ public enum StrategyList {
         GEM.self,
         AGEM.self,
         EWC.self,
+        LwF.self,
         Joint.self,
         Independent.self,
+        PNN.self,
         Multimodal.self,
     ]
 

@@ -185,6 +185,8 @@ final class RunnerTests: XCTestCase {
                 ("ewc", .ewc(patternsPerExperience: 1000, lambda: 1000)),
                 ("gem", .gem(patternsPerExperience: 256, memoryStrength: 0.5, memorySelection: .recent,
                              referenceGradients: .direct, sparseFirstLayer: false)),
+                ("lwf", MethodSpec("lwf")!),
+                ("pnn", MethodSpec("pnn")!),  // evaluation through columns of its own
             ]
             return methods.map { label, method in
                 RunSpec(experiment: "threads", strategy: label, seed: 1, benchmark: benchmark,
