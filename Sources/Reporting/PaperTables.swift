@@ -73,7 +73,7 @@ enum PaperTables {
         fileStem: "agem-paper-mnist",
         experiments: ["agem-paper-permuted-mnist"],
         benchmarks: [("permuted-mnist", "MNIST permutations")],
-        methods: [("van", "VAN"), ("ewc", "EWC"), ("gem", "GEM"), ("agem", "A-GEM")],
+        methods: [("van", "VAN"), ("ewc", "EWC"), ("pnn", "PROG-NN"), ("gem", "GEM"), ("agem", "A-GEM")],
         columns: [
             Column(name: "A_T (%)", csvName: "acc", ours: { $0.acc }, scale: 100, decimals: 2),
             Column(name: "F_T", csvName: "forgetting", ours: { $0.forgetting }),
@@ -84,6 +84,8 @@ enum PaperTables {
             "van": agem(0.479, 0.0132, 0.51, 0.26), "ewc": agem(0.683, 0.0069, 0.29, 0.27),
             "gem": agem(0.895, 0.0048, 0.06, 0.23).merging(["train_seconds": Reference(3442)]) { a, _ in a },
             "agem": agem(0.891, 0.0014, 0.06, 0.29),
+            // Table 1, row PROG-NN (as its plotting notebook's bar_data['PROG-NN'] = 0.935, 0, 0.19 ± 0.0007, 0, 0.006)
+            "pnn": agem(0.935, 0.0007, 0, 0.19),
         ]],
         knownReasons: [
             "*/van": "initialisation: theirs is a truncated normal (σ 0.1) with biases 0.1 (model/model.py "
@@ -99,6 +101,10 @@ enum PaperTables {
                 + "77c5244^), ours ε = 1e-3; " + lcaConvention,
             "*/agem": "their memory held 25 random samples of each class per task (sample_from_dataset at 1ef4c10^), "
                 + "ours 250 random samples of the task, not class-balanced; initialisation as for VAN; " + lcaConvention,
+            "*/pnn": "their columns' every layer also takes a lateral from the input of each earlier column (model/model.py "
+                + "extensible_fc_column_progNN: h_pnn[tt][0] is x), k more first layers for column k that multiply its "
+                + "first layer's effective step by k + 1, and each lateral has a bias of its own; ours take laterals from "
+                + "the hidden layers only, one bias per layer; initialisation as for VAN; " + lcaConvention,
         ],
         preamble: "# A-GEM paper, permuted MNIST: ours beside the paper's\n\n"
             + "Chaudhry, Ranzato, Rohrbach & Elhoseiny, *Efficient Lifelong Learning with A-GEM*, ICLR 2019 (Table 1, "
@@ -106,7 +112,8 @@ enum PaperTables {
             + "(the first 3 of 20 are kept for the hyper-parameter search and never reported), 55,000 training images "
             + "per task seen once in minibatches of 10, the full 10,000-image test sets, MLP 784-256-256-10, plain SGD; "
             + "VAN (fine-tuning) lr 0.03; EWC lr 0.03, λ 10; GEM lr 0.03, 250 memories per task, strength 0.5; "
-            + "A-GEM lr 0.1, 250 memories per task, reference batch 256.\n\n"
+            + "A-GEM lr 0.1, 250 memories per task, reference batch 256; PROG-NN lr 0.1, a 784-256-256-10 column per task "
+            + "with lateral connections from the earlier columns.\n\n"
             + "Ours: mean ± sample std over seeds (n). A_T = accuracy averaged over all tasks after the last (our ACC, "
             + "in %); F_T = average forgetting (docs/methods.md); LCA_10 = mean over b = 0…10 of Z_b, the accuracy on "
             + "each task after b of its minibatches averaged over tasks (the paper's formula). The paper's ± is over "
@@ -153,6 +160,13 @@ enum PaperTables {
         - EWC: online (`model/model.py` lines 1071-1107, 1248-1257): squared minibatch gradients summed over 10 \
         steps, averaged into a running Fisher with decay 0.9, min-max normalised after each task; the penalty \
         λ Σ F (θ − θ*)² (line 850) with θ* the weights after the last task. Ours sums one penalty per finished task.
+        - PROG-NN: `replicate_results_iclr19.sh` lines 24-25, MNIST thread 3: PNN lr 0.1. `model/model.py` lines 420-475 \
+        (`init_fc_column_progNN`, `extensible_fc_column_progNN`): one 784-256-256-10 column per task; every layer i of \
+        column t adds, for each earlier column tt, `create_fc_layer(h_pnn[tt][i], U_w, U_b)`, a plain linear map with \
+        bias of column tt's layer-i input (the input itself for i = 0, then its hidden layers); lines 876 and 902: task \
+        t's loss is minimised over column t's variables only (`var_list=self.trainable_vars[i]`), so earlier columns \
+        are frozen; `fc_permute_mnist.py` lines 262 and 446: task t trains `model.train[task]`, and task j is \
+        evaluated with `model.accuracy[task]`, column j's logits.
         - Metrics: `plotting_code/agem_plots.ipynb`: A_T = mean over the 17 tasks of the last row \
         (`average_acc_stats_across_runs`), F_T = mean over j < T−1 of max_{l<T−1} a_{l,j} − a_{T−1,j} \
         (`compute_fgt`), both mean and `np.std` over runs; Z_b from snapshots taken before minibatch b for b < 10 \
