@@ -77,8 +77,7 @@ final class ProgressiveNetworkTests: XCTestCase {
     }
 
     /// dL/dθ of column 2 (its own weights and its laterals) for L = Σ c ⊙ logits, against central
-    /// differences with Richardson extrapolation; the earlier columns get no gradient and keep
-    /// their parameters.
+    /// differences (`numericGradient`); the earlier columns get no gradient and keep their parameters.
     func testColumnGradientMatchesFiniteDifferencesAndLeavesEarlierColumnsAlone() {
         var rng = RandomStream(seed: 11)
         let network = ProgressiveNetwork(shape, columns: 3, rng: &rng)
@@ -100,22 +99,7 @@ final class ProgressiveNetworkTests: XCTestCase {
         c.withUnsafeBufferPointer { column.backward($0.baseAddress!) }
         let analytic = column.gradients.array.map(Double.init)
         XCTAssertEqual(column.parameterCount, shape.parameters(ofColumn: 2))
-        let base = pattern()
-        var numeric = [Double](repeating: 0, count: column.parameterCount), kinks = 0
-        for i in 0..<column.parameterCount {
-            let saved = column.parameters[i]
-            func central(_ h: Float) -> Double {
-                column.parameters[i] = saved + h; let up = loss()
-                column.parameters[i] = saved - h; let down = loss()
-                column.parameters[i] = saved
-                return (up - down) / (2 * Double(h))
-            }
-            numeric[i] = (4 * central(5e-3) - central(1e-2)) / 3
-            column.parameters[i] = saved + 1e-2; let up = pattern()
-            column.parameters[i] = saved - 1e-2; let down = pattern()
-            column.parameters[i] = saved
-            if up != base || down != base { numeric[i] = analytic[i]; kinks += 1 }
-        }
+        let (numeric, kinks) = numericGradient(column, analytic: analytic, loss: loss, pattern: pattern)
         XCTAssertLessThan(kinks, column.parameterCount / 20, "too many kinks to trust the check")
         XCTAssertLessThan(relativeError(analytic, numeric), 1e-3)
         XCTAssertGreaterThan(analytic.suffix(40).map(abs).max()!, 0.01, "the laterals into the top layers get gradient")
