@@ -34,12 +34,13 @@ public enum PNN: StrategyDefinition {
     }
 
     /// Beside one column's parameters, gradients and momentum (the model's three copies): every
-    /// other column's parameters, and the largest column's extra gradients and momentum.
+    /// column's parameters and gradients (each column is a `Network` with both), and the momentum
+    /// of the largest.
     public static func parameterCopies(_ values: StrategyValues, in context: StrategyContext) -> Double {
         guard context.model.isMLP else { return 0 }
         let shape = shape(context), t = context.tasks
         let one = Double(shape.parameters(ofColumn: 0)), largest = Double(shape.parameters(ofColumn: t - 1))
-        return (Double(shape.parameters(columns: t)) + 2 * largest - 3 * one) / one
+        return (2 * Double(shape.parameters(columns: t)) + largest - 3 * one) / one
     }
 
     /// Training column k: the earlier columns' hidden layers forward and column k's laterals

@@ -86,9 +86,9 @@ final class CostEstimateTests: XCTestCase {
         XCTAssertEqual(cost.methodFLOPs, 20 * 10 * 121_600)
         // evaluation: every test row densely through its own column, 2 · (89 610 + 189 210) / 2
         XCTAssertEqual(cost.evaluationFLOPs, 300 * 278_820)
-        // memory: all parameters (89 610 + 100 610) and the larger column's gradients and momentum
+        // memory: every column's parameters and gradients (89 610 + 100 610 each) and the larger one's momentum
         let model = pnn.memoryEstimate.parts.first { $0.name == "model" }!.bytes
-        XCTAssertEqual(model, 4 * (190_220 + 2 * 100_610), accuracy: 1e-6)
+        XCTAssertEqual(model, 4 * (2 * 190_220 + 100_610), accuracy: 1e-6)
     }
 
     func testSecondsFollowTheStatedRates() {
