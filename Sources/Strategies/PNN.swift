@@ -5,7 +5,9 @@ import Learning
 /// ran them (facebookresearch/agem, `model/model.py`: `init_fc_column_progNN`,
 /// `extensible_fc_column_progNN`): one column of the model's full widths per task; column k's
 /// every layer above the first also reads the previous hidden layer of every earlier column,
-/// through a plain linear lateral map (`ProgressiveNetwork`). Task k trains column k and its
+/// through a plain linear lateral map (`ProgressiveNetwork`; the A-GEM code also gives the first
+/// layer a lateral copy of the input per earlier column, which docs/methods.md says why we do
+/// not). Task k trains column k and its
 /// laterals; the earlier columns are frozen, so a task's accuracy never changes after its
 /// training (no forgetting, by construction). Task j is always predicted by column j, through
 /// its own output layer (before task j, column j is at its initialisation). The run file
