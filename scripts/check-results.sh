@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the split suite (the README's table, `swift run bench --suite split`) and compares
-# every metric of its 20 runs with the committed Results/runs.csv, byte for byte: a change of any
+# every metric of its 22 runs with the committed Results/runs.csv, byte for byte: a change of any
 # committed number shows here. Same code, config and seed give the same bits on any CPU, so this
 # holds on every machine; a change meant to alter numbers regenerates Results/ (docs/reporting.md).
 set -euo pipefail

@@ -14,7 +14,8 @@ public struct CostEstimate: Sendable, Equatable {
     /// The method's work per step beside the minibatch (memories, reference and replay batches).
     public let methodFLOPs: Double
     /// Evaluation: (tasks + 1) × tasks × test rows per task × forward per row (an MLP's first
-    /// layer over the non-zero inputs, as the evaluator computes it).
+    /// layer over the non-zero inputs, as the evaluator computes it; the method's own networks'
+    /// when it predicts with others, `StrategyDefinition.evaluationFLOPsPerRow`).
     public let evaluationFLOPs: Double
     /// One core's rates for minibatch-sized products and for the large ones (see `Rates`).
     public let rates: Rates
@@ -84,9 +85,10 @@ extension RunSpec {
         let steps = tasks * (train / Double(optimizer.batchSize)).rounded(.up) * Double(optimizer.epochs)
         let row = flopsPerRow
         let extra = method.definition.extraFLOPsPerStep(method.values, in: strategyContext, row: row)
+        let evaluation = method.definition.evaluationFLOPsPerRow(method.values, in: strategyContext, row: row)
         return CostEstimate(trainingFLOPs: steps * Double(optimizer.batchSize) * row.full,
                             methodFLOPs: steps * extra,
-                            evaluationFLOPs: (tasks + 1) * tasks * test * row.sparseForward,
+                            evaluationFLOPs: (tasks + 1) * tasks * test * evaluation,
                             rates: .of(model))
     }
 

@@ -164,8 +164,8 @@ extension Checker {
     mutating func parameter(_ value: YValue, _ kind: StrategyParameter.Kind, acceptsAuto: Bool = false) -> ParameterValue? {
         switch kind {
         case .positiveInt: return positiveInt(value).map { .int($0) }
-        case .nonNegativeDouble: return nonNegativeDouble(value).map { .double($0) }
         case .positiveDouble: return positiveDouble(value).map { .double($0) }
+        case .nonNegativeDouble: return nonNegativeDouble(value).map { .double($0) }
         case .fraction: return fraction(value).map { .double($0) }
         case .bool where acceptsAuto:
             if case let .scalar(s, true) = value.kind, ["true", "True", "TRUE", "false", "False", "FALSE"].contains(s) {
@@ -196,7 +196,8 @@ extension StrategyContext {
     init(benchmark: BenchmarkSpec, optimizer: OptimizerSpec, model: ModelSpec) {
         self.init(tasks: benchmark.tasks, samplesPerTask: benchmark.samplesPerTask,
                   availablePerTask: benchmark.trainSamplesAvailable, batchSize: optimizer.batchSize,
-                  epochs: optimizer.epochs, momentum: optimizer.momentum, scenario: benchmark.scenario, model: model)
+                  epochs: optimizer.epochs, momentum: optimizer.momentum, scenario: benchmark.scenario, model: model,
+                  inputShape: benchmark.dataset.imageShape, classes: benchmark.dataset.classCount)
     }
 }
 

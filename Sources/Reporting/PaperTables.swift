@@ -74,8 +74,8 @@ enum PaperTables {
         fileStem: "agem-paper-mnist",
         experiments: ["agem-paper-permuted-mnist"],
         benchmarks: [("permuted-mnist", "MNIST permutations")],
-        methods: [("van", "VAN"), ("ewc", "EWC"), ("si", "PI"), ("mas", "MAS"), ("rwalk", "RWALK"), ("gem", "GEM"),
-                  ("agem", "A-GEM")],
+        methods: [("van", "VAN"), ("ewc", "EWC"), ("si", "PI"), ("mas", "MAS"), ("rwalk", "RWALK"), ("pnn", "PROG-NN"),
+                  ("gem", "GEM"), ("agem", "A-GEM")],
         columns: [
             Column(name: "A_T (%)", csvName: "acc", ours: { $0.acc }, scale: 100, decimals: 2),
             Column(name: "F_T", csvName: "forgetting", ours: { $0.forgetting }),
@@ -88,6 +88,8 @@ enum PaperTables {
             "agem": agem(0.891, 0.0014, 0.06, 0.29),
             // plotting_code/agem_plots.ipynb (32d1144), the outputs of its MNIST cells 11 and 13
             "mas": agem(0.6985, 0.0093, 0.269, 0.295), "rwalk": agem(0.8580, 0.0057, 0.082, 0.316),
+            // Table 1, row PROG-NN (as its plotting notebook's bar_data['PROG-NN'] = 0.935, 0, 0.19 ± 0.0007, 0, 0.006)
+            "pnn": agem(0.935, 0.0007, 0, 0.19),
         ]],
         knownReasons: [
             "*/van": "initialisation: theirs is a truncated normal (σ 0.1) with biases 0.1 (model/model.py "
@@ -106,6 +108,10 @@ enum PaperTables {
             "*/mas": "initialisation as for VAN; their importance pass covers the 55,000 images of TensorFlow's training "
                 + "split in their stored order, ours the task's 55,000 samples in the task's order; " + lcaConvention,
             "*/rwalk": "initialisation as for VAN; " + lcaConvention,
+            "*/pnn": "their columns' every layer also takes a lateral from the input of each earlier column (model/model.py "
+                + "extensible_fc_column_progNN: h_pnn[tt][0] is x), k more first layers for column k that multiply its "
+                + "first layer's effective step by k + 1, and each lateral has a bias of its own; ours take laterals from "
+                + "the hidden layers only, one bias per layer; initialisation as for VAN; " + lcaConvention,
         ],
         preamble: "# A-GEM paper, permuted MNIST: ours beside the paper's\n\n"
             + "Chaudhry, Ranzato, Rohrbach & Elhoseiny, *Efficient Lifelong Learning with A-GEM*, ICLR 2019 (Table 1, "
@@ -113,10 +119,11 @@ enum PaperTables {
             + "(the first 3 of 20 are kept for the hyper-parameter search and never reported), 55,000 training images "
             + "per task seen once in minibatches of 10, the full 10,000-image test sets, MLP 784-256-256-10, plain SGD; "
             + "VAN (fine-tuning) lr 0.03; EWC lr 0.03, λ 10; MAS lr 0.1, λ 0.1; RWALK lr 0.1, λ 1; GEM lr 0.03, 250 "
-            + "memories per task, strength 0.5; A-GEM lr 0.1, 250 memories per task, reference batch 256. PI (`si`) at "
+            + "memories per task, strength 0.5; A-GEM lr 0.1, 250 memories per task, reference batch 256; "
+            + "PROG-NN lr 0.1, a 784-256-256-10 column per task with lateral connections from the earlier columns. PI (`si`) at "
             + "the script's lr 0.1, λ 0.1 diverges with plain SGD (docs/methods.md) and is not in the suite; a PI row "
             + "appears if `si` runs are added.\n\n"
-            + "The paper's column: VAN, EWC, GEM and A-GEM from the paper; MAS and RWALK as the authors' plotting "
+            + "The paper's column: VAN, EWC, PROG-NN, GEM and A-GEM from the paper; MAS and RWALK as the authors' plotting "
             + "notebook printed them for the runs behind the paper's MNIST figures (`plotting_code/agem_plots.ipynb`, "
             + "commit 32d1144, outputs of its MNIST cells 11 and 13: mean and numpy std over 5 runs), at the "
             + "notebook's precision, as the paper's own table was not at hand; the notebook's VAN, EWC and A-GEM "
@@ -171,6 +178,13 @@ enum PaperTables {
         steps, averaged into a running Fisher with decay 0.9, min-max normalised after each task; the penalty \
         λ Σ F (θ − θ*)² (line 850) with θ* the weights after the last task. Ours sums one penalty per finished task.
         - PI, MAS, RWALK (1ef4c10^ `model/model.py`; `replicate_results_iclr19.sh` lines 19-22: PI lr 0.1         `--synap-stgth` 0.1, MAS lr 0.1 and 0.1, RWALK lr 0.1 and 1): each step's ω += −g ∘ Δθ with g the gradient         of the cross-entropy alone and Δθ the applied update (lines 1017-1021); PI's Ω += relu(ω / (ξ + (θ − θ*)²))         after each task with ξ = `PARAM_XI_STEP` = 1e-3 (lines 18, 1026-1029, 1270-1274); MAS's importances are         reset after each task and summed as |∇ Σ_batch ‖z‖²| over the task's training images in batches of 10,         divided by their count (lines 1130-1142, 1307-1329); RWALK's squared gradients T are summed from the task's         start, and every 10 steps (`FISHER_UPDATE_AFTER`, `fc_permute_mnist.py` lines 50-51, 335-353) the score         R += relu(ω / (ξ + F (θ − θ_Δ)²)) and the Fisher F ← 0.1 F + 0.9 T / 10 (`FISHER_EMA_DECAY` 0.9) are         updated; after a task s += (s + R) / 2 (R doubled after the first task) and the penalty weighs the         min-max-normalised F and s (lines 1030-1062, 1083-1108, 1275-1305). Ours computes each the same way         (docs/methods.md), with MAS's groups in the task's order and its last partial group kept.
+        - PROG-NN: `replicate_results_iclr19.sh` lines 24-25, MNIST thread 3: PNN lr 0.1. `model/model.py` lines 420-475 \
+        (`init_fc_column_progNN`, `extensible_fc_column_progNN`): one 784-256-256-10 column per task; every layer i of \
+        column t adds, for each earlier column tt, `create_fc_layer(h_pnn[tt][i], U_w, U_b)`, a plain linear map with \
+        bias of column tt's layer-i input (the input itself for i = 0, then its hidden layers); lines 876 and 902: task \
+        t's loss is minimised over column t's variables only (`var_list=self.trainable_vars[i]`), so earlier columns \
+        are frozen; `fc_permute_mnist.py` lines 262 and 446: task t trains `model.train[task]`, and task j is \
+        evaluated with `model.accuracy[task]`, column j's logits.
         - Metrics: `plotting_code/agem_plots.ipynb`: A_T = mean over the 17 tasks of the last row \
         (`average_acc_stats_across_runs`), F_T = mean over j < T−1 of max_{l<T−1} a_{l,j} − a_{T−1,j} \
         (`compute_fgt`), both mean and `np.std` over runs; Z_b from snapshots taken before minibatch b for b < 10 \

@@ -28,6 +28,9 @@ public protocol StrategyDefinition {
     /// FLOPs per step besides the minibatch's (default: `extraRowsPerStep` full forward and
     /// backward passes); methods that skip part of that work say what they do instead.
     static func extraFLOPsPerStep(_ values: StrategyValues, in context: StrategyContext, row: RowFLOPs) -> Double
+    /// FLOPs of one test row's prediction, averaged over the tasks (default: the network's forward,
+    /// an MLP's first layer over the non-zero inputs); methods that predict with other networks say so.
+    static func evaluationFLOPsPerRow(_ values: StrategyValues, in context: StrategyContext, row: RowFLOPs) -> Double
     /// Input rows the method keeps (episodic memories, buffers) at most, for the memory estimate.
     static func storedRows(_ values: StrategyValues, in context: StrategyContext) -> Double
     /// Vectors of the parameters' size it keeps besides the model's (reference gradients, anchors).
@@ -45,6 +48,9 @@ extension StrategyDefinition {
     public static func extraRowsPerStep(_ values: StrategyValues, in context: StrategyContext) -> Double { 0 }
     public static func extraFLOPsPerStep(_ values: StrategyValues, in context: StrategyContext, row: RowFLOPs) -> Double {
         extraRowsPerStep(values, in: context) * row.full
+    }
+    public static func evaluationFLOPsPerRow(_ values: StrategyValues, in context: StrategyContext, row: RowFLOPs) -> Double {
+        row.sparseForward
     }
     public static func storedRows(_ values: StrategyValues, in context: StrategyContext) -> Double { 0 }
     public static func parameterCopies(_ values: StrategyValues, in context: StrategyContext) -> Double { 0 }
@@ -180,11 +186,16 @@ public struct StrategyContext: Sendable {
     public var momentum: Double
     public var scenario: Scenario
     public var model: ModelSpec
+    /// Channels × height × width of one input (a flat width for vectors), and the class count.
+    public var inputShape: [Int]
+    public var classes: Int
 
+    /// Without `inputShape` and `classes`: MNIST's (1 × 28 × 28, 10 classes).
     public init(tasks: Int, samplesPerTask: Int?, availablePerTask: Int?, batchSize: Int, epochs: Int = 1,
-                momentum: Double, scenario: Scenario, model: ModelSpec) {
+                momentum: Double, scenario: Scenario, model: ModelSpec, inputShape: [Int] = [1, 28, 28], classes: Int = 10) {
         (self.tasks, self.samplesPerTask, self.availablePerTask, self.batchSize, self.epochs, self.momentum,
-         self.scenario, self.model) = (tasks, samplesPerTask, availablePerTask, batchSize, epochs, momentum, scenario, model)
+         self.scenario, self.model, self.inputShape, self.classes) =
+            (tasks, samplesPerTask, availablePerTask, batchSize, epochs, momentum, scenario, model, inputShape, classes)
     }
 }
 

@@ -17,8 +17,10 @@ public enum StrategyList {
         SI.self,
         MAS.self,
         RWalk.self,
+        LwF.self,
         Joint.self,
         Independent.self,
+        PNN.self,
         Multimodal.self,
     ]
 

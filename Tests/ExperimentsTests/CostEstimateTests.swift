@@ -68,6 +68,29 @@ final class CostEstimateTests: XCTestCase {
         XCTAssertEqual(spec(.multimodal).estimatedCost.totalFLOPs, 123_288_300, accuracy: 1e-6)
     }
 
+    func testLwFAddsTheCopysForwardOnEveryTaskButTheFirst() {
+        // the copy exists from task 2 on: half the 20 steps, 10 rows × 2P each
+        let cost = spec(MethodSpec("lwf")!).estimatedCost
+        XCTAssertEqual(cost.methodFLOPs, 20 * 5 * 2 * 89_610)
+        XCTAssertEqual(cost.evaluationFLOPs, evaluation, accuracy: 1e-6)
+    }
+
+    func testPNNCountsTheEarlierColumnsAndTheLaterals() {
+        // column 1 of 784-100-100-10 has 785·100 + 201·100 + 201·10 = 100 610 parameters; its
+        // forward also runs column 0's hidden layers (785·100 + 101·100 = 88 600): 88 600 + 78 500
+        // + 20 100 + 2 010 = 189 210 multiply-adds. Per row, task 0: 6P = 537 660; task 1:
+        // 2 · 189 210 + 4 · 100 610 = 780 860; the mean beside one column's 6P: 121 600.
+        let pnn = spec(MethodSpec("pnn")!)
+        let cost = pnn.estimatedCost
+        XCTAssertEqual(cost.trainingFLOPs, 20 * 10 * 6 * 89_610)
+        XCTAssertEqual(cost.methodFLOPs, 20 * 10 * 121_600)
+        // evaluation: every test row densely through its own column, 2 · (89 610 + 189 210) / 2
+        XCTAssertEqual(cost.evaluationFLOPs, 300 * 278_820)
+        // memory: every column's parameters and gradients (89 610 + 100 610 each) and the larger one's momentum
+        let model = pnn.memoryEstimate.parts.first { $0.name == "model" }!.bytes
+        XCTAssertEqual(model, 4 * (2 * 190_220 + 100_610), accuracy: 1e-6)
+    }
+
     func testSecondsFollowTheStatedRates() {
         let cost = spec(.gem(patternsPerExperience: 20, memoryStrength: 0.5, memorySelection: .recent)).estimatedCost
         XCTAssertEqual(cost.rates, CostEstimate.Rates(minibatch: 12e9, bulk: 18e9))

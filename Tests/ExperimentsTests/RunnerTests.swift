@@ -189,6 +189,8 @@ final class RunnerTests: XCTestCase {
                 ("si", MethodSpec("si", ["si_lambda": .double(0.1)])!),
                 ("mas", MethodSpec("mas", ["lambda_reg": .double(0.1), "importance_batch": .int(10)])!),
                 ("rwalk", MethodSpec("rwalk", ["ewc_lambda": .double(1)])!),
+                ("lwf", MethodSpec("lwf")!),
+                ("pnn", MethodSpec("pnn")!),  // evaluation through columns of its own
             ]
             return methods.map { label, method in
                 RunSpec(experiment: "threads", strategy: label, seed: 1, benchmark: benchmark,

@@ -159,7 +159,7 @@ final class ValidationTests: XCTestCase {
     func testUnknownMethodInLabelAndInMethodField() throws {
         let body = validBody.replacingOccurrences(of: "naive: {}", with: "gemm: {}\n  mine: {method: replya, memory_size: 10}")
         XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(body)]), [
-            "DIR/a.yaml:10:7: experiments.e.strategies.gemm: unknown method 'gemm'; did you mean 'gem'? (a label that is not a method name needs 'method:', one of: naive, replay, er, der, derpp, icarl, gem, agem, ewc, si, mas, rwalk, joint, independent, multimodal)",
+            "DIR/a.yaml:10:7: experiments.e.strategies.gemm: unknown method 'gemm'; did you mean 'gem'? (a label that is not a method name needs 'method:', one of: naive, replay, er, der, derpp, icarl, gem, agem, ewc, si, mas, rwalk, lwf, joint, independent, pnn, multimodal)",
             "DIR/a.yaml:11:22: experiments.e.strategies.mine.method: unknown method 'replya'; did you mean 'replay'?",
         ])
     }
@@ -185,6 +185,36 @@ final class ValidationTests: XCTestCase {
             "gem: {patterns_per_experience: 10, memory_strength: 0.5, reference_gradients: auto, sparse_first_layer: auto}")
         XCTAssertEqual(try loaded(["a.yaml": experimentFile(auto)]).plan(experiments: ["e"], seeds: SeedSelection([0])).map(\.method),
                        [methods[0]])
+    }
+
+    func testLwFWeightAndTemperatureAreChecked() throws {
+        let body = validBody.replacingOccurrences(of: "naive: {}", with:
+            "lwf: {alpha: -0.5, temperature: 0}\n  lwf-hot: {method: lwf, temperature: -2}\n  lwf-ok: {method: lwf, alpha: 0}")
+        XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(body)]), [
+            "DIR/a.yaml:10:20: experiments.e.strategies.lwf.alpha: must be >= 0, got -0.5",
+            "DIR/a.yaml:10:39: experiments.e.strategies.lwf.temperature: must be > 0, got 0.0",
+            "DIR/a.yaml:11:43: experiments.e.strategies.lwf-hot.temperature: must be > 0, got -2.0",
+        ])
+    }
+
+    /// Progressive networks need an MLP to build columns from, and the task id at test time.
+    func testPNNIsRefusedOnAResNetAndWithoutTaskIds() throws {
+        let conv = """
+        benchmark: {kind: split, samples_per_task: 100}
+        model: {kind: resnet18, width: 4}
+        optimizer: {lr: 0.1}
+        strategies:
+          pnn: {}
+        """
+        XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(conv)]), [
+            "DIR/a.yaml:7:7: experiments.e.strategies.pnn: pnn builds its columns and lateral connections from an MLP (model.kind: mlp), not resnet18",
+        ])
+        let classIncremental = conv.replacingOccurrences(of: "model: {kind: resnet18, width: 4}\n", with: "")
+            .replacingOccurrences(of: "samples_per_task: 100", with: "samples_per_task: 100, scenario: class-incremental")
+        XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(classIncremental)]), [
+            "DIR/a.yaml:6:7: experiments.e.strategies.pnn: pnn picks each test row's column by its task id, which a class-incremental stream does not give; use task-incremental",
+        ])
+        _ = try loaded(["a.yaml": experimentFile(classIncremental.replacingOccurrences(of: "class-incremental", with: "task-incremental"))])
     }
 
     func testParameterOfAnotherMethod() throws {

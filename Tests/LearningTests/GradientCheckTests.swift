@@ -6,19 +6,6 @@ import XCTest
 final class GradientCheckTests: XCTestCase {
 
 
-    /// Central difference with Richardson extrapolation, (4·D(h/2) − D(h)) / 3: its error is
-    /// O(h⁴), so h can stay large enough for float32 rounding not to dominate.
-    private func numericDerivative(_ network: Network, _ i: Int, _ loss: () -> Double) -> Double {
-        let saved = network.parameters[i]
-        func central(_ h: Float) -> Double {
-            network.parameters[i] = saved + h; let up = loss()
-            network.parameters[i] = saved - h; let down = loss()
-            network.parameters[i] = saved
-            return (up - down) / (2 * Double(h))
-        }
-        return (4 * central(5e-3) - central(1e-2)) / 3
-    }
-
     /// Checks dL/dx and dL/dθ of `network` where L = Σ c ⊙ logits.
     private func check(_ network: Network, input: [Float], rows: Int, tasks: [Int32]? = nil,
                        file: StaticString = #filePath, line: UInt = #line) {
@@ -103,23 +90,12 @@ final class GradientCheckTests: XCTestCase {
         _ = loss()
         gradient.withUnsafeBufferPointer { net.backward($0.baseAddress!) }
         let analytic = net.gradients.array.map(Double.init)
-        var numeric = [Double](repeating: 0, count: net.parameterCount)
-        var kinks = 0
         // which ReLUs are on, after a forward at the current parameters
         func pattern() -> [Bool] {
             _ = loss()
             return [1, 3].flatMap { net.output(ofLayer: $0, rows: rows).map { $0 > 0 } }
         }
-        let base = pattern()
-        for i in 0..<net.parameterCount {
-            numeric[i] = numericDerivative(net, i, loss)
-            // a ReLU switching inside [−h, h] makes the difference quotient meaningless there
-            let saved = net.parameters[i]
-            net.parameters[i] = saved + 1e-2; let up = pattern()
-            net.parameters[i] = saved - 1e-2; let down = pattern()
-            net.parameters[i] = saved
-            if up != base || down != base { numeric[i] = analytic[i]; kinks += 1 }
-        }
+        let (numeric, kinks) = numericGradient(net, analytic: analytic, loss: loss, pattern: pattern)
         XCTAssertLessThan(kinks, net.parameterCount / 20, "too many kinks to trust the check")
         XCTAssertLessThan(relativeError(analytic, numeric), 1e-3)
     }

@@ -53,6 +53,7 @@ final class PaperComparisonTests: XCTestCase {
             agem("gem", seed: 0, acc: 0.89, forgetting: 0.06, lca: 0.23, train: 100),
             agem("gem", seed: 1, acc: 0.90, forgetting: 0.06, lca: 0.25, train: 200),
             agem("van", seed: 0, acc: 0.60, forgetting: 0.51, lca: 0.26, train: 10),
+            agem("pnn", seed: 0, acc: 0.936, forgetting: 0, lca: 0.19, train: 50),
             run("paper-permuted-mnist", "permuted-mnist", "gem", seed: 0, acc: 0.1, bwt: 0, fwt: 0),
         ]
         let table = try XCTUnwrap(PaperComparison.tables.first { $0.fileStem == "agem-paper-mnist" })
@@ -61,6 +62,9 @@ final class PaperComparisonTests: XCTestCase {
         XCTAssertTrue(md.contains("| MNIST permutations | VAN | 1 | 60.00 | 47.90 ± 1.32 | 0.510 | 0.510 | 0.260 | 0.260 | 10 | — |"), md)
         XCTAssertTrue(md.contains("| MNIST permutations | GEM | 2 | 89.50 ± 0.71 | 89.50 ± 0.48 | 0.060 ± 0.000 | 0.060 | "
                                   + "0.240 ± 0.014 | 0.230 | 150 ± 71 | 3442 |"), md)
+        // PROG-NN: Table 1's 93.5 ± 0.07, F_T 0, LCA 0.19; within the spread, so no note
+        XCTAssertTrue(md.contains("| MNIST permutations | PROG-NN | 1 | 93.60 | 93.50 ± 0.07 | 0.000 | 0.000 | 0.190 | 0.190 | 50 | — |"), md)
+        XCTAssertFalse(md.contains("MNIST permutations, PROG-NN (ours"), md)
         XCTAssertTrue(md.contains("- MNIST permutations, VAN (ours vs paper): A_T (%) 60.00 vs 47.90. Likeliest reason: "
                                   + "initialisation: theirs is a truncated normal"), md)
         XCTAssertFalse(md.contains("MNIST permutations, GEM (ours"), md)
@@ -69,9 +73,12 @@ final class PaperComparisonTests: XCTestCase {
         XCTAssertEqual(lines[0], "benchmark,method,n,acc_mean,acc_std,acc_paper,acc_paper_std,forgetting_mean,forgetting_std,"
                        + "forgetting_paper,forgetting_paper_std,lca_mean,lca_std,lca_paper,lca_paper_std,train_seconds_mean,"
                        + "train_seconds_std,train_seconds_paper,train_seconds_paper_std")
-        XCTAssertEqual(lines[2], "permuted-mnist,gem,2,0.895000,0.007071,0.895000,0.004800,0.060000,0.000000,0.060000,,"
+        XCTAssertEqual(lines[3], "permuted-mnist,gem,2,0.895000,0.007071,0.895000,0.004800,0.060000,0.000000,0.060000,,"
                        + "0.240000,0.014142,0.230000,,150.000000,70.710678,3442.000000,")
-        XCTAssertEqual(lines.count, 3)
+        // the paper's row order: PROG-NN before GEM
+        XCTAssertEqual(lines[2], "permuted-mnist,pnn,1,0.936000,,0.935000,0.000700,0.000000,,0.000000,,0.190000,,0.190000,,"
+                       + "50.000000,,,")
+        XCTAssertEqual(lines.count, 4)
         XCTAssertFalse(PaperComparison.render(runs, command: "c").markdown.contains("VAN"))
         // figure markers: A_T and F_T as published; the GEM paper's BWT converted to the ÷(T−1) formula
         XCTAssertEqual(PaperComparison.figureValue(experiment: "agem-paper-permuted-mnist", benchmark: "permuted-mnist",
