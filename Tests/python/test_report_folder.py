@@ -79,8 +79,10 @@ def test_a_report_of_the_main_job_does_not_replace_tables_made_from_more_runs(be
     assert code == 1, (out, err)
     dropped = [name for name in csv_files(results / "runs.csv") if not (main_job / name).exists()]
     assert f"{results / 'runs.csv'} has {len(dropped)} rows for runs that are not in {main_job}" in err, err
-    assert "  smoke-rotated: gem, naive (2 rows, seeds 0)" in err, err
-    assert "  smoke-split-ci: der, derpp, er, er-ring, gem, icarl, naive, replay (8 rows, seeds 0)" in err, err
+    for experiment in ("smoke-rotated", "smoke-split-ci"):
+        strategies = sorted(name.split("__")[1] for name in dropped if name.startswith(experiment + "__"))
+        line = f"  {experiment}: {', '.join(strategies)} ({len(strategies)} rows, seeds 0)"
+        assert line in err, (line, err)
     assert "--force" in err and "--out DIR" in err
     assert snapshot(results) == committed
 
