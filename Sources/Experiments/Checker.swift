@@ -72,7 +72,8 @@ struct Checker {
         return nil
     }
 
-    mutating func bool(_ value: YValue?) -> Bool? {
+    /// `expected` names what the key accepts, for the message (a key that also takes `auto` says so).
+    mutating func bool(_ value: YValue?, expected: String = "true or false") -> Bool? {
         guard let value, !isNull(value) else { return nil }
         if case let .scalar(s, true) = value.kind {
             switch s {
@@ -81,7 +82,7 @@ struct Checker {
             default: break
             }
         }
-        error(value, "expected true or false, got \(value.display)")
+        error(value, "expected \(expected), got \(value.display)")
         return nil
     }
 

@@ -167,13 +167,9 @@ extension Checker {
         case .positiveDouble: return positiveDouble(value).map { .double($0) }
         case .nonNegativeDouble: return nonNegativeDouble(value).map { .double($0) }
         case .fraction: return fraction(value).map { .double($0) }
-        case .bool where acceptsAuto:
-            if case let .scalar(s, true) = value.kind, ["true", "True", "TRUE", "false", "False", "FALSE"].contains(s) {
-                return bool(value).map { .bool($0) }
-            }
-            error(value, "expected true, false or \(StrategyParameter.autoWord), got \(value.display)")
-            return nil
-        case .bool: return bool(value).map { .bool($0) }
+        case .bool:
+            let expected = acceptsAuto ? "true, false or \(StrategyParameter.autoWord)" : "true or false"
+            return bool(value, expected: expected).map { .bool($0) }
         case let .choice(options, label):
             let offered = acceptsAuto ? [StrategyParameter.autoWord] + options : options
             return choice(value, options: offered, label).map { .choice($0) }
