@@ -2,7 +2,8 @@ import Storage
 
 /// `bench show`: one run's identity, metrics and accuracy matrix as aligned text.
 public enum ShowText {
-    public static func render(_ record: RunRecord, fileName: String) -> String {
+    /// `content` `.summary`: a run summary, which has no steps, model or memory to describe.
+    public static func render(_ record: RunRecord, fileName: String, content: RunFile.Content = .run) -> String {
         let summary = RunSummary(record, fileName: fileName).withRecomputedLaterMetrics()
         var lines: [String] = []
         func field(_ name: String, _ value: String) { lines.append(name.padding(toLength: 11, withPad: " ", startingAt: 0) + value) }
@@ -21,10 +22,15 @@ public enum ShowText {
             NumberFormat.fixed(Double($0) / 1_048_576, 1) + " MiB" + (record.peakRSSScope == "run" ? " (this run)"
                 : " (the process's, shared with runs side by side)")
         } ?? "not stored")
-        field("steps", "\(record.stepLoss.count)" + (record.diagnostics.isEmpty ? "" : " (diagnostics: "
-              + record.diagnostics.keys.sorted().joined(separator: ", ") + ")"))
-        field("parameters", "\(record.parameters.count) in \(record.layerLayout.count) tensors")
-        field("memory", record.memory.map { "\($0.count) patterns of \($0.featureCount) features" } ?? "none")
+        if content == .summary {
+            field("content", "run summary (bench summarize): \(record.stepTask.count) steps; per-step losses, "
+                  + "diagnostics, model and memory not kept")
+        } else {
+            field("steps", "\(record.stepLoss.count)" + (record.diagnostics.isEmpty ? "" : " (diagnostics: "
+                  + record.diagnostics.keys.sorted().joined(separator: ", ") + ")"))
+            field("parameters", "\(record.parameters.count) in \(record.layerLayout.count) tensors")
+            field("memory", record.memory.map { "\($0.count) patterns of \($0.featureCount) features" } ?? "none")
+        }
         lines.append("")
         let metricText = { (v: Double?) in v.map { NumberFormat.fixed($0, 3).leftPadded(6) } ?? "   n/a" }
         lines.append("ACC " + metricText(summary.acc))

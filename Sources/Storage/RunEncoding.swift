@@ -7,7 +7,9 @@ enum RunEncoding {
 
     // MARK: Writing
 
-    static func encode(_ record: RunRecord, into file: HDF5File) throws {
+    /// `content` `.summary` leaves out what `RunRecord.summarized()` empties: `/train/loss`,
+    /// `/train/diagnostics`, `/model` and `/memory`; root attribute `content` says "summary".
+    static func encode(_ record: RunRecord, into file: HDF5File, content: RunFile.Content = .run) throws {
         let path = file.url.path
         func invalid(_ reason: String) -> RunFileError { .invalidRecord(path: path, reason: reason) }
 
@@ -25,6 +27,7 @@ enum RunEncoding {
         try file.setAttribute("benchmark", .string(record.benchmark))
         try file.setAttribute("created", .string(record.created))
         try file.setAttribute("config", .string(record.configYAML))
+        if content == .summary { try file.setAttribute("content", .string(RunFile.Content.summary.rawValue)) }
         for (name, sha) in record.datasetChecksums.sorted(by: { $0.key < $1.key }) {
             try file.setAttribute(checksumPrefix + name, .string(sha))
         }
@@ -88,12 +91,16 @@ enum RunEncoding {
 
         // Training curves and timings.
         let steps = record.stepLoss.count
-        guard record.stepTask.count == steps else {
+        guard content == .summary || record.stepTask.count == steps else {
             throw invalid("step_task has \(record.stepTask.count) entries, step_loss \(steps)")
         }
-        try file.write(record.stepLoss, shape: [steps], to: "/train/loss")
-        try file.write(record.stepTask, shape: [steps], to: "/train/task")
-        try file.createGroup("/train/diagnostics")
+        if content == .summary {
+            try file.write(record.stepTask, shape: [record.stepTask.count], to: "/train/task")
+        } else {
+            try file.write(record.stepLoss, shape: [steps], to: "/train/loss")
+            try file.write(record.stepTask, shape: [steps], to: "/train/task")
+            try file.createGroup("/train/diagnostics")
+        }
         for (name, values) in record.diagnostics.sorted(by: { $0.key < $1.key }) {
             guard !name.isEmpty, !name.contains("/"), name != "." else { throw invalid("bad diagnostic name '\(name)'") }
             guard values.count == steps else {
@@ -108,6 +115,8 @@ enum RunEncoding {
             try file.setAttribute("peak_rss_bytes", .int(Int64(peak)), on: "/train")
             try file.setAttribute("peak_rss_scope", .string(record.peakRSSScope ?? "process"), on: "/train")
         }
+
+        if content == .summary { return }
 
         // Model.
         for entry in record.layerLayout {
@@ -153,7 +162,8 @@ enum RunEncoding {
 
     // MARK: Reading
 
-    static func decode(_ file: HDF5File) throws -> RunRecord {
+    /// A summary's record has no per-step losses, diagnostics, parameters or memory.
+    static func decode(_ file: HDF5File, content: RunFile.Content) throws -> RunRecord {
         let path = file.url.path
         var record = RunRecord(experiment: try file.stringAttribute("experiment"),
                                strategy: try file.stringAttribute("strategy"),
@@ -211,8 +221,14 @@ enum RunEncoding {
         }
         record.tasks = TaskDefinitions(scenario: try file.stringAttribute("scenario", on: "/tasks"), tasks: tasks)
 
-        record.stepLoss = try file.read("/train/loss", as: Float.self).values
         record.stepTask = try file.read("/train/task", as: Int32.self).values
+        record.taskTrainSeconds = try file.read("/train/task_train_seconds", as: Double.self).values
+        record.taskEvalSeconds = try file.read("/train/task_eval_seconds", as: Double.self).values
+        record.totalSeconds = try file.doubleAttribute("total_seconds", on: "/train")
+        (record.peakRSSBytes, record.peakRSSScope) = try peakRSS(file)
+        if content == .summary { return record }
+
+        record.stepLoss = try file.read("/train/loss", as: Float.self).values
         var diagnostics: [String: [Float]] = [:]
         for name in try file.memberNames(of: "/train/diagnostics") {
             // older files call GEM's binding-constraint count by the name the QP's free set was misread as
@@ -220,10 +236,6 @@ enum RunEncoding {
             diagnostics[current] = try file.read("/train/diagnostics/" + name, as: Float.self).values
         }
         record.diagnostics = diagnostics
-        record.taskTrainSeconds = try file.read("/train/task_train_seconds", as: Double.self).values
-        record.taskEvalSeconds = try file.read("/train/task_eval_seconds", as: Double.self).values
-        record.totalSeconds = try file.doubleAttribute("total_seconds", on: "/train")
-        (record.peakRSSBytes, record.peakRSSScope) = try peakRSS(file)
 
         record.parameters = try file.read("/model/parameters", as: Float.self).values
         let layout = try file.stringAttribute("layout", on: "/model/parameters")
@@ -266,7 +278,7 @@ enum RunEncoding {
         file.hasAttribute("machine") ? try file.stringAttribute("machine") : "unknown"
     }
 
-    static func decodeSummary(_ file: HDF5File, fileName: String) throws -> RunSummary {
+    static func decodeSummary(_ file: HDF5File, fileName: String, content: RunFile.Content) throws -> RunSummary {
         let metrics = try readMetrics(file)
         var summary = RunSummary(fileName: fileName,
                           experiment: try file.stringAttribute("experiment"),
@@ -294,7 +306,8 @@ enum RunEncoding {
         if !summary.curve.isEmpty {
             summary.taskBoundaries = RunSummary.boundaries(try file.read("/train/task", as: Int32.self).values)
         }
-        for path in ["/train/loss", "/model/parameters"] {
+        // a summary has neither: `bench summarize` refuses diverged runs
+        for path in ["/train/loss", "/model/parameters"] where content == .run {
             let values = try file.read(path, as: Float.self).values
             if let i = values.firstIndex(where: { !$0.isFinite }) {
                 summary.firstNonFinite = "\(path)[\(i)] = \(values[i])"

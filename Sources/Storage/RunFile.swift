@@ -90,6 +90,13 @@ public enum RunFile {
         return (try? RunFileSeal.verify(url)) != nil
     }
 
+    /// What a sealed GEMBench file of runs holds: a whole run, or a run summary written by
+    /// `bench summarize` (the run's identity, config, tasks, metrics and timings, without its
+    /// model, episodic memory and per-step losses and diagnostics: small enough to commit).
+    public enum Content: String, Sendable {
+        case run, summary
+    }
+
     /// Writes `record` to `finalURL` atomically: built in memory, written to a temporary
     /// file in the same folder, synced, then renamed. An existing complete file is never
     /// replaced unless `overwrite`; a failed write (a full disk, a file size limit) leaves
@@ -97,6 +104,15 @@ public enum RunFile {
     public static func write(_ record: RunRecord, to finalURL: URL, overwrite: Bool = false) throws {
         try writeSealed(to: finalURL, overwrite: overwrite, magic: RunFileSeal.magic, schemaVersion: schemaVersion) {
             try RunEncoding.encode(record, into: $0)
+        }
+    }
+
+    /// Writes the summary of `record` (`RunRecord.summarized()`) to `finalURL`, atomically and
+    /// never over an existing file unless `overwrite`, as `write` does.
+    public static func writeSummary(_ record: RunRecord, to finalURL: URL, overwrite: Bool = false) throws {
+        try writeSealed(to: finalURL, overwrite: overwrite, magic: RunFileSeal.summaryMagic,
+                        schemaVersion: schemaVersion) {
+            try RunEncoding.encode(record.summarized(), into: $0, content: .summary)
         }
     }
 
@@ -135,19 +151,37 @@ public enum RunFile {
 
     /// Reads a complete run file back. Temporary files of unfinished writes, foreign,
     /// truncated or damaged files and other schema versions give a `RunFileError`.
+    /// A run summary gives a `RunFileError` that says what it lacks (`readStored` reads both).
     public static func read(_ url: URL) throws -> RunRecord {
-        try withRunFile(url) { file in try RunEncoding.decode(file) }
+        try withRunFile(url, accepting: [.run]) { file, _ in try RunEncoding.decode(file, content: .run) }
     }
 
-    /// Reads what reports need (identity, metrics, timings), skipping the large datasets.
+    /// Reads a run file or a run summary; a summary's record has no parameters, memory, per-step
+    /// losses or diagnostics (as `RunRecord.summarized()`).
+    public static func readStored(_ url: URL) throws -> (record: RunRecord, content: Content) {
+        try withRunFile(url, accepting: [.run, .summary]) { file, content in
+            (try RunEncoding.decode(file, content: content), content)
+        }
+    }
+
+    /// Reads what reports need (identity, metrics, timings), skipping the large datasets, from a
+    /// run file or a run summary.
     public static func readSummary(_ url: URL) throws -> RunSummary {
-        try withRunFile(url) { file in try RunEncoding.decodeSummary(file, fileName: url.lastPathComponent) }
+        try withRunFile(url, accepting: [.run, .summary]) { file, content in
+            try RunEncoding.decodeSummary(file, fileName: url.lastPathComponent, content: content)
+        }
     }
 
-    private static func withRunFile<T>(_ url: URL, _ body: (HDF5File) throws -> T) throws -> T {
+    private static func withRunFile<T>(_ url: URL, accepting kinds: Set<Content>,
+                                       _ body: (HDF5File, Content) throws -> T) throws -> T {
         if isPartial(url.lastPathComponent) { throw RunFileError.incomplete(path: url.path) }
         // Nothing reaches libhdf5 before its header says it is a complete, intact run file.
-        try RunFileSeal.verify(url)
+        let content: Content = RunFileSeal.startsWith(RunFileSeal.summaryMagic, url) ? .summary : .run
+        guard kinds.contains(content) else {
+            throw RunFileError.notARunFile(path: url.path, reason: "a run summary (bench summarize), without the "
+                + "model, memory and per-step losses; bench report, show and rerun read it")
+        }
+        try RunFileSeal.verify(url, magic: content == .summary ? RunFileSeal.summaryMagic : RunFileSeal.magic)
         return try hdf5Lock.withLock {
             let file = try HDF5File.openReadOnly(url)
             defer { try? file.close() }
@@ -161,7 +195,7 @@ public enum RunFile {
             guard version == schemaVersion else {
                 throw RunFileError.schemaVersion(path: url.path, found: version, expected: schemaVersion)
             }
-            return try body(file)
+            return try body(file, content)
         }
     }
 

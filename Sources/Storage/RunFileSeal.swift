@@ -17,6 +17,16 @@ import Foundation
 enum RunFileSeal {
     static let size = 512
     static let magic = "GEMBench run file\n"
+    /// The first line of a run summary (`RunFile.writeSummary`).
+    static let summaryMagic = "GEMBench run summary\n"
+
+    /// Whether the file at `url` begins with `magic` (false when it cannot be read).
+    static func startsWith(_ magic: String, _ url: URL) -> Bool {
+        guard let handle = try? FileHandle(forReadingFrom: url) else { return false }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: magic.utf8.count)) ?? Data()
+        return head.elementsEqual(magic.utf8)
+    }
 
     struct Header: Equatable {
         var schemaVersion: Int64

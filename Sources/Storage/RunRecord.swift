@@ -133,6 +133,18 @@ public struct RunRecord: Sendable, Equatable {
         self.memory = memory
     }
 
+    /// The record as a run summary keeps it (`RunFile.writeSummary`): everything but the per-step
+    /// losses and diagnostics, the model and the episodic memory, which it empties.
+    public func summarized() -> RunRecord {
+        var summary = self
+        summary.stepLoss = []
+        summary.diagnostics = [:]
+        (summary.parameters, summary.layerLayout) = ([], [])
+        (summary.layerState, summary.stateLayout) = ([], [])
+        summary.memory = nil
+        return summary
+    }
+
     /// The current time as ISO 8601 UTC with seconds ("2026-11-28T08:40:55Z").
     public static func now() -> String {
         let formatter = ISO8601DateFormatter()

@@ -41,8 +41,9 @@ struct ReportCommand: ParsableCommand {
 
     @Option(name: .long, help: """
         Also write the GEM paper comparison (runs of the `paper` suite) to PATH.md and PATH.csv, the A-GEM \
-        paper's (runs of the `agem-paper` suite, if any) to agem-paper-mnist.md/.csv beside it, and mark the \
-        papers' values on those runs' figures. PATH lies in the output folder.
+        paper's (runs of the `agem-paper` suite) to agem-paper-mnist.md/.csv beside it, each when its runs are \
+        there (the GEM paper's also when neither is, to say so), and mark the papers' values on those runs' \
+        figures. PATH lies in the output folder.
         """)
     var paperTable: String?
 
@@ -110,9 +111,12 @@ struct ReportCommand: ParsableCommand {
         }
         let relativeFolder = inside.dropFirst(base.count).joined(separator: "/")
         var files: [(path: String, text: String)] = []
+        let hasRuns = PaperComparison.tables.map { table in
+            collection.runs.contains { table.experiments.contains($0.experiment) }
+        }
         for (index, table) in PaperComparison.tables.enumerated() {
-            let hasRuns = collection.runs.contains { table.experiments.contains($0.experiment) }
-            guard index == 0 || hasRuns else { continue }
+            // the GEM paper's page also says when no paper's runs are there at all
+            guard hasRuns[index] || (index == 0 && !hasRuns.contains(true)) else { continue }
             let stem = index == 0 ? URL(fileURLWithPath: path).lastPathComponent : table.fileStem
             let (markdown, csv) = PaperComparison.render(table, collection.runs, command: command)
             let prefix = relativeFolder.isEmpty ? stem : relativeFolder + "/" + stem

@@ -12,19 +12,21 @@ struct RerunCommand: ParsableCommand {
             Nothing is written. Everything training recomputes is compared bit for bit: the accuracy matrix, b, \
             ACC/BWT/FWT, the task definitions, the per-step loss and diagnostics, the final parameters and the \
             episodic memory (not timings or provenance). The exit status is 0 when all match, 1 otherwise, with \
-            one line per part that differs.
+            one line per part that differs. A run summary (bench summarize) is checked on what it keeps: the \
+            accuracy matrix, b, ACC/BWT/FWT, LCA's early accuracies, the tasks and the task of every step.
             """)
 
-    @Argument(help: "A run file (.h5).")
+    @Argument(help: "A run file or run summary (.h5).")
     var file: String
 
     @OptionGroup var location: LocationOptions
 
     func run() throws {
         let stored: RunRecord
+        let content: RunFile.Content
         let spec: RunSpec
         do {
-            stored = try RunFile.read(URL(fileURLWithPath: file))
+            (stored, content) = try RunFile.readStored(URL(fileURLWithPath: file))
             spec = try RunSpec(canonicalYAML: stored.configYAML, source: file)
         } catch {
             throw fail("\(error)")
@@ -40,10 +42,13 @@ struct RerunCommand: ParsableCommand {
         runner.shouldStop = { interruption.isRequested }
         let fresh: RunRecord
         do { fresh = try runner.record(for: spec) } catch { throw fail("\(error)") }
-        let differences = stored.bitDifferences(from: fresh)
+        // a summary keeps no losses, model or memory to compare
+        let differences = stored.bitDifferences(from: content == .summary ? fresh.summarized() : fresh)
         print("ACC stored \(stored.acc), now \(fresh.acc)")
         if differences.isEmpty {
-            print("bit-identical: accuracy matrix, b, ACC/BWT/FWT, tasks, training curves, diagnostics, parameters, layer state, eval_every curves, memory")
+            print(content == .summary
+                  ? "bit-identical: accuracy matrix, b, ACC/BWT/FWT, early accuracies, tasks, step tasks, eval_every curves (a run summary keeps no losses, model or memory)"
+                  : "bit-identical: accuracy matrix, b, ACC/BWT/FWT, tasks, training curves, diagnostics, parameters, layer state, eval_every curves, memory")
             return
         }
         print("DIFFERENT:")

@@ -8,14 +8,15 @@ struct ShowCommand: ParsableCommand {
         commandName: "show",
         abstract: "One run's identity, metrics and accuracy matrix.")
 
-    @Argument(help: "A run file (.h5).")
+    @Argument(help: "A run file or run summary (.h5).")
     var runFile: String
 
     func run() throws {
         let url = URL(fileURLWithPath: runFile)
         let record: RunRecord
+        let content: RunFile.Content
         do {
-            record = try RunFile.read(url)
+            (record, content) = try RunFile.readStored(url)
         } catch let error as RunFileError {
             // the file as the user named it
             FileHandle.standardError.write(Data("bench show: \(runFile): \(error.reason)\n".utf8))
@@ -24,6 +25,6 @@ struct ShowCommand: ParsableCommand {
             FileHandle.standardError.write(Data("bench show: \(error)\n".utf8))
             throw ExitCode.failure
         }
-        print(ShowText.render(record, fileName: url.lastPathComponent), terminator: "")
+        print(ShowText.render(record, fileName: url.lastPathComponent, content: content), terminator: "")
     }
 }

@@ -54,6 +54,57 @@ final class RunFileTests: XCTestCase {
         XCTAssertEqual(summary.evalSeconds, 1.25)
     }
 
+    /// A run summary keeps identity, config, tasks, metrics, step tasks and timings, and nothing of the
+    /// model, memory, losses or diagnostics; reports read it as they read the run file.
+    func testRunSummaryKeepsWhatReportsNeedAndRefusesToPassForARun() throws {
+        let folder = try makeTemporaryDirectory()
+        let run = folder.appendingPathComponent("run.h5"), summary = folder.appendingPathComponent("summary.h5")
+        var record = sampleRecord(seed: 2)
+        record.curve = [[0.5, 0.1, 0.1], [0.9, 0.2, 0.1]]
+        record.curveStep = [1, 2]
+        record.earlyAccuracy = [[0.1, 0.5], [0.12, 0.6], [0.08, 0.7]]
+        record.lca = 0.6
+        try RunFile.write(record, to: run)
+        try RunFile.writeSummary(record, to: summary)
+
+        let (stored, content) = try RunFile.readStored(summary)
+        XCTAssertEqual(content, .summary)
+        XCTAssertEqual(stored, record.summarized())
+        XCTAssertEqual(stored.accuracyMatrix, record.accuracyMatrix)
+        XCTAssertEqual(stored.tasks, record.tasks)
+        XCTAssertEqual(stored.stepTask, record.stepTask)
+        XCTAssertEqual(stored.earlyAccuracy, record.earlyAccuracy)
+        XCTAssertTrue(stored.parameters.isEmpty && stored.stepLoss.isEmpty && stored.diagnostics.isEmpty)
+        XCTAssertNil(stored.memory)
+        XCTAssertEqual(try RunFile.readStored(run).content, .run)
+
+        var fromSummary = try RunFile.readSummary(summary)
+        fromSummary.fileName = "run.h5"
+        XCTAssertEqual(fromSummary, try RunFile.readSummary(run))
+
+        // a summary is not a run: resuming, `bench run` and anything that needs the model refuse it
+        XCTAssertFalse(RunFile.isComplete(summary))
+        XCTAssertThrowsError(try RunFile.read(summary)) { error in
+            XCTAssertTrue("\(error)".contains("a run summary (bench summarize)"), "\(error)")
+        }
+        // h5py, an independent reader, sees only the kept groups
+        let layout = try runPython("""
+            import h5py, sys
+            f = h5py.File(sys.argv[1], "r")
+            print(sorted(f.keys()), sorted(f["train"].keys()), f.attrs["content"])
+            """, [summary.path])
+        XCTAssertEqual(layout.status, 0, layout.stderr)
+        XCTAssertEqual(layout.stdout.trimmingCharacters(in: .whitespacesAndNewlines),
+                       "['config', 'metrics', 'tasks', 'train'] ['task', 'task_eval_seconds', 'task_train_seconds'] summary")
+        // its seal guards it as a run file's does
+        var bytes = try Data(contentsOf: summary)
+        bytes[bytes.count - 100] ^= 0x01
+        try bytes.write(to: summary)
+        XCTAssertThrowsError(try RunFile.readSummary(summary)) { error in
+            XCTAssertTrue("\(error)".contains("content hash mismatch"), "\(error)")
+        }
+    }
+
     /// h5py, an independent reader, sees the documented layout and recomputes the metrics.
     func testH5pyReadsSwiftWrittenRunFile() throws {
         let url = try makeTemporaryDirectory().appendingPathComponent("run.h5")

@@ -70,6 +70,8 @@ def linear_layers(run, task):
 
 def predict(run, inputs, task):
     """Predicted classes of `inputs` (n x D) as task `task` of the run (float64 arithmetic)."""
+    if run.content == "summary":
+        raise ValueError(f"{run.file}: a run summary keeps no parameters; predict with its run file")
     h = np.asarray(inputs, dtype=np.float64)
     columns = progressive_columns(run)
     if columns is not None:

@@ -52,16 +52,21 @@ class Run:
     tasks: List[dict]
     #: Per training iteration: "loss", "task", and "diagnostics" (name -> array); and, when
     #: the file has within-task curves, "accuracy" (steps x T) with "accuracy_step" (steps).
+    #: A run summary has "task" (and the within-task curves) only.
     curves: Dict[str, object]
     #: Per task: "task_train_seconds", "task_eval_seconds"; and "total_seconds"; "peak_rss_bytes" and
     #: "peak_rss_scope" ("run" or "process") in files that store them.
     timings: Dict[str, object]
     #: Layer name -> its tensor (reshaped, in layout order); `layout` keeps names, shapes, offsets.
+    #: Empty (and `parameter_vector` None) in a run summary.
     parameters: Dict[str, np.ndarray]
-    parameter_vector: np.ndarray
+    parameter_vector: Optional[np.ndarray]
     layout: List[dict]
-    #: {"inputs": N x D, "labels": N, "tasks": N}, or None for strategies without memory.
+    #: {"inputs": N x D, "labels": N, "tasks": N}, or None for strategies without memory (and in
+    #: a run summary).
     memory: Optional[Dict[str, np.ndarray]] = None
+    #: "run" for a run file, "summary" for a run summary written by `bench summarize`.
+    content: str = "run"
 
     @property
     def file(self):
@@ -87,17 +92,17 @@ def load_run(path):
     Raises RunFileError (with `.reason`) when the file is not a complete, intact GEMBench
     run file of schema 1, or lacks a required path.
     """
-    verify(path)
+    content = verify(path)["content"]
     try:
         with h5py.File(path, "r") as f:
-            return _read(path, f)
+            return _read(path, f, content)
     except KeyError as error:
         raise RunFileError(path, f"not a GEMBench run file: missing {error.args[0] if error.args else 'a path'}") from None
     except OSError as error:
         raise RunFileError(path, f"not a GEMBench run file: h5py cannot read it ({error})") from None
 
 
-def _read(path, f):
+def _read(path, f, content):
     a = f.attrs
     if "schema_version" not in a:
         raise RunFileError(path, "not a GEMBench run file: no root attribute 'schema_version'")
@@ -123,8 +128,10 @@ def _read(path, f):
             task["classes"] = group["classes"][()]
         tasks.append(task)
     train = f["train"]
-    curves = {"loss": train["loss"][()], "task": train["task"][()],
-              "diagnostics": {name: ds[()] for name, ds in train["diagnostics"].items()}}
+    curves = {"task": train["task"][()]}
+    if content == "run":
+        curves["loss"] = train["loss"][()]
+        curves["diagnostics"] = {name: ds[()] for name, ds in train["diagnostics"].items()}
     if "curve" in m:  # runs with eval_every: /metrics/curve S x T, /metrics/curve_step S
         curves["accuracy"] = m["curve"][()]
         curves["accuracy_step"] = m["curve_step"][()]
@@ -134,9 +141,10 @@ def _read(path, f):
     if "peak_rss_bytes" in train.attrs:  # files written before it have neither
         timings["peak_rss_bytes"] = int(train.attrs["peak_rss_bytes"])
         timings["peak_rss_scope"] = _text(train.attrs.get("peak_rss_scope", "process"))
-    vector = f["model/parameters"][()]
-    layout = json.loads(_text(f["model/parameters"].attrs["layout"]))
-    parameters = {}
+    vector, layout, parameters = None, [], {}
+    if content == "run":
+        vector = f["model/parameters"][()]
+        layout = json.loads(_text(f["model/parameters"].attrs["layout"]))
     for entry in layout:
         start, count = entry["offset"], entry["count"]
         if count != int(np.prod(entry["shape"])) or start < 0 or start + count > vector.shape[0]:
@@ -156,7 +164,7 @@ def _read(path, f):
         dataset_checksums={key[len(CHECKSUM_PREFIX):]: _text(value) for key, value in a.items()
                            if key.startswith(CHECKSUM_PREFIX)},
         R=R, b=b, metrics=metrics, tasks=tasks, curves=curves, timings=timings,
-        parameters=parameters, parameter_vector=vector, layout=layout, memory=memory)
+        parameters=parameters, parameter_vector=vector, layout=layout, memory=memory, content=content)
 
 
 def config_value(text):

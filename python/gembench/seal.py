@@ -19,6 +19,8 @@ import numpy as np
 HEADER_BYTES = 512
 SCHEMA_VERSION = 1
 MAGIC = b"GEMBench run file\n"
+#: The first line of a run summary (`bench summarize`: no model, memory or per-step losses).
+SUMMARY_MAGIC = b"GEMBench run summary\n"
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 _MASK = (1 << 64) - 1
@@ -80,7 +82,8 @@ def parse_header(block):
 
 
 def verify(path):
-    """Checks the seal of the file at `path`; returns its header fields.
+    """Checks the seal of the file at `path`; returns its header fields, with "content":
+    "run" for a run file, "summary" for a run summary.
 
     Raises RunFileError with the reason: an unfinished write, not a GEMBench file (not
     HDF5, or HDF5 without the header), another schema version, truncated, longer than
@@ -94,7 +97,7 @@ def verify(path):
             data = handle.read()
     except OSError as error:
         raise RunFileError(path, f"cannot read: {error.strerror}") from None
-    if not data.startswith(MAGIC):
+    if not data.startswith(MAGIC) and not data.startswith(SUMMARY_MAGIC):
         if data.startswith(HDF5_SIGNATURE):
             raise RunFileError(path, "not a GEMBench run file: an HDF5 file without a GEMBench header")
         raise RunFileError(path, "not a GEMBench run file: not an HDF5 file")
@@ -112,4 +115,5 @@ def verify(path):
         raise RunFileError(path, f"damaged run file: {content - header['content_bytes']} bytes more than written")
     if hash64(data[HEADER_BYTES:]) != header["content_hash"]:
         raise RunFileError(path, "damaged run file: content hash mismatch (bytes changed since written)")
+    header["content"] = "summary" if data.startswith(SUMMARY_MAGIC) else "run"
     return header
