@@ -54,12 +54,14 @@ let package = Package(
             "CBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "LearningTests", dependencies: ["Learning", "CKernels"]),
+        // What several test targets share: central differences, random arrays, synthetic task streams.
+        .target(name: "TestSupport", dependencies: ["Learning", "Benchmarks"], path: "Tests/TestSupport"),
+        .testTarget(name: "LearningTests", dependencies: ["Learning", "CKernels", "TestSupport"]),
         .testTarget(name: "QuadraticProgramTests", dependencies: ["QuadraticProgram"]),
         .testTarget(name: "DataTests", dependencies: ["Data"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Data"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Benchmarks", "Data", "Learning"]),
-        .testTarget(name: "StrategiesTests", dependencies: ["Strategies", "Learning", "Benchmarks"]),
+        .testTarget(name: "StrategiesTests", dependencies: ["Strategies", "Learning", "Benchmarks", "TestSupport"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Strategies", "Learning"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Storage"]),

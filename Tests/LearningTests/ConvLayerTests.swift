@@ -1,26 +1,12 @@
 import XCTest
 @testable import Learning
+import TestSupport
 
 /// Convolution, batch norm, pooling and residual blocks against independent truths: direct
 /// sums written out in the test, hand-computed statistics, and central finite differences of
 /// L = Σ c ⊙ y (in float64 from float32 forwards) for every parameter and every input.
 final class ConvLayerTests: XCTestCase {
 
-
-    /// Central differences at h and h/2, Richardson-extrapolated, (4·D(h/2) − D(h)) / 3, and
-    /// whether the two disagree the way they do when a ReLU switches inside [−h, h] (a smooth
-    /// function's two quotients differ by O(h²)).
-    private func derivative(_ value: UnsafeMutablePointer<Float>, h: Float, _ loss: () -> Double) -> (Double, kink: Bool) {
-        let saved = value.pointee
-        func central(_ h: Float) -> Double {
-            value.pointee = saved + h; let up = loss()
-            value.pointee = saved - h; let down = loss()
-            value.pointee = saved
-            return (up - down) / (2 * Double(h))
-        }
-        let (wide, narrow) = (central(h), central(h / 2))
-        return ((4 * narrow - wide) / 3, abs(wide - narrow) > 1e-2 * max(1, abs(narrow)))
-    }
 
     /// dL/dθ and dL/dx of `network` against finite differences, L = Σ c ⊙ logits. With
     /// `kinks`, coordinates where a ReLU switches within ±h are left out (at most 5% of them).
@@ -45,7 +31,7 @@ final class ConvLayerTests: XCTestCase {
         func compare(_ analytic: [Double], _ values: UnsafeMutablePointer<Float>, _ what: String) {
             var skipped = 0
             let numeric = (0..<analytic.count).map { i in
-                let (d, kink) = derivative(values + i, h: h, loss)
+                let (d, kink) = richardsonDerivative(values + i, h: h, loss)
                 if kinks && kink { skipped += 1; return analytic[i] }
                 return d
             }

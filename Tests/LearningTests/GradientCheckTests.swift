@@ -1,5 +1,6 @@
 import XCTest
 @testable import Learning
+import TestSupport
 
 /// Every backward pass against central finite differences of the loss, computed in float64
 /// from float32 forwards (loss = Σ c ⊙ y for a fixed random c, so dL/dy = c).

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Learning
+import TestSupport
 
 /// The kernels' specification (CKernels.h) checked from Swift, on every path this CPU has:
 /// each product output is one fused chain over k in increasing order (`addingProduct` is

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Learning
+import TestSupport
 
 /// A progressive network's columns against the defining equation computed here in float64,
 /// against a plain MLP (column 0 is one), and their backward against finite differences.

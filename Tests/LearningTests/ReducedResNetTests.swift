@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Learning
+import TestSupport
 
 /// The reduced ResNet18 as a whole: its size against the count, per-segment batch norm
 /// against one pass per segment, lanes against bits, and PyTorch's numbers (fixture).

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Learning
+import TestSupport
 
 /// The reduced ResNet18 against PyTorch: Tests/Fixtures/resnet-pytorch.json, written by
 /// scripts/make_resnet_fixture.py (torch.nn, CPU, one thread) from weights and inputs that

@@ -2,6 +2,7 @@ import XCTest
 import Benchmarks
 import Learning
 @testable import Strategies
+import TestSupport
 
 /// Calls `onLoss` in `addLoss`, after the plugins before it have added theirs.
 private final class LossProbe: StatelessPlugin {

@@ -2,95 +2,30 @@ import XCTest
 import Benchmarks
 import Learning
 import QuadraticProgram
+import TestSupport
 @testable import Strategies
 
-/// A tiny random task stream: `tasks` tasks of `n` samples, inputs in [-1, 1].
-/// Random inputs in [-1, 1]; those of magnitude below `zeros` are set to zero (that fraction of
-/// them, as sparse as MNIST's pixels with `zeros: 0.8`).
-func syntheticStream(tasks: Int, samples n: Int, width: Int = 6, classes: Int = 3, seed: UInt64 = 1,
-                     scenario: Scenario = .domainIncremental, zeros: Float = 0) -> TaskStream {
-    var rng = RandomStream(seed: seed)
-    let built = (0..<tasks).map { t -> BenchmarkTask in
-        func data() -> LabeledData {
-            LabeledData(inputs: (0..<(n * width)).map { _ in
-                            let v = 2 * rng.unitFloat() - 1
-                            return abs(v) < zeros ? 0 : v
-                        },
-                        labels: (0..<n).map { _ in Int32(rng.below(classes)) },
-                        tasks: [Int32](repeating: Int32(t), count: n), width: width)
+final class QPIterationCapTests: XCTestCase {
+    /// Stopped by its iteration cap, the solver says so and still returns a feasible v.
+    func testHittingTheIterationCapIsReportedAndStaysFeasible() {
+        // 40 nearly parallel memory gradients against g: many constraints enter and leave the set
+        let k = 40
+        var rng = RandomStream(seed: 39)
+        var gram = [Double](repeating: 0, count: k * k), linear = [Double](repeating: 0, count: k)
+        let vectors = (0..<k).map { _ in (0..<8).map { _ in Double(2 * rng.unitFloat() - 1) } }
+        for i in 0..<k {
+            for j in 0..<k { gram[i * k + j] = zip(vectors[i], vectors[j]).map(*).reduce(0, +) }
+            linear[i] = -Double(rng.unitFloat()) - 0.1
         }
-        return BenchmarkTask(index: t, train: data(), test: data(), classes: Array(0..<classes))
-    }
-    return TaskStream(name: "synthetic", scenario: scenario, tasks: built, inputShape: [width], classCount: classes)
-}
-
-final class ReferenceGradientTests: XCTestCase {
-    /// Gradient of the mean loss over `data` computed the plain way: forward, loss, backward.
-    private func plainGradient(_ net: Network, _ data: LabeledData) -> [Float] {
-        net.gradients.fill(0)
-        var g = [Float](repeating: 0, count: data.count * net.outputWidth)
-        let logits = net.forward(data.inputs, rows: data.count)
-        _ = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: data.labels, rows: data.count,
-                                                classes: net.outputWidth, scale: 1 / Float(data.count), gradient: &g)
-        net.backward(g)
-        return net.gradients.array
-    }
-
-    func testBatchedReferenceGradientsEqualPerTaskGradients() {
-        checkBatchedReferenceGradients(sparse: false)
-    }
-
-    /// The sparse first layer (80% zero inputs) gives the same gradients up to rounding.
-    func testSparseBatchedReferenceGradientsEqualPerTaskGradients() {
-        checkBatchedReferenceGradients(sparse: true)
-    }
-
-    private func checkBatchedReferenceGradients(sparse: Bool) {
-        let stream = syntheticStream(tasks: 3, samples: 7, zeros: sparse ? 0.8 : 0)
-        var rng = RandomStream(seed: 2)
-        let net = Network.mlp([6, 8, 3], rng: &rng)
-        var memory = LabeledData(width: 6)
-        let sizes = [5, 2, 7]
-        var segments: [Range<Int>] = []
-        for (t, n) in sizes.enumerated() {
-            segments.append(memory.count..<(memory.count + n))
-            memory.append(contentsOf: stream.tasks[t].train.rows(Array(0..<n)))
-        }
-        let references = ReferenceGradients()
-        let sparseInputs = sparse ? SparseRows(memory.inputs, rows: memory.count, width: 6, segments: segments) : nil
-        if sparse { XCTAssertLessThan(sparseInputs!.density, 0.4) }
-        references.compute(net, data: memory, segments: segments, heads: nil, threads: 2, sparseInputs: sparseInputs)
-        for (k, segment) in segments.enumerated() {
-            let expected = plainGradient(net, memory.rows(Array(segment)))
-            let batched = Array(UnsafeBufferPointer(start: references.row(k),
-                                                    count: net.parameterCount))
-            for i in 0..<expected.count {
-                XCTAssertEqual(batched[i], expected[i], accuracy: 1e-6 * max(1, abs(expected[i])), "task \(k) parameter \(i)")
-            }
-        }
-    }
-
-    func testReferenceGradientMatchesFiniteDifferencesOfTheMemoryLoss() {
-        let stream = syntheticStream(tasks: 1, samples: 4)
-        var rng = RandomStream(seed: 3)
-        let net = Network.mlp([6, 3], rng: &rng)  // linear softmax model: smooth, no kinks
-        let data = stream.tasks[0].train.materialized
-        let references = ReferenceGradients()
-        references.compute(net, data: data, segments: [0..<4], heads: nil, threads: 1)
-        func loss() -> Double {
-            var scratch = [Float](repeating: 0, count: 12)
-            let logits = net.forward(data.inputs, rows: 4)
-            return SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: data.labels, rows: 4, classes: 3,
-                                                       scale: 0.25, gradient: &scratch)
-        }
-        for i in 0..<net.parameterCount {
-            let saved = net.parameters[i]
-            net.parameters[i] = saved + 1e-2; let up = loss()
-            net.parameters[i] = saved - 1e-2; let down = loss()
-            net.parameters[i] = saved
-            XCTAssertEqual(Double(references.row(0)[i]), (up - down) / 2e-2,
-                           accuracy: 2e-4)
-        }
+        var v = [Double](repeating: 0, count: k), work = [Double](repeating: 0, count: DualQP.workspaceCount(for: k))
+        let full = DualQP.solve(gram: gram, linear: linear, count: k, memoryStrength: 0, eps: 1e-3,
+                                solution: &v, workspace: &work)
+        XCTAssertTrue(full.converged)
+        XCTAssertGreaterThan(full.iterations, 1)
+        let capped = DualQP.solve(gram: gram, linear: linear, count: k, memoryStrength: 0, eps: 1e-3,
+                                  solution: &v, workspace: &work, maxIterations: 1)
+        XCTAssertFalse(capped.converged)
+        XCTAssertTrue(v.allSatisfy { $0 >= 0 && $0.isFinite })
     }
 }
 
@@ -189,11 +124,4 @@ final class GEMPluginTests: XCTestCase {
         let stored = (0..<8).map { Array(gem.memory.all.inputs[($0 * 6)..<(($0 + 1) * 6)]) }
         XCTAssertEqual(stored, expected)
     }
-}
-
-/// Records every minibatch it sees.
-final class BatchObserver: StatelessPlugin {
-    let onBatch: (Minibatch) -> Void
-    init(_ onBatch: @escaping (Minibatch) -> Void) { self.onBatch = onBatch }
-    func beforeTrainingIteration(_ trainer: Trainer) { onBatch(trainer.batch) }
 }

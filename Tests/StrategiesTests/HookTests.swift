@@ -2,6 +2,7 @@ import XCTest
 import Benchmarks
 import Learning
 @testable import Strategies
+import TestSupport
 
 /// Adds c · Σ logits² / rows to the loss (an L2 pull on the logits), with its exact gradient.
 private final class LogitPenalty: StatelessPlugin {
@@ -81,15 +82,8 @@ final class LossHookTests: XCTestCase {
             return ce + 0.3 * l2 / 5
         }
         XCTAssertEqual(reported, totalLoss(), accuracy: 1e-5)
-        let h: Float = 1e-2
-        for i in stride(from: 0, to: net.parameterCount, by: 3) {
-            let saved = net.parameters[i]
-            net.parameters[i] = saved + h
-            let up = totalLoss()
-            net.parameters[i] = saved - h
-            let down = totalLoss()
-            net.parameters[i] = saved
-            XCTAssertEqual(Double(gradient[i]), (up - down) / Double(2 * h), accuracy: 2e-3, "parameter \(i)")
+        for (i, numeric) in finiteDifferences(net, stride: 3, totalLoss) {
+            XCTAssertEqual(Double(gradient[i]), numeric, accuracy: 2e-3, "parameter \(i)")
         }
     }
 }

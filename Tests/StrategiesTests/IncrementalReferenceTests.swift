@@ -2,6 +2,7 @@ import XCTest
 import Benchmarks
 import Learning
 @testable import Strategies
+import TestSupport
 
 /// GEM's incremental reference gradients against the direct computation at the same parameters.
 final class IncrementalReferenceTests: XCTestCase {

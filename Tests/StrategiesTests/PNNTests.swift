@@ -2,6 +2,7 @@ import XCTest
 import Benchmarks
 import Learning
 @testable import Strategies
+import TestSupport
 
 /// Progressive networks as a strategy: which column trains, which predicts, what is stored.
 final class PNNTests: XCTestCase {

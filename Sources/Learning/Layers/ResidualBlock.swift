@@ -139,39 +139,3 @@ public final class ResidualScratch {
     let a = Workspace(), b = Workspace(), c = Workspace()
     public init() {}
 }
-
-// The block's element-wise passes over one span, eight at a time.
-
-/// max(v, 0) lane by lane, exactly as Swift's `max` (0 where 0 ≥ v, so −0 becomes 0).
-@inline(__always)
-private func rectified(_ v: SIMD8<Float>) -> SIMD8<Float> {
-    v.replacing(with: Float(0), where: SIMD8<Float>(repeating: 0) .>= v)
-}
-
-/// v = max(v, 0).
-@inline(__always)
-private func rectify(_ v: UnsafeMutablePointer<Float>, _ span: Range<Int>) {
-    var i = span.lowerBound
-    while i + 8 <= span.upperBound { store8(rectified(load8(v, i)), v, i); i += 8 }
-    while i < span.upperBound { v[i] = max(v[i], 0); i += 1 }
-}
-
-/// y = max(y + x, 0).
-@inline(__always)
-private func addAndRectify(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, _ span: Range<Int>) {
-    var i = span.lowerBound
-    while i + 8 <= span.upperBound { store8(rectified(load8(y, i) + load8(x, i)), y, i); i += 8 }
-    while i < span.upperBound { y[i] = max(y[i] + x[i], 0); i += 1 }
-}
-
-/// out = d where y > 0, else 0 (the gradient through a ReLU whose output is y).
-@inline(__always)
-private func passWherePositive(_ d: UnsafePointer<Float>, where y: UnsafePointer<Float>,
-                               into out: UnsafeMutablePointer<Float>, _ span: Range<Int>) {
-    var i = span.lowerBound
-    while i + 8 <= span.upperBound {
-        store8(SIMD8<Float>(repeating: 0).replacing(with: load8(d, i), where: load8(y, i) .> 0), out, i)
-        i += 8
-    }
-    while i < span.upperBound { out[i] = y[i] > 0 ? d[i] : 0; i += 1 }
-}

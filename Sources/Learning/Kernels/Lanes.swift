@@ -13,7 +13,7 @@ public func forEachLane(_ count: Int, lanes: Int, _ body: (_ lane: Int, _ items:
         // the lanes write disjoint outputs, and `body` lives only for this call
         let shared = LaneBody(body)
         DispatchQueue.concurrentPerform(iterations: lanes) { lane in
-            while let item = queue.next() { shared.value(lane, item..<(item + 1)) }
+            while let item = queue.next() { shared.body(lane, item..<(item + 1)) }
         }
     }
 }
@@ -35,9 +35,18 @@ private final class WorkQueue: @unchecked Sendable {
     }
 }
 
+/// Runs `body` over `lanes` contiguous, near-equal parts of 0..<count, side by side.
+func splitAcrossLanes(_ count: Int, lanes: Int, _ body: (Range<Int>) -> Void) {
+    let parts = max(1, min(lanes, count))
+    forEachLane(parts, lanes: parts) { _, items in
+        for part in items { body((count * part / parts)..<(count * (part + 1) / parts)) }
+    }
+}
+
+/// A lane's body, handed to every thread of `concurrentPerform` (`forEachLane` makes that safe).
 private struct LaneBody: @unchecked Sendable {
-    let value: (Int, Range<Int>) -> Void
-    init(_ value: @escaping (Int, Range<Int>) -> Void) { self.value = value }
+    let body: (Int, Range<Int>) -> Void
+    init(_ body: @escaping (Int, Range<Int>) -> Void) { self.body = body }
 }
 
 /// One growable buffer per lane.

@@ -53,10 +53,7 @@ public final class ERPlugin: Plugin {
     public let memorySize: Int
     public let replayBatchSize: Int
     public let selection: ER.Selection
-    /// Memory slots; only `filled` ones hold a sample.
-    private var memory: LabeledData
-    private var filled: [Bool]
-    private var filledSlots: [Int] = []
+    private var memory: SlotMemory
     private var seen = 0
     private var ownRows = 0
     private let slotsPerClass: Int
@@ -72,9 +69,7 @@ public final class ERPlugin: Plugin {
         self.selection = selection
         slotsPerClass = max(1, memorySize / classCount)
         let slots = selection == .ring ? slotsPerClass * classCount : memorySize
-        memory = LabeledData(inputs: [Float](repeating: 0, count: slots * width), labels: [Int32](repeating: 0, count: slots),
-                             tasks: [Int32](repeating: 0, count: slots), width: width)
-        filled = [Bool](repeating: false, count: slots)
+        memory = SlotMemory(slots: slots, width: width)
         nextSlotOfClass = [Int](repeating: 0, count: classCount)
         updateRNG = RandomStream(seed: seed, purpose: "er/update")
         drawRNG = RandomStream(seed: seed, purpose: "er/draw")
@@ -82,9 +77,10 @@ public final class ERPlugin: Plugin {
 
     public func beforeTrainingIteration(_ trainer: Trainer) {
         ownRows = trainer.batch.count
+        let filledSlots = memory.filledSlots
         guard !filledSlots.isEmpty else { return }
         let draw = drawRNG.sample(min(replayBatchSize, filledSlots.count), from: filledSlots.count)
-        for i in draw { trainer.batch.append(memory, row: filledSlots[i]) }
+        for i in draw { trainer.batch.append(memory.slots, row: filledSlots[i]) }
     }
 
     public func afterUpdate(_ trainer: Trainer) {
@@ -93,33 +89,21 @@ public final class ERPlugin: Plugin {
             switch selection {
             case .reservoir:
                 if let slot = reservoirSlot(seen: seen, capacity: memorySize, rng: &updateRNG) {
-                    store(batch, row: r, slot: slot)
+                    memory.store(batch, row: r, slot: slot)
                 }
             case .ring:
                 let label = Int(batch.labels[r])
-                store(batch, row: r, slot: label * slotsPerClass + nextSlotOfClass[label])
+                memory.store(batch, row: r, slot: label * slotsPerClass + nextSlotOfClass[label])
                 nextSlotOfClass[label] = (nextSlotOfClass[label] + 1) % slotsPerClass
             }
             seen += 1
         }
     }
 
-    private func store(_ batch: Minibatch, row r: Int, slot: Int) {
-        let w = memory.width
-        for p in 0..<w { memory.inputs[slot * w + p] = batch.inputs[r * w + p] }
-        memory.labels[slot] = batch.labels[r]
-        memory.tasks[slot] = batch.tasks[r]
-        if !filled[slot] {
-            filled[slot] = true
-            filledSlots.append(slot)
-        }
-    }
-
     /// Every slot, which are filled and in what order (draws index that order), the count of
     /// samples seen, the ring positions and both streams (`ownRows` belongs to one step).
     public func saveState(_ trainer: Trainer, into state: inout SavedState) {
-        state.set("memory", memory)
-        state.set("filled_slots", integers: filledSlots)
+        memory.save(into: &state)
         state.set("seen", seen)
         state.set("next_slot_of_class", integers: nextSlotOfClass)
         state.set("update_rng", updateRNG)
@@ -127,13 +111,7 @@ public final class ERPlugin: Plugin {
     }
 
     public func restoreState(_ trainer: Trainer, from state: SavedState) throws {
-        memory = try state.labeledData("memory", shapedLike: memory)
-        filledSlots = try state.integers("filled_slots")
-        guard filledSlots.allSatisfy({ (0..<filled.count).contains($0) }) else {
-            throw SavedStateError(key: "filled_slots", problem: "a slot outside 0..<\(filled.count)")
-        }
-        filled = [Bool](repeating: false, count: filled.count)
-        for slot in filledSlots { filled[slot] = true }
+        try memory.restore(from: state)
         seen = try state.int("seen")
         nextSlotOfClass = try state.integers("next_slot_of_class", count: nextSlotOfClass.count)
         updateRNG = try state.randomStream("update_rng")
@@ -141,5 +119,5 @@ public final class ERPlugin: Plugin {
     }
 
     /// The filled slots, in slot order.
-    public var episodicMemory: LabeledData? { memory.rows(filledSlots.sorted()) }
+    public var episodicMemory: LabeledData? { memory.storedRows }
 }

@@ -153,24 +153,6 @@ public final class SparseRows: @unchecked Sendable {
     }
 }
 
-/// Runs `body` over `lanes` contiguous, near-equal parts of 0..<count, side by side.
-func splitAcrossLanes(_ count: Int, lanes: Int, _ body: (Range<Int>) -> Void) {
-    let lanes = max(1, min(lanes, count))
-    guard lanes > 1 else { body(0..<count); return }
-    withoutActuallyEscaping(body) { body in
-        // the lanes write disjoint outputs, and `body` lives only for this call
-        let shared = UncheckedSendable(body)
-        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
-            shared.value((count * lane / lanes)..<(count * (lane + 1) / lanes))
-        }
-    }
-}
-
-private struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}
-
 /// Bᵀ of a row-major rows × columns matrix, written row-major into `out` (columns × rows).
 public func transpose(_ b: UnsafePointer<Float>, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>) {
     for r in 0..<rows {

@@ -87,10 +87,11 @@ public struct DERSettings: Sendable, Equatable {
 public final class DERPlugin: Plugin {
     public let settings: DERSettings
     private let classCount: Int
-    /// Memory slots (inputs, labels, tasks) and the logits stored with them; slots fill in order.
-    private var memory: LabeledData
+    /// Memory slots (inputs, labels, tasks) and the logits stored with them; reservoir sampling
+    /// fills the slots in order, so the filled ones are 0..<filled.
+    private var memory: SlotMemory
     private var storedLogits: [Float]
-    private var filled = 0
+    private var filled: Int { memory.filledSlots.count }
     private var seen = 0
     private var updateRNG: RandomStream
     private var drawRNG: RandomStream
@@ -111,8 +112,7 @@ public final class DERPlugin: Plugin {
         self.settings = settings
         self.classCount = classCount
         let m = settings.memorySize
-        memory = LabeledData(inputs: [Float](repeating: 0, count: m * width), labels: [Int32](repeating: 0, count: m),
-                             tasks: [Int32](repeating: 0, count: m), width: width)
+        memory = SlotMemory(slots: m, width: width)
         storedLogits = [Float](repeating: 0, count: m * classCount)
         updateRNG = RandomStream(seed: seed, purpose: "der/update")
         drawRNG = RandomStream(seed: seed, purpose: "der/draw")
@@ -126,9 +126,9 @@ public final class DERPlugin: Plugin {
         guard filled > 0 else { return }
         let k = min(settings.replayBatchSize, filled)
         matchSlots = drawRNG.sample(k, from: filled)
-        for slot in matchSlots { trainer.batch.append(memory, row: slot) }
+        for slot in matchSlots { trainer.batch.append(memory.slots, row: slot) }
         if settings.beta > 0 {
-            for slot in drawRNG.sample(k, from: filled) { trainer.batch.append(memory, row: slot) }
+            for slot in drawRNG.sample(k, from: filled) { trainer.batch.append(memory.slots, row: slot) }
             labelRows = k
         }
     }
@@ -181,38 +181,35 @@ public final class DERPlugin: Plugin {
 
     public func afterUpdate(_ trainer: Trainer) {
         let batch = trainer.batch
-        let w = memory.width, c = classCount
+        let c = classCount
         for r in 0..<ownRows {
             if let slot = reservoirSlot(seen: seen, capacity: settings.memorySize, rng: &updateRNG) {
-                for p in 0..<w { memory.inputs[slot * w + p] = batch.inputs[r * w + p] }
-                memory.labels[slot] = batch.labels[r]
-                memory.tasks[slot] = batch.tasks[r]
+                memory.store(batch, row: r, slot: slot)
                 for k in 0..<c { storedLogits[slot * c + k] = ownLogits[r * c + k] }
-                filled = max(filled, slot + 1)
             }
             seen += 1
         }
     }
 
     /// The stored rows (inputs, labels, tasks; the logits are not part of a run file).
-    public var episodicMemory: LabeledData? { filled == 0 ? nil : memory.rows(Array(0..<filled)) }
+    public var episodicMemory: LabeledData? { filled == 0 ? nil : memory.storedRows }
 
     /// The memory with its logits, how far it is filled, the samples seen and both streams
     /// (the step layout and `ownLogits` belong to one step).
     public func saveState(_ trainer: Trainer, into state: inout SavedState) {
-        state.set("memory", memory)
+        memory.save(into: &state)
         state.set("stored_logits", floats: storedLogits)
-        state.set("filled", filled)
         state.set("seen", seen)
         state.set("update_rng", updateRNG)
         state.set("draw_rng", drawRNG)
     }
 
     public func restoreState(_ trainer: Trainer, from state: SavedState) throws {
-        memory = try state.labeledData("memory", shapedLike: memory)
+        try memory.restore(from: state)
+        guard memory.filledSlots == Array(0..<filled) else {
+            throw SavedStateError(key: "filled_slots", problem: "not the first \(filled) slots in order")
+        }
         storedLogits = try state.floats("stored_logits", count: storedLogits.count)
-        filled = try state.int("filled")
-        guard (0...memory.count).contains(filled) else { throw SavedStateError(key: "filled", problem: "outside 0...\(memory.count)") }
         seen = try state.int("seen")
         updateRNG = try state.randomStream("update_rng")
         drawRNG = try state.randomStream("draw_rng")
