@@ -39,9 +39,9 @@ extension RunSpec {
             ("benchmark.class_order", benchmark.classOrder.map { flowList($0.map(String.init)) } ?? "null"),
             ("model.kind", model.kind),
         ]
-        switch model {
-        case let .mlp(hidden): fields.append(("model.hidden", flowList(hidden.map(String.init))))
-        case let .resnet18(width): fields.append(("model.width", String(width)))
+        for key in model.definition.keys {
+            let value = model.list(key.name)
+            fields.append(("model.\(key.name)", key.kind == .positiveInt ? String(value[0]) : flowList(value.map(String.init))))
         }
         fields += [
             ("optimizer.lr", formatDouble(optimizer.lr)),
@@ -129,16 +129,17 @@ extension RunSpec {
         let m = req(root, "model")
         if let m { c.checkKeys(m, known: Keys.model) }
         var model: ModelSpec?
-        var modelKind: ModelKind? = .mlp
-        if let v = m?["kind"] { modelKind = c.choice(v, "model kind") }
-        switch modelKind {
-        case .mlp:
-            if let widths = c.list(req(m, "hidden"))?.compactMap({ c.positiveInt($0) }) {
-                model = ModelSpec.mlp(hidden: widths)
+        var modelDefinition: (any ModelDefinition.Type)? = MLP.self
+        if let v = m?["kind"] { modelDefinition = c.modelKind(v) }
+        if let modelDefinition {
+            var values: [String: [Int]] = [:]
+            for key in modelDefinition.keys {
+                switch key.kind {
+                case .positiveInt: values[key.name] = c.positiveInt(req(m, key.name)).map { [$0] }
+                case .positiveIntList: values[key.name] = c.list(req(m, key.name))?.compactMap { c.positiveInt($0) }
+                }
             }
-        case .resnet18:
-            if let width = c.positiveInt(req(m, "width")) { model = .resnet18(width: width) }
-        case nil: break
+            if values.count == modelDefinition.keys.count { model = ModelSpec(modelDefinition, values) }
         }
 
         let o = req(root, "optimizer")

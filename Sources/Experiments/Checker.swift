@@ -1,5 +1,7 @@
 // Typed reads from the located YAML tree, each failure recorded as a diagnostic.
 
+import Learning
+
 struct Checker {
     var diagnostics: [Diagnostic] = []
     /// The experiment being resolved; values written elsewhere (a template, defaults.yaml, a
@@ -104,6 +106,17 @@ struct Checker {
         let hint = closest(to: s, in: names).map { "did you mean '\($0)'?" }
             ?? "expected one of: \(names.joined(separator: ", "))"
         error(value, "unknown \(what) '\(s)'; \(hint)")
+        return nil
+    }
+
+    /// A model kind of `ModelList`, with the closest one suggested on a miss.
+    mutating func modelKind(_ value: YValue?) -> (any ModelDefinition.Type)? {
+        guard let value, let s = string(value) else { return nil }
+        if let definition = ModelList.named(s) { return definition }
+        let names = ModelList.all.map { $0.kind }
+        let hint = closest(to: s, in: names).map { "did you mean '\($0)'?" }
+            ?? "expected one of: \(names.joined(separator: ", "))"
+        error(value, "unknown model kind '\(s)'; \(hint)")
         return nil
     }
 

@@ -97,48 +97,26 @@ extension RunSpec {
     var flopsPerRow: RowFLOPs {
         let d = benchmark.dataset, tasks = benchmark.tasks
         let variant = method.definition.modelVariant(method.values)
-        switch model {
-        case let .mlp(hidden):
-            var parameters: Double
-            switch variant {
-            case .standard: parameters = model.parameterCount(inputShape: d.imageShape, classes: d.classCount, tasks: tasks)
-            case .hiddenDividedAmongTasks:  // one of `tasks` equal small networks
-                parameters = model.parameterCount(inputShape: d.imageShape, classes: d.classCount, tasks: tasks,
-                                                  variant: variant) / Double(tasks)
-            case .taskRoutedInput:  // one task's input layer and the shared layers: the standard network's size
-                parameters = model.parameterCount(inputShape: d.imageShape, classes: d.classCount, tasks: tasks)
-            }
-            let inputs = Double(d.imageShape.reduce(1, *))
-            let firstWidth = Double(hidden.first.map { variant == .hiddenDividedAmongTasks ? max(1, $0 / tasks) : $0 }
-                                    ?? d.classCount)
-            return RowFLOPs(forward: 2 * parameters, backward: 4 * parameters,
-                            firstLayerForward: 2 * (inputs + 1) * firstWidth, inputDensity: CostEstimate.inputDensity(d))
-        case let .resnet18(width):
-            let nf = variant == .hiddenDividedAmongTasks ? max(1, width / tasks) : width
-            let flops = ResNetFLOPs.perImage(nf: nf, inputShape: d.imageShape, classes: d.classCount)
+        guard let hidden = model.hiddenWidths else {
+            // any other model: the products of its built network
+            let flops = model.productFLOPsPerImage(inputShape: d.imageShape, classes: d.classCount, tasks: tasks,
+                                                   variant: variant)
             return RowFLOPs(forward: Double(flops.forward), backward: Double(flops.backward))
         }
+        var parameters: Double
+        switch variant {
+        case .standard: parameters = model.parameterCount(inputShape: d.imageShape, classes: d.classCount, tasks: tasks)
+        case .hiddenDividedAmongTasks:  // one of `tasks` equal small networks
+            parameters = model.parameterCount(inputShape: d.imageShape, classes: d.classCount, tasks: tasks,
+                                              variant: variant) / Double(tasks)
+        case .taskRoutedInput:  // one task's input layer and the shared layers: the standard network's size
+            parameters = model.parameterCount(inputShape: d.imageShape, classes: d.classCount, tasks: tasks)
+        }
+        let inputs = Double(d.imageShape.reduce(1, *))
+        let firstWidth = Double(hidden.first.map { variant == .hiddenDividedAmongTasks ? max(1, $0 / tasks) : $0 }
+                                ?? d.classCount)
+        return RowFLOPs(forward: 2 * parameters, backward: 4 * parameters,
+                        firstLayerForward: 2 * (inputs + 1) * firstWidth, inputDensity: CostEstimate.inputDensity(d))
     }
 }
 
-/// `Network.productFLOPsPerImage` of reduced ResNet18s, each built once per shape: a plan of
-/// hundreds of runs asks for a handful of shapes.
-enum ResNetFLOPs {
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var cache: [[Int]: (forward: Int, backward: Int)] = [:]
-
-    static func perImage(nf: Int, inputShape: [Int], classes: Int) -> (forward: Int, backward: Int) {
-        let image = inputShape.count == 3 ? inputShape : [1, 1, inputShape.reduce(1, *)]
-        let key = [nf, classes] + image
-        lock.lock()
-        defer { lock.unlock() }
-        if let known = cache[key] { return known }
-        var rng = RandomStream(seed: 0, purpose: "cost estimate")
-        // the shape was checked when the run was resolved (ModelSpec.problem(withInput:))
-        guard let network = try? Network.reducedResNet18(channels: image[0], height: image[1], width: image[2],
-                                                         classes: classes, nf: nf, rng: &rng)
-        else { return (0, 0) }
-        cache[key] = network.productFLOPsPerImage
-        return cache[key]!
-    }
-}

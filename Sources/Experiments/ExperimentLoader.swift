@@ -4,6 +4,7 @@
 
 import Benchmarks
 import Data
+import Learning
 import Strategies
 
 /// The keys each level of an experiment file accepts.
@@ -15,7 +16,7 @@ enum Keys {
     static let defaults = ["seeds", "benchmark", "model", "optimizer"]
     static let benchmark = ["kind", "dataset", "tasks", "samples_per_task", "test_samples_per_task", "scenario",
                             "angles", "class_order"]
-    static let model = ["kind", "hidden", "width"]
+    static var model: [String] { ModelList.allKeys }
     static let optimizer = ["lr", "batch_size", "epochs", "momentum", "eval_every", "lca"]
     /// Every key some strategy takes, in registration order.
     static let methodParameters: [String] = {

@@ -1,41 +1,46 @@
 // The `model:` section: `{kind: mlp, hidden: [100, 100]}` (a bare `hidden:` is an MLP too), or
-// `{kind: resnet18, width: 20}`, the GEM paper's reduced ResNet18. A model of another kind than
-// the inherited one replaces it whole (see `merge`).
+// another kind of `ModelList` with its keys, e.g. `{kind: resnet18, width: 20}`. A model of
+// another kind than the inherited one replaces it whole (see `merge`).
 
 import Learning
 
-/// The model kinds `model.kind` accepts.
-enum ModelKind: String, CaseIterable {
-    case mlp
-    case resnet18
-}
-
 extension ExperimentLoader {
     mutating func resolveModel(_ section: YValue?) -> ModelSpec? {
-        guard let section, section.entries != nil else { return .default }
-        var kind = ModelKind.mlp
+        guard let section, let entries = section.entries else { return .default }
+        var definition: any ModelDefinition.Type = MLP.self
         if let value = section["kind"], !checker.isNull(value) {
-            guard let k: ModelKind = checker.choice(value, "model kind") else { return nil }
-            kind = k
+            guard let named = checker.modelKind(value) else { return nil }
+            definition = named
         }
-        switch kind {
-        case .mlp:
-            if let width = section["width"] {
-                checker.error(width, "an MLP's size is model.hidden; width belongs to kind: resnet18")
-                return nil
+        var values: [String: [Int]] = [:], failed = false
+        for entry in entries where entry.key != "kind" {
+            guard let key = definition.keys.first(where: { $0.name == entry.key }) else {
+                // a key of another kind (`width` on an MLP): say whose it is and what this kind has
+                let owners = ModelList.all.filter { other in other.keys.contains { $0.name == entry.key } }.map { $0.kind }
+                failed = true
+                // a key of no kind is the unknown-key check's to name
+                guard !owners.isEmpty else { continue }
+                let own = definition.keys.map { "model.\($0.name) (\($0.help))" }.joined(separator: ", ")
+                checker.error(entry.value, "model kind \(definition.kind) has no key \(entry.key) (a key of "
+                              + "\(owners.joined(separator: ", "))); its keys: \(own)")
+                continue
             }
-            guard let hidden = section["hidden"] else { return .default }
-            guard let items = checker.list(hidden) else { return nil }
-            guard !items.isEmpty else { checker.error(hidden, "needs at least one hidden layer"); return nil }
-            let widths = items.compactMap { checker.positiveInt($0) }
-            return widths.count == items.count ? .mlp(hidden: widths) : nil
-        case .resnet18:
-            if let hidden = section["hidden"] {
-                checker.error(hidden, "resnet18 has no hidden layers; its size is model.width (the paper: 20)")
-                return nil
+            switch key.kind {
+            case .positiveInt:
+                guard let value = checker.positiveInt(entry.value) else { failed = true; continue }
+                values[key.name] = [value]
+            case .positiveIntList:
+                guard let items = checker.list(entry.value) else { failed = true; continue }
+                guard !items.isEmpty else {
+                    checker.error(entry.value, "needs at least one value (\(key.help))")
+                    failed = true
+                    continue
+                }
+                let numbers = items.compactMap { checker.positiveInt($0) }
+                if numbers.count != items.count { failed = true }
+                values[key.name] = numbers
             }
-            guard let value = section["width"] else { return .resnet18(width: 20) }
-            return checker.positiveInt(value).map { .resnet18(width: $0) }
         }
+        return failed ? nil : ModelSpec(definition, values)
     }
 }

@@ -4,7 +4,7 @@ import Learning
 import Strategies
 
 struct ListCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List suites, experiments and strategies.")
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List suites, experiments, strategies and models.")
 
     @OptionGroup var location: LocationOptions
 
@@ -35,6 +35,15 @@ struct ListCommand: ParsableCommand {
                 let value = parameter.automatic != nil ? "= \(StrategyParameter.autoWord)"
                     : parameter.defaultValue.map { "= \($0.canonicalText)" } ?? "*"
                 print("      \(parameter.key) \(value)  \(parameter.help)")
+            }
+        }
+        print("\nModels (YAML `model: {kind: ...}`; keys with their defaults):")
+        for definition in ModelList.all {
+            print("  \(definition.kind): \(definition.abstract)")
+            for key in definition.keys {
+                let value = key.kind == .positiveInt ? "\(key.defaultValue[0])"
+                    : "[" + key.defaultValue.map(String.init).joined(separator: ", ") + "]"
+                print("      \(key.name) = \(value)  \(key.help)")
             }
         }
         print("\nKernels: version \(Kernels.version), \(Kernels.path) path (available here: "

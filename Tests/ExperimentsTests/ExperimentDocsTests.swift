@@ -1,6 +1,7 @@
 import Benchmarks
 import Data
 import Foundation
+import Learning
 import XCTest
 @testable import Experiments
 
@@ -31,7 +32,7 @@ final class ExperimentDocsTests: XCTestCase {
     func testEveryDatasetKindScenarioModelAndKeyIsNamed() {
         XCTAssertFalse(doc.isEmpty)
         let names = DatasetName.allCases.map(\.rawValue) + BenchmarkKind.allCases.map(\.rawValue)
-            + Scenario.allCases.map(\.rawValue) + ModelKind.allCases.map(\.rawValue)
+            + Scenario.allCases.map(\.rawValue) + ModelList.all.map { $0.kind }
         for name in names { XCTAssertTrue(doc.contains("`\(name)`"), "docs/experiments.md does not name `\(name)`") }
         let keys = Keys.benchmark.map { "benchmark." + $0 } + Keys.model.map { "model." + $0 }
             + Keys.optimizer.map { "optimizer." + $0 }

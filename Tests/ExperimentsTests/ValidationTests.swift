@@ -459,7 +459,7 @@ final class ValidationTests: XCTestCase {
             "DIR/a.yaml:9:61: experiments.e.strategies.ewc.fisher: the empirical Fisher takes one sample at a time, a batch of one for resnet18's batch norm; use squared-mean-gradient",
         ])
         XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(split.replacingOccurrences(of: "width: 4", with: "width: 4, hidden: [10]"))]), [
-            "DIR/a.yaml:4:47: experiments.e.model.hidden: resnet18 has no hidden layers; its size is model.width (the paper: 20)",
+            "DIR/a.yaml:4:47: experiments.e.model.hidden: model kind resnet18 has no key hidden (a key of mlp); its keys: model.width (feature maps of the first stage, nf (the paper: 20))",
         ])
     }
 

@@ -1,3 +1,50 @@
+/// The GEM paper's reduced ResNet18 (`Network.reducedResNet18`) with `width` (nf) feature maps in
+/// its first stage (the paper: 20).
+public enum ReducedResNet18: ModelDefinition {
+    public static let kind = "resnet18"
+    public static let abstract = "the GEM paper's reduced ResNet18 (CIFAR-100), nf feature maps in its first stage"
+    public static let keys = [ModelKey("width", .positiveInt, default: [20],
+                                       help: "feature maps of the first stage, nf (the paper: 20)")]
+    public static let isMLP = false
+    /// Small blocks: a convolutional network's activations are large.
+    public static let evaluationBatch = 100
+
+    public static func build(_ spec: ModelSpec, inputShape: [Int], classes: Int, tasks: Int, variant: ModelVariant,
+                             rng: inout RandomStream) throws -> Network {
+        if let problem = problem(spec, with: variant, tasks: tasks) { throw ModelShapeError(description: problem) }
+        let width = spec.int("width")
+        let nf = variant == .hiddenDividedAmongTasks ? max(1, width / tasks) : width
+        let image = inputShape.count == 3 ? inputShape : [1, 1, inputShape.reduce(1, *)]
+        return try Network.reducedResNet18(channels: image[0], height: image[1], width: image[2], classes: classes,
+                                           nf: nf, rng: &rng)
+    }
+
+    public static func problem(_ spec: ModelSpec, withInput inputShape: [Int]) -> String? {
+        guard inputShape.count == 3 else { return "resnet18 needs image inputs (channels x height x width)" }
+        // a 3x3 convolution with padding 1 and stride 2 maps n to (n − 1) / 2 + 1
+        var (h, w) = (inputShape[1], inputShape[2])
+        for _ in 0..<3 { (h, w) = ((h - 1) / 2 + 1, (w - 1) / 2 + 1) }
+        return h == 4 && w == 4 ? nil
+            : "resnet18 pools a 4x4 final map, but \(inputShape.map(String.init).joined(separator: "x")) inputs leave \(h)x\(w) (use 28x28 to 32x32 images)"
+    }
+
+    public static func problem(_ spec: ModelSpec, with variant: ModelVariant, tasks: Int) -> String? {
+        switch variant {
+        case .standard: return nil
+        case .taskRoutedInput: return "multimodal's task-specific input layers need an MLP (model.kind: mlp), not resnet18"
+        case .hiddenDividedAmongTasks:
+            let width = spec.int("width")
+            return width < tasks ? "independent divides model.width \(width) among the \(tasks) tasks: it needs at least \(tasks)" : nil
+        }
+    }
+
+    /// About 25 maps of nf·H·W per image over the stages (halving with each), twice with their
+    /// gradients, and the im2col buffer of the widest layer.
+    public static func activationsPerRow(_ spec: ModelSpec, inputWidth: Int, classes: Int, training: Bool) -> Double {
+        ((training ? 50 : 25) + 9) * Double(spec.int("width")) * Double(inputWidth)
+    }
+}
+
 /// Why a reduced ResNet18 cannot be built for an input shape.
 public struct ModelShapeError: Error, CustomStringConvertible {
     public var description: String
