@@ -140,6 +140,34 @@ final class ConvLayerTests: XCTestCase {
                        rows: 3, seed: 60)
     }
 
+    /// y = x + b[c] on every pixel of channel c, written out; its gradient by finite differences.
+    func testChannelBiasAddsOneValuePerChannel() {
+        let shape = ImageShape(channels: 2, height: 1, width: 3)
+        var rng = RandomStream(seed: 80)
+        let net = Network(layers: [ChannelBias(shape, initialLimit: 1)], rng: &rng)
+        let b = [net.parameters[0], net.parameters[1]]
+        XCTAssertTrue(b.allSatisfy { abs($0) <= 1 } && b[0] != b[1])
+        let x: [Float] = [1, 2, 3, 4, 5, 6, -1, -2, -3, -4, -5, -6]  // two rows of 2 channels × 3 pixels
+        let y = Array(UnsafeBufferPointer(start: net.forward(x, rows: 2), count: 12))
+        XCTAssertEqual(y, [1 + b[0], 2 + b[0], 3 + b[0], 4 + b[1], 5 + b[1], 6 + b[1],
+                           -1 + b[0], -2 + b[0], -3 + b[0], -4 + b[1], -5 + b[1], -6 + b[1]])
+        checkGradients(net, rows: 3, seed: 81)
+    }
+
+    /// The `cnn` model (two stride-2 convolutions with biases and ReLUs, then a linear layer):
+    /// its shapes, parameter count by hand, and every gradient by finite differences.
+    func testSmallCNNGradientsMatchFiniteDifferences() throws {
+        var rng = RandomStream(seed: 82)
+        let spec = ModelSpec(SmallCNN.self, ["channels": [3, 4]])
+        let net = try spec.build(inputShape: [1, 8, 8], classes: 5, tasks: 1, rng: &rng)
+        // conv 1→3 (27) + bias 3, 8x8 → 4x4; conv 3→4 (108) + bias 4, 4x4 → 2x2; linear 16→5 (85)
+        XCTAssertEqual(net.parameterCount, 27 + 3 + 108 + 4 + 16 * 5 + 5)
+        XCTAssertEqual(spec.parameterCount(inputShape: [1, 8, 8], classes: 5, tasks: 1), Double(net.parameterCount))
+        XCTAssertEqual(net.outputWidth, 5)
+        checkGradients(net, rows: 3, seed: 83, h: 2e-3, kinks: true)
+        XCTAssertThrowsError(try spec.build(inputShape: [64], classes: 5, tasks: 1, rng: &rng))
+    }
+
     func testResidualBlocksMatchFiniteDifferences() {
         // With the 1x1 shortcut (stride 2, 2 → 3 channels) and with the identity.
         var rng = RandomStream(seed: 7)

@@ -5,6 +5,7 @@ public enum ModelList {
     public static let all: [any ModelDefinition.Type] = [
         MLP.self,
         ReducedResNet18.self,
+        SmallCNN.self,
     ]
 
     public static func named(_ kind: String) -> (any ModelDefinition.Type)? {
