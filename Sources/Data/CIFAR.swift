@@ -30,34 +30,11 @@ public struct CIFARFormat: Sendable, Equatable {
     func records(in file: String) -> Int { file == testFile ? testRecords : recordsPerTrainFile }
     func expectedSize(of file: String) -> Int { records(in: file) * recordBytes }
 
-    /// The layout of the official files; nil for a dataset that is not CIFAR.
-    ///
-    /// The MD5 of each extracted file, as public code that checks the files after extraction lists them:
-    /// CIFAR-10: rai-project/dldataset `vision/cifar10.go`, and the same six values in several
-    /// independent CMake `fetch_cifar10` scripts (`CIFAR_EXTRACTED_FILE_MD5s`). CIFAR-100:
-    /// rai-project/dldataset `vision/cifar100.go` (the one public source found; the archive's
-    /// own MD5, which `bench fetch` checks first, is confirmed by several, see `FetchSource`).
+    /// The layout of the official files (`DatasetDefinition.format`); nil for a dataset that is
+    /// not CIFAR.
     public static func official(_ name: DatasetName) -> CIFARFormat? {
-        switch name {
-        case .mnist, .fashionMNIST:
-            return nil
-        case .cifar10:
-            return CIFARFormat(
-                dataset: .cifar10, trainFiles: (1...5).map { "data_batch_\($0).bin" }, testFile: "test_batch.bin",
-                labelBytes: 1, recordsPerTrainFile: 10_000, testRecords: 10_000,
-                md5: ["data_batch_1.bin": "5dd7e06a14cb22eb9f671a540d1b7c25",
-                      "data_batch_2.bin": "5ea93a67294ea407fff1d09f752e9692",
-                      "data_batch_3.bin": "942cd6a4bcdd0dd3c604fbe906cb4421",
-                      "data_batch_4.bin": "ae636b3ba5c66a11e91e8cb52e771fcb",
-                      "data_batch_5.bin": "53f37980c15c3d472c316c40844f3f0d",
-                      "test_batch.bin": "803d5f7f4d78ea53de84dbe85f74fb6d"])
-        case .cifar100:
-            return CIFARFormat(
-                dataset: .cifar100, trainFiles: ["train.bin"], testFile: "test.bin",
-                labelBytes: 2, recordsPerTrainFile: 50_000, testRecords: 10_000,
-                md5: ["train.bin": "6172c7755cfe09b2fe270c85cebc1b15",
-                      "test.bin": "4499cfba6c016c1be1438163640a0898"])
-        }
+        guard case .cifar(let format) = name.definition.format else { return nil }
+        return format
     }
 }
 

@@ -43,15 +43,8 @@ public struct CostEstimate: Sendable, Equatable {
         }
     }
 
-    /// The fraction of non-zero pixels in a dataset's images (the test split's; the training
-    /// split's differs by under 0.003), by numpy over the genuine files; CIFAR's are taken as 1.
-    public static func inputDensity(_ dataset: DatasetName) -> Double {
-        switch dataset {
-        case .mnist: 0.193
-        case .fashionMNIST: 0.500
-        case .cifar10, .cifar100: 1
-        }
-    }
+    /// The fraction of non-zero pixels in a dataset's images (`DatasetDefinition.inputDensity`).
+    public static func inputDensity(_ dataset: DatasetName) -> Double { dataset.definition.inputDensity }
 }
 
 /// `1.8 TFLOP`, `420 GFLOP`, `12 MFLOP`.

@@ -1,10 +1,11 @@
 import ArgumentParser
+import Data
 import Experiments
 import Learning
 import Strategies
 
 struct ListCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List suites, experiments, strategies and models.")
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List suites, experiments, strategies, models and datasets.")
 
     @OptionGroup var location: LocationOptions
 
@@ -45,6 +46,13 @@ struct ListCommand: ParsableCommand {
                     : "[" + key.defaultValue.map(String.init).joined(separator: ", ") + "]"
                 print("      \(key.name) = \(value)  \(key.help)")
             }
+        }
+        print("\nDatasets (YAML `benchmark.dataset`):")
+        for dataset in DatasetList.all {
+            let shape = dataset.imageShape.map(String.init).joined(separator: "x")
+            let source = dataset.fetchSource == nil ? "ships in Data/\(dataset.name)" : "bench fetch \(dataset.name)"
+            print("  \(dataset.name): \(dataset.displayName), \(shape) images, \(dataset.trainImagesPerClass.count) classes, "
+                  + "\(dataset.trainImagesPerClass.reduce(0, +)) training and \(dataset.testImagesPerClass.reduce(0, +)) test images; \(source)")
         }
         print("\nKernels: version \(Kernels.version), \(Kernels.path) path (available here: "
               + Kernels.availablePaths.joined(separator: ", ") + "; GEMBENCH_KERNELS picks one; every path gives the same bits)")

@@ -23,7 +23,7 @@ final class FetchTests: XCTestCase {
     func fetcher(_ manifest: CIFARFixture.Manifest, _ server: LoopbackServer, md5: String? = nil,
                  size: Int64?? = .none, attempts: Int = 3) -> DatasetFetcher {
         let format = CIFARFixture.format(.cifar10, md5: manifest.files)
-        let source = FetchSource.cifar(format, url: server.url(archiveName), md5: md5 ?? manifest.md5!,
+        let source = FetchSource.cifar(format, folder: format.dataset.archiveFolderName!, url: server.url(archiveName), md5: md5 ?? manifest.md5!,
                                        size: size ?? manifest.size)
         var fetcher = DatasetFetcher(name: .cifar10, source: source) { try readCIFARDataset(format, from: $0) }
         fetcher.attempts = attempts

@@ -6,7 +6,7 @@ import XCTest
 final class TarGzExtractorTests: XCTestCase {
     var work = ""
     var archive: String { work + "/a.tar.gz" }
-    let layout = ArchiveLayout(cifar: CIFARFixture.format(.cifar10, md5: [:]))
+    let layout = ArchiveLayout(cifar: CIFARFixture.format(.cifar10, md5: [:]), folder: DatasetName.cifar10.archiveFolderName!)
 
     override func setUpWithError() throws {
         work = try Fixture.temporaryDirectory(self)

@@ -20,39 +20,9 @@ public struct FetchSource: Sendable, Equatable {
     public let downloads: [Download]
     public let contents: Contents
 
-    /// The official source of `name`; nil for MNIST, which ships in the repository.
-    ///
-    /// Digests and sizes, each checked against a second public source:
-    /// - CIFAR: the MD5s on the dataset page, https://www.cs.toronto.edu/~kriz/cifar.html (binary
-    ///   version); the same digests and the byte sizes are the git-annex keys of the
-    ///   datasets-mila/datasets--cifar10 and datasets--cifar100 mirrors (`md5sums`,
-    ///   `MD5E-s170052171--c32a1d4a…`, `MD5E-s168513733--03b5dce0…`), and many loaders use them.
-    /// - Fashion-MNIST: the "Get the Data" table of zalandoresearch/fashion-mnist's README (URLs
-    ///   and MD5s of the .gz files); torchvision's `FashionMNIST.resources` lists the same.
-    public static func official(_ name: DatasetName) -> FetchSource? {
-        switch name {
-        case .mnist:
-            return nil
-        case .cifar10:
-            return cifar(CIFARFormat.official(.cifar10)!, url: "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz",
-                         md5: "c32a1d4ab5d03f1284b67883e8d87530", size: 170_052_171)
-        case .cifar100:
-            return cifar(CIFARFormat.official(.cifar100)!,
-                         url: "https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz",
-                         md5: "03b5dce01913d631647c71ecec9e9cb8", size: 168_513_733)
-        case .fashionMNIST:
-            // Zalando serves these over plain http only (an S3 website endpoint); the MD5 of
-            // each file, and then the built-in SHA-256 of its contents, protect them.
-            let base = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
-            let files = DatasetFiles()
-            let md5 = [files.trainImages: "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
-                       files.trainLabels: "25c81989df183df01b3e8a0aad5dffbe",
-                       files.testImages: "bef4ecab320f06d8554ea6380940ec79",
-                       files.testLabels: "bb300cfdad3c16e7a12a480ee83cd310"]
-            return FetchSource(downloads: files.all.map { Download(url: base + $0, fileName: $0, md5: md5[$0]!, size: nil) },
-                               contents: .files)
-        }
-    }
+    /// The official source of `name` (`DatasetDefinition.fetchSource`); nil for MNIST, which ships
+    /// in the repository.
+    public static func official(_ name: DatasetName) -> FetchSource? { name.definition.fetchSource }
 
     /// The same files from `mirror` (`<mirror>/<file name>`), e.g. a local copy of the archives;
     /// the published sizes and digests still apply.
@@ -63,11 +33,12 @@ public struct FetchSource: Sendable, Equatable {
         }, contents: contents)
     }
 
-    /// A CIFAR archive at `url` holding the files of `format`. Tests pass a small format and a loopback URL.
-    static func cifar(_ format: CIFARFormat, url: String, md5: String, size: Int64?) -> FetchSource {
+    /// A CIFAR archive at `url` holding the files of `format` in `folder`. Tests pass a small
+    /// format and a loopback URL.
+    static func cifar(_ format: CIFARFormat, folder: String, url: String, md5: String, size: Int64?) -> FetchSource {
         let name = String(url.split(separator: "/").last!)
         return FetchSource(downloads: [Download(url: url, fileName: name, md5: md5, size: size)],
-                           contents: .archive(ArchiveLayout(cifar: format)))
+                           contents: .archive(ArchiveLayout(cifar: format, folder: folder)))
     }
 }
 
@@ -84,8 +55,8 @@ public struct ArchiveLayout: Sendable, Equatable {
     /// The CIFAR archives' members (checked against listings of the real archives published with
     /// loaders that refuse anything else): CIFAR-10 `batches.meta.txt` and `readme.html` beside
     /// the six batches; CIFAR-100 `coarse_label_names.txt` and `fine_label_names.txt`.
-    init(cifar format: CIFARFormat) {
-        folder = format.dataset.archiveFolderName!
+    init(cifar format: CIFARFormat, folder: String) {
+        self.folder = folder
         required = Dictionary(uniqueKeysWithValues: format.fileNames.map { ($0, Int64(format.expectedSize(of: $0))) })
         let extras = format.dataset == .cifar10 ? ["batches.meta.txt", "readme.html"]
             : ["coarse_label_names.txt", "fine_label_names.txt"]
