@@ -10,8 +10,12 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "bench", targets: ["bench"]),
-        .library(name: "GEMBench", targets: ["Learning", "QuadraticProgram", "Data", "Benchmarks",
-                                             "Strategies", "Evaluation", "Storage", "Experiments", "Reporting"]),
+        .library(
+            name: "GEMBench",
+            targets: [
+                "Learning", "QuadraticProgram", "Data", "Benchmarks",
+                "Strategies", "Evaluation", "Storage", "Experiments", "Reporting",
+            ]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -40,19 +44,26 @@ let package = Package(
         // Accuracy matrix and ACC/BWT/FWT.
         .target(name: "Evaluation", dependencies: ["Learning", "Benchmarks"]),
         // The training loop and its plugins: naive, replay, GEM, A-GEM, EWC, ...
-        .target(name: "Strategies", dependencies: ["Learning", "QuadraticProgram", "Benchmarks", "Evaluation"],
-                swiftSettings: optimized),
+        .target(
+            name: "Strategies", dependencies: ["Learning", "QuadraticProgram", "Benchmarks", "Evaluation"],
+            swiftSettings: optimized),
         // One HDF5 file per run.
         .target(name: "Storage", dependencies: ["CHDF5"]),
         // YAML registry, run plan, sharding, resume, runner.
-        .target(name: "Experiments", dependencies: ["Learning", "Data", "Benchmarks", "Strategies", "Evaluation",
-                                                    "Storage", .product(name: "Yams", package: "Yams")]),
+        .target(
+            name: "Experiments",
+            dependencies: [
+                "Learning", "Data", "Benchmarks", "Strategies", "Evaluation",
+                "Storage", .product(name: "Yams", package: "Yams"),
+            ]),
         // CSV and Markdown tables from run files.
         .target(name: "Reporting", dependencies: ["Storage", "Evaluation"]),
-        .executableTarget(name: "bench", dependencies: [
-            "Experiments", "Reporting", "Storage", "Strategies", "Benchmarks", "Data", "Learning", "Evaluation",
-            "CBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .executableTarget(
+            name: "bench",
+            dependencies: [
+                "Experiments", "Reporting", "Storage", "Strategies", "Benchmarks", "Data", "Learning", "Evaluation",
+                "CBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
 
         // What several test targets share: central differences, random arrays, synthetic task streams.
         .target(name: "TestSupport", dependencies: ["Learning", "Benchmarks"], path: "Tests/TestSupport"),

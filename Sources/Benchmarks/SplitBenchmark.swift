@@ -9,14 +9,17 @@ public enum SplitBenchmark {
     ///     `.classIncremental` uses one 10-way head.
     ///   - tasks: any divisor of the class count (at least 2).
     ///   - classOrder: the order in which classes are dealt (default 0, 1, 2, ...).
-    public static func make(_ source: LoadedDataset, scenario: Scenario, tasks: Int = 5,
-                            classOrder: [Int]? = nil, samplesPerTask: Int? = nil,
-                            testSamplesPerTask: Int? = nil, seed: UInt64) -> TaskStream {
+    public static func make(
+        _ source: LoadedDataset, scenario: Scenario, tasks: Int = 5,
+        classOrder: [Int]? = nil, samplesPerTask: Int? = nil,
+        testSamplesPerTask: Int? = nil, seed: UInt64
+    ) -> TaskStream {
         precondition(scenario != .domainIncremental, "split benchmarks are task- or class-incremental")
         let classCount = source.name.classCount
         let order = classOrder ?? Array(0..<classCount)
-        precondition(order.count == classCount && tasks >= 1 && classCount % tasks == 0,
-                     "\(tasks) tasks cannot share \(classCount) classes evenly")
+        precondition(
+            order.count == classCount && tasks >= 1 && classCount % tasks == 0,
+            "\(tasks) tasks cannot share \(classCount) classes evenly")
         let perTask = classCount / tasks
         var built: [BenchmarkTask] = []
         for t in 0..<tasks {
@@ -29,13 +32,16 @@ public enum SplitBenchmark {
             }
             var testIndices = (0..<source.test.count).filter { classes.contains(Int(source.test.labels[$0])) }
             if let n = testSamplesPerTask { testIndices = Array(testIndices.prefix(n)) }
-            built.append(BenchmarkTask(
-                index: t,
-                train: TaskSamples(ImageRows(source.train, indices: trainIndices), task: t),
-                test: TaskSamples(ImageRows(source.test, indices: testIndices), task: t),
-                classes: classes.sorted(), permutation: nil, angle: nil))
+            built.append(
+                BenchmarkTask(
+                    index: t,
+                    train: TaskSamples(ImageRows(source.train, indices: trainIndices), task: t),
+                    test: TaskSamples(ImageRows(source.test, indices: testIndices), task: t),
+                    classes: classes.sorted(), permutation: nil, angle: nil))
         }
-        return TaskStream(name: "split-\(source.name.rawValue)-\(scenario == .taskIncremental ? "task-il" : "class-il")", scenario: scenario, tasks: built,
-                          inputShape: source.train.shape, classCount: classCount)
+        return TaskStream(
+            name: "split-\(source.name.rawValue)-\(scenario == .taskIncremental ? "task-il" : "class-il")",
+            scenario: scenario, tasks: built,
+            inputShape: source.train.shape, classCount: classCount)
     }
 }

@@ -34,9 +34,10 @@ public struct TaskSamples: Sendable {
     /// non-zeros, and they take a fraction of the floats' memory.
     public init(nonZerosOf data: LabeledData) {
         (labels, tasks, width) = (data.labels, data.tasks, data.width)
-        storage = .nonZeros(data.inputs.withUnsafeBufferPointer {
-            SparseRows(rowsOf: $0.baseAddress!, rows: data.count, width: data.width)
-        })
+        storage = .nonZeros(
+            data.inputs.withUnsafeBufferPointer {
+                SparseRows(rowsOf: $0.baseAddress!, rows: data.count, width: data.width)
+            })
     }
 
     /// The images of `rows`, all of task `task`, each read through `permutation` when given
@@ -58,20 +59,22 @@ public struct TaskSamples: Sendable {
     /// Writes row `i`'s `width` inputs to `out`.
     public func copyRow(_ i: Int, into out: UnsafeMutablePointer<Float>) {
         switch storage {
-        case let .floats(inputs, _):
+        case .floats(let inputs, _):
             inputs.withUnsafeBufferPointer { (out).update(from: $0.baseAddress! + i * width, count: width) }
-        case let .images(rows, permutation, _):
+        case .images(let rows, let permutation, _):
             rows.copyImage(i, permutation: permutation, into: out)
-        case let .nonZeros(rows):
+        case .nonZeros(let rows):
             rows.copyRow(i, into: out)
         }
     }
 
     /// Rows `range`, row-major, for the duration of `body` (a view of the floats when held,
     /// else made in `scratch`).
-    public func withRows<R>(_ range: Range<Int>, scratch: inout [Float],
-                            _ body: (UnsafePointer<Float>) throws -> R) rethrows -> R {
-        if case let .floats(inputs, _) = storage {
+    public func withRows<R>(
+        _ range: Range<Int>, scratch: inout [Float],
+        _ body: (UnsafePointer<Float>) throws -> R
+    ) rethrows -> R {
+        if case .floats(let inputs, _) = storage {
             return try inputs.withUnsafeBufferPointer { try body($0.baseAddress! + range.lowerBound * width) }
         }
         if scratch.count < range.count * width { scratch = [Float](repeating: 0, count: range.count * width) }
@@ -87,13 +90,14 @@ public struct TaskSamples: Sendable {
         inputs.withUnsafeMutableBufferPointer { out in
             for (k, i) in indices.enumerated() { copyRow(i, into: out.baseAddress! + k * width) }
         }
-        return LabeledData(inputs: inputs, labels: indices.map { labels[$0] }, tasks: indices.map { tasks[$0] },
-                           width: width)
+        return LabeledData(
+            inputs: inputs, labels: indices.map { labels[$0] }, tasks: indices.map { tasks[$0] },
+            width: width)
     }
 
     /// Every row as floats.
     public var materialized: LabeledData {
-        if case let .floats(inputs, _) = storage {
+        if case .floats(let inputs, _) = storage {
             return LabeledData(inputs: inputs, labels: labels, tasks: tasks, width: width)
         }
         return rows(Array(0..<count))
@@ -105,13 +109,17 @@ public struct TaskSamples: Sendable {
     /// first use, and kept.
     public var sparse: (rows: SparseRows, inputOfColumn: [Int32]?) {
         switch storage {
-        case let .floats(inputs, cache):
-            return (cache.rows { inputs.withUnsafeBufferPointer {
-                SparseRows(rowsOf: $0.baseAddress!, rows: count, width: width)
-            } }, nil)
-        case let .images(rows, _, inputOfPixel):
+        case .floats(let inputs, let cache):
+            return (
+                cache.rows {
+                    inputs.withUnsafeBufferPointer {
+                        SparseRows(rowsOf: $0.baseAddress!, rows: count, width: width)
+                    }
+                }, nil
+            )
+        case .images(let rows, _, let inputOfPixel):
             return (rows.sparse, inputOfPixel)
-        case let .nonZeros(rows):
+        case .nonZeros(let rows):
             return (rows, nil)
         }
     }
@@ -156,7 +164,9 @@ public final class ImageRows: Sendable {
     var sparse: SparseRows {
         cache.rows {
             let width = self.width
-            var rowStart = [0], columns: [Int32] = [], values: [Float] = []
+            var rowStart = [0]
+            var columns: [Int32] = []
+            var values: [Float] = []
             images.pixels.withUnsafeBufferPointer { pixels in
                 for i in indices {
                     let image = pixels.baseAddress! + i * width

@@ -22,17 +22,22 @@ public struct BenchmarkTask: Sendable {
     /// Rotated benchmarks: the rotation angle in degrees (counter-clockwise).
     public let angle: Double?
 
-    public init(index: Int, train: TaskSamples, test: TaskSamples, classes: [Int],
-                permutation: [Int32]? = nil, angle: Double? = nil) {
+    public init(
+        index: Int, train: TaskSamples, test: TaskSamples, classes: [Int],
+        permutation: [Int32]? = nil, angle: Double? = nil
+    ) {
         (self.index, self.train, self.test, self.classes, self.permutation, self.angle) =
             (index, train, test, classes, permutation, angle)
     }
 
     /// A task whose samples hold their floats.
-    public init(index: Int, train: LabeledData, test: LabeledData, classes: [Int],
-                permutation: [Int32]? = nil, angle: Double? = nil) {
-        self.init(index: index, train: TaskSamples(train), test: TaskSamples(test), classes: classes,
-                  permutation: permutation, angle: angle)
+    public init(
+        index: Int, train: LabeledData, test: LabeledData, classes: [Int],
+        permutation: [Int32]? = nil, angle: Double? = nil
+    ) {
+        self.init(
+            index: index, train: TaskSamples(train), test: TaskSamples(test), classes: classes,
+            permutation: permutation, angle: angle)
     }
 }
 

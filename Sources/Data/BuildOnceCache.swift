@@ -46,6 +46,9 @@ public final class BuildOnceCache<Value>: @unchecked Sendable {
 
     /// Forgets every value (their memory is freed once no caller holds them).
     public func removeAll() {
-        lock.withLock { entries.removeAll(); recent.removeAll() }
+        lock.withLock {
+            entries.removeAll()
+            recent.removeAll()
+        }
     }
 }

@@ -62,8 +62,9 @@ func readCIFARDataset(_ format: CIFARFormat, from directory: String) throws -> L
     try verifySHA256(checksums, of: name, files: format.fileNames, builtIn: name.knownDigests, in: directory)
     for file in format.fileNames {
         if let expected = format.md5[file], md5[file] != expected {
-            throw DatasetError.md5Mismatch(path: join(directory, file), got: md5[file]!, expected: expected,
-                                           reference: "MD5 of the original \(name.displayName) \(file)")
+            throw DatasetError.md5Mismatch(
+                path: join(directory, file), got: md5[file]!, expected: expected,
+                reference: "MD5 of the original \(name.displayName) \(file)")
         }
     }
     return LoadedDataset(name: name, train: train, test: test, checksums: checksums, directory: directory)
@@ -71,14 +72,17 @@ func readCIFARDataset(_ format: CIFARFormat, from directory: String) throws -> L
 
 private func checkSize(_ size: Int, of file: String, at path: String, _ format: CIFARFormat) throws {
     guard size == format.expectedSize(of: file) else {
-        throw DatasetError.wrongRecordFileSize(path: path, dataset: format.dataset, got: size,
-                                               records: format.records(in: file), recordBytes: format.recordBytes)
+        throw DatasetError.wrongRecordFileSize(
+            path: path, dataset: format.dataset, got: size,
+            records: format.records(in: file), recordBytes: format.recordBytes)
     }
 }
 
 /// The records of `files`, one after another, split into labels and channel-major pixels.
-private func readRecords(_ files: [String], _ format: CIFARFormat, _ directory: String,
-                         _ checksums: inout [String: String], _ md5: inout [String: String]) throws -> ImageSet {
+private func readRecords(
+    _ files: [String], _ format: CIFARFormat, _ directory: String,
+    _ checksums: inout [String: String], _ md5: inout [String: String]
+) throws -> ImageSet {
     let count = files.reduce(0) { $0 + format.records(in: $1) }
     let pixelBytes = CIFARFormat.pixelBytes
     let fineClasses = format.dataset.classCount
@@ -99,17 +103,19 @@ private func readRecords(_ files: [String], _ format: CIFARFormat, _ directory: 
                 if format.labelBytes == 2 {
                     let superclass = record.load(as: UInt8.self)
                     guard Int(superclass) < coarseClasses else {
-                        throw DatasetError.labelOutOfRange(path: path, record: r, offset: r * format.recordBytes,
-                                                           kind: "coarse label", got: Int(superclass),
-                                                           classes: coarseClasses)
+                        throw DatasetError.labelOutOfRange(
+                            path: path, record: r, offset: r * format.recordBytes,
+                            kind: "coarse label", got: Int(superclass),
+                            classes: coarseClasses)
                     }
                     coarse[first + r] = superclass
                 }
                 guard Int(fine) < fineClasses else {
-                    throw DatasetError.labelOutOfRange(path: path, record: r,
-                                                       offset: r * format.recordBytes + format.labelBytes - 1,
-                                                       kind: format.labelBytes == 2 ? "fine label" : "label",
-                                                       got: Int(fine), classes: fineClasses)
+                    throw DatasetError.labelOutOfRange(
+                        path: path, record: r,
+                        offset: r * format.recordBytes + format.labelBytes - 1,
+                        kind: format.labelBytes == 2 ? "fine label" : "label",
+                        got: Int(fine), classes: fineClasses)
                 }
                 labels[first + r] = fine
                 // One block copy per record: the file is already channel-major per image.
@@ -123,6 +129,7 @@ private func readRecords(_ files: [String], _ format: CIFARFormat, _ directory: 
         }
         first += records
     }
-    return ImageSet(count: count, rows: CIFARFormat.rows, cols: CIFARFormat.cols, channels: CIFARFormat.channels,
-                    pixels: pixels, labels: labels, coarseLabels: format.labelBytes == 2 ? coarse : nil)
+    return ImageSet(
+        count: count, rows: CIFARFormat.rows, cols: CIFARFormat.cols, channels: CIFARFormat.channels,
+        pixels: pixels, labels: labels, coarseLabels: format.labelBytes == 2 ? coarse : nil)
 }

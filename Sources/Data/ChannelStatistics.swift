@@ -39,10 +39,11 @@ public struct ChannelStatistics: Sendable, Equatable {
         for histogram in counts {
             let n = Double(histogram.reduce(0, +))
             let m = (0..<256).reduce(0.0) { $0 + Double(histogram[$1]) * Double($1) / 255 } / max(n, 1)
-            let variance = (0..<256).reduce(0.0) { sum, v in
-                let d = Double(v) / 255 - m
-                return sum + Double(histogram[v]) * d * d
-            } / max(n, 1)
+            let variance =
+                (0..<256).reduce(0.0) { sum, v in
+                    let d = Double(v) / 255 - m
+                    return sum + Double(histogram[v]) * d * d
+                } / max(n, 1)
             mean.append(m)
             deviation.append(variance > 0 ? variance.squareRoot() : 1)
         }

@@ -15,11 +15,14 @@ public struct ImageSet: Sendable {
     /// CIFAR-100's superclass labels (0...19), one per image; nil for the other datasets.
     public let coarseLabels: [UInt8]?
 
-    public init(count: Int, rows: Int, cols: Int, channels: Int = 1, pixels: [UInt8], labels: [UInt8],
-                coarseLabels: [UInt8]? = nil) {
+    public init(
+        count: Int, rows: Int, cols: Int, channels: Int = 1, pixels: [UInt8], labels: [UInt8],
+        coarseLabels: [UInt8]? = nil
+    ) {
         precondition(channels >= 1, "ImageSet: \(channels) channels")
-        precondition(pixels.count == count * channels * rows * cols,
-                     "ImageSet: \(pixels.count) pixels for \(count)×\(channels)×\(rows)×\(cols)")
+        precondition(
+            pixels.count == count * channels * rows * cols,
+            "ImageSet: \(pixels.count) pixels for \(count)×\(channels)×\(rows)×\(cols)")
         precondition(labels.count == count, "ImageSet: \(labels.count) labels for \(count) images")
         precondition(coarseLabels.map { $0.count == count } ?? true, "ImageSet: coarse labels for another count")
         self.count = count
@@ -36,23 +39,26 @@ public struct ImageSet: Sendable {
 
     /// The pixels of image `index` (channel-major).
     public func image(_ index: Int) -> ArraySlice<UInt8> {
-        pixels[index * pixelsPerImage ..< (index + 1) * pixelsPerImage]
+        pixels[index * pixelsPerImage..<(index + 1) * pixelsPerImage]
     }
 
     /// Reads a pair of gzip-compressed IDX files, checking their structure (magic numbers, exact
     /// lengths, equal counts) but no checksums.
     public static func read(imagesAt imagesPath: String, labelsAt labelsPath: String) throws -> ImageSet {
-        try read(images: readIDX(imagesPath, .images).file, labels: readIDX(labelsPath, .labels).file,
-                 imagesPath: imagesPath, labelsPath: labelsPath)
+        try read(
+            images: readIDX(imagesPath, .images).file, labels: readIDX(labelsPath, .labels).file,
+            imagesPath: imagesPath, labelsPath: labelsPath)
     }
 
     static func read(images: IDXFile, labels: IDXFile, imagesPath: String, labelsPath: String) throws -> ImageSet {
         guard images.dimensions[0] == labels.dimensions[0] else {
-            throw DatasetError.countMismatch(imagesPath: imagesPath, imageCount: images.dimensions[0],
-                                             labelsPath: labelsPath, labelCount: labels.dimensions[0])
+            throw DatasetError.countMismatch(
+                imagesPath: imagesPath, imageCount: images.dimensions[0],
+                labelsPath: labelsPath, labelCount: labels.dimensions[0])
         }
-        return ImageSet(count: images.dimensions[0], rows: images.dimensions[1], cols: images.dimensions[2],
-                        pixels: images.payload, labels: labels.payload)
+        return ImageSet(
+            count: images.dimensions[0], rows: images.dimensions[1], cols: images.dimensions[2],
+            pixels: images.payload, labels: labels.payload)
     }
 }
 
@@ -99,8 +105,10 @@ public func readDataset(_ name: DatasetName, from directory: String) throws -> L
 }
 
 /// The IDX reader behind `readDataset`; tests pass their own `builtInDigests` for synthetic files.
-func readIDXDataset(_ name: DatasetName, from directory: String,
-                    builtInDigests: [String: String]) throws -> LoadedDataset {
+func readIDXDataset(
+    _ name: DatasetName, from directory: String,
+    builtInDigests: [String: String]
+) throws -> LoadedDataset {
     let directory = absolute(directory, relativeTo: FileManager.default.currentDirectoryPath)
     let files = name.files
     for file in files.all where !DatasetLocator.isFile(join(directory, file)) {
@@ -113,13 +121,16 @@ func readIDXDataset(_ name: DatasetName, from directory: String,
         return idx
     }
     let path = { (file: String) in join(directory, file) }
-    let train = try ImageSet.read(images: read(files.trainImages, .images), labels: read(files.trainLabels, .labels),
-                                  imagesPath: path(files.trainImages), labelsPath: path(files.trainLabels))
-    let test = try ImageSet.read(images: read(files.testImages, .images), labels: read(files.testLabels, .labels),
-                                 imagesPath: path(files.testImages), labelsPath: path(files.testLabels))
+    let train = try ImageSet.read(
+        images: read(files.trainImages, .images), labels: read(files.trainLabels, .labels),
+        imagesPath: path(files.trainImages), labelsPath: path(files.trainLabels))
+    let test = try ImageSet.read(
+        images: read(files.testImages, .images), labels: read(files.testLabels, .labels),
+        imagesPath: path(files.testImages), labelsPath: path(files.testLabels))
     guard train.rows == test.rows, train.cols == test.cols else {
-        throw DatasetError.shapeMismatch(trainPath: path(files.trainImages), trainShape: [train.rows, train.cols],
-                                         testPath: path(files.testImages), testShape: [test.rows, test.cols])
+        throw DatasetError.shapeMismatch(
+            trainPath: path(files.trainImages), trainShape: [train.rows, train.cols],
+            testPath: path(files.testImages), testShape: [test.rows, test.cols])
     }
     try verifySHA256(checksums, of: name, files: files.all, builtIn: builtInDigests, in: directory)
     return LoadedDataset(name: name, train: train, test: test, checksums: checksums, directory: directory)
@@ -134,8 +145,10 @@ func readIDX(_ path: String, _ kind: IDXKind) throws -> (file: IDXFile, sha256: 
 
 /// Checks `checksums` (uncompressed name → SHA-256) against the list beside the data, then
 /// against `builtIn`.
-func verifySHA256(_ checksums: [String: String], of name: DatasetName, files: [String],
-                  builtIn: [String: String], in directory: String) throws {
+func verifySHA256(
+    _ checksums: [String: String], of name: DatasetName, files: [String],
+    builtIn: [String: String], in directory: String
+) throws {
     // The list beside the data first (it is what the user sees), then the built-in digests.
     let listPath = join(directory, ChecksumList.fileName)
     if DatasetLocator.isFile(listPath) {
@@ -144,11 +157,13 @@ func verifySHA256(_ checksums: [String: String], of name: DatasetName, files: [S
             let key = DatasetFiles.uncompressedName(file)
             if let expected = list.digests[key], expected != checksums[key] {
                 if name.knownDigests[key] == checksums[key] {  // the data is the original: the list is wrong
-                    throw DatasetError.wrongChecksumListEntry(listPath: listPath, line: list.lines[key] ?? 0, file: key,
-                                                              listed: expected, actual: checksums[key]!)
+                    throw DatasetError.wrongChecksumListEntry(
+                        listPath: listPath, line: list.lines[key] ?? 0, file: key,
+                        listed: expected, actual: checksums[key]!)
                 }
-                throw DatasetError.checksumMismatch(path: join(directory, file), got: checksums[key]!,
-                                                    expected: expected, reference: "listed in \(listPath)")
+                throw DatasetError.checksumMismatch(
+                    path: join(directory, file), got: checksums[key]!,
+                    expected: expected, reference: "listed in \(listPath)")
             }
         }
     }
@@ -160,8 +175,9 @@ func verifySHA256(_ checksums: [String: String], of name: DatasetName, files: [S
             if let other = DatasetName.allCases.first(where: { $0 != name && $0.knownDigests[key] == got }) {
                 reference += "; these bytes are \(other.displayName)'s \(key)"
             }
-            throw DatasetError.checksumMismatch(path: join(directory, file), got: got, expected: expected,
-                                                reference: reference)
+            throw DatasetError.checksumMismatch(
+                path: join(directory, file), got: got, expected: expected,
+                reference: reference)
         }
     }
 }
@@ -174,8 +190,10 @@ public final class DatasetCache: Sendable {
     public init() {}
 
     /// The cached dataset, or the result of `load`, which then is cached. Errors are not cached.
-    public func dataset(_ name: DatasetName, in directory: String,
-                        load: () throws -> LoadedDataset) throws -> LoadedDataset {
+    public func dataset(
+        _ name: DatasetName, in directory: String,
+        load: () throws -> LoadedDataset
+    ) throws -> LoadedDataset {
         let key = name.rawValue + "\u{0}" + URL(fileURLWithPath: directory).resolvingSymlinksInPath().path
         return try cache.value(key, build: load)
     }

@@ -41,7 +41,7 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
 
     public var description: String {
         switch self {
-        case let .missingFile(path, dataset, searched):
+        case .missingFile(let path, let dataset, let searched):
             let what = dataset.map { "\($0.displayName) file" } ?? "file"
             var lines = ["Missing \(what): \(path)"]
             if let dataset {
@@ -52,36 +52,40 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
                 lines.append("  Also looked in: \(others.joined(separator: ", ")).")
             }
             let folder = dataset.map { "\($0.rawValue)/" } ?? "mnist/ and fashion-mnist/"
-            lines.append("  Point elsewhere with --data-dir <dir> or \(DatasetLocator.environmentVariable)=<dir>"
-                + " (a directory holding \(folder), or the files directly).")
+            lines.append(
+                "  Point elsewhere with --data-dir <dir> or \(DatasetLocator.environmentVariable)=<dir>"
+                    + " (a directory holding \(folder), or the files directly).")
             if dataset == .fashionMNIST {
-                lines.append("  Fashion-MNIST is packaged by Debian/Ubuntu: apt-get install dataset-fashion-mnist"
-                    + " (installs \(DatasetLocator.systemFashionMNISTDirectory)).")
+                lines.append(
+                    "  Fashion-MNIST is packaged by Debian/Ubuntu: apt-get install dataset-fashion-mnist"
+                        + " (installs \(DatasetLocator.systemFashionMNISTDirectory)).")
             }
             if let dataset, FetchSource.official(dataset) != nil {
-                lines.append("  Download it with: swift run bench fetch \(dataset.rawValue)"
-                    + " (add --data-dir <dir> to put it elsewhere than Data/\(dataset.rawValue)).")
+                lines.append(
+                    "  Download it with: swift run bench fetch \(dataset.rawValue)"
+                        + " (add --data-dir <dir> to put it elsewhere than Data/\(dataset.rawValue)).")
             }
             return lines.joined(separator: "\n")
-        case let .unreadableFile(path, reason):
+        case .unreadableFile(let path, let reason):
             return "Cannot read \(path): \(reason) (expected a readable gzip-compressed IDX file)."
-        case let .notGzip(path, firstBytes):
+        case .notGzip(let path, let firstBytes):
             let got = firstBytes.isEmpty ? "an empty file" : "first bytes \(hexBytes(firstBytes))"
             var message = "Not a gzip file: \(path): got \(got), expected 1f 8b (gzip magic)."
             if firstBytes.starts(with: [0, 0, 8]) {
                 message += " It looks like an uncompressed IDX file; compress it with `gzip -n`."
             }
             return message
-        case let .decompressionFailed(path, reason):
+        case .decompressionFailed(let path, let reason):
             return "Cannot decompress \(path): \(reason) (expected one complete gzip stream)."
-        case let .wrongMagic(path, got, expected):
-            var message = "Wrong IDX magic number in \(path): got \(hex32(got)), expected \(hex32(expected))"
+        case .wrongMagic(let path, let got, let expected):
+            var message =
+                "Wrong IDX magic number in \(path): got \(hex32(got)), expected \(hex32(expected))"
                 + " (\(IDXKind(magic: expected)?.summary ?? "IDX"))."
             if let kind = IDXKind(magic: got) {
                 message += " It looks like \(kind.noun) instead."
             }
             return message
-        case let .wrongSize(path, got, expected):
+        case .wrongSize(let path, let got, let expected):
             if got < expected {
                 return "Truncated IDX file \(path): got \(got) bytes after decompression, expected \(expected)"
                     + " (header plus payload)."
@@ -89,38 +93,39 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable, Sendable {
             let extra = got - expected
             return "IDX file \(path) has \(extra) trailing byte\(extra == 1 ? "" : "s"): got \(got) bytes after"
                 + " decompression, expected \(expected) (header plus payload)."
-        case let .checksumMismatch(path, got, expected, reference):
+        case .checksumMismatch(let path, let got, let expected, let reference):
             return "Checksum mismatch for \(path): SHA-256 of the uncompressed bytes is \(got), expected \(expected)"
                 + " (\(reference)). The file is corrupt or is not the file it is named after; replace it."
-        case let .countMismatch(imagesPath, imageCount, labelsPath, labelCount):
+        case .countMismatch(let imagesPath, let imageCount, let labelsPath, let labelCount):
             return "Image/label count mismatch: \(imagesPath) holds \(imageCount) images but \(labelsPath)"
                 + " holds \(labelCount) labels; expected the same count in both."
-        case let .shapeMismatch(trainPath, trainShape, testPath, testShape):
+        case .shapeMismatch(let trainPath, let trainShape, let testPath, let testShape):
             return "Image size mismatch: \(trainPath) holds \(shapeText(trainShape)) images but \(testPath) holds"
                 + " \(shapeText(testShape)) images; expected the same size in both."
-        case let .malformedChecksumFile(path, line, text):
+        case .malformedChecksumFile(let path, let line, let text):
             return "Malformed line \(line) in \(path): \"\(text)\"; expected `<64 hex digits>  <file name>`."
-        case let .wrongRecordFileSize(path, dataset, got, records, recordBytes):
+        case .wrongRecordFileSize(let path, let dataset, let got, let records, let recordBytes):
             let expected = records * recordBytes
             let what = got % recordBytes == 0 ? "\(got / recordBytes) records" : "not a whole number of records"
-            return "Wrong size for \(dataset.displayName) file \(path): got \(got) bytes (\(what)), expected \(expected)"
+            return
+                "Wrong size for \(dataset.displayName) file \(path): got \(got) bytes (\(what)), expected \(expected)"
                 + " (\(records) records of \(recordBytes) bytes: \(recordBytes - CIFARFormat.pixelBytes) label"
                 + " byte\(recordBytes - CIFARFormat.pixelBytes == 1 ? "" : "s") + \(CIFARFormat.pixelBytes) pixel bytes)."
                 + " The file is truncated, padded or not the file it is named after; replace it."
-        case let .labelOutOfRange(path, record, offset, kind, got, classes):
+        case .labelOutOfRange(let path, let record, let offset, let kind, let got, let classes):
             return "Label out of range in \(path): record \(record) (byte \(offset)) has \(kind) \(got),"
                 + " expected 0...\(classes - 1). The file is corrupt or not the file it is named after; replace it."
-        case let .md5Mismatch(path, got, expected, reference):
+        case .md5Mismatch(let path, let got, let expected, let reference):
             return "Checksum mismatch for \(path): MD5 is \(got), expected \(expected) (\(reference))."
                 + " The file is corrupt or is not the file it is named after; replace it."
-        case let .decompressedTooLarge(path, limit):
+        case .decompressedTooLarge(let path, let limit):
             return "Cannot decompress \(path): it decompresses to more than \(limit) bytes, the size expected of it"
                 + " (an IDX file holds exactly what its header declares); decompression stopped there."
                 + " The file is damaged or is not the file it is named after; replace it."
-        case let .implausibleDimensions(path, dimensions, limit):
+        case .implausibleDimensions(let path, let dimensions, let limit):
             return "Implausible IDX header in \(path): dimensions \(shapeText(dimensions)) declare more than"
                 + " \(limit) bytes of data, the most a dataset file read here may hold. The file is damaged; replace it."
-        case let .wrongChecksumListEntry(listPath, line, file, listed, actual):
+        case .wrongChecksumListEntry(let listPath, let line, let file, let listed, let actual):
             return "Wrong digest on line \(line) of \(listPath): it lists \(listed) for \(file), but the file's"
                 + " SHA-256 is \(actual), the digest of the original release (built in). The data is genuine;"
                 + " correct or remove that line."

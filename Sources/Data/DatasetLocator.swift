@@ -75,8 +75,9 @@ public enum DatasetLocator {
         currentDirectory: String = FileManager.default.currentDirectoryPath,
         executablePath: String? = DatasetLocator.executablePath
     ) throws -> String {
-        let candidates = candidates(for: name, explicitDirectory: explicitDirectory, environment: environment,
-                                    currentDirectory: currentDirectory, executablePath: executablePath)
+        let candidates = candidates(
+            for: name, explicitDirectory: explicitDirectory, environment: environment,
+            currentDirectory: currentDirectory, executablePath: executablePath)
         // If none is complete, report the most plausible one: most files present, then existing.
         var best: (directory: String, missing: String, score: Int)?
         for candidate in candidates {
@@ -105,8 +106,10 @@ public enum DatasetLocator {
         let guess = join(join(join(currentDirectory, "Data"), name.rawValue), name.fileNames[0])
         throw DatasetError.missingFile(
             path: guess, dataset: name,
-            searched: ["(no GEMBench Package.swift above \(currentDirectory)"
-                + (executablePath.map { " or \(parent($0))" } ?? "") + ")"])
+            searched: [
+                "(no GEMBench Package.swift above \(currentDirectory)"
+                    + (executablePath.map { " or \(parent($0))" } ?? "") + ")"
+            ])
     }
 
     /// The folder `bench fetch` installs datasets in (each as `<folder>/<name>`), chosen in the
@@ -184,7 +187,9 @@ func parent(_ path: String) -> String {
 
 func absolute(_ path: String, relativeTo base: String) -> String {
     let expanded = (path as NSString).expandingTildeInPath
-    let url = expanded.hasPrefix("/") ? URL(fileURLWithPath: expanded)
+    let url =
+        expanded.hasPrefix("/")
+        ? URL(fileURLWithPath: expanded)
         : URL(fileURLWithPath: expanded, relativeTo: URL(fileURLWithPath: base, isDirectory: true))
     var result = url.standardizedFileURL.path
     while result.count > 1 && result.hasSuffix("/") { result.removeLast() }

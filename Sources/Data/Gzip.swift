@@ -13,7 +13,9 @@ public enum Gzip {
     /// Decompresses one gzip stream (or several concatenated gzip members, as `gzip` allows).
     /// `path` names the source in error messages. Output beyond `limit` bytes is an error
     /// (`decompressedTooLarge`), found without producing more than `limit + 1` bytes.
-    public static func decompress(_ input: UnsafeRawBufferPointer, path: String, limit: Int = Int.max - 1) throws -> [UInt8] {
+    public static func decompress(_ input: UnsafeRawBufferPointer, path: String, limit: Int = Int.max - 1) throws
+        -> [UInt8]
+    {
         try inflateStream(input, path: path, capacity: limit + 1, stopAtCapacity: false)
     }
 
@@ -25,8 +27,10 @@ public enum Gzip {
 
     /// Inflates into a buffer that grows up to `capacity` bytes; at that point it returns
     /// (`stopAtCapacity`) or reports that the output is larger than `capacity - 1` bytes.
-    private static func inflateStream(_ input: UnsafeRawBufferPointer, path: String, capacity: Int,
-                                      stopAtCapacity: Bool) throws -> [UInt8] {
+    private static func inflateStream(
+        _ input: UnsafeRawBufferPointer, path: String, capacity: Int,
+        stopAtCapacity: Bool
+    ) throws -> [UInt8] {
         guard input.count >= 2, input[0] == 0x1f, input[1] == 0x8b else {
             throw DatasetError.notGzip(path: path, firstBytes: Array(input.prefix(4)))
         }
@@ -127,7 +131,9 @@ public enum Gzip {
             if filled == data.count { data.count += max(4096, data.count / 2) }  // the file grew
             let n = data.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
             if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw DatasetError.unreadableFile(path: path, reason: String(cString: strerror(errno))) }
+            guard n >= 0 else {
+                throw DatasetError.unreadableFile(path: path, reason: String(cString: strerror(errno)))
+            }
             if n == 0 { break }
             filled += n
         }

@@ -87,7 +87,8 @@ public struct IDXFile: Sendable {
     /// The dimensions and total length (header plus data) the first bytes declare, or nil
     /// when `bytes` is shorter than a header. A wrong magic number or more than
     /// `maximumDataBytes` of data is an error.
-    static func declaredLayout(_ bytes: [UInt8], kind: IDXKind, path: String) throws -> (dimensions: [Int], total: Int)? {
+    static func declaredLayout(_ bytes: [UInt8], kind: IDXKind, path: String) throws -> (dimensions: [Int], total: Int)?
+    {
         guard bytes.count >= 4 else { return nil }
         let magic = IDXFile.bigEndianUInt32(bytes, at: 0)
         guard magic == kind.magic else {

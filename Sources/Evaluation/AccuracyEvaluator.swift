@@ -16,8 +16,10 @@ public final class AccuracyEvaluator {
     private var scratch: [Float] = []
 
     /// Writes the predicted class of `rows` inputs (row-major) with their task ids.
-    public typealias Predictor = (_ inputs: UnsafePointer<Float>, _ rows: Int, _ tasks: UnsafePointer<Int32>,
-                                  _ predictions: UnsafeMutablePointer<Int32>) -> Void
+    public typealias Predictor = (
+        _ inputs: UnsafePointer<Float>, _ rows: Int, _ tasks: UnsafePointer<Int32>,
+        _ predictions: UnsafeMutablePointer<Int32>
+    ) -> Void
 
     public init(batchSize: Int = 1000, lanes: Int = 1) {
         self.batchSize = batchSize
@@ -29,7 +31,9 @@ public final class AccuracyEvaluator {
     public func accuracies(of network: Network, on sets: [TaskSamples], heads: OutputHeads? = nil) -> [Double] {
         guard let mlp = SparseMLP(network) else {
             return sets.map { data in
-                accuracy(on: data) { x, rows, tasks, p in network.predict(x, rows: rows, tasks: tasks, heads: heads, into: p) }
+                accuracy(on: data) { x, rows, tasks, p in
+                    network.predict(x, rows: rows, tasks: tasks, heads: heads, into: p)
+                }
             }
         }
         // work items: (set, first row) blocks; each item's count of correct rows is its own output
@@ -97,7 +101,9 @@ struct SparseMLP {
         case let first as Linear:
             (inputWidth, firstWidth, firstOffset) = (first.inputWidth, first.outputWidth, { _ in first.offset })
         case let first as TaskRoutedLinear:
-            (inputWidth, firstWidth, firstOffset) = (first.inputWidth, first.outputWidth, { first.offset(ofTask: Int($0)) })
+            (inputWidth, firstWidth, firstOffset) = (
+                first.inputWidth, first.outputWidth, { first.offset(ofTask: Int($0)) }
+            )
         default:
             return nil
         }
@@ -108,7 +114,8 @@ struct SparseMLP {
     func correct(_ rows: Range<Int>, of data: TaskSamples, set: Int, heads: OutputHeads?, buffers: Buffers) -> Int {
         let (sparse, inputOfColumn) = data.sparse
         let parameters = UnsafePointer(network.parameters.pointer)
-        let n = firstWidth, width = inputWidth
+        let n = firstWidth
+        let width = inputWidth
         let layers = network.layers
         if buffers.activations.count < layers.count {
             buffers.activations = layers.map { _ in [] }
@@ -120,12 +127,14 @@ struct SparseMLP {
         // the first layer, over each run of rows of one task (a test set is one task: one run)
         data.tasks.withUnsafeBufferPointer { tasks in
             forEachTaskRun(rows, tasks: tasks.baseAddress!) { task, run in
-                let offset = firstOffset(task), w = parameters + offset
+                let offset = firstOffset(task)
+                let w = parameters + offset
                 reorderWeights(at: offset, for: set, inputOfColumn: inputOfColumn, into: buffers)
                 buffers.firstWeights.withUnsafeBufferPointer { b in
                     buffers.activations[0].withUnsafeMutableBufferPointer { y in
-                        sparse.multiply(rows: run, b.baseAddress!, n: n, start: w + width * n,
-                                        into: y.baseAddress! + (run.lowerBound - rows.lowerBound) * n)
+                        sparse.multiply(
+                            rows: run, b.baseAddress!, n: n, start: w + width * n,
+                            into: y.baseAddress! + (run.lowerBound - rows.lowerBound) * n)
                     }
                 }
             }
@@ -135,8 +144,9 @@ struct SparseMLP {
             x.withUnsafeBufferPointer { x in
                 buffers.activations[i].withUnsafeMutableBufferPointer { y in
                     data.tasks.withUnsafeBufferPointer { t in
-                        layers[i].forward(x.baseAddress!, y.baseAddress!, rows: rows.count, parameters: parameters,
-                                          tasks: t.baseAddress! + rows.lowerBound)
+                        layers[i].forward(
+                            x.baseAddress!, y.baseAddress!, rows: rows.count, parameters: parameters,
+                            tasks: t.baseAddress! + rows.lowerBound)
                     }
                 }
             }
@@ -145,8 +155,9 @@ struct SparseMLP {
         buffers.activations[layers.count - 1].withUnsafeBufferPointer { logits in
             data.tasks.withUnsafeBufferPointer { t in
                 buffers.predictions.withUnsafeMutableBufferPointer { p in
-                    network.argmax(logits.baseAddress!, rows: rows.count, tasks: t.baseAddress! + rows.lowerBound,
-                                   heads: heads, into: p.baseAddress!)
+                    network.argmax(
+                        logits.baseAddress!, rows: rows.count, tasks: t.baseAddress! + rows.lowerBound,
+                        heads: heads, into: p.baseAddress!)
                     for (k, r) in rows.enumerated() where p[k] == data.labels[r] { correct += 1 }
                 }
             }
@@ -159,7 +170,8 @@ struct SparseMLP {
     private func reorderWeights(at offset: Int, for set: Int, inputOfColumn: [Int32]?, into buffers: Buffers) {
         guard buffers.weightsFor != (set, offset) else { return }
         let w = UnsafePointer(network.parameters.pointer) + offset
-        let n = firstWidth, width = inputWidth
+        let n = firstWidth
+        let width = inputWidth
         if buffers.firstWeights.count < width * n { buffers.firstWeights = [Float](repeating: 0, count: width * n) }
         buffers.firstWeights.withUnsafeMutableBufferPointer { b in
             for c in 0..<width {

@@ -21,13 +21,17 @@ public struct ContinualMetrics: Sendable, Equatable {
 
     public init(accuracy r: [[Double]], randomInit b: [Double]) {
         let t = b.count
-        precondition(t > 0 && (r.count == t || r.count == 1) && r.allSatisfy { $0.count == t },
-                     "the accuracy matrix must be T×T (or 1×T) and b must have T entries")
+        precondition(
+            t > 0 && (r.count == t || r.count == 1) && r.allSatisfy { $0.count == t },
+            "the accuracy matrix must be T×T (or 1×T) and b must have T entries")
         let last = r[r.count - 1]
         averageAccuracy = last.reduce(0, +) / Double(t)
         guard t > 1, r.count == t else {
-            backwardTransfer = nil; forwardTransfer = nil; forgetting = nil
-            backwardTransferOverAllTasks = nil; forwardTransferOverAllTasks = nil
+            backwardTransfer = nil
+            forwardTransfer = nil
+            forgetting = nil
+            backwardTransferOverAllTasks = nil
+            forwardTransferOverAllTasks = nil
             return
         }
         let backwardSum = (0..<(t - 1)).map { last[$0] - r[$0][$0] }.reduce(0, +)
@@ -36,7 +40,8 @@ public struct ContinualMetrics: Sendable, Equatable {
         forwardTransfer = forwardSum / Double(t - 1)
         backwardTransferOverAllTasks = backwardSum / Double(t)
         forwardTransferOverAllTasks = forwardSum / Double(t)
-        forgetting = (0..<(t - 1)).map { j in (0..<(t - 1)).map { r[$0][j] }.max()! - last[j] }
+        forgetting =
+            (0..<(t - 1)).map { j in (0..<(t - 1)).map { r[$0][j] }.max()! - last[j] }
             .reduce(0, +) / Double(t - 1)
     }
 

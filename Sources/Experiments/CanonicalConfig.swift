@@ -3,9 +3,9 @@
 
 import Benchmarks
 import Data
+import Foundation
 import Learning
 import Strategies
-import Foundation
 import Yams
 
 extension RunSpec {
@@ -41,7 +41,8 @@ extension RunSpec {
         ]
         for key in model.definition.keys {
             let value = model.list(key.name)
-            fields.append(("model.\(key.name)", key.kind == .positiveInt ? String(value[0]) : flowList(value.map(String.init))))
+            fields.append(
+                ("model.\(key.name)", key.kind == .positiveInt ? String(value[0]) : flowList(value.map(String.init))))
         }
         fields += [
             ("optimizer.lr", formatDouble(optimizer.lr)),
@@ -93,11 +94,16 @@ extension RunSpec {
         if !syntax.isEmpty { throw RegistryError(syntax) }
         var c = Checker()
         guard let root, root.entries != nil else {
-            throw RegistryError([Diagnostic(location: SourceLocation(file: source, line: 1, column: 1),
-                                            field: "(root)", message: "expected a run config mapping")])
+            throw RegistryError([
+                Diagnostic(
+                    location: SourceLocation(file: source, line: 1, column: 1),
+                    field: "(root)", message: "expected a run config mapping")
+            ])
         }
-        let top = ["format", "experiment", "strategy", "seed", "source_file", "experiment_folders", "benchmark",
-                   "model", "optimizer", "method"]
+        let top = [
+            "format", "experiment", "strategy", "seed", "source_file", "experiment_folders", "benchmark",
+            "model", "optimizer", "method",
+        ]
         c.checkKeys(root, known: top)
         func req(_ parent: YValue?, _ key: String) -> YValue? {
             guard let parent else { return nil }
@@ -106,7 +112,8 @@ extension RunSpec {
             return nil
         }
         if let format = c.int(req(root, "format")), format != RunSpec.canonicalFormat {
-            c.error(root["format"]!, "unsupported config format \(format) (this build reads \(RunSpec.canonicalFormat))")
+            c.error(
+                root["format"]!, "unsupported config format \(format) (this build reads \(RunSpec.canonicalFormat))")
         }
         let experiment = c.string(req(root, "experiment"))
         let strategy = c.string(req(root, "strategy"))
@@ -172,20 +179,28 @@ extension RunSpec {
             }
         }
         guard c.diagnostics.isEmpty, let experiment, let strategy, let seed, let kind, let dataset, let tasks,
-              let scenario, let model, let lr, let batchSize, let epochs, let momentum, let evalEvery, let lca, let method else {
-            throw RegistryError(c.diagnostics.isEmpty
-                ? [Diagnostic(location: SourceLocation(file: source, line: 1, column: 1), field: "(root)",
-                              message: "incomplete run config")]
-                : c.diagnostics)
+            let scenario, let model, let lr, let batchSize, let epochs, let momentum, let evalEvery, let lca, let method
+        else {
+            throw RegistryError(
+                c.diagnostics.isEmpty
+                    ? [
+                        Diagnostic(
+                            location: SourceLocation(file: source, line: 1, column: 1), field: "(root)",
+                            message: "incomplete run config")
+                    ]
+                    : c.diagnostics)
         }
-        self.init(experiment: experiment, strategy: strategy, seed: seed,
-                  benchmark: BenchmarkSpec(kind: kind, dataset: dataset, tasks: tasks, samplesPerTask: samples,
-                                           testSamplesPerTask: testSamples, scenario: scenario, angles: angles,
-                                           classOrder: classOrder),
-                  model: model,
-                  optimizer: OptimizerSpec(lr: lr, batchSize: batchSize, epochs: epochs, momentum: momentum,
-                                           evalEvery: evalEvery, lca: lca),
-                  method: method, sourceFile: sourceFile, experimentFolders: experimentFolders)
+        self.init(
+            experiment: experiment, strategy: strategy, seed: seed,
+            benchmark: BenchmarkSpec(
+                kind: kind, dataset: dataset, tasks: tasks, samplesPerTask: samples,
+                testSamplesPerTask: testSamples, scenario: scenario, angles: angles,
+                classOrder: classOrder),
+            model: model,
+            optimizer: OptimizerSpec(
+                lr: lr, batchSize: batchSize, epochs: epochs, momentum: momentum,
+                evalEvery: evalEvery, lca: lca),
+            method: method, sourceFile: sourceFile, experimentFolders: experimentFolders)
     }
 }
 

@@ -17,8 +17,10 @@ struct Checker {
         if let experiment, !field.hasPrefix("experiments.\(experiment).") && field != "experiments.\(experiment)" {
             message += " (in experiment '\(experiment)')"
         }
-        diagnostics.append(Diagnostic(location: location, field: field.isEmpty ? "(root)" : field,
-                                      message: message))
+        diagnostics.append(
+            Diagnostic(
+                location: location, field: field.isEmpty ? "(root)" : field,
+                message: message))
     }
 
     mutating func missing(_ key: String, in section: YValue) {
@@ -31,7 +33,8 @@ struct Checker {
     mutating func checkKeys(_ value: YValue, known: [String]) {
         guard let entries = value.entries else { return }
         for entry in entries where !known.contains(entry.key) {
-            let hint = closest(to: entry.key, in: known).map { "did you mean '\($0)'?" }
+            let hint =
+                closest(to: entry.key, in: known).map { "did you mean '\($0)'?" }
                 ?? "expected one of: \(known.joined(separator: ", "))"
             error(at: entry.keyLocation, field: entry.value.path, "unknown key; \(hint)")
         }
@@ -41,7 +44,7 @@ struct Checker {
     mutating func mapping(_ value: YValue?) -> [YEntry]? {
         guard let value else { return nil }
         switch value.kind {
-        case let .mapping(entries): return entries
+        case .mapping(let entries): return entries
         case .null: return []
         default:
             error(value, "expected a mapping, got \(value.typeName)")
@@ -53,7 +56,7 @@ struct Checker {
 
     mutating func string(_ value: YValue?) -> String? {
         guard let value, !isNull(value) else { return nil }
-        guard case let .scalar(s, _) = value.kind else {
+        guard case .scalar(let s, _) = value.kind else {
             error(value, "expected a string, got \(value.typeName)")
             return nil
         }
@@ -62,14 +65,14 @@ struct Checker {
 
     mutating func int(_ value: YValue?) -> Int? {
         guard let value, !isNull(value) else { return nil }
-        if case let .scalar(s, true) = value.kind, let i = Int(s) { return i }
+        if case .scalar(let s, true) = value.kind, let i = Int(s) { return i }
         error(value, "expected an integer, got \(value.display)")
         return nil
     }
 
     mutating func double(_ value: YValue?) -> Double? {
         guard let value, !isNull(value) else { return nil }
-        if case let .scalar(s, true) = value.kind, let d = parseDouble(s) { return d }
+        if case .scalar(let s, true) = value.kind, let d = parseDouble(s) { return d }
         error(value, "expected a number, got \(value.display)")
         return nil
     }
@@ -77,7 +80,7 @@ struct Checker {
     /// `expected` names what the key accepts, for the message (a key that also takes `auto` says so).
     mutating func bool(_ value: YValue?, expected: String = "true or false") -> Bool? {
         guard let value, !isNull(value) else { return nil }
-        if case let .scalar(s, true) = value.kind {
+        if case .scalar(let s, true) = value.kind {
             switch s {
             case "true", "True", "TRUE": return true
             case "false", "False", "FALSE": return false
@@ -90,7 +93,7 @@ struct Checker {
 
     mutating func list(_ value: YValue?) -> [YValue]? {
         guard let value, !isNull(value) else { return nil }
-        guard case let .sequence(items) = value.kind else {
+        guard case .sequence(let items) = value.kind else {
             error(value, "expected a list, got \(value.typeName)")
             return nil
         }
@@ -103,7 +106,8 @@ struct Checker {
         guard let value, let s = string(value) else { return nil }
         if let e = E(rawValue: s) { return e }
         let names = E.allCases.map(\.rawValue)
-        let hint = closest(to: s, in: names).map { "did you mean '\($0)'?" }
+        let hint =
+            closest(to: s, in: names).map { "did you mean '\($0)'?" }
             ?? "expected one of: \(names.joined(separator: ", "))"
         error(value, "unknown \(what) '\(s)'; \(hint)")
         return nil
@@ -114,7 +118,8 @@ struct Checker {
         guard let value, let s = string(value) else { return nil }
         if let definition = ModelList.named(s) { return definition }
         let names = ModelList.all.map { $0.kind }
-        let hint = closest(to: s, in: names).map { "did you mean '\($0)'?" }
+        let hint =
+            closest(to: s, in: names).map { "did you mean '\($0)'?" }
             ?? "expected one of: \(names.joined(separator: ", "))"
         error(value, "unknown model kind '\(s)'; \(hint)")
         return nil
@@ -124,31 +129,46 @@ struct Checker {
 
     mutating func positiveInt(_ value: YValue?) -> Int? {
         guard let value, let i = int(value) else { return nil }
-        guard i >= 1 else { error(value, "must be at least 1, got \(i)"); return nil }
+        guard i >= 1 else {
+            error(value, "must be at least 1, got \(i)")
+            return nil
+        }
         return i
     }
 
     mutating func nonNegativeInt(_ value: YValue?) -> Int? {
         guard let value, let i = int(value) else { return nil }
-        guard i >= 0 else { error(value, "must be at least 0, got \(i)"); return nil }
+        guard i >= 0 else {
+            error(value, "must be at least 0, got \(i)")
+            return nil
+        }
         return i
     }
 
     mutating func positiveDouble(_ value: YValue?) -> Double? {
         guard let value, let d = double(value) else { return nil }
-        guard d > 0 else { error(value, "must be > 0, got \(formatDouble(d))"); return nil }
+        guard d > 0 else {
+            error(value, "must be > 0, got \(formatDouble(d))")
+            return nil
+        }
         return d
     }
 
     mutating func nonNegativeDouble(_ value: YValue?) -> Double? {
         guard let value, let d = double(value) else { return nil }
-        guard d >= 0 else { error(value, "must be >= 0, got \(formatDouble(d))"); return nil }
+        guard d >= 0 else {
+            error(value, "must be >= 0, got \(formatDouble(d))")
+            return nil
+        }
         return d
     }
 
     mutating func fraction(_ value: YValue?) -> Double? {
         guard let value, let d = double(value) else { return nil }
-        guard (0...1).contains(d) else { error(value, "must be in [0, 1], got \(formatDouble(d))"); return nil }
+        guard (0...1).contains(d) else {
+            error(value, "must be in [0, 1], got \(formatDouble(d))")
+            return nil
+        }
         return d
     }
 
@@ -162,7 +182,8 @@ struct Checker {
 func parseDouble(_ s: String) -> Double? {
     let allowed = Set("0123456789+-.eE")
     guard !s.isEmpty, s.allSatisfy({ allowed.contains($0) }), s.contains(where: \.isNumber),
-          let d = Double(s), d.isFinite else { return nil }
+        let d = Double(s), d.isFinite
+    else { return nil }
     return d
 }
 
@@ -170,7 +191,8 @@ func parseDouble(_ s: String) -> Double? {
 /// them (so `__` stays free to separate the parts of a run file's name).
 func isValidName(_ name: String) -> Bool {
     guard let first = name.first, let last = name.last, first.isLetter || first.isNumber,
-          last.isLetter || last.isNumber else { return false }
+        last.isLetter || last.isNumber
+    else { return false }
     var previousSeparator = false
     for ch in name {
         let isSeparator = ch == "-" || ch == "_" || ch == "."

@@ -79,37 +79,43 @@ extension RunSpec {
         let row = flopsPerRow
         let extra = method.definition.extraFLOPsPerStep(method.values, in: strategyContext, row: row)
         let evaluation = method.definition.evaluationFLOPsPerRow(method.values, in: strategyContext, row: row)
-        return CostEstimate(trainingFLOPs: steps * Double(optimizer.batchSize) * row.full,
-                            methodFLOPs: steps * extra,
-                            evaluationFLOPs: (tasks + 1) * tasks * test * evaluation,
-                            rates: .of(model))
+        return CostEstimate(
+            trainingFLOPs: steps * Double(optimizer.batchSize) * row.full,
+            methodFLOPs: steps * extra,
+            evaluationFLOPs: (tasks + 1) * tasks * test * evaluation,
+            rates: .of(model))
     }
 
     /// Forward and backward FLOPs of one input row through the network that row meets: for the
     /// methods that give each task its own network or input layer, one task's share.
     var flopsPerRow: RowFLOPs {
-        let d = benchmark.dataset, tasks = benchmark.tasks
+        let d = benchmark.dataset
+        let tasks = benchmark.tasks
         let variant = method.definition.modelVariant(method.values)
         guard let hidden = model.hiddenWidths else {
             // any other model: the products of its built network
-            let flops = model.productFLOPsPerImage(inputShape: d.imageShape, classes: d.classCount, tasks: tasks,
-                                                   variant: variant)
+            let flops = model.productFLOPsPerImage(
+                inputShape: d.imageShape, classes: d.classCount, tasks: tasks,
+                variant: variant)
             return RowFLOPs(forward: Double(flops.forward), backward: Double(flops.backward))
         }
         var parameters: Double
         switch variant {
         case .standard: parameters = model.parameterCount(inputShape: d.imageShape, classes: d.classCount, tasks: tasks)
         case .hiddenDividedAmongTasks:  // one of `tasks` equal small networks
-            parameters = model.parameterCount(inputShape: d.imageShape, classes: d.classCount, tasks: tasks,
-                                              variant: variant) / Double(tasks)
+            parameters =
+                model.parameterCount(
+                    inputShape: d.imageShape, classes: d.classCount, tasks: tasks,
+                    variant: variant) / Double(tasks)
         case .taskRoutedInput:  // one task's input layer and the shared layers: the standard network's size
             parameters = model.parameterCount(inputShape: d.imageShape, classes: d.classCount, tasks: tasks)
         }
         let inputs = Double(d.imageShape.reduce(1, *))
-        let firstWidth = Double(hidden.first.map { variant == .hiddenDividedAmongTasks ? max(1, $0 / tasks) : $0 }
-                                ?? d.classCount)
-        return RowFLOPs(forward: 2 * parameters, backward: 4 * parameters,
-                        firstLayerForward: 2 * (inputs + 1) * firstWidth, inputDensity: CostEstimate.inputDensity(d))
+        let firstWidth = Double(
+            hidden.first.map { variant == .hiddenDividedAmongTasks ? max(1, $0 / tasks) : $0 }
+                ?? d.classCount)
+        return RowFLOPs(
+            forward: 2 * parameters, backward: 4 * parameters,
+            firstLayerForward: 2 * (inputs + 1) * firstWidth, inputDensity: CostEstimate.inputDensity(d))
     }
 }
-

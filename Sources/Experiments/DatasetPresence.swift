@@ -16,10 +16,12 @@ public func missingDatasets(for runs: [RunSpec], dataDirectory: String?) -> [Str
             let needing = runs.filter { $0.benchmark.dataset == name }
             var experiments: [String] = []
             for run in needing where !experiments.contains(run.experiment) { experiments.append(run.experiment) }
-            var text = "\(needing.count) run(s) to train need \(name.displayName) "
+            var text =
+                "\(needing.count) run(s) to train need \(name.displayName) "
                 + "(\(experiments.joined(separator: ", "))), which is not in the data folder"
             if FetchSource.official(name) != nil {
-                text += "; fetch it with: bench fetch \(name.rawValue)"
+                text +=
+                    "; fetch it with: bench fetch \(name.rawValue)"
                     + (dataDirectory.map { " --data-dir \($0)" } ?? "")
             }
             problems.append(text + "\n    " + "\(error)".replacingOccurrences(of: "\n", with: "\n    "))

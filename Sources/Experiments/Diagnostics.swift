@@ -77,7 +77,8 @@ func suggestion(for word: String, in candidates: some Sequence<String>) -> Strin
 
 /// Levenshtein distance with adjacent transpositions counted as one edit.
 func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
+    let a = Array(a)
+    let b = Array(b)
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
     var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)

@@ -11,7 +11,8 @@ extension BenchmarkSpec {
         case .classIncremental: scenario = "CI"
         case .domainIncremental: scenario = "DI"
         }
-        var text = "\(kind.rawValue)/\(dataset.rawValue) \(tasks)x\(samplesPerTask.map(String.init) ?? "all") \(scenario)"
+        var text =
+            "\(kind.rawValue)/\(dataset.rawValue) \(tasks)x\(samplesPerTask.map(String.init) ?? "all") \(scenario)"
         if let testSamplesPerTask { text += " test=\(testSamplesPerTask)" }
         if angles != nil { text += " angles=pinned" }
         if classOrder != nil { text += " classes=custom" }
@@ -27,12 +28,17 @@ extension BenchmarkSpec {
 /// - Parameters:
 ///   - outputDirectory: prefixed to the run file names (empty: names only).
 ///   - decide: the resume decision of each run (default: every run would run).
-public func renderPlan(_ plan: [RunSpec], outputDirectory: String = "",
-                       decide: (RunSpec) -> ResumeDecision = { _ in .run }) -> String {
-    let header = ["EXPERIMENT", "STRATEGY", "SEED", "BENCHMARK", "METHOD", "LR", "BATCH", "EPOCHS", "COST", "OUTPUT", "STATUS"]
+public func renderPlan(
+    _ plan: [RunSpec], outputDirectory: String = "",
+    decide: (RunSpec) -> ResumeDecision = { _ in .run }
+) -> String {
+    let header = [
+        "EXPERIMENT", "STRATEGY", "SEED", "BENCHMARK", "METHOD", "LR", "BATCH", "EPOCHS", "COST", "OUTPUT", "STATUS",
+    ]
     var rows: [[String]] = []
     var counts: [String: Int] = [:]
-    var costToTrain = 0.0, secondsToTrain = 0.0
+    var costToTrain = 0.0
+    var secondsToTrain = 0.0
     let base = outputDirectory.isEmpty ? "" : (outputDirectory.hasSuffix("/") ? outputDirectory : outputDirectory + "/")
     for spec in plan {
         let decision = decide(spec)
@@ -42,9 +48,12 @@ public func renderPlan(_ plan: [RunSpec], outputDirectory: String = "",
             costToTrain += cost.totalFLOPs
             secondsToTrain += cost.seconds
         }
-        rows.append([spec.experiment, spec.strategy, String(spec.seed), spec.benchmark.summary, spec.method.summary,
-                     formatDouble(spec.optimizer.lr), String(spec.optimizer.batchSize), String(spec.optimizer.epochs), cost.description,
-                     base + spec.outputFileName, decision.label])
+        rows.append([
+            spec.experiment, spec.strategy, String(spec.seed), spec.benchmark.summary, spec.method.summary,
+            formatDouble(spec.optimizer.lr), String(spec.optimizer.batchSize), String(spec.optimizer.epochs),
+            cost.description,
+            base + spec.outputFileName, decision.label,
+        ])
     }
     let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max()! }
     func line(_ cells: [String]) -> String {

@@ -10,12 +10,16 @@ import Strategies
 /// The keys each level of an experiment file accepts.
 enum Keys {
     static let root = ["defaults", "templates", "experiments"]
-    static let experiment = ["extends", "description", "suites", "seeds", "benchmark", "model", "optimizer",
-                             "strategies"]
+    static let experiment = [
+        "extends", "description", "suites", "seeds", "benchmark", "model", "optimizer",
+        "strategies",
+    ]
     static let template = experiment.filter { $0 != "suites" }
     static let defaults = ["seeds", "benchmark", "model", "optimizer"]
-    static let benchmark = ["kind", "dataset", "tasks", "samples_per_task", "test_samples_per_task", "scenario",
-                            "angles", "class_order"]
+    static let benchmark = [
+        "kind", "dataset", "tasks", "samples_per_task", "test_samples_per_task", "scenario",
+        "angles", "class_order",
+    ]
     static var model: [String] { ModelList.allKeys }
     static let optimizer = ["lr", "batch_size", "epochs", "momentum", "eval_every", "lca"]
     /// Every key some strategy takes, in registration order.
@@ -30,7 +34,6 @@ enum Keys {
     /// Keys an experiment does not take from the experiment or template it extends.
     static let notInherited: Set<String> = ["extends", "description", "suites"]
 }
-
 
 struct Declaration {
     enum Kind { case experiment, template }
@@ -53,7 +56,8 @@ struct ExperimentLoader {
         guard let root else { return }
         guard root.entries != nil else {
             if case .null = root.kind { return }
-            checker.error(root, "expected a mapping with 'experiments', 'templates' or 'defaults', got \(root.typeName)")
+            checker.error(
+                root, "expected a mapping with 'experiments', 'templates' or 'defaults', got \(root.typeName)")
             return
         }
         checker.checkKeys(root, known: Keys.root)
@@ -61,9 +65,12 @@ struct ExperimentLoader {
             if let previous = defaults {
                 // one `defaults:` for all experiment folders: a user's would change the shipped experiments
                 let otherFolder = folder(of: previous.location.file) != folder(of: file)
-                checker.error(d, "defaults already declared at \(previous.location); declare them once"
-                    + (otherFolder ? " over all experiment folders (share your experiments' settings through a "
-                        + "template that they extend)" : ""))
+                checker.error(
+                    d,
+                    "defaults already declared at \(previous.location); declare them once"
+                        + (otherFolder
+                            ? " over all experiment folders (share your experiments' settings through a "
+                                + "template that they extend)" : ""))
             } else if checkBody(d, known: Keys.defaults) {
                 defaults = d
             }
@@ -72,21 +79,24 @@ struct ExperimentLoader {
             guard let value = root[section], let entries = checker.mapping(value) else { continue }
             for entry in entries {
                 guard isValidName(entry.key) else {
-                    checker.error(at: entry.keyLocation, field: entry.value.path,
-                                  "invalid name '\(entry.key)': use letters, digits and single '-', '_' or '.' between them")
+                    checker.error(
+                        at: entry.keyLocation, field: entry.value.path,
+                        "invalid name '\(entry.key)': use letters, digits and single '-', '_' or '.' between them")
                     continue
                 }
                 if let first = declarations[entry.key] {
-                    checker.error(at: entry.keyLocation, field: entry.value.path,
-                                  "duplicate name '\(entry.key)'; first declared at \(first.nameLocation)")
+                    checker.error(
+                        at: entry.keyLocation, field: entry.value.path,
+                        "duplicate name '\(entry.key)'; first declared at \(first.nameLocation)")
                     continue
                 }
                 let isExperiment = section == "experiments"
                 var body = entry.value
                 if case .null = body.kind { body.kind = .mapping([]) }
                 guard checkBody(body, known: isExperiment ? Keys.experiment : Keys.template) else { continue }
-                declarations[entry.key] = Declaration(name: entry.key, kind: isExperiment ? .experiment : .template,
-                                                      body: body, nameLocation: entry.keyLocation, file: file)
+                declarations[entry.key] = Declaration(
+                    name: entry.key, kind: isExperiment ? .experiment : .template,
+                    body: body, nameLocation: entry.keyLocation, file: file)
                 if isExperiment { experimentOrder.append(entry.key) }
             }
         }
@@ -106,8 +116,10 @@ struct ExperimentLoader {
         if let strategies = body["strategies"], let entries = checker.mapping(strategies) {
             for entry in entries {
                 guard isValidName(entry.key) else {
-                    checker.error(at: entry.keyLocation, field: entry.value.path,
-                                  "invalid strategy label '\(entry.key)': use letters, digits and single '-', '_' or '.' between them")
+                    checker.error(
+                        at: entry.keyLocation, field: entry.value.path,
+                        "invalid strategy label '\(entry.key)': use letters, digits and single '-', '_' or '.' between them"
+                    )
                     continue
                 }
                 if checker.mapping(entry.value) != nil { checker.checkKeys(entry.value, known: Keys.strategy) }
@@ -173,15 +185,19 @@ struct ExperimentLoader {
         let strategies = resolveStrategies(merged, benchmark: benchmark, model: model)
 
         guard checker.diagnostics.count == errorsBefore, let benchmark, let model, let seeds,
-              let strategies else { return nil }
-        return Experiment(name: declaration.name, description: description, suites: suites, seeds: seeds,
-                          benchmark: benchmark, model: model, strategies: strategies, sourceFile: declaration.file,
-                          location: declaration.nameLocation)
+            let strategies
+        else { return nil }
+        return Experiment(
+            name: declaration.name, description: description, suites: suites, seeds: seeds,
+            benchmark: benchmark, model: model, strategies: strategies, sourceFile: declaration.file,
+            location: declaration.nameLocation)
     }
 
     mutating func resolveSuites(_ value: YValue?) -> [String] {
         guard let value else { return [] }
-        if case .scalar = value.kind, let name = checker.string(value) { return checkSuiteName(name, value) ? [name] : [] }
+        if case .scalar = value.kind, let name = checker.string(value) {
+            return checkSuiteName(name, value) ? [name] : []
+        }
         guard let items = checker.list(value) else { return [] }
         var suites: [String] = []
         for item in items {
@@ -193,24 +209,33 @@ struct ExperimentLoader {
 
     mutating func checkSuiteName(_ name: String, _ value: YValue) -> Bool {
         if isValidName(name) { return true }
-        checker.error(value, "invalid suite name '\(name)': use letters, digits and single '-', '_' or '.' between them")
+        checker.error(
+            value, "invalid suite name '\(name)': use letters, digits and single '-', '_' or '.' between them")
         return false
     }
 
     mutating func resolveSeeds(_ value: YValue?) -> [Int]? {
         guard let value, !checker.isNull(value) else { return [0] }
         switch value.kind {
-        case let .scalar(text, plain):
+        case .scalar(let text, let plain):
             if plain, let seed = Int(text) {
-                guard seed >= 0 else { checker.error(value, "seeds must be non-negative, got \(seed)"); return nil }
+                guard seed >= 0 else {
+                    checker.error(value, "seeds must be non-negative, got \(seed)")
+                    return nil
+                }
                 return [seed]
             }
             switch parseSeedList(text) {
-            case let .success(seeds): return seeds
-            case let .failure(error): checker.error(value, error.reason); return nil
+            case .success(let seeds): return seeds
+            case .failure(let error):
+                checker.error(value, error.reason)
+                return nil
             }
-        case let .sequence(items):
-            guard !items.isEmpty else { checker.error(value, "lists no seeds"); return nil }
+        case .sequence(let items):
+            guard !items.isEmpty else {
+                checker.error(value, "lists no seeds")
+                return nil
+            }
             var seeds: [Int] = []
             for item in items {
                 guard let seed = checker.nonNegativeInt(item) else { continue }

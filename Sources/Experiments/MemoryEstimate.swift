@@ -34,29 +34,41 @@ extension RunSpec {
     /// The peak memory of this run: the dataset, the task stream, the model with its gradients
     /// and activations, what the method keeps, and the per-step log.
     public var memoryEstimate: MemoryEstimate {
-        let b = benchmark, d = b.dataset
-        let width = Double(d.imageShape.reduce(1, *)), classes = d.classCount
+        let b = benchmark
+        let d = b.dataset
+        let width = Double(d.imageShape.reduce(1, *))
+        let classes = d.classCount
         let tasks = Double(b.tasks)
         let train = Double(b.samplesPerTask ?? b.trainSamplesAvailable)
         let test = Double(b.testSamplesPerTask ?? b.testSamplesAvailable)
-        let definition = method.definition, values = method.values, context = strategyContext
-        let parameters = model.parameterCount(inputShape: d.imageShape, classes: classes, tasks: b.tasks,
-                                              variant: definition.modelVariant(values))
+        let definition = method.definition
+        let values = method.values
+        let context = strategyContext
+        let parameters = model.parameterCount(
+            inputShape: d.imageShape, classes: classes, tasks: b.tasks,
+            variant: definition.modelVariant(values))
         let images = Double(d.trainImagesPerClass.reduce(0, +) + d.testImagesPerClass.reduce(0, +))
         let stored = definition.storedRows(values, in: context)
         // rows in one training pass: an MLP's GEM passes every memory at once, a batch-norm model one task's
         let memoryPass = model.isMLP ? stored : min(stored / tasks, definition.extraRowsPerStep(values, in: context))
-        let trainingRows = max(Double(optimizer.batchSize) + definition.extraRowsPerStep(values, in: context) * (model.isMLP ? 1 : 0),
-                               memoryPass)
+        let trainingRows = max(
+            Double(optimizer.batchSize) + definition.extraRowsPerStep(values, in: context) * (model.isMLP ? 1 : 0),
+            memoryPass)
         let batches = (train / Double(optimizer.batchSize)).rounded(.up)
         let steps = tasks * batches * Double(optimizer.epochs)
         return MemoryEstimate(parts: [
             ("dataset", "benchmark.dataset", images * (width + 1)),
-            ("task stream", "benchmark.tasks, samples_per_task, test_samples_per_task", 4 * tasks * (train + test) * width),
+            (
+                "task stream", "benchmark.tasks, samples_per_task, test_samples_per_task",
+                4 * tasks * (train + test) * width
+            ),
             ("model", "model", 4 * parameters * (3 + definition.parameterCopies(values, in: context))),
-            ("activations", "optimizer.batch_size and the method's rows",
-             4 * trainingRows * model.activationsPerRow(inputWidth: Int(width), classes: classes, training: true)
-                + 4 * Double(model.evaluationBatch) * model.activationsPerRow(inputWidth: Int(width), classes: classes, training: false)),
+            (
+                "activations", "optimizer.batch_size and the method's rows",
+                4 * trainingRows * model.activationsPerRow(inputWidth: Int(width), classes: classes, training: true)
+                    + 4 * Double(model.evaluationBatch)
+                    * model.activationsPerRow(inputWidth: Int(width), classes: classes, training: false)
+            ),
             ("method's memory", "the method's memory sizes", 4 * stored * width),
             ("step log", "optimizer.epochs, batch_size, benchmark.tasks", 24 * steps),
         ])

@@ -24,9 +24,11 @@ enum PeakMemory {
     /// The process's peak RSS in bytes (`VmHWM`, else `ru_maxrss`); nil when neither is readable.
     static func peakBytes() -> Int? {
         if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-           let kib = Int(line.dropFirst("VmHWM:".count).trimmingCharacters(in: .whitespaces)
-                         .replacingOccurrences(of: " kB", with: "")) {
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kib = Int(
+                line.dropFirst("VmHWM:".count).trimmingCharacters(in: .whitespaces)
+                    .replacingOccurrences(of: " kB", with: ""))
+        {
             return kib * 1024
         }
         var usage = rusage()

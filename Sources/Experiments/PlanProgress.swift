@@ -70,8 +70,9 @@ public struct PlanProgress {
         public init(_ spec: RunSpec) {
             let cost = spec.estimatedCost
             let train = cost.trainingFLOPs / cost.rates.minibatch + cost.methodFLOPs / cost.rates.bulk
-            self.init(runID: spec.runID, seconds: cost.seconds, trainShare: cost.seconds > 0 ? train / cost.seconds : 1,
-                      experiences: spec.benchmark.tasks)
+            self.init(
+                runID: spec.runID, seconds: cost.seconds, trainShare: cost.seconds > 0 ? train / cost.seconds : 1,
+                experiences: spec.benchmark.tasks)
         }
     }
 
@@ -79,8 +80,9 @@ public struct PlanProgress {
     public init(_ estimates: [Estimate], jobs: Int) {
         self.jobs = max(1, min(jobs, estimates.count))
         for estimate in estimates {
-            runs[estimate.runID] = Run(estimate: estimate.seconds, trainShare: estimate.trainShare,
-                                       experiences: estimate.experiences)
+            runs[estimate.runID] = Run(
+                estimate: estimate.seconds, trainShare: estimate.trainShare,
+                experiences: estimate.experiences)
         }
         queued = Set(runs.keys)
     }
@@ -106,20 +108,20 @@ public struct PlanProgress {
     public mutating func stepsDone(_ runID: String, _ done: Int) { runs[runID]?.done = done }
 
     public mutating func update(_ runID: String, with progress: TrainingProgress, at time: Double) {
-        if case let .step(_, _, done, _, _, _) = progress { return stepsDone(runID, done) }
+        if case .step(_, _, let done, _, _, _) = progress { return stepsDone(runID, done) }
         guard var run = runs[runID] else { return }
         switch progress {
         case .randomInitEvaluated:
             if run.fractionAtStart == nil { run.fractionAtStart = 0 }
             run.evaluations = 1
-        case let .experienceStarted(experience, experiences, done, steps):
+        case .experienceStarted(let experience, let experiences, let done, let steps):
             (run.experience, run.experiences, run.done, run.steps) = (experience, experiences, done, steps)
             run.evaluations = max(run.evaluations, experience + 1)  // b and the rows before it
             if run.fractionAtStart == nil { run.fractionAtStart = run.fraction }
             run.experienceMark = (time, run.fraction)
         case .step, .curveEvaluated:
             break
-        case let .experienceEvaluated(experience, experiences, _, _, _):
+        case .experienceEvaluated(let experience, let experiences, _, _, _):
             (run.experience, run.experiences, run.done) = (experience + 1, experiences, 0)
             run.evaluations = experience + 2
             if let mark = run.experienceMark, run.fraction > mark.fraction {
@@ -135,7 +137,8 @@ public struct PlanProgress {
 
     /// Measured seconds per estimated second over the work done in this process; nil before any.
     public func correction(at now: Double) -> Double? {
-        var measured = 0.0, estimated = 0.0
+        var measured = 0.0
+        var estimated = 0.0
         for run in runs.values {
             guard let start = run.start, let begin = run.fractionAtStart else { continue }
             let doneHere = run.fraction - begin

@@ -2,10 +2,10 @@
 // validated as a whole before anything runs. The format is described in docs/experiments.md.
 
 import Benchmarks
-import Learning
 import Data
-import Strategies
 import Foundation
+import Learning
+import Strategies
 
 /// One strategy of an experiment: a label, a method with its parameters, and the optimizer
 /// after the strategy's own overrides.
@@ -43,9 +43,10 @@ public struct Experiment: Sendable, Equatable, Hashable {
     public func runs(seeds: [Int]? = nil, strategies labels: Set<String>? = nil) -> [RunSpec] {
         (seeds ?? self.seeds).flatMap { seed in
             strategies.filter { labels?.contains($0.label) ?? true }.map { strategy in
-                RunSpec(experiment: name, strategy: strategy.label, seed: seed, benchmark: benchmark, model: model,
-                        optimizer: strategy.optimizer, method: strategy.method, sourceFile: sourceFile,
-                        experimentFolders: experimentFolders)
+                RunSpec(
+                    experiment: name, strategy: strategy.label, seed: seed, benchmark: benchmark, model: model,
+                    optimizer: strategy.optimizer, method: strategy.method, sourceFile: sourceFile,
+                    experimentFolders: experimentFolders)
             }
         }
     }
@@ -107,8 +108,11 @@ public struct Registry: Sendable {
             names = try fm.contentsOfDirectory(atPath: directory)
                 .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
         } catch {
-            throw RegistryError([Diagnostic(location: nil, field: directory,
-                                            message: "cannot read the experiments directory: \(error.localizedDescription)")])
+            throw RegistryError([
+                Diagnostic(
+                    location: nil, field: directory,
+                    message: "cannot read the experiments directory: \(error.localizedDescription)")
+            ])
         }
         let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         var sources: [(file: String, text: String)] = []
@@ -116,8 +120,10 @@ public struct Registry: Sendable {
         for name in names {
             let path = base + "/" + name
             guard let data = fm.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-                problems.append(Diagnostic(location: SourceLocation(file: path, line: 1, column: 1), field: "(file)",
-                                           message: "cannot read the file as UTF-8 text"))
+                problems.append(
+                    Diagnostic(
+                        location: SourceLocation(file: path, line: 1, column: 1), field: "(file)",
+                        message: "cannot read the file as UTF-8 text"))
                 continue
             }
             sources.append((path, text))
@@ -144,14 +150,20 @@ public struct Registry: Sendable {
     ///   - selectors: experiment names, or `EXPERIMENT/STRATEGY` for one strategy.
     ///   - suite: a suite name.
     ///   - seeds: replaces every selected experiment's own seeds.
-    public func plan(experiments selectors: [String] = [], suite: String? = nil,
-                     seeds: SeedSelection? = nil) throws -> [RunSpec] {
+    public func plan(
+        experiments selectors: [String] = [], suite: String? = nil,
+        seeds: SeedSelection? = nil
+    ) throws -> [RunSpec] {
         var problems: [Diagnostic] = []
         var order: [String] = []
         var filters: [String: Set<String>?] = [:]
         func add(_ name: String, _ labels: Set<String>?) {
             if let existing = filters[name] {
-                if let existing, let labels { filters[name] = existing.union(labels) } else { filters[name] = .some(nil) }
+                if let existing, let labels {
+                    filters[name] = existing.union(labels)
+                } else {
+                    filters[name] = .some(nil)
+                }
             } else {
                 order.append(name)
                 filters[name] = .some(labels)
@@ -163,28 +175,36 @@ public struct Registry: Sendable {
             } else {
                 let known = suiteNames
                 let hint = closest(to: suite, in: known).map { "; did you mean '\($0)'?" } ?? ""
-                problems.append(Diagnostic(location: nil, field: "--suite \(suite)",
-                                           message: "no experiment declares this suite\(hint) (suites: \(known.joined(separator: ", ")))"))
+                problems.append(
+                    Diagnostic(
+                        location: nil, field: "--suite \(suite)",
+                        message: "no experiment declares this suite\(hint) (suites: \(known.joined(separator: ", ")))"))
             }
         }
         for selector in selectors {
             let parts = selector.split(separator: "/", maxSplits: 1).map(String.init)
             let name = parts.first ?? selector
             guard let experiment = experiment(named: name) else {
-                let hint = suites[name] != nil && parts.count == 1
+                let hint =
+                    suites[name] != nil && parts.count == 1
                     ? "; '\(name)' is a suite: select it with --suite \(name)"
                     : suggestion(for: name, in: experiments.map(\.name))
-                problems.append(Diagnostic(location: nil, field: "experiment \(name)",
-                                           message: "no experiment has this name\(hint)"))
+                problems.append(
+                    Diagnostic(
+                        location: nil, field: "experiment \(name)",
+                        message: "no experiment has this name\(hint)"))
                 continue
             }
             if parts.count == 2 {
                 let labels = experiment.strategies.map(\.label)
                 guard labels.contains(parts[1]) else {
-                    let hint = closest(to: parts[1], in: labels).map { "did you mean '\($0)'?" }
+                    let hint =
+                        closest(to: parts[1], in: labels).map { "did you mean '\($0)'?" }
                         ?? "its strategies: \(labels.joined(separator: ", "))"
-                    problems.append(Diagnostic(location: nil, field: "experiment \(selector)",
-                                               message: "'\(name)' has no strategy '\(parts[1])'; \(hint)"))
+                    problems.append(
+                        Diagnostic(
+                            location: nil, field: "experiment \(selector)",
+                            message: "'\(name)' has no strategy '\(parts[1])'; \(hint)"))
                     continue
                 }
                 add(name, [parts[1]])
@@ -193,8 +213,12 @@ public struct Registry: Sendable {
             }
         }
         if suite == nil && selectors.isEmpty {
-            problems.append(Diagnostic(location: nil, field: "selection",
-                                       message: "no experiments selected; name experiments or a --suite (suites: \(suiteNames.joined(separator: ", ")))"))
+            problems.append(
+                Diagnostic(
+                    location: nil, field: "selection",
+                    message:
+                        "no experiments selected; name experiments or a --suite (suites: \(suiteNames.joined(separator: ", ")))"
+                ))
         }
         if !problems.isEmpty { throw RegistryError(problems) }
         return order.flatMap { name in
@@ -202,4 +226,3 @@ public struct Registry: Sendable {
         }
     }
 }
-

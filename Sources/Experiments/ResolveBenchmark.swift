@@ -5,9 +5,15 @@ import Data
 
 extension ExperimentLoader {
     mutating func resolveBenchmark(_ merged: YValue) -> BenchmarkSpec? {
-        guard let section = merged["benchmark"] else { checker.missing("benchmark", in: merged); return nil }
+        guard let section = merged["benchmark"] else {
+            checker.missing("benchmark", in: merged)
+            return nil
+        }
         guard section.entries != nil else { return nil }  // reported by the key check
-        guard let kindValue = section["kind"] else { checker.missing("kind", in: section); return nil }
+        guard let kindValue = section["kind"] else {
+            checker.missing("kind", in: section)
+            return nil
+        }
         guard let kind: BenchmarkKind = checker.choice(kindValue, "benchmark kind") else { return nil }
         var ok = true
         var dataset = DatasetName.mnist
@@ -21,8 +27,10 @@ extension ExperimentLoader {
             tasks = t
             if kind == .split, classes % t != 0 || t < 2 {
                 let divisors = (2...classes).filter { classes % $0 == 0 }.map(String.init)
-                checker.error(value, "a split benchmark deals its \(classes) classes evenly: tasks must be "
-                              + "\(divisors.dropLast().joined(separator: ", ")) or \(divisors.last!), got \(t)")
+                checker.error(
+                    value,
+                    "a split benchmark deals its \(classes) classes evenly: tasks must be "
+                        + "\(divisors.dropLast().joined(separator: ", ")) or \(divisors.last!), got \(t)")
                 ok = false
             }
         } else if kind != .split {
@@ -36,10 +44,13 @@ extension ExperimentLoader {
         if let value = section["scenario"], let s: Scenario = checker.choice(value, "scenario") {
             scenario = s
             if kind != .split, s != .domainIncremental {
-                checker.error(value, "\(kind.rawValue) benchmarks are domain-incremental (one shared 10-way head), not \(s.rawValue)")
+                checker.error(
+                    value,
+                    "\(kind.rawValue) benchmarks are domain-incremental (one shared 10-way head), not \(s.rawValue)")
                 ok = false
             } else if kind == .split, s == .domainIncremental {
-                checker.error(value, "split benchmarks are task-incremental or class-incremental, not domain-incremental")
+                checker.error(
+                    value, "split benchmarks are task-incremental or class-incremental, not domain-incremental")
                 ok = false
             }
         }
@@ -60,7 +71,9 @@ extension ExperimentLoader {
                         ok = false
                     }
                     angles = parsed
-                } else { ok = false }
+                } else {
+                    ok = false
+                }
             }
         }
         var classOrder: [Int]?
@@ -76,19 +89,26 @@ extension ExperimentLoader {
                         ok = false
                     }
                     classOrder = parsed
-                } else { ok = false }
+                } else {
+                    ok = false
+                }
             }
         }
         guard ok else { return nil }
-        let spec = BenchmarkSpec(kind: kind, dataset: dataset, tasks: tasks, samplesPerTask: samples,
-                                 testSamplesPerTask: testSamples, scenario: scenario, angles: angles,
-                                 classOrder: classOrder)
+        let spec = BenchmarkSpec(
+            kind: kind, dataset: dataset, tasks: tasks, samplesPerTask: samples,
+            testSamplesPerTask: testSamples, scenario: scenario, angles: angles,
+            classOrder: classOrder)
         // a task cannot hold more than its data: refuse rather than silently use fewer
-        for (key, asked, available) in [("samples_per_task", samples, spec.trainSamplesAvailable),
-                                        ("test_samples_per_task", testSamples, spec.testSamplesAvailable)] {
+        for (key, asked, available) in [
+            ("samples_per_task", samples, spec.trainSamplesAvailable),
+            ("test_samples_per_task", testSamples, spec.testSamplesAvailable),
+        ] {
             if let asked, asked > available, let value = section[key] {
-                checker.error(value, "\(asked) exceeds the \(available) \(key.hasPrefix("test") ? "test" : "training") "
-                              + "samples of the smallest task of \(spec.summary)")
+                checker.error(
+                    value,
+                    "\(asked) exceeds the \(available) \(key.hasPrefix("test") ? "test" : "training") "
+                        + "samples of the smallest task of \(spec.summary)")
                 ok = false
             }
         }

@@ -7,22 +7,32 @@ import Strategies
 
 extension ExperimentLoader {
     mutating func resolveStrategies(_ merged: YValue, benchmark: BenchmarkSpec?, model: ModelSpec?) -> [Strategy]? {
-        guard let section = merged["strategies"] else { checker.missing("strategies", in: merged); return nil }
+        guard let section = merged["strategies"] else {
+            checker.missing("strategies", in: merged)
+            return nil
+        }
         guard let entries = section.entries else { return nil }
-        guard !entries.isEmpty else { checker.error(section, "declares no strategies"); return nil }
+        guard !entries.isEmpty else {
+            checker.error(section, "declares no strategies")
+            return nil
+        }
         let optimizer = merged["optimizer"]
         var strategies: [Strategy] = []
         for entry in entries {
-            if let strategy = resolveStrategy(entry, optimizer: optimizer, experiment: merged, benchmark: benchmark,
-                                              model: model) {
+            if let strategy = resolveStrategy(
+                entry, optimizer: optimizer, experiment: merged, benchmark: benchmark,
+                model: model)
+            {
                 strategies.append(strategy)
             }
         }
         return strategies.count == entries.count ? strategies : nil
     }
 
-    mutating func resolveStrategy(_ entry: YEntry, optimizer: YValue?, experiment: YValue, benchmark: BenchmarkSpec?,
-                                  model: ModelSpec?) -> Strategy? {
+    mutating func resolveStrategy(
+        _ entry: YEntry, optimizer: YValue?, experiment: YValue, benchmark: BenchmarkSpec?,
+        model: ModelSpec?
+    ) -> Strategy? {
         let value = entry.value
         let params = value.entries ?? []
         func param(_ key: String) -> YValue? { params.first { $0.key == key }?.value }
@@ -33,7 +43,8 @@ extension ExperimentLoader {
         var valid = failedKeys.isEmpty && settings != nil
         // the strategy's own checks run even when another key failed, so a file's problems come together
         if let method, let benchmark, let model {
-            let context = StrategyContext(benchmark: benchmark, optimizer: settings ?? OptimizerSpec(lr: 1), model: model)
+            let context = StrategyContext(
+                benchmark: benchmark, optimizer: settings ?? OptimizerSpec(lr: 1), model: model)
             let problems = definition.validate(method.values, in: context).filter { !failedKeys.contains($0.key ?? "") }
             for problem in problems {
                 if let key = problem.key, let v = param(key) {
@@ -49,16 +60,21 @@ extension ExperimentLoader {
             checker.error(at: entry.keyLocation, field: value.path, problem)
             return nil
         }
-        if settings.batchSize > benchmark.trainSamplesAvailable, let v = param("batch_size") ?? optimizer?["batch_size"] {
-            checker.error(v, "\(settings.batchSize) exceeds the \(benchmark.trainSamplesAvailable) training samples of a task")
+        if settings.batchSize > benchmark.trainSamplesAvailable, let v = param("batch_size") ?? optimizer?["batch_size"]
+        {
+            checker.error(
+                v, "\(settings.batchSize) exceeds the \(benchmark.trainSamplesAvailable) training samples of a task")
             return nil
         }
-        let run = RunSpec(experiment: "", strategy: entry.key, seed: 0, benchmark: benchmark, model: model,
-                          optimizer: settings, method: method)
+        let run = RunSpec(
+            experiment: "", strategy: entry.key, seed: 0, benchmark: benchmark, model: model,
+            optimizer: settings, method: method)
         let estimate = run.memoryEstimate
         guard estimate.total <= machineMemory else {
-            checker.error(at: entry.keyLocation, field: value.path,
-                          "this run needs \(estimate.description) of memory, more than this machine's \(gigabytes(machineMemory))")
+            checker.error(
+                at: entry.keyLocation, field: value.path,
+                "this run needs \(estimate.description) of memory, more than this machine's \(gigabytes(machineMemory))"
+            )
             return nil
         }
         return Strategy(label: entry.key, method: method, optimizer: settings)
@@ -70,7 +86,8 @@ extension ExperimentLoader {
         if let m = explicit {
             guard let name = checker.string(m) else { return nil }
             guard let definition = StrategyList.named(name) else {
-                let hint = closest(to: name, in: names).map { "did you mean '\($0)'?" }
+                let hint =
+                    closest(to: name, in: names).map { "did you mean '\($0)'?" }
                     ?? "expected one of: \(names.joined(separator: ", "))"
                 checker.error(m, "unknown method '\(name)'; \(hint)")
                 return nil
@@ -79,8 +96,10 @@ extension ExperimentLoader {
         }
         guard let definition = StrategyList.named(entry.key) else {
             let hint = closest(to: entry.key, in: names).map { "did you mean '\($0)'? " } ?? ""
-            checker.error(at: entry.keyLocation, field: entry.value.path,
-                          "unknown method '\(entry.key)'; \(hint)(a label that is not a method name needs 'method:', one of: \(names.joined(separator: ", ")))")
+            checker.error(
+                at: entry.keyLocation, field: entry.value.path,
+                "unknown method '\(entry.key)'; \(hint)(a label that is not a method name needs 'method:', one of: \(names.joined(separator: ", ")))"
+            )
             return nil
         }
         return definition
@@ -90,14 +109,17 @@ extension ExperimentLoader {
     /// (`auto` keys picked for `model`). Keys that failed their check are returned, their defaults
     /// standing in where there are any (nil when a required key has no value at all, or an `auto`
     /// key has no model to pick for).
-    private mutating func resolveMethod(_ definition: StrategyDefinition.Type, entry: YEntry,
-                                        param: (String) -> YValue?, model: ModelSpec?) -> (MethodSpec?, failed: Set<String>) {
+    private mutating func resolveMethod(
+        _ definition: StrategyDefinition.Type, entry: YEntry,
+        param: (String) -> YValue?, model: ModelSpec?
+    ) -> (MethodSpec?, failed: Set<String>) {
         let accepted = definition.parameters.map(\.key)
         var ok = true
         for p in entry.value.entries ?? [] where Keys.methodParameters.contains(p.key) && !accepted.contains(p.key) {
             let takes = accepted.isEmpty ? "it takes none" : "its parameters: \(accepted.joined(separator: ", "))"
-            checker.error(at: p.keyLocation, field: p.value.path,
-                          "not a parameter of method '\(definition.name)' (\(takes))")
+            checker.error(
+                at: p.keyLocation, field: p.value.path,
+                "not a parameter of method '\(definition.name)' (\(takes))")
             ok = false
         }
         var values: [(String, ParameterValue)] = []
@@ -120,8 +142,10 @@ extension ExperimentLoader {
     }
 
     /// The optimizer: the strategy's own keys over the experiment's.
-    private mutating func resolveOptimizer(param: (String) -> YValue?, optimizer: YValue?,
-                                           experiment: YValue) -> OptimizerSpec? {
+    private mutating func resolveOptimizer(
+        param: (String) -> YValue?, optimizer: YValue?,
+        experiment: YValue
+    ) -> OptimizerSpec? {
         func setting(_ key: String) -> YValue? {
             if let v = param(key), !checker.isNull(v) { return v }
             if let v = optimizer?[key], !checker.isNull(v) { return v }
@@ -134,8 +158,9 @@ extension ExperimentLoader {
             if let optimizer {
                 checker.missing("lr", in: optimizer)
             } else {
-                checker.error(at: experiment.location, field: child(experiment.path, "optimizer.lr"),
-                              "missing required key 'lr'")
+                checker.error(
+                    at: experiment.location, field: child(experiment.path, "optimizer.lr"),
+                    "missing required key 'lr'")
             }
         }  // else: an optimizer that is not a mapping, already reported
         let batchSize = setting("batch_size").map { checker.positiveInt($0) } ?? 10
@@ -153,15 +178,18 @@ extension ExperimentLoader {
         // false (the default) is off; true records LCA's early accuracies without the curve
         let lca = setting("lca").map { checker.bool($0) } ?? false
         guard let lr, let batchSize, let epochs, let momentum, let evalEvery, let lca else { return nil }
-        return OptimizerSpec(lr: lr, batchSize: batchSize, epochs: epochs, momentum: momentum, evalEvery: evalEvery,
-                             lca: lca)
+        return OptimizerSpec(
+            lr: lr, batchSize: batchSize, epochs: epochs, momentum: momentum, evalEvery: evalEvery,
+            lca: lca)
     }
 }
 
 extension Checker {
     /// A strategy parameter's value, checked against its declared kind.
     /// `acceptsAuto`: the key may also be `auto`, which the messages then offer.
-    mutating func parameter(_ value: YValue, _ kind: StrategyParameter.Kind, acceptsAuto: Bool = false) -> ParameterValue? {
+    mutating func parameter(_ value: YValue, _ kind: StrategyParameter.Kind, acceptsAuto: Bool = false)
+        -> ParameterValue?
+    {
         switch kind {
         case .positiveInt: return positiveInt(value).map { .int($0) }
         case .positiveDouble: return positiveDouble(value).map { .double($0) }
@@ -170,7 +198,7 @@ extension Checker {
         case .bool:
             let expected = acceptsAuto ? "true, false or \(StrategyParameter.autoWord)" : "true or false"
             return bool(value, expected: expected).map { .bool($0) }
-        case let .choice(options, label):
+        case .choice(let options, let label):
             let offered = acceptsAuto ? [StrategyParameter.autoWord] + options : options
             return choice(value, options: offered, label).map { .choice($0) }
         }
@@ -180,7 +208,8 @@ extension Checker {
     mutating func choice(_ value: YValue?, options: [String], _ what: String) -> String? {
         guard let value, let s = string(value) else { return nil }
         if options.contains(s) { return s }
-        let hint = closest(to: s, in: options).map { "did you mean '\($0)'?" }
+        let hint =
+            closest(to: s, in: options).map { "did you mean '\($0)'?" }
             ?? "expected one of: \(options.joined(separator: ", "))"
         error(value, "unknown \(what) '\(s)'; \(hint)")
         return nil
@@ -190,10 +219,11 @@ extension Checker {
 extension StrategyContext {
     /// What a strategy's checks may know of an experiment.
     init(benchmark: BenchmarkSpec, optimizer: OptimizerSpec, model: ModelSpec) {
-        self.init(tasks: benchmark.tasks, samplesPerTask: benchmark.samplesPerTask,
-                  availablePerTask: benchmark.trainSamplesAvailable, batchSize: optimizer.batchSize,
-                  epochs: optimizer.epochs, momentum: optimizer.momentum, scenario: benchmark.scenario, model: model,
-                  inputShape: benchmark.dataset.imageShape, classes: benchmark.dataset.classCount)
+        self.init(
+            tasks: benchmark.tasks, samplesPerTask: benchmark.samplesPerTask,
+            availablePerTask: benchmark.trainSamplesAvailable, batchSize: optimizer.batchSize,
+            epochs: optimizer.epochs, momentum: optimizer.momentum, scenario: benchmark.scenario, model: model,
+            inputShape: benchmark.dataset.imageShape, classes: benchmark.dataset.classCount)
     }
 }
 

@@ -37,9 +37,11 @@ public func resumeDecision(for spec: RunSpec, existingConfigYAML: String?, force
 /// `FIELD: stored X, planned Y` for every canonical field that differs, except the provenance
 /// fields `source_file` and `experiment_folders`.
 public func configDifferences(stored: RunSpec, planned: RunSpec) -> [String] {
-    let a = stored.flattenedConfig, b = planned.flattenedConfig
-    let keys = (planned.canonicalFields.map(\.key)
-        + stored.canonicalFields.map(\.key).filter { b[$0] == nil })
+    let a = stored.flattenedConfig
+    let b = planned.flattenedConfig
+    let keys =
+        (planned.canonicalFields.map(\.key)
+            + stored.canonicalFields.map(\.key).filter { b[$0] == nil })
     let provenance: Set<String> = ["source_file", "experiment_folders"]
     return keys.filter { !provenance.contains($0) && a[$0] != b[$0] }.map {
         "\($0): stored \(a[$0] ?? "(absent)"), planned \(b[$0] ?? "(absent)")"

@@ -10,15 +10,18 @@ public enum RunBuilder {
         let seed = UInt64(seed)
         switch spec.kind {
         case .permuted:
-            return PermutedBenchmark.make(dataset, tasks: spec.tasks, samplesPerTask: spec.samplesPerTask,
-                                          testSamplesPerTask: spec.testSamplesPerTask, seed: seed)
+            return PermutedBenchmark.make(
+                dataset, tasks: spec.tasks, samplesPerTask: spec.samplesPerTask,
+                testSamplesPerTask: spec.testSamplesPerTask, seed: seed)
         case .rotated:
-            return RotatedBenchmark.make(dataset, tasks: spec.tasks, samplesPerTask: spec.samplesPerTask,
-                                         testSamplesPerTask: spec.testSamplesPerTask, angles: spec.angles, seed: seed)
+            return RotatedBenchmark.make(
+                dataset, tasks: spec.tasks, samplesPerTask: spec.samplesPerTask,
+                testSamplesPerTask: spec.testSamplesPerTask, angles: spec.angles, seed: seed)
         case .split:
-            return SplitBenchmark.make(dataset, scenario: spec.scenario, tasks: spec.tasks, classOrder: spec.classOrder,
-                                       samplesPerTask: spec.samplesPerTask,
-                                       testSamplesPerTask: spec.testSamplesPerTask, seed: seed)
+            return SplitBenchmark.make(
+                dataset, scenario: spec.scenario, tasks: spec.tasks, classOrder: spec.classOrder,
+                samplesPerTask: spec.samplesPerTask,
+                testSamplesPerTask: spec.testSamplesPerTask, seed: seed)
         }
     }
 
@@ -26,15 +29,17 @@ public enum RunBuilder {
     /// optimizer settings and the plugins its method declares.
     public static func trainer(_ spec: RunSpec, stream: TaskStream, threads: Int) throws -> Trainer {
         let seed = UInt64(spec.seed)
-        var settings = TrainingSettings(learningRate: Float(spec.optimizer.lr), batchSize: spec.optimizer.batchSize,
-                                        epochs: spec.optimizer.epochs, momentum: Float(spec.optimizer.momentum),
-                                        threads: threads, evaluationBatch: spec.model.evaluationBatch)
+        var settings = TrainingSettings(
+            learningRate: Float(spec.optimizer.lr), batchSize: spec.optimizer.batchSize,
+            epochs: spec.optimizer.epochs, momentum: Float(spec.optimizer.momentum),
+            threads: threads, evaluationBatch: spec.model.evaluationBatch)
         settings.evalEvery = spec.optimizer.evalEvery
         settings.recordsEarlyAccuracy = spec.optimizer.lca
         let definition = spec.method.definition
         let makeNetwork = { (variant: ModelVariant, rng: inout RandomStream) throws -> Network in
-            let network = try spec.model.build(inputShape: stream.inputShape, classes: stream.classCount, tasks: stream.tasks.count,
-                             variant: variant, rng: &rng)
+            let network = try spec.model.build(
+                inputShape: stream.inputShape, classes: stream.classCount, tasks: stream.tasks.count,
+                variant: variant, rng: &rng)
             network.setLanes(threads)
             return network
         }

@@ -15,8 +15,9 @@ extension Runner {
     public static let codeVersion: String = {
         var text = "\(gembenchVersion) \(gitCommit)"
         if gitCommit.hasSuffix("-dirty"),
-           let root = DatasetLocator.packageRoot(searchingUpFrom: FileManager.default.currentDirectoryPath),
-           let diff = git(["diff", "HEAD"], in: root) {
+            let root = DatasetLocator.packageRoot(searchingUpFrom: FileManager.default.currentDirectoryPath),
+            let diff = git(["diff", "HEAD"], in: root)
+        {
             text += " diff-sha256:" + SHA256.hexDigest(diff)
         }
         return text
@@ -37,7 +38,8 @@ extension Runner {
         guard let yaml = attributes["config_yaml"] else { return ["no config_yaml attribute"] }
         var problems: [String] = []
         do {
-            problems += configDifferences(stored: try RunSpec(canonicalYAML: yaml, source: url.lastPathComponent), planned: spec)
+            problems += configDifferences(
+                stored: try RunSpec(canonicalYAML: yaml, source: url.lastPathComponent), planned: spec)
         } catch {
             problems.append("stored config unreadable: \(error)")
         }
@@ -56,12 +58,16 @@ extension Runner {
             "step": String(position.stepsInExperience), "total_seconds": String(seconds),
         ]
         let state = checkpoint.state
-        try CheckpointFile.write(CheckpointContent(attributes: attributes, floats: state.floats, doubles: state.doubles,
-                                                   integers: state.integers), to: checkpointURL(for: spec))
+        try CheckpointFile.write(
+            CheckpointContent(
+                attributes: attributes, floats: state.floats, doubles: state.doubles,
+                integers: state.integers), to: checkpointURL(for: spec))
     }
 
     /// The state and wall time so far of the checkpoint of `spec`, or nil when there is none.
-    func readCheckpoint(of spec: RunSpec) throws -> (state: SavedState, totalSeconds: Double, position: CheckpointPosition)? {
+    func readCheckpoint(of spec: RunSpec) throws -> (
+        state: SavedState, totalSeconds: Double, position: CheckpointPosition
+    )? {
         let url = checkpointURL(for: spec)
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         let content = try CheckpointFile.read(url)
@@ -82,7 +88,8 @@ public struct CheckpointPosition: Sendable, Equatable, CustomStringConvertible {
 
     public init?(_ attributes: [String: String]) {
         guard let task = attributes["task"].flatMap({ Int($0) }), let tasks = attributes["tasks"].flatMap({ Int($0) }),
-              let step = attributes["step"].flatMap({ Int($0) }) else { return nil }
+            let step = attributes["step"].flatMap({ Int($0) })
+        else { return nil }
         (self.task, self.tasks, self.step) = (task, tasks, step)
     }
 

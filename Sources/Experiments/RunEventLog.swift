@@ -32,11 +32,12 @@ final class RunEventLog {
             throw RunEventLogError(path: url.path, reason: String(cString: strerror(errno)))
         }
         let cost = spec.estimatedCost
-        write(EventLine("run_start")
-            .field("run", spec.runID).field("experiment", spec.experiment).field("strategy", spec.strategy)
-            .field("seed", Int(spec.seed)).field("tasks", spec.benchmark.tasks)
-            .field("estimated_seconds", cost.seconds).field("loss_every", Self.lossEvery)
-            .field("resuming", resuming).field("pid", Int(getpid())))
+        write(
+            EventLine("run_start")
+                .field("run", spec.runID).field("experiment", spec.experiment).field("strategy", spec.strategy)
+                .field("seed", Int(spec.seed)).field("tasks", spec.benchmark.tasks)
+                .field("estimated_seconds", cost.seconds).field("loss_every", Self.lossEvery)
+                .field("resuming", resuming).field("pid", Int(getpid())))
     }
 
     deinit { close() }
@@ -44,31 +45,36 @@ final class RunEventLog {
     /// The line of one training event; `loss` lines every `lossEvery` steps and at a task's end.
     func record(_ progress: TrainingProgress) {
         switch progress {
-        case let .randomInitEvaluated(accuracy):
+        case .randomInitEvaluated(let accuracy):
             write(EventLine("random_init").field("accuracy", accuracy))
-        case let .experienceStarted(experience, experiences, done, steps):
+        case .experienceStarted(let experience, let experiences, let done, let steps):
             (lossSum, lossSteps) = (0, 0)
-            write(EventLine("task_start").field("task", experience).field("tasks", experiences)
-                .field("steps", steps).field("done", done))
-        case let .step(experience, _, done, steps, iteration, loss):
+            write(
+                EventLine("task_start").field("task", experience).field("tasks", experiences)
+                    .field("steps", steps).field("done", done))
+        case .step(let experience, _, let done, let steps, let iteration, let loss):
             lossSum += Double(loss)
             lossSteps += 1
             guard done % Self.lossEvery == 0 || done == steps else { return }
-            write(EventLine("loss").field("task", experience).field("step", done).field("iteration", iteration)
-                .field("loss", lossSum / Double(lossSteps)).field("steps", lossSteps))
+            write(
+                EventLine("loss").field("task", experience).field("step", done).field("iteration", iteration)
+                    .field("loss", lossSum / Double(lossSteps)).field("steps", lossSteps))
             (lossSum, lossSteps) = (0, 0)
-        case let .curveEvaluated(iteration, accuracy):
+        case .curveEvaluated(let iteration, let accuracy):
             write(EventLine("curve").field("iteration", iteration).field("accuracy", accuracy))
-        case let .experienceEvaluated(experience, experiences, accuracy, trainSeconds, evalSeconds):
-            write(EventLine("task_end").field("task", experience).field("tasks", experiences)
-                .field("accuracy", accuracy).field("train_seconds", trainSeconds).field("eval_seconds", evalSeconds))
+        case .experienceEvaluated(let experience, let experiences, let accuracy, let trainSeconds, let evalSeconds):
+            write(
+                EventLine("task_end").field("task", experience).field("tasks", experiences)
+                    .field("accuracy", accuracy).field("train_seconds", trainSeconds).field("eval_seconds", evalSeconds)
+            )
         }
     }
 
     /// A checkpoint resumed (task from 1, as `bench status` prints it).
     func resumed(from position: CheckpointPosition) {
-        write(EventLine("resume").field("task", position.task - 1).field("tasks", position.tasks)
-            .field("step", position.step))
+        write(
+            EventLine("resume").field("task", position.task - 1).field("tasks", position.tasks)
+                .field("step", position.step))
     }
 
     /// The last line: `finished` with the run's metrics and file, or why the run stopped.

@@ -15,8 +15,6 @@ public enum BenchmarkKind: String, Sendable, Equatable, Hashable, Codable, CaseI
     case split
 }
 
-
-
 /// A task stream: which dataset, how it is cut into tasks, how much of it is used.
 public struct BenchmarkSpec: Sendable, Equatable, Hashable, Codable {
     public var kind: BenchmarkKind
@@ -35,9 +33,11 @@ public struct BenchmarkSpec: Sendable, Equatable, Hashable, Codable {
     /// `nil`: 0...9 in order, `10 / tasks` classes per task.
     public var classOrder: [Int]?
 
-    public init(kind: BenchmarkKind, dataset: DatasetName = .mnist, tasks: Int, samplesPerTask: Int? = nil,
-                testSamplesPerTask: Int? = nil, scenario: Scenario? = nil, angles: [Double]? = nil,
-                classOrder: [Int]? = nil) {
+    public init(
+        kind: BenchmarkKind, dataset: DatasetName = .mnist, tasks: Int, samplesPerTask: Int? = nil,
+        testSamplesPerTask: Int? = nil, scenario: Scenario? = nil, angles: [Double]? = nil,
+        classOrder: [Int]? = nil
+    ) {
         self.kind = kind
         self.dataset = dataset
         self.tasks = tasks
@@ -83,8 +83,10 @@ public struct OptimizerSpec: Sendable, Equatable, Hashable, Codable {
     /// Record LCA_10's early accuracies (the current task before and after each of its first 10
     /// minibatches) without the within-task curve; `evalEvery` > 0 records them too.
     public var lca: Bool = false
-    public init(lr: Double, batchSize: Int = 10, epochs: Int = 1, momentum: Double = 0, evalEvery: Int = 0,
-                lca: Bool = false) {
+    public init(
+        lr: Double, batchSize: Int = 10, epochs: Int = 1, momentum: Double = 0, evalEvery: Int = 0,
+        lca: Bool = false
+    ) {
         self.lr = lr
         self.batchSize = batchSize
         self.epochs = epochs
@@ -93,7 +95,6 @@ public struct OptimizerSpec: Sendable, Equatable, Hashable, Codable {
         self.lca = lca
     }
 }
-
 
 /// A continual-learning method and its resolved parameters; what each means is the
 /// method's `StrategyDefinition` (see `StrategyList`).
@@ -157,9 +158,11 @@ public struct RunSpec: Sendable, Equatable, Hashable, Codable {
     /// again (provenance only; not compared on resume). Empty: the shipped folder alone.
     public var experimentFolders: [String]
 
-    public init(experiment: String, strategy: String, seed: Int, benchmark: BenchmarkSpec,
-                model: ModelSpec = .default, optimizer: OptimizerSpec, method: MethodSpec,
-                sourceFile: String = "", experimentFolders: [String] = []) {
+    public init(
+        experiment: String, strategy: String, seed: Int, benchmark: BenchmarkSpec,
+        model: ModelSpec = .default, optimizer: OptimizerSpec, method: MethodSpec,
+        sourceFile: String = "", experimentFolders: [String] = []
+    ) {
         self.experiment = experiment
         self.strategy = strategy
         self.seed = seed

@@ -53,7 +53,8 @@ public final class Runner {
         self.dataDirectory = dataDirectory
         self.threads = threads
         self.force = force
-        _ = Self.codeVersion  // pinned now (and the commit): edits made while the plan trains must not mark its runs dirty
+        // pinned now (and the commit): edits made while the plan trains must not mark its runs dirty
+        _ = Self.codeVersion
     }
 
     /// What to do with `spec` given the file already in the output folder, if any.
@@ -72,11 +73,13 @@ public final class Runner {
     /// differs from the plan (or that cannot be read) is reported as an error, unless `force`
     /// is set, and so is an output folder that cannot take the run files; temporary files
     /// of killed runs are removed. With several jobs, `events` is called from several threads.
-    public func execute(_ plan: [RunSpec], jobs: Int = 1,
-                        events: @escaping @Sendable (RunEvent) -> Void) throws -> [RunRecord] {
+    public func execute(
+        _ plan: [RunSpec], jobs: Int = 1,
+        events: @escaping @Sendable (RunEvent) -> Void
+    ) throws -> [RunRecord] {
         let decisions = plan.map(decision)
         let conflicts = zip(plan, decisions).compactMap { spec, decision -> String? in
-            guard case let .configMismatch(differences) = decision else { return nil }
+            guard case .configMismatch(let differences) = decision else { return nil }
             return outputDirectory.appendingPathComponent(spec.outputFileName).path + ":\n    "
                 + differences.joined(separator: "\n    ")
         }
@@ -88,7 +91,8 @@ public final class Runner {
         }
         let refused = toTrain.compactMap { spec -> String? in
             let problems = checkpointProblems(for: spec)
-            return problems.isEmpty ? nil : checkpointURL(for: spec).path + ":\n    " + problems.joined(separator: "\n    ")
+            return problems.isEmpty
+                ? nil : checkpointURL(for: spec).path + ":\n    " + problems.joined(separator: "\n    ")
         }
         guard refused.isEmpty else { throw RunnerError.unusableCheckpoints(refused) }
         let missing = missingDatasets(for: toTrain, dataDirectory: dataDirectory)
@@ -102,7 +106,8 @@ public final class Runner {
         StreamCache.shared.keep(atLeast: jobs)
         // each job has its own runner; they share the queue and the process-wide dataset and stream caches
         let workers = (0..<max(1, min(jobs, plan.count))).map { _ in
-            let worker = Runner(outputDirectory: outputDirectory, dataDirectory: dataDirectory, threads: threads, force: force)
+            let worker = Runner(
+                outputDirectory: outputDirectory, dataDirectory: dataDirectory, threads: threads, force: force)
             worker.shouldStop = { [shouldStop] in shouldStop() || queue.failed }
             worker.shouldCheckpoint = shouldCheckpoint
             worker.sharesProcess = jobs > 1 && plan.count > 1
@@ -111,8 +116,11 @@ public final class Runner {
         let work = { @Sendable (worker: Runner) in
             while !worker.shouldCheckpoint(), let index = queue.next() {
                 do {
-                    queue.finish(index, with: try worker.complete(plan[index], decisions[index], index: index,
-                                                                   total: plan.count, events: events))
+                    queue.finish(
+                        index,
+                        with: try worker.complete(
+                            plan[index], decisions[index], index: index,
+                            total: plan.count, events: events))
                 } catch let checkpointed as TrainingCheckpointed {
                     queue.record(checkpointed: "\(plan[index].runID) (\(checkpointed))")
                 } catch let diverged as TrainingDiverged {
@@ -133,8 +141,10 @@ public final class Runner {
         if let error = queue.error { throw error }
         let records = queue.records
         if shouldCheckpoint() && records.count < plan.count {
-            throw RunnerError.checkpointed(queue.checkpointed, notStarted: plan.count - records.count - queue.checkpointed.count
-                                           - queue.failures.count, finished: records)
+            throw RunnerError.checkpointed(
+                queue.checkpointed,
+                notStarted: plan.count - records.count - queue.checkpointed.count
+                    - queue.failures.count, finished: records)
         }
         let failures = queue.failures
         guard failures.isEmpty else { throw RunnerError.runsFailed(failures, finished: queue.records) }
@@ -157,26 +167,34 @@ public final class Runner {
     }
 
     /// Skips or trains one planned run and writes its file.
-    private func complete(_ spec: RunSpec, _ decision: ResumeDecision, index: Int, total: Int,
-                          events: @escaping (RunEvent) -> Void) throws -> RunRecord {
+    private func complete(
+        _ spec: RunSpec, _ decision: ResumeDecision, index: Int, total: Int,
+        events: @escaping (RunEvent) -> Void
+    ) throws -> RunRecord {
         let file = outputDirectory.appendingPathComponent(spec.outputFileName)
         guard decision == .run else {
-            events(.skipped(index: index, total: total, spec: spec, file: file, reason: "complete run with the same config"))
+            events(
+                .skipped(
+                    index: index, total: total, spec: spec, file: file, reason: "complete run with the same config"))
             return try RunFile.read(file)
         }
         // another `bench run` on this folder may have finished it since the plan was made
         if let finished = try finishedElsewhere(spec, file) {
-            events(.skipped(index: index, total: total, spec: spec, file: file, reason: "finished meanwhile by another process"))
+            events(
+                .skipped(
+                    index: index, total: total, spec: spec, file: file, reason: "finished meanwhile by another process")
+            )
             return finished
         }
         events(.started(index: index, total: total, spec: spec))
         // a checkpoint here passed `checkpointProblems` in `execute`: the run resumes from it
-        let log = try RunEventLog(for: spec, in: outputDirectory,
-                                  resuming: FileManager.default.fileExists(atPath: checkpointURL(for: spec).path))
+        let log = try RunEventLog(
+            for: spec, in: outputDirectory,
+            resuming: FileManager.default.fileExists(atPath: checkpointURL(for: spec).path))
         var logFailureReported = false
         let runID = spec.runID
         let watched = { (event: RunEvent) in
-            if case let .resumed(_, position) = event { log.resumed(from: position) }
+            if case .resumed(_, let position) = event { log.resumed(from: position) }
             events(event)
         }
         do {
@@ -192,11 +210,15 @@ public final class Runner {
                 try RunFile.write(record, to: file, overwrite: force)
             } catch RunFileError.alreadyExists {
                 // ... or while this one trained: the same config trains to the same numbers
-                guard let finished = try finishedElsewhere(spec, file) else { throw RunFileError.alreadyExists(path: file.path) }
+                guard let finished = try finishedElsewhere(spec, file) else {
+                    throw RunFileError.alreadyExists(path: file.path)
+                }
                 try CheckpointFile.remove(checkpointURL(for: spec))
                 log.finished(finished, file: file)
-                events(.skipped(index: index, total: total, spec: spec, file: file,
-                                reason: "finished meanwhile by another process (its file is kept)"))
+                events(
+                    .skipped(
+                        index: index, total: total, spec: spec, file: file,
+                        reason: "finished meanwhile by another process (its file is kept)"))
                 return finished
             }
             try CheckpointFile.remove(checkpointURL(for: spec))  // finished runs keep no checkpoint
@@ -216,9 +238,11 @@ public final class Runner {
         switch decision(for: spec) {
         case .run: return nil
         case .skipComplete: return try RunFile.read(file)
-        case let .configMismatch(differences):
-            throw RunnerError.conflictingFiles([file.path + " (written by another process meanwhile):\n    "
-                                                + differences.joined(separator: "\n    ")])
+        case .configMismatch(let differences):
+            throw RunnerError.conflictingFiles([
+                file.path + " (written by another process meanwhile):\n    "
+                    + differences.joined(separator: "\n    ")
+            ])
         }
     }
 
@@ -230,8 +254,10 @@ public final class Runner {
     /// then a run with a checkpoint (see `checkpointProblems`) goes on from it (its timings add
     /// up both processes'), and a checkpoint is written after each task and when
     /// `shouldCheckpoint` turns true (then `TrainingCheckpointed` is thrown).
-    public func record(for spec: RunSpec, checkpoints: Bool = false, events: ((RunEvent) -> Void)? = nil,
-                       progress: ProgressHandler? = nil) throws -> RunRecord {
+    public func record(
+        for spec: RunSpec, checkpoints: Bool = false, events: ((RunEvent) -> Void)? = nil,
+        progress: ProgressHandler? = nil
+    ) throws -> RunRecord {
         let start = DispatchTime.now()
         let peakScope = PeakMemory.begin(alone: !sharesProcess)
         let dataset = try loadDataset(spec.benchmark.dataset, directory: dataDirectory)
@@ -246,7 +272,9 @@ public final class Runner {
         trainer.shouldStop = shouldStop
         if checkpoints {
             trainer.shouldCheckpoint = shouldCheckpoint
-            trainer.checkpointSink = { [unowned self] checkpoint in try self.write(checkpoint, of: spec, totalSeconds: elapsed()) }
+            trainer.checkpointSink = { [unowned self] checkpoint in
+                try self.write(checkpoint, of: spec, totalSeconds: elapsed())
+            }
         }
         let result: TrainingResult
         do {
@@ -261,22 +289,30 @@ public final class Runner {
         let metrics = result.metrics
         let total = elapsed()
         let training = result.taskTrainSeconds.reduce(0, +)
-        lastPhases = saved != nil ? nil : RunPhases(load: seconds(start, loaded), buildStream: seconds(loaded, built),
-                                                     train: training, evaluate: seconds(built, DispatchTime.now()) - training)
+        lastPhases =
+            saved != nil
+            ? nil
+            : RunPhases(
+                load: seconds(start, loaded), buildStream: seconds(loaded, built),
+                train: training, evaluate: seconds(built, DispatchTime.now()) - training)
         var record = RunRecord(
             experiment: spec.experiment, strategy: spec.strategy, seed: spec.seed, benchmark: stream.name,
             configYAML: spec.canonicalYAML, configAttributes: spec.flattenedConfig,
             gembenchVersion: gembenchVersion, gitCommit: Self.gitCommit, machine: machine,
             datasetChecksums: dataset.checksums,
-            tasks: TaskDefinitions(scenario: stream.scenario.rawValue, tasks: stream.tasks.map {
-                TaskDefinition(permutation: $0.permutation, angle: $0.angle, classes: $0.classes.map(Int32.init))
-            }),
+            tasks: TaskDefinitions(
+                scenario: stream.scenario.rawValue,
+                tasks: stream.tasks.map {
+                    TaskDefinition(permutation: $0.permutation, angle: $0.angle, classes: $0.classes.map(Int32.init))
+                }),
             accuracyMatrix: result.accuracy, randomInitAccuracy: result.randomInitAccuracy,
             acc: metrics.averageAccuracy, bwt: metrics.backwardTransfer, fwt: metrics.forwardTransfer,
             stepLoss: result.stepLoss, stepTask: result.stepTask, diagnostics: result.diagnostics,
             taskTrainSeconds: result.taskTrainSeconds, taskEvalSeconds: result.taskEvalSeconds, totalSeconds: total,
             parameters: result.parameters,
-            layerLayout: result.layout.map { LayerLayoutEntry(name: $0.name, shape: $0.shape, offset: $0.offset, count: $0.count) },
+            layerLayout: result.layout.map {
+                LayerLayoutEntry(name: $0.name, shape: $0.shape, offset: $0.offset, count: $0.count)
+            },
             memory: result.episodicMemory.map {
                 EpisodicMemoryRecord(inputs: $0.inputs, featureCount: $0.width, labels: $0.labels, tasks: $0.tasks)
             })
@@ -304,7 +340,8 @@ public final class Runner {
     /// CPU model, cores and lanes: what timings depend on (results do not depend on the lanes).
     var machine: String {
         let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let model = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
+        let model =
+            cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
             .map { $0.split(separator: ":", maxSplits: 1).last!.trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
         return "\(model) · \(ProcessInfo.processInfo.activeProcessorCount) cores · \(threads) lanes"
     }
@@ -313,8 +350,8 @@ public final class Runner {
     /// or "unknown" outside a git checkout.
     public static let gitCommit: String = {
         guard let root = DatasetLocator.packageRoot(searchingUpFrom: FileManager.default.currentDirectoryPath),
-              let head = git(["rev-parse", "HEAD"], in: root)?.trimmingCharacters(in: .whitespacesAndNewlines),
-              !head.isEmpty
+            let head = git(["rev-parse", "HEAD"], in: root)?.trimmingCharacters(in: .whitespacesAndNewlines),
+            !head.isEmpty
         else { return "unknown" }
         let dirty = git(["status", "--porcelain", "--untracked-files=no"], in: root)?.isEmpty == false
         return head + (dirty ? "-dirty" : "")
@@ -349,20 +386,22 @@ public enum RunnerError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .conflictingFiles(files):
+        case .conflictingFiles(let files):
             return "\(files.count) existing run file(s) differ from the plan; nothing was run:\n  "
                 + files.joined(separator: "\n  ")
                 + "\nRerun with --force to replace them, or choose another --out folder."
-        case let .runsFailed(reasons, finished):
+        case .runsFailed(let reasons, let finished):
             return "\(reasons.count) run(s) failed and wrote no file (\(finished.count) finished):\n  "
                 + reasons.joined(separator: "\n  ")
-        case let .unusableCheckpoints(files):
-            return "\(files.count) checkpoint(s) cannot be resumed; nothing was run:\n  " + files.joined(separator: "\n  ")
+        case .unusableCheckpoints(let files):
+            return "\(files.count) checkpoint(s) cannot be resumed; nothing was run:\n  "
+                + files.joined(separator: "\n  ")
                 + "\nRerun with --force to delete them and start those runs over."
-        case let .missingDatasets(problems):
+        case .missingDatasets(let problems):
             return problems.joined(separator: "\n") + "\nNothing was run."
-        case let .checkpointed(runs, notStarted, finished):
-            return "stopped on request: \(runs.count) run(s) checkpointed, \(notStarted) not started, \(finished.count) finished"
+        case .checkpointed(let runs, let notStarted, let finished):
+            return
+                "stopped on request: \(runs.count) run(s) checkpointed, \(notStarted) not started, \(finished.count) finished"
                 + (runs.isEmpty ? "" : ":\n  " + runs.joined(separator: "\n  "))
                 + "\nRun the same command again to resume."
         }

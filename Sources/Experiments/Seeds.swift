@@ -13,8 +13,8 @@ public struct SeedSelection: Sendable, Equatable, Hashable {
     /// Errors read `--seeds TEXT: REASON`, e.g. `--seeds 4-0: range must be ascending`.
     public init(parsing text: String) throws {
         switch parseSeedList(text) {
-        case let .success(seeds): self.seeds = seeds
-        case let .failure(error):
+        case .success(let seeds): self.seeds = seeds
+        case .failure(let error):
             throw RegistryError([Diagnostic(location: nil, field: "--seeds \(text)", message: error.reason)])
         }
     }
@@ -37,17 +37,24 @@ func parseSeedList(_ text: String) -> Result<[Int], SeedSyntaxError> {
         let bounds = item.split(separator: "-", omittingEmptySubsequences: false)
         let numbers = bounds.map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard (1...2).contains(bounds.count), numbers.allSatisfy({ $0 != nil }) else {
-            return .failure(.init(reason: "'\(item)' is not a seed or a range (expected e.g. 0-4, 0,3 or 0-2,7; seeds are non-negative integers)"))
+            return .failure(
+                .init(
+                    reason:
+                        "'\(item)' is not a seed or a range (expected e.g. 0-4, 0,3 or 0-2,7; seeds are non-negative integers)"
+                ))
         }
-        let low = numbers[0]!, high = numbers[numbers.count - 1]!
+        let low = numbers[0]!
+        let high = numbers[numbers.count - 1]!
         guard low >= 0, high >= 0 else {
             return .failure(.init(reason: "seeds must be non-negative"))
         }
         guard low <= high else { return .failure(.init(reason: "range must be ascending")) }
         // checked before expanding: high - low cannot overflow, both are non-negative
         guard high - low < maximumSeedCount - seeds.count else {
-            return .failure(.init(reason: "'\(item)' takes the selection past \(maximumSeedCount) seeds, "
-                                  + "the most one plan may hold"))
+            return .failure(
+                .init(
+                    reason: "'\(item)' takes the selection past \(maximumSeedCount) seeds, "
+                        + "the most one plan may hold"))
         }
         for seed in low...high {
             if !seen.insert(seed).inserted { return .failure(.init(reason: "seed \(seed) is listed twice")) }

@@ -17,12 +17,18 @@ public struct Shard: Sendable, Equatable, Hashable, CustomStringConvertible {
 
     public init(index: Int, count: Int) throws {
         guard count >= 1 else {
-            throw RegistryError([Diagnostic(location: nil, field: "--shard \(index)/\(count)",
-                                            message: "shard count must be at least 1")])
+            throw RegistryError([
+                Diagnostic(
+                    location: nil, field: "--shard \(index)/\(count)",
+                    message: "shard count must be at least 1")
+            ])
         }
         guard (0..<count).contains(index) else {
-            throw RegistryError([Diagnostic(location: nil, field: "--shard \(index)/\(count)",
-                                            message: "shard index must be in 0...\(count - 1) (shards are 0-based, like SLURM_ARRAY_TASK_ID)")])
+            throw RegistryError([
+                Diagnostic(
+                    location: nil, field: "--shard \(index)/\(count)",
+                    message: "shard index must be in 0...\(count - 1) (shards are 0-based, like SLURM_ARRAY_TASK_ID)")
+            ])
         }
         self.index = index
         self.count = count
@@ -32,8 +38,11 @@ public struct Shard: Sendable, Equatable, Hashable, CustomStringConvertible {
     public init(parsing text: String) throws {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]) else {
-            throw RegistryError([Diagnostic(location: nil, field: "--shard \(text)",
-                                            message: "expected I/N with 0 <= I < N, e.g. 0/4")])
+            throw RegistryError([
+                Diagnostic(
+                    location: nil, field: "--shard \(text)",
+                    message: "expected I/N with 0 <= I < N, e.g. 0/4")
+            ])
         }
         try self.init(index: i, count: n)
     }

@@ -22,7 +22,7 @@ struct YValue: Sendable {
     var isExplicitNull = false
 
     var entries: [YEntry]? {
-        if case let .mapping(entries) = kind { return entries }
+        if case .mapping(let entries) = kind { return entries }
         return nil
     }
 
@@ -30,7 +30,7 @@ struct YValue: Sendable {
 
     /// A scalar's text, nil for other values.
     var scalarText: String? {
-        if case let .scalar(s, _) = kind { return s }
+        if case .scalar(let s, _) = kind { return s }
         return nil
     }
 
@@ -38,7 +38,7 @@ struct YValue: Sendable {
     var display: String {
         switch kind {
         case .null: return "null"
-        case let .scalar(s, plain): return plain ? s : "'\(s)'"
+        case .scalar(let s, let plain): return plain ? s : "'\(s)'"
         case .mapping: return "a mapping"
         case .sequence: return "a list"
         }
@@ -47,7 +47,7 @@ struct YValue: Sendable {
     var typeName: String {
         switch kind {
         case .null: return "null"
-        case let .scalar(s, plain):
+        case .scalar(let s, let plain):
             if plain, Int(s) != nil { return "an integer" }
             if plain, Double(s) != nil { return "a number" }
             return "a string"
@@ -82,8 +82,14 @@ func parseYAML(_ text: String, file: String) -> (YValue?, [Diagnostic]) {
     } catch let error as YamlError {
         return (nil, [syntaxDiagnostic(error, file: file)])
     } catch {
-        return (nil, [Diagnostic(location: SourceLocation(file: file, line: 1, column: 1), field: "syntax",
-                                 message: "\(error)")])
+        return (
+            nil,
+            [
+                Diagnostic(
+                    location: SourceLocation(file: file, line: 1, column: 1), field: "syntax",
+                    message: "\(error)")
+            ]
+        )
     }
 }
 
@@ -92,25 +98,32 @@ private func syntaxDiagnostic(_ error: YamlError, file: String) -> Diagnostic {
         located(line: mark.line, column: mark.column, message)
     }
     func located(line: Int, column: Int, _ message: String) -> Diagnostic {
-        Diagnostic(location: SourceLocation(file: file, line: line, column: column), field: "syntax",
-                   message: message)
+        Diagnostic(
+            location: SourceLocation(file: file, line: line, column: column), field: "syntax",
+            message: message)
     }
     func context(_ c: YamlError.Context?) -> String {
         guard let c else { return "" }
         return " (\(c.text) at line \(c.mark.line), column \(c.mark.column))"
     }
     switch error {
-    case let .scanner(ctx, problem, mark, _), let .parser(ctx, problem, mark, _),
-         let .composer(ctx, problem, mark, _):
+    case .scanner(let ctx, let problem, let mark, _), .parser(let ctx, let problem, let mark, _),
+        .composer(let ctx, let problem, let mark, _):
         return located(mark, "invalid YAML: \(problem)\(context(ctx))")
-    case let .duplicatedKeysInMapping(duplicates, ctx):
+    case .duplicatedKeysInMapping(let duplicates, let ctx):
         let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
         return located(ctx.mark, "duplicate key \(keys) in one mapping")
-    case let .reader(problem, offset, _, yaml):
-        var line = 1, column = 1
+    case .reader(let problem, let offset, _, let yaml):
+        var line = 1
+        var column = 1
         if let offset {
             for (i, ch) in yaml.utf8.enumerated() where i < offset {
-                if ch == UInt8(ascii: "\n") { line += 1; column = 1 } else { column += 1 }
+                if ch == UInt8(ascii: "\n") {
+                    line += 1
+                    column = 1
+                } else {
+                    column += 1
+                }
             }
         }
         return located(line: line, column: column, "unreadable YAML: \(problem)")
@@ -121,42 +134,50 @@ private func syntaxDiagnostic(_ error: YamlError, file: String) -> Diagnostic {
 
 /// `budget` counts down the values still allowed; when it runs out, one diagnostic is added
 /// (at the value where it ran out) and the rest of the tree is skipped.
-private func convert(_ node: Node, file: String, path: String, budget: inout Int,
-                     diagnostics: inout [Diagnostic]) -> YValue {
+private func convert(
+    _ node: Node, file: String, path: String, budget: inout Int,
+    diagnostics: inout [Diagnostic]
+) -> YValue {
     let location = SourceLocation(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
     budget -= 1
     guard budget >= 0 else {
         if budget == -1 {
-            diagnostics.append(Diagnostic(location: location, field: path.isEmpty ? "(root)" : path,
-                                          message: "the file expands to more than \(maximumYAMLValueCount) values "
-                                              + "(aliases nested in aliases?); experiment files hold a few hundred"))
+            diagnostics.append(
+                Diagnostic(
+                    location: location, field: path.isEmpty ? "(root)" : path,
+                    message: "the file expands to more than \(maximumYAMLValueCount) values "
+                        + "(aliases nested in aliases?); experiment files hold a few hundred"))
         }
         return YValue(kind: .null, location: location, path: path)
     }
     switch node {
-    case let .scalar(scalar):
+    case .scalar(let scalar):
         let plain = scalar.style == .plain || scalar.style == .any
         if plain, node.null != nil {
             return YValue(kind: .null, location: location, path: path, isExplicitNull: !scalar.string.isEmpty)
         }
         return YValue(kind: .scalar(scalar.string, plain: plain), location: location, path: path)
-    case let .mapping(mapping):
+    case .mapping(let mapping):
         var entries: [YEntry] = []
         for (keyNode, valueNode) in mapping {
-            let keyLocation = keyNode.mark.map { SourceLocation(file: file, line: $0.line, column: $0.column) }
+            let keyLocation =
+                keyNode.mark.map { SourceLocation(file: file, line: $0.line, column: $0.column) }
                 ?? location
-            guard case let .scalar(keyScalar) = keyNode else {
-                diagnostics.append(Diagnostic(location: keyLocation, field: path.isEmpty ? "(root)" : path,
-                                              message: "keys must be plain names, not a list or mapping"))
+            guard case .scalar(let keyScalar) = keyNode else {
+                diagnostics.append(
+                    Diagnostic(
+                        location: keyLocation, field: path.isEmpty ? "(root)" : path,
+                        message: "keys must be plain names, not a list or mapping"))
                 continue
             }
             let key = keyScalar.string
-            let value = convert(valueNode, file: file, path: child(path, key), budget: &budget, diagnostics: &diagnostics)
+            let value = convert(
+                valueNode, file: file, path: child(path, key), budget: &budget, diagnostics: &diagnostics)
             if budget < 0 { break }
             entries.append(YEntry(key: key, keyLocation: keyLocation, value: value))
         }
         return YValue(kind: .mapping(entries), location: location, path: path)
-    case let .sequence(sequence):
+    case .sequence(let sequence):
         var items: [YValue] = []
         for (i, item) in sequence.enumerated() {
             items.append(convert(item, file: file, path: "\(path)[\(i)]", budget: &budget, diagnostics: &diagnostics))
@@ -164,8 +185,10 @@ private func convert(_ node: Node, file: String, path: String, budget: inout Int
         }
         return YValue(kind: .sequence(items), location: location, path: path)
     case .alias:  // Yams' composer expands aliases; kept for completeness
-        diagnostics.append(Diagnostic(location: location, field: path.isEmpty ? "(root)" : path,
-                                      message: "YAML aliases are not supported; use 'extends' to share settings"))
+        diagnostics.append(
+            Diagnostic(
+                location: location, field: path.isEmpty ? "(root)" : path,
+                message: "YAML aliases are not supported; use 'extends' to share settings"))
         return YValue(kind: .null, location: location, path: path)
     }
 }

@@ -5,7 +5,8 @@ public struct ImageShape: Sendable, Equatable, CustomStringConvertible {
     public var width: Int
 
     public init(channels: Int, height: Int, width: Int) {
-        precondition(channels > 0 && height > 0 && width > 0, "image shape \(channels)x\(height)x\(width) must be positive")
+        precondition(
+            channels > 0 && height > 0 && width > 0, "image shape \(channels)x\(height)x\(width) must be positive")
         (self.channels, self.height, self.width) = (channels, height, width)
     }
 

@@ -7,8 +7,9 @@ public struct LabeledData: Sendable {
     public var count: Int { labels.count }
 
     public init(inputs: [Float], labels: [Int32], tasks: [Int32], width: Int) {
-        precondition(inputs.count == labels.count * width && tasks.count == labels.count,
-                     "inputs, labels and tasks disagree on the number of rows")
+        precondition(
+            inputs.count == labels.count * width && tasks.count == labels.count,
+            "inputs, labels and tasks disagree on the number of rows")
         self.inputs = inputs
         self.labels = labels
         self.tasks = tasks

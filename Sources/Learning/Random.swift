@@ -22,7 +22,10 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
             z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
             return z ^ (z >> 31)
         }
-        s0 = splitMix(&mixer); s1 = splitMix(&mixer); s2 = splitMix(&mixer); s3 = splitMix(&mixer)
+        s0 = splitMix(&mixer)
+        s1 = splitMix(&mixer)
+        s2 = splitMix(&mixer)
+        s3 = splitMix(&mixer)
     }
 
     /// A stream from an explicit state (reference sequences, checkpoints).
@@ -36,7 +39,10 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
     public mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
         let t = s1 << 17
-        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
         s2 ^= t
         s3 = s3 << 45 | s3 >> 19
         return result

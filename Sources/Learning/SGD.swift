@@ -11,7 +11,9 @@ public final class SGD {
     }
 
     public func step(_ network: Network) {
-        let p = network.parameters.pointer, g = network.gradients.pointer, n = network.parameterCount
+        let p = network.parameters.pointer
+        let g = network.gradients.pointer
+        let n = network.parameterCount
         if momentum == 0 {
             Kernels.axpy(n, alpha: -learningRate, x: g, y: p)
             return

@@ -80,8 +80,10 @@ public struct SavedState: Sendable, Equatable {
     public func labeledData(_ key: String, shapedLike existing: LabeledData) throws -> LabeledData {
         let saved = try labeledData(key)
         guard saved.count == existing.count, saved.width == existing.width else {
-            throw SavedStateError(key: key, problem: "\(saved.count) slots of width \(saved.width), "
-                                  + "expected \(existing.count) of width \(existing.width)")
+            throw SavedStateError(
+                key: key,
+                problem: "\(saved.count) slots of width \(saved.width), "
+                    + "expected \(existing.count) of width \(existing.width)")
         }
         return saved
     }
@@ -90,7 +92,8 @@ public struct SavedState: Sendable, Equatable {
         let lengths = try integers(key + "/lengths")
         guard lengths.allSatisfy({ $0 >= 0 }) else { throw SavedStateError(key: key, problem: "negative row length") }
         let values = try doubles(key + "/values", count: lengths.reduce(0, +))
-        var rows: [[Double]] = [], start = 0
+        var rows: [[Double]] = []
+        var start = 0
         for length in lengths {
             rows.append(Array(values[start..<(start + length)]))
             start += length
@@ -102,7 +105,9 @@ public struct SavedState: Sendable, Equatable {
     public func substate(under prefix: String) -> SavedState {
         func strip<T>(_ entries: [String: T]) -> [String: T] {
             var out: [String: T] = [:]
-            for (key, value) in entries where key.hasPrefix(prefix + "/") { out[String(key.dropFirst(prefix.count + 1))] = value }
+            for (key, value) in entries where key.hasPrefix(prefix + "/") {
+                out[String(key.dropFirst(prefix.count + 1))] = value
+            }
             return out
         }
         return SavedState(floats: strip(floats), doubles: strip(doubles), integers: strip(integers))

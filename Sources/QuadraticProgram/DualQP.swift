@@ -130,7 +130,8 @@ public enum DualQP {
         for i in 0..<n {
             precondition(linear[i].isFinite, "DualQP.solve: linear term (Mg) has a non-finite entry at \(i)")
             for j in 0...i {
-                precondition(gram[i * n + j].isFinite, "DualQP.solve: Gram matrix has a non-finite entry at (\(i), \(j))")
+                precondition(
+                    gram[i * n + j].isFinite, "DualQP.solve: Gram matrix has a non-finite entry at (\(i), \(j))")
             }
         }
         var solver = Solver(gram: gram, q: linear, n: n, s: s, eps: eps, workspace: workspace)
@@ -148,24 +149,30 @@ struct Solver {
     let eps: Double
 
     // Workspace layout (n² + 11n doubles).
-    let chol: UnsafeMutablePointer<Double>   // n×n, Cholesky factor of the packed free block (row stride n)
-    let u: UnsafeMutablePointer<Double>      // current iterate, u = v − s ≥ 0
-    let c: UnsafeMutablePointer<Double>      // u-space linear term c = q + s·H·1
-    let cScale: UnsafeMutablePointer<Double> // rounding scale of c: |q| + |s|·Σ|H_kj|
-    let z: UnsafeMutablePointer<Double>      // candidate solution on the free set (0 off it)
+    let chol: UnsafeMutablePointer<Double>  // n×n, Cholesky factor of the packed free block (row stride n)
+    let u: UnsafeMutablePointer<Double>  // current iterate, u = v − s ≥ 0
+    let c: UnsafeMutablePointer<Double>  // u-space linear term c = q + s·H·1
+    let cScale: UnsafeMutablePointer<Double>  // rounding scale of c: |q| + |s|·Σ|H_kj|
+    let z: UnsafeMutablePointer<Double>  // candidate solution on the free set (0 off it)
     let state: UnsafeMutablePointer<Double>  // 0 = on bound, 1 = free, 2 = on bound & barred from entering
-    let idx: UnsafeMutablePointer<Double>    // packed indices of the free set (small integers as doubles)
-    let rhs: UnsafeMutablePointer<Double>    // packed residual
-    let tmp: UnsafeMutablePointer<Double>    // packed correction
+    let idx: UnsafeMutablePointer<Double>  // packed indices of the free set (small integers as doubles)
+    let rhs: UnsafeMutablePointer<Double>  // packed residual
+    let tmp: UnsafeMutablePointer<Double>  // packed correction
     let xSave: UnsafeMutablePointer<Double>  // packed iterate before a refinement step
     let uSave: UnsafeMutablePointer<Double>  // u before an outer step
-    let stateSave: UnsafeMutablePointer<Double> // state before an outer step
+    let stateSave: UnsafeMutablePointer<Double>  // state before an outer step
 
-    var freeCount = 0   // number of entries in idx after `pack()`
+    var freeCount = 0  // number of entries in idx after `pack()`
 
-    init(gram: UnsafePointer<Double>, q: UnsafePointer<Double>, n: Int, s: Double, eps: Double,
-         workspace w: UnsafeMutablePointer<Double>) {
-        self.gram = gram; self.q = q; self.n = n; self.s = s; self.eps = eps
+    init(
+        gram: UnsafePointer<Double>, q: UnsafePointer<Double>, n: Int, s: Double, eps: Double,
+        workspace w: UnsafeMutablePointer<Double>
+    ) {
+        self.gram = gram
+        self.q = q
+        self.n = n
+        self.s = s
+        self.eps = eps
         chol = w
         u = w + n * n
         c = u + n
@@ -194,10 +201,12 @@ struct Solver {
     @inline(__always)
     func row(_ k: Int, _ x: UnsafePointer<Double>, _ lin: UnsafePointer<Double>?) -> (value: Double, scale: Double) {
         let l = lin?[k] ?? 0
-        var sum = l, err = 0.0, scale = abs(l)
+        var sum = l
+        var err = 0.0
+        var scale = abs(l)
         @inline(__always) func add(_ a: Double, _ b: Double) {
             let p = a * b
-            let ep = (-p).addingProduct(a, b)          // a·b − p exactly
+            let ep = (-p).addingProduct(a, b)  // a·b − p exactly
             let t = sum + p
             let bp = t - sum
             err += ((sum - (t - bp)) + (p - bp)) + ep  // TwoSum error + product error
@@ -239,11 +248,20 @@ struct Solver {
                 let w = -grad
                 if w > gradTol * (scale + cScale[k]) {
                     let score = w / (gram[k * n + k] + eps).squareRoot()
-                    if score > best { best = score; entering = k }
+                    if score > best {
+                        best = score
+                        entering = k
+                    }
                 }
             }
-            if entering < 0 { converged = true; break }
-            for k in 0..<n { uSave[k] = u[k]; stateSave[k] = state[k] }
+            if entering < 0 {
+                converged = true
+                break
+            }
+            for k in 0..<n {
+                uSave[k] = u[k]
+                stateSave[k] = state[k]
+            }
             state[entering] = Solver.free
 
             var firstPass = true
@@ -252,7 +270,10 @@ struct Solver {
                 iterations += 1
                 solveFree()  // z ← argmin on the current free set, z = 0 off it
                 var feasible = true
-                for k in 0..<n where state[k] == Solver.free && !(z[k] > 0) { feasible = false; break }
+                for k in 0..<n where state[k] == Solver.free && !(z[k] > 0) {
+                    feasible = false
+                    break
+                }
                 if feasible {
                     for k in 0..<n { u[k] = state[k] == Solver.free ? z[k] : 0 }
                     break
@@ -270,22 +291,28 @@ struct Solver {
                 for k in 0..<n where state[k] == Solver.free && !(z[k] > 0) {
                     let denom = u[k] - z[k]
                     let ratio = denom > 0 ? u[k] / denom : 0
-                    if blocking < 0 || ratio < alpha { alpha = ratio; blocking = k }
+                    if blocking < 0 || ratio < alpha {
+                        alpha = ratio
+                        blocking = k
+                    }
                 }
                 for k in 0..<n where state[k] == Solver.free { u[k] += alpha * (z[k] - u[k]) }
                 for k in 0..<n where state[k] == Solver.free && (k == blocking || !(u[k] > 0)) {
                     u[k] = 0
                     state[k] = Solver.bound
                 }
-                if iterations >= cap { break outer }   // u is feasible; polished below
+                if iterations >= cap { break outer }  // u is feasible; polished below
             }
             if !rejected && objectiveChange() < 0 {
-                    // Progress: barred variables may be tried again.
-                    for k in 0..<n where state[k] == Solver.barred { state[k] = Solver.bound }
-                    continue outer
+                // Progress: barred variables may be tried again.
+                for k in 0..<n where state[k] == Solver.barred { state[k] = Solver.bound }
+                continue outer
             }
             // No (computable) progress: undo the step and bar the entering variable.
-            for k in 0..<n { u[k] = uSave[k]; state[k] = stateSave[k] }
+            for k in 0..<n {
+                u[k] = uSave[k]
+                state[k] = stateSave[k]
+            }
             state[entering] = Solver.barred
         }
 
@@ -306,8 +333,9 @@ struct Solver {
         }
         var active = 0
         for k in 0..<n where v[k] == s { active += 1 }
-        return DualQPResult(activeCount: active, freeCount: n - active, iterations: iterations,
-                            converged: converged)
+        return DualQPResult(
+            activeCount: active, freeCount: n - active, iterations: iterations,
+            converged: converged)
     }
 
     /// f(u) − f(uSave) for f(u) = ½uᵀHu + cᵀu, evaluated as dᵀ(∇f(uSave) + ½Hd) with

@@ -29,33 +29,42 @@ public enum GEMProjection {
     /// - Precondition: every row has `gradient.count` entries; all entries of `memories` and
     ///   `gradient`, and `memoryStrength`, are finite; `eps` is finite and > 0. Violations trap
     ///   (`precondition`), they are programming or divergence errors, not recoverable states.
-    public static func solveDual(memories: [[Double]], gradient: [Double], memoryStrength: Double,
-                                 eps: Double = 1e-3) -> [Double] {
-        solveDualWithResult(memories: memories, gradient: gradient, memoryStrength: memoryStrength,
-                            eps: eps).dual
+    public static func solveDual(
+        memories: [[Double]], gradient: [Double], memoryStrength: Double,
+        eps: Double = 1e-3
+    ) -> [Double] {
+        solveDualWithResult(
+            memories: memories, gradient: gradient, memoryStrength: memoryStrength,
+            eps: eps
+        ).dual
     }
 
     /// Projected gradient g̃ = Mᵀv + g, with v from
     /// ``solveDual(memories:gradient:memoryStrength:eps:)``. K = 0 gives `gradient` unchanged.
     ///
     /// Same parameters and preconditions as ``solveDual(memories:gradient:memoryStrength:eps:)``.
-    public static func project(memories: [[Double]], gradient: [Double], memoryStrength: Double,
-                               eps: Double = 1e-3) -> [Double] {
+    public static func project(
+        memories: [[Double]], gradient: [Double], memoryStrength: Double,
+        eps: Double = 1e-3
+    ) -> [Double] {
         let v = solveDual(memories: memories, gradient: gradient, memoryStrength: memoryStrength, eps: eps)
         return projected(memories: memories, gradient: gradient, dual: v)
     }
 
     /// ``solveDual(memories:gradient:memoryStrength:eps:)`` plus the solver's ``DualQPResult``
     /// (active-set size, iterations, convergence).
-    public static func solveDualWithResult(memories: [[Double]], gradient: [Double], memoryStrength: Double,
-                                           eps: Double = 1e-3) -> (dual: [Double], result: DualQPResult) {
+    public static func solveDualWithResult(
+        memories: [[Double]], gradient: [Double], memoryStrength: Double,
+        eps: Double = 1e-3
+    ) -> (dual: [Double], result: DualQPResult) {
         let k = memories.count
         let p = gradient.count
         precondition(eps.isFinite && eps > 0, "GEMProjection: eps must be finite and > 0 (got \(eps))")
         precondition(memoryStrength.isFinite, "GEMProjection: memoryStrength must be finite (got \(memoryStrength))")
         for (i, row) in memories.enumerated() {
-            precondition(row.count == p,
-                         "GEMProjection: memory row \(i) has \(row.count) entries, gradient has \(p)")
+            precondition(
+                row.count == p,
+                "GEMProjection: memory row \(i) has \(row.count) entries, gradient has \(p)")
             for x in row { precondition(x.isFinite, "GEMProjection: memory row \(i) has a non-finite entry") }
         }
         for x in gradient { precondition(x.isFinite, "GEMProjection: gradient has a non-finite entry") }
@@ -78,9 +87,10 @@ public enum GEMProjection {
             linear.withUnsafeBufferPointer { lp in
                 v.withUnsafeMutableBufferPointer { vp in
                     workspace.withUnsafeMutableBufferPointer { wp in
-                        DualQP.solve(gram: gp.baseAddress!, linear: lp.baseAddress!, count: k,
-                                     memoryStrength: memoryStrength, eps: eps,
-                                     solution: vp.baseAddress!, workspace: wp.baseAddress!)
+                        DualQP.solve(
+                            gram: gp.baseAddress!, linear: lp.baseAddress!, count: k,
+                            memoryStrength: memoryStrength, eps: eps,
+                            solution: vp.baseAddress!, workspace: wp.baseAddress!)
                     }
                 }
             }
@@ -90,7 +100,9 @@ public enum GEMProjection {
 
     /// g̃ = Mᵀv + g for a given dual vector v (K values, one per memory row).
     public static func projected(memories: [[Double]], gradient: [Double], dual v: [Double]) -> [Double] {
-        precondition(v.count == memories.count, "GEMProjection.projected: dual has \(v.count) entries, \(memories.count) memories")
+        precondition(
+            v.count == memories.count,
+            "GEMProjection.projected: dual has \(v.count) entries, \(memories.count) memories")
         var out = [Double](repeating: 0, count: gradient.count)
         for (k, row) in memories.enumerated() {
             precondition(row.count == gradient.count, "GEMProjection.projected: memory row \(k) has the wrong length")

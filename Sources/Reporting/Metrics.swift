@@ -39,7 +39,7 @@ public struct RecomputedMetrics: Sendable, Equatable {
         func same(_ a: Double?, _ b: Double?) -> Bool {
             switch (a, b) {
             case (nil, nil): return true
-            case let (x?, y?): return abs(x - y) <= tolerance
+            case (let x?, let y?): return abs(x - y) <= tolerance
             default: return false
             }
         }

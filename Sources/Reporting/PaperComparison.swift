@@ -62,7 +62,8 @@ public enum PaperComparison {
     /// whichever table reads the run's experiment; nil when none gives one.
     static func figureValue(experiment: String, benchmark: String, strategy: String, metric: String) -> Double? {
         guard let table = tables.first(where: { $0.experiments.contains(experiment) }),
-              let reference = table.references[benchmark]?[strategy]?[metric] else { return nil }
+            let reference = table.references[benchmark]?[strategy]?[metric]
+        else { return nil }
         return table.fileStem == PaperTables.gemMNIST.fileStem && (metric == "bwt" || metric == "fwt")
             ? formula(reference.value) : reference.value
     }
@@ -89,17 +90,21 @@ public enum PaperComparison {
     }
 
     /// A table's comparison as (Markdown, CSV); deterministic, so it regenerates byte for byte.
-    public static func render(_ table: PaperTable, _ runs: [RunSummary], command: String) -> (markdown: String, csv: String) {
+    public static func render(_ table: PaperTable, _ runs: [RunSummary], command: String) -> (
+        markdown: String, csv: String
+    ) {
         let paperRuns = runs.filter { table.experiments.contains($0.experiment) }.map(table.prepare)
         let rows = Summary.rows(paperRuns)
         let paperStd = table.columns.contains { column in
             table.references.values.contains { $0.values.contains { $0[column.csvName]?.std != nil } }
         }
         var md = table.preamble
-        var header = ["Benchmark", "Method", "n"], csvHeader = ["benchmark", "method", "n"]
+        var header = ["Benchmark", "Method", "n"]
+        var csvHeader = ["benchmark", "method", "n"]
         for column in table.columns {
             header.append(column.name)
-            csvHeader += column.showsSpread ? [column.csvName + "_mean", column.csvName + "_std"] : [column.csvName + "_mean"]
+            csvHeader +=
+                column.showsSpread ? [column.csvName + "_mean", column.csvName + "_std"] : [column.csvName + "_mean"]
             if column.hasPaperColumn {
                 header.append("paper")
                 csvHeader.append(column.csvName + "_paper")
@@ -112,47 +117,67 @@ public enum PaperComparison {
         var notes: [String] = []
         for (benchmark, benchmarkName) in table.benchmarks {
             for (label, methodName) in table.methods {
-                guard let row = rows.first(where: { $0.benchmark == benchmark && $0.strategy == label }) else { continue }
+                guard let row = rows.first(where: { $0.benchmark == benchmark && $0.strategy == label }) else {
+                    continue
+                }
                 let paper = table.references[benchmark]?[label] ?? [:]
-                var cells = [benchmarkName, methodName, String(row.n)], fields = [benchmark, label, String(row.n)]
+                var cells = [benchmarkName, methodName, String(row.n)]
+                var fields = [benchmark, label, String(row.n)]
                 var differing: [String] = []
                 for column in table.columns {
-                    let ours = column.ours(row), theirs = paper[column.csvName]
-                    let scaled = ours.map { Statistic(mean: $0.mean * column.scale, std: $0.std.map { $0 * column.scale }, n: $0.n) }
-                    cells.append(column.showsSpread ? Tables.cell(scaled, of: row.n, decimals: column.decimals)
-                                 : scaled.map { NumberFormat.fixed($0.mean, column.decimals) } ?? "n/a")
+                    let ours = column.ours(row)
+                    let theirs = paper[column.csvName]
+                    let scaled = ours.map {
+                        Statistic(mean: $0.mean * column.scale, std: $0.std.map { $0 * column.scale }, n: $0.n)
+                    }
+                    cells.append(
+                        column.showsSpread
+                            ? Tables.cell(scaled, of: row.n, decimals: column.decimals)
+                            : scaled.map { NumberFormat.fixed($0.mean, column.decimals) } ?? "n/a")
                     fields.append(csvNumber(ours?.mean))
                     if column.showsSpread { fields.append(csvNumber(ours?.std)) }
                     if column.hasPaperColumn {
-                        cells.append(theirs.map { reference in
-                            NumberFormat.fixed(reference.value * column.scale, column.decimals)
-                                + (reference.std.map { " ± " + NumberFormat.fixed($0 * column.scale, column.decimals) } ?? "")
-                        } ?? "—")
+                        cells.append(
+                            theirs.map { reference in
+                                NumberFormat.fixed(reference.value * column.scale, column.decimals)
+                                    + (reference.std.map {
+                                        " ± " + NumberFormat.fixed($0 * column.scale, column.decimals)
+                                    } ?? "")
+                            } ?? "—")
                         fields.append(csvNumber(theirs?.value))
                         if paperStd { fields.append(csvNumber(theirs?.std)) }
                     }
                     if column.compared, let ours, let theirs,
-                       abs(ours.mean - theirs.value) > max(2 * (ours.std ?? 0), 0.01) {
-                        differing.append("\(column.name) \(NumberFormat.fixed(ours.mean * column.scale, column.decimals)) vs "
-                                         + NumberFormat.fixed(theirs.value * column.scale, column.decimals))
+                        abs(ours.mean - theirs.value) > max(2 * (ours.std ?? 0), 0.01)
+                    {
+                        differing.append(
+                            "\(column.name) \(NumberFormat.fixed(ours.mean * column.scale, column.decimals)) vs "
+                                + NumberFormat.fixed(theirs.value * column.scale, column.decimals))
                     }
                 }
                 md += Tables.markdownLine(cells) + "\n"
                 csv += fields.joined(separator: ",") + "\n"
                 if !differing.isEmpty {
-                    let reason = table.knownReasons["\(benchmark)/\(label)"] ?? table.knownReasons["\(benchmark)/*"]
+                    let reason =
+                        table.knownReasons["\(benchmark)/\(label)"] ?? table.knownReasons["\(benchmark)/*"]
                         ?? table.knownReasons["*/\(label)"] ?? "none known"
-                    notes.append("- \(benchmarkName), \(methodName) (ours vs paper): \(differing.joined(separator: "; ")). "
-                                 + "Likeliest reason: \(reason).")
+                    notes.append(
+                        "- \(benchmarkName), \(methodName) (ours vs paper): \(differing.joined(separator: "; ")). "
+                            + "Likeliest reason: \(reason).")
                 }
             }
         }
-        if rows.isEmpty { md += "\nNo runs of this table's experiments yet (\(table.experiments.sorted().joined(separator: ", "))).\n" }
+        if rows.isEmpty {
+            md += "\nNo runs of this table's experiments yet (\(table.experiments.sorted().joined(separator: ", "))).\n"
+        }
         md += "\n## Where we differ from the paper by more than the seed spread\n\n"
-        md += rows.isEmpty ? "Not run yet.\n"
-            : notes.isEmpty ? "Nowhere: every figure is within twice our seed std (or 0.01) of the paper's.\n"
-            : "A figure is listed when it is further from the paper's than twice our seed std (and 0.01).\n\n"
-                + notes.joined(separator: "\n") + "\n"
+        md +=
+            rows.isEmpty
+            ? "Not run yet.\n"
+            : notes.isEmpty
+                ? "Nowhere: every figure is within twice our seed std (or 0.01) of the paper's.\n"
+                : "A figure is listed when it is further from the paper's than twice our seed std (and 0.01).\n\n"
+                    + notes.joined(separator: "\n") + "\n"
         let machines = Set(paperRuns.map(\.machine)).sorted()
         let commits = Set(paperRuns.map(\.gitCommit)).sorted()
         md += "\n## Provenance\n\n"

@@ -13,21 +13,26 @@ enum PaperTables {
         fileStem: "gem-paper-mnist",
         experiments: ["paper-permuted-mnist", "paper-rotated-mnist"],
         benchmarks: [("permuted-mnist", "MNIST permutations"), ("rotated-mnist", "MNIST rotations")],
-        methods: [("single", "single"), ("independent", "independent"), ("multimodal", "multimodal"),
-                  ("ewc", "EWC"), ("gem", "GEM"), ("joint", "joint (offline)")],
+        methods: [
+            ("single", "single"), ("independent", "independent"), ("multimodal", "multimodal"),
+            ("ewc", "EWC"), ("gem", "GEM"), ("joint", "joint (offline)"),
+        ],
         columns: [
             Column(name: "ACC", csvName: "acc", ours: { $0.acc }),
             Column(name: "BWT", csvName: "bwt", ours: { $0.bwt }),
             Column(name: "FWT", csvName: "fwt", ours: { $0.fwt }),
-            Column(name: "train s", csvName: "train_seconds", ours: { $0.trainSeconds }, decimals: 1,
-                   compared: false, showsSpread: false, hasPaperColumn: false),
-            Column(name: "total s", csvName: "total_seconds", ours: { $0.totalSeconds }, decimals: 1,
-                   compared: false, showsSpread: false, hasPaperColumn: false),
+            Column(
+                name: "train s", csvName: "train_seconds", ours: { $0.trainSeconds }, decimals: 1,
+                compared: false, showsSpread: false, hasPaperColumn: false),
+            Column(
+                name: "total s", csvName: "total_seconds", ours: { $0.totalSeconds }, decimals: 1,
+                compared: false, showsSpread: false, hasPaperColumn: false),
         ],
         references: [
             "permuted-mnist": [
                 "single": gem(0.602, -0.198, 0.009), "independent": ["acc": Reference(0.45)],
-                "multimodal": gem(0.756, -0.028, 0.006), "ewc": gem(0.619, -0.165, 0.005), "gem": gem(0.826, 0.025, 0.009),
+                "multimodal": gem(0.756, -0.028, 0.006), "ewc": gem(0.619, -0.165, 0.005),
+                "gem": gem(0.826, 0.025, 0.009),
             ],
             "rotated-mnist": [
                 "single": gem(0.531, -0.090, 0.425), "multimodal": gem(0.759, -0.024, 0.018),
@@ -35,10 +40,12 @@ enum PaperTables {
             ],
         ],
         knownReasons: [
-            "rotated-mnist/*": "the paper's rotation angles were drawn unseeded, so its rotations figures are one draw of the "
+            "rotated-mnist/*":
+                "the paper's rotation angles were drawn unseeded, so its rotations figures are one draw of the "
                 + "20 angles; ours are drawn from each seed (the reference code run here with its angles seeded at 0 gives "
                 + "GEM ACC .817 and single .532)",
-            "*/ewc": "EWC's Fisher is the square of one batch gradient over the stored samples, as in the reference code; "
+            "*/ewc":
+                "EWC's Fisher is the square of one batch gradient over the stored samples, as in the reference code; "
                 + "its strength was tuned for that code's initialisation (PyTorch's default) and ours is Xavier-uniform",
             "*/multimodal": "the paper's multimodal numbers come from its figure; our task-specific input layers use "
                 + "Xavier-uniform initialisation where the reference code used PyTorch's default",
@@ -57,11 +64,14 @@ enum PaperTables {
             + "reference code computes them (a zero term for the last task in BWT and the first in FWT), which is "
             + "19/20 of the ÷(T−1) formula that `bench report`, `bench show` and the run files use "
             + "(`bwt`, `fwt`; see docs/methods.md).\n\n",
-        provenance: "- Runs: the `paper` suite, seeds 0-4 (`swift run bench --suite paper`), files in `Results/runs/`\n",
+        provenance:
+            "- Runs: the `paper` suite, seeds 0-4 (`swift run bench --suite paper`), files in `Results/runs/`\n",
         prepare: { run in
             var run = run
-            (run.bwt, run.fwt) = (PaperComparison.published(run.bwt, tasks: run.taskCount),
-                                  PaperComparison.published(run.fwt, tasks: run.taskCount))
+            (run.bwt, run.fwt) = (
+                PaperComparison.published(run.bwt, tasks: run.taskCount),
+                PaperComparison.published(run.fwt, tasks: run.taskCount)
+            )
             return run
         })
 
@@ -74,23 +84,27 @@ enum PaperTables {
         fileStem: "agem-paper-mnist",
         experiments: ["agem-paper-permuted-mnist"],
         benchmarks: [("permuted-mnist", "MNIST permutations")],
-        methods: [("van", "VAN"), ("ewc", "EWC"), ("si", "PI"), ("mas", "MAS"), ("rwalk", "RWALK"), ("pnn", "PROG-NN"),
-                  ("gem", "GEM"), ("agem", "A-GEM")],
+        methods: [
+            ("van", "VAN"), ("ewc", "EWC"), ("si", "PI"), ("mas", "MAS"), ("rwalk", "RWALK"), ("pnn", "PROG-NN"),
+            ("gem", "GEM"), ("agem", "A-GEM"),
+        ],
         columns: [
             Column(name: "A_T (%)", csvName: "acc", ours: { $0.acc }, scale: 100, decimals: 2),
             Column(name: "F_T", csvName: "forgetting", ours: { $0.forgetting }),
             Column(name: "LCA_10", csvName: "lca", ours: { $0.lca }),
             Column(name: "train s", csvName: "train_seconds", ours: { $0.trainSeconds }, decimals: 0, compared: false),
         ],
-        references: ["permuted-mnist": [
-            "van": agem(0.479, 0.0132, 0.51, 0.26), "ewc": agem(0.683, 0.0069, 0.29, 0.27),
-            "gem": agem(0.895, 0.0048, 0.06, 0.23).merging(["train_seconds": Reference(3442)]) { a, _ in a },
-            "agem": agem(0.891, 0.0014, 0.06, 0.29),
-            // plotting_code/agem_plots.ipynb (32d1144), the outputs of its MNIST cells 11 and 13
-            "mas": agem(0.6985, 0.0093, 0.269, 0.295), "rwalk": agem(0.8580, 0.0057, 0.082, 0.316),
-            // Table 1, row PROG-NN (as its plotting notebook's bar_data['PROG-NN'] = 0.935, 0, 0.19 ± 0.0007, 0, 0.006)
-            "pnn": agem(0.935, 0.0007, 0, 0.19),
-        ]],
+        references: [
+            "permuted-mnist": [
+                "van": agem(0.479, 0.0132, 0.51, 0.26), "ewc": agem(0.683, 0.0069, 0.29, 0.27),
+                "gem": agem(0.895, 0.0048, 0.06, 0.23).merging(["train_seconds": Reference(3442)]) { a, _ in a },
+                "agem": agem(0.891, 0.0014, 0.06, 0.29),
+                // plotting_code/agem_plots.ipynb (32d1144), the outputs of its MNIST cells 11 and 13
+                "mas": agem(0.6985, 0.0093, 0.269, 0.295), "rwalk": agem(0.8580, 0.0057, 0.082, 0.316),
+                // Table 1, row PROG-NN (as its plotting notebook's bar_data['PROG-NN'] = 0.935, 0, 0.19 ± 0.0007, 0, 0.006)
+                "pnn": agem(0.935, 0.0007, 0, 0.19),
+            ]
+        ],
         knownReasons: [
             "*/van": "initialisation: theirs is a truncated normal (σ 0.1) with biases 0.1 (model/model.py "
                 + "weight_variable, bias_variable), ours Xavier-uniform with zero biases; " + lcaConvention,
@@ -104,11 +118,14 @@ enum PaperTables {
                 + "so its learning rate is not on record (ours 0.03); their QP has no εI (utils/gem_utils.py at "
                 + "77c5244^), ours ε = 1e-3; " + lcaConvention,
             "*/agem": "their memory held 25 random samples of each class per task (sample_from_dataset at 1ef4c10^), "
-                + "ours 250 random samples of the task, not class-balanced; initialisation as for VAN; " + lcaConvention,
-            "*/mas": "initialisation as for VAN; their importance pass covers the 55,000 images of TensorFlow's training "
+                + "ours 250 random samples of the task, not class-balanced; initialisation as for VAN; "
+                + lcaConvention,
+            "*/mas":
+                "initialisation as for VAN; their importance pass covers the 55,000 images of TensorFlow's training "
                 + "split in their stored order, ours the task's 55,000 samples in the task's order; " + lcaConvention,
             "*/rwalk": "initialisation as for VAN; " + lcaConvention,
-            "*/pnn": "their columns' every layer also takes a lateral from the input of each earlier column (model/model.py "
+            "*/pnn":
+                "their columns' every layer also takes a lateral from the input of each earlier column (model/model.py "
                 + "extensible_fc_column_progNN: h_pnn[tt][0] is x), k more first layers for column k that multiply its "
                 + "first layer's effective step by k + 1, and each lateral has a bias of its own; ours take laterals from "
                 + "the hidden layers only, one bias per layer; initialisation as for VAN; " + lcaConvention,
@@ -141,7 +158,8 @@ enum PaperTables {
         afterword: agemSettingsFound)
 
     /// Why an LCA_10 may differ whatever the method.
-    static let lcaConvention = "and their LCA_10 is not the paper's formula but the trapezoidal area over b = 0…10 "
+    static let lcaConvention =
+        "and their LCA_10 is not the paper's formula but the trapezoidal area over b = 0…10 "
         + "divided by 10, ((Z_0 + Z_10)/2 + Z_1 + … + Z_9)/10 (plotting_code/agem_plots.ipynb, the LCA cell), about "
         + "0.002 above the mean for their GEM curve"
 
@@ -193,7 +211,9 @@ enum PaperTables {
 
         """
 
-    private static func agem(_ acc: Double, _ accStd: Double, _ forgetting: Double, _ lca: Double) -> [String: Reference] {
+    private static func agem(_ acc: Double, _ accStd: Double, _ forgetting: Double, _ lca: Double) -> [String:
+        Reference]
+    {
         ["acc": Reference(acc, std: accStd), "forgetting": Reference(forgetting), "lca": Reference(lca)]
     }
 

@@ -33,8 +33,10 @@ public enum Report {
         /// More files to write and own (path relative to the output folder, text): the paper tables.
         public var extraFiles: [(path: String, text: String)] = []
 
-        public init(command: String?, paperMarkers: Bool = false, pdfAndPNG: Bool = false, force: Bool = false,
-                    extraFiles: [(path: String, text: String)] = []) {
+        public init(
+            command: String?, paperMarkers: Bool = false, pdfAndPNG: Bool = false, force: Bool = false,
+            extraFiles: [(path: String, text: String)] = []
+        ) {
             self.command = command
             self.paperMarkers = paperMarkers
             self.pdfAndPNG = pdfAndPNG
@@ -44,14 +46,18 @@ public enum Report {
     }
 
     /// Scans `runsDirectory` and writes its report into `outputDirectory` (see below).
-    public static func write(runsDirectory: URL, to outputDirectory: URL, command: String?,
-                             paperMarkers: Bool = false) throws -> Outcome {
-        try write(runsDirectory: runsDirectory, to: outputDirectory,
-                  options: Options(command: command, paperMarkers: paperMarkers))
+    public static func write(
+        runsDirectory: URL, to outputDirectory: URL, command: String?,
+        paperMarkers: Bool = false
+    ) throws -> Outcome {
+        try write(
+            runsDirectory: runsDirectory, to: outputDirectory,
+            options: Options(command: command, paperMarkers: paperMarkers))
     }
 
     public static func write(runsDirectory: URL, to outputDirectory: URL, options: Options) throws -> Outcome {
-        try write(try RunCollection.scan(runsDirectory), to: outputDirectory, runsDirectory: runsDirectory, options: options)
+        try write(
+            try RunCollection.scan(runsDirectory), to: outputDirectory, runsDirectory: runsDirectory, options: options)
     }
 
     /// Writes into `outputDirectory` (created if needed): runs.csv, summary.csv, summary.md,
@@ -62,29 +68,37 @@ public enum Report {
     /// the way is not on the earlier report's list, or when the folder's runs.csv has rows of
     /// runs that `collection` lacks (`ReportFolder.Refusal`).
     /// - Parameter runsDirectory: where the run files are, for the page's links and commands.
-    public static func write(_ collection: RunCollection, to outputDirectory: URL, runsDirectory: URL? = nil,
-                             options: Options) throws -> Outcome {
+    public static func write(
+        _ collection: RunCollection, to outputDirectory: URL, runsDirectory: URL? = nil,
+        options: Options
+    ) throws -> Outcome {
         let figuresDirectory = outputDirectory.appendingPathComponent(figuresFolder)
         let rows = Summary.rows(collection.runs)
         let figures = Figures.render(collection.runs, paperMarkers: options.paperMarkers)
         var warnings: [String] = []
         let converter = options.pdfAndPNG ? FigureExport.converter() : nil
         if options.pdfAndPNG && converter == nil { warnings.append(FigureExport.missingWarning) }
-        let page = ReportPage.render(ReportPage.Context(
-            runs: collection.runs, skipped: collection.skipped, figures: figures, figuresFolder: figuresFolder,
-            runsLink: runsDirectory.map { relativePath(from: outputDirectory, to: $0) } ?? "",
-            runsPath: runsDirectory?.relativePath ?? "RUNS_DIR", command: options.command,
-            copies: converter == nil ? [] : FigureExport.formats))
-        var outputs = [("runs.csv", Tables.runsCSV(collection.runs)),
-                       ("summary.csv", Tables.summaryCSV(rows)),
-                       ("summary.md", Tables.summaryMarkdown(rows, skipped: collection.skipped, command: options.command))]
+        let page = ReportPage.render(
+            ReportPage.Context(
+                runs: collection.runs, skipped: collection.skipped, figures: figures, figuresFolder: figuresFolder,
+                runsLink: runsDirectory.map { relativePath(from: outputDirectory, to: $0) } ?? "",
+                runsPath: runsDirectory?.relativePath ?? "RUNS_DIR", command: options.command,
+                copies: converter == nil ? [] : FigureExport.formats))
+        var outputs = [
+            ("runs.csv", Tables.runsCSV(collection.runs)),
+            ("summary.csv", Tables.summaryCSV(rows)),
+            ("summary.md", Tables.summaryMarkdown(rows, skipped: collection.skipped, command: options.command)),
+        ]
         outputs += figures.map { (figuresFolder + "/" + $0.fileName, $0.svg) }
         outputs.append(("report.html", page))
         outputs += options.extraFiles.map { ($0.path, $0.text) }
         let svgs = figures.map { figuresFolder + "/" + $0.fileName }
-        let copies = converter == nil ? [] : svgs.flatMap { svg in
-            FigureExport.formats.map { String(svg.dropLast(3)) + $0 }
-        }
+        let copies =
+            converter == nil
+            ? []
+            : svgs.flatMap { svg in
+                FigureExport.formats.map { String(svg.dropLast(3)) + $0 }
+            }
 
         let folders = Set(outputs.map { outputDirectory.appendingPathComponent($0.0).deletingLastPathComponent() })
         for folder in [outputDirectory, figuresDirectory] + folders.sorted(by: { $0.path < $1.path }) {
@@ -95,8 +109,9 @@ public enum Report {
             }
         }
         if !options.force {
-            try ReportFolder.check(outputDirectory, planned: outputs.map(\.0) + copies, runs: collection.runs,
-                                   runsFolder: runsDirectory?.relativePath ?? "the runs folder")
+            try ReportFolder.check(
+                outputDirectory, planned: outputs.map(\.0) + copies, runs: collection.runs,
+                runsFolder: runsDirectory?.relativePath ?? "the runs folder")
         }
         // listed first, so that a report cut short still owns what it began to write
         let listed = ReportFolder.listedFiles(in: outputDirectory)
@@ -110,8 +125,9 @@ public enum Report {
             files.append(url)
         }
         if let converter {
-            let exported = FigureExport.writeCopies(of: svgs.map { outputDirectory.appendingPathComponent($0) },
-                                                    converter: converter)
+            let exported = FigureExport.writeCopies(
+                of: svgs.map { outputDirectory.appendingPathComponent($0) },
+                converter: converter)
             files += exported.files
             warnings += exported.failures
         }
@@ -126,7 +142,8 @@ public enum Report {
 
     /// The path of `target` relative to the folder `base` ("Results" → "Results/runs" is "runs").
     static func relativePath(from base: URL, to target: URL) -> String {
-        let from = base.standardizedFileURL.pathComponents, to = target.standardizedFileURL.pathComponents
+        let from = base.standardizedFileURL.pathComponents
+        let to = target.standardizedFileURL.pathComponents
         let common = zip(from, to).prefix { $0 == $1 }.count
         let parts = Array(repeating: "..", count: from.count - common) + to[common...]
         return parts.joined(separator: "/")

@@ -1,9 +1,10 @@
 import Foundation
 import Storage
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The output folder of `bench report`, guarded so that a report never silently replaces what
@@ -24,10 +25,12 @@ public enum ReportFolder {
         public var description: String {
             switch self {
             case .foreignFiles(let folder, let files):
-                return "\(folder) holds files that bench report did not write there (\(manifestName) does not list them): "
+                return
+                    "\(folder) holds files that bench report did not write there (\(manifestName) does not list them): "
                     + files.joined(separator: ", ") + ". Write elsewhere with --out DIR, or replace them with --force."
             case .droppedRows(let csv, let runsFolder, let rows):
-                return "\(csv) has \(rows.count) rows for runs that are not in \(runsFolder); this report would drop them:\n"
+                return
+                    "\(csv) has \(rows.count) rows for runs that are not in \(runsFolder); this report would drop them:\n"
                     + RunRow.describe(rows) + "\nWrite elsewhere with --out DIR, or replace them with --force."
             }
         }
@@ -52,10 +55,14 @@ public enum ReportFolder {
     /// The files an earlier report listed in `folder`, relative to it; empty without a list.
     /// Lines that would lead out of the folder (absolute, or with "..") are ignored.
     public static func listedFiles(in folder: URL) -> Set<String> {
-        guard let text = try? String(contentsOf: folder.appendingPathComponent(manifestName), encoding: .utf8) else { return [] }
-        return Set(text.split(separator: "\n").map(String.init).filter { line in
-            !line.isEmpty && !line.hasPrefix("#") && !line.hasPrefix("/") && !line.split(separator: "/").contains("..")
-        })
+        guard let text = try? String(contentsOf: folder.appendingPathComponent(manifestName), encoding: .utf8) else {
+            return []
+        }
+        return Set(
+            text.split(separator: "\n").map(String.init).filter { line in
+                !line.isEmpty && !line.hasPrefix("#") && !line.hasPrefix("/")
+                    && !line.split(separator: "/").contains("..")
+            })
     }
 
     /// Throws the first reason not to write `planned` (paths relative to `folder`) for a report
@@ -73,8 +80,10 @@ public enum ReportFolder {
 
     /// Writes the list of `files` (relative paths, sorted: the list regenerates byte for byte).
     static func writeManifest(_ files: Set<String>, in folder: URL) throws {
-        let text = "# Written by `bench report` (docs/reporting.md). It replaces or removes only the files listed here;\n"
-            + "# any other file in their place stops it unless --force.\n" + files.sorted().joined(separator: "\n") + "\n"
+        let text =
+            "# Written by `bench report` (docs/reporting.md). It replaces or removes only the files listed here;\n"
+            + "# any other file in their place stops it unless --force.\n" + files.sorted().joined(separator: "\n")
+            + "\n"
         let url = folder.appendingPathComponent(manifestName)
         do { try Data(text.utf8).write(to: url, options: .atomic) } catch {
             throw RunFileError.io(path: url.path, reason: "cannot write: \(error.localizedDescription)")
@@ -95,11 +104,16 @@ public enum ReportFolder {
         func column(_ name: String) -> Int? { header.firstIndex(of: name) }
         guard let file = column("file") else { return [] }
         let (experiment, strategy, seed) = (column("experiment"), column("strategy"), column("seed"))
-        func field(_ record: [String], _ index: Int?) -> String { index.flatMap { $0 < record.count ? record[$0] : nil } ?? "" }
+        func field(_ record: [String], _ index: Int?) -> String {
+            index.flatMap { $0 < record.count ? record[$0] : nil } ?? ""
+        }
         return records.dropFirst().compactMap { record in
             let name = field(record, file)
-            return name.isEmpty ? nil : RunRow(file: name, experiment: field(record, experiment),
-                                               strategy: field(record, strategy), seed: field(record, seed))
+            return name.isEmpty
+                ? nil
+                : RunRow(
+                    file: name, experiment: field(record, experiment),
+                    strategy: field(record, strategy), seed: field(record, seed))
         }
     }
 

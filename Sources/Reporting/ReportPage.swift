@@ -38,7 +38,8 @@ enum ReportPage {
             <h1>GEMBench report</h1>
 
             """
-        html += "<p>\(context.runs.count) runs from <code>\(escape(context.runsPath))</code>"
+        html +=
+            "<p>\(context.runs.count) runs from <code>\(escape(context.runsPath))</code>"
             + (context.skipped.isEmpty ? "" : ", \(context.skipped.count) files skipped (<a href=\"#skipped\">why</a>)")
             + ".\(context.command.map { " Regenerate with <code>\(escape($0))</code>." } ?? "")</p>\n"
         html += "<nav><a href=\"#results\">Results</a>"
@@ -75,27 +76,34 @@ enum ReportPage {
 
     private static func resultsSection(_ rows: [SummaryRow], runs: [RunSummary]) -> String {
         var html = "\n<section id=\"results\">\n<h2>Results</h2>\n"
-        html += "<p>Mean ± sample standard deviation (n − 1) over seeds; accuracies are fractions in [0, 1]. "
+        html +=
+            "<p>Mean ± sample standard deviation (n − 1) over seeds; accuracies are fractions in [0, 1]. "
             + "ACC, BWT and FWT as stored in the run files (GEM paper, section 4); forgetting (Chaudhry et al. 2018) "
             + "computed from R; LCA_10 (Chaudhry et al. 2019) where runs recorded it. n/a = undefined (one task, or "
             + "joint training) or not stored. Train and Eval (s): wall time training, and evaluating R after every "
             + "task; Peak RSS: the run's peak resident memory, * where runs side by side shared a process (an upper "
             + "bound).</p>\n"
         guard !rows.isEmpty else { return html + "<p>No complete runs.</p>\n</section>\n" }
-        html += "<table>\n<thead><tr><th>Benchmark</th><th>Strategy</th><th>Experiment</th><th>n</th><th>ACC</th>"
+        html +=
+            "<table>\n<thead><tr><th>Benchmark</th><th>Strategy</th><th>Experiment</th><th>n</th><th>ACC</th>"
             + "<th>BWT</th><th>FWT</th><th>Forgetting</th><th>LCA</th><th>Train (s)</th><th>Eval (s)</th>"
             + "<th>Peak RSS (MiB)</th></tr></thead>\n<tbody>\n"
         for row in rows {
-            let forgetting = Statistic(runs.filter {
-                $0.benchmark == row.benchmark && $0.strategy == row.strategy && $0.experiment == row.experiment
-            }.compactMap {
-                RecomputedMetrics(accuracyMatrix: $0.accuracyMatrix, randomInitAccuracy: $0.randomInitAccuracy).forgetting
-            })
-            let metrics: [String] = [Tables.cell(row.acc, of: row.n), Tables.cell(row.bwt, of: row.n),
-                                     Tables.cell(row.fwt, of: row.n), Tables.cell(forgetting, of: row.n),
-                                     Tables.cell(row.lca, of: row.n)]
+            let forgetting = Statistic(
+                runs.filter {
+                    $0.benchmark == row.benchmark && $0.strategy == row.strategy && $0.experiment == row.experiment
+                }.compactMap {
+                    RecomputedMetrics(accuracyMatrix: $0.accuracyMatrix, randomInitAccuracy: $0.randomInitAccuracy)
+                        .forgetting
+                })
+            let metrics: [String] = [
+                Tables.cell(row.acc, of: row.n), Tables.cell(row.bwt, of: row.n),
+                Tables.cell(row.fwt, of: row.n), Tables.cell(forgetting, of: row.n),
+                Tables.cell(row.lca, of: row.n),
+            ]
             let numbers = (metrics + Tables.timingCells(row)).map { "<td class=\"number\">\(escape($0))</td>" }
-            html += "<tr><td>\(escape(row.benchmark))</td><td>\(escape(row.strategy))</td><td>\(escape(row.experiment))</td>"
+            html +=
+                "<tr><td>\(escape(row.benchmark))</td><td>\(escape(row.strategy))</td><td>\(escape(row.experiment))</td>"
                 + "<td class=\"number\">\(row.n)</td>" + numbers.joined() + "</tr>\n"
         }
         return html + "</tbody>\n</table>\n</section>\n"
@@ -108,19 +116,22 @@ enum ReportPage {
         let copyLinks = copies.map { format in
             " · <a href=\"\(escape(String(link.dropLast(3)) + format))\">\(format.uppercased())</a>"
         }.joined()
-        return "<figure>\n<img src=\"\(source)\" width=\"\(width)\" height=\"\(height)\" alt=\"\(escape(figure.title))\">\n"
+        return
+            "<figure>\n<img src=\"\(source)\" width=\"\(width)\" height=\"\(height)\" alt=\"\(escape(figure.title))\">\n"
             + "<figcaption>\(escape(figure.title)) (<a href=\"\(escape(link))\">\(escape(figure.fileName))</a>\(copyLinks))"
             + "</figcaption>\n</figure>\n"
     }
 
     private static func runsSection(_ context: Context) -> String {
         var html = "\n<section id=\"runs\">\n<h2>Runs</h2>\n"
-        html += "<table>\n<thead><tr><th>Run file</th><th>Experiment</th><th>Strategy</th><th>Seed</th><th>Tasks</th>"
+        html +=
+            "<table>\n<thead><tr><th>Run file</th><th>Experiment</th><th>Strategy</th><th>Seed</th><th>Tasks</th>"
             + "<th>ACC</th><th>BWT</th><th>FWT</th><th>Train (s)</th><th>Commit</th><th>Created</th></tr></thead>\n<tbody>\n"
         for run in sortedRuns(context.runs) {
             let link = context.runsLink.isEmpty ? run.fileName : context.runsLink + "/" + run.fileName
             let metric = { (v: Double?) in v.map { NumberFormat.fixed($0, 3) } ?? "n/a" }
-            html += "<tr><td><a href=\"\(escape(link))\">\(escape(run.fileName))</a></td><td>\(escape(run.experiment))</td>"
+            html +=
+                "<tr><td><a href=\"\(escape(link))\">\(escape(run.fileName))</a></td><td>\(escape(run.experiment))</td>"
                 + "<td>\(escape(run.strategy))</td><td class=\"number\">\(run.seed)</td>"
                 + "<td class=\"number\">\(run.taskCount)</td><td class=\"number\">\(metric(run.acc))</td>"
                 + "<td class=\"number\">\(metric(run.bwt))</td><td class=\"number\">\(metric(run.fwt))</td>"
@@ -134,9 +145,11 @@ enum ReportPage {
         var html = "\n<section id=\"provenance\">\n<h2>Provenance</h2>\n<dl>\n"
         func counted(_ values: [String]) -> String {
             let counts = Dictionary(grouping: values) { $0 }.mapValues(\.count)
-            return counts.keys.sorted().map { "<li><code>\(escape($0))</code> (\(counts[$0]!) runs)</li>" }.joined(separator: "\n")
+            return counts.keys.sorted().map { "<li><code>\(escape($0))</code> (\(counts[$0]!) runs)</li>" }.joined(
+                separator: "\n")
         }
-        html += "<dt>Code (GEMBench version, git commit)</dt>\n<dd><ul>\n"
+        html +=
+            "<dt>Code (GEMBench version, git commit)</dt>\n<dd><ul>\n"
             + counted(context.runs.map { "\($0.gembenchVersion) \($0.gitCommit)" }) + "\n</ul></dd>\n"
         html += "<dt>Machines</dt>\n<dd><ul>\n" + counted(context.runs.map(\.machine)) + "\n</ul></dd>\n"
         let created = context.runs.map(\.created).sorted()
@@ -144,12 +157,16 @@ enum ReportPage {
             html += "<dt>Runs written</dt>\n<dd>\(escape(first)) to \(escape(last)) (UTC)</dd>\n"
         }
         html += "<dt>Commands</dt>\n<dd><ul>\n"
-        if let command = context.command { html += "<li>This page, its figures and tables: <code>\(escape(command))</code></li>\n" }
+        if let command = context.command {
+            html += "<li>This page, its figures and tables: <code>\(escape(command))</code></li>\n"
+        }
         for row in rows {
-            html += "<li>\(escape(row.benchmark)) / \(escape(row.strategy)): <code>"
+            html +=
+                "<li>\(escape(row.benchmark)) / \(escape(row.strategy)): <code>"
                 + escape(runCommand(row, runs: context.runs, runsPath: context.runsPath)) + "</code></li>\n"
         }
-        html += "<li>Check that a run repeats bit for bit: <code>swift run bench rerun \(escape(context.runsPath))/RUN.h5</code></li>\n"
+        html +=
+            "<li>Check that a run repeats bit for bit: <code>swift run bench rerun \(escape(context.runsPath))/RUN.h5</code></li>\n"
         html += "</ul></dd>\n</dl>\n</section>\n"
         return html
     }
@@ -160,8 +177,10 @@ enum ReportPage {
     /// with (`--experiments`, in front of the shipped ones), so that it finds their experiment.
     static func runCommand(_ row: SummaryRow, runs: [RunSummary], runsPath: String) -> String {
         var folders: [String] = []
-        for run in runs where run.experiment == row.experiment && run.strategy == row.strategy
-            && run.benchmark == row.benchmark {
+        for run in runs
+        where run.experiment == row.experiment && run.strategy == row.strategy
+            && run.benchmark == row.benchmark
+        {
             for folder in run.experimentFolders where !folders.contains(folder) { folders.append(folder) }
         }
         return "swift run bench run " + shellQuoted("\(row.experiment)/\(row.strategy)")

@@ -42,7 +42,8 @@ public struct RunCollection: Sendable, Equatable {
         for name in names where name.hasSuffix(".h5") || RunFile.isPartial(name) {
             let url = directory.appendingPathComponent(name)
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue
+            else {
                 continue
             }
             do {
@@ -57,7 +58,9 @@ public struct RunCollection: Sendable, Equatable {
                 }
                 let key = "\(run.experiment)\u{0}\(run.strategy)\u{0}\(run.seed)"
                 if let first = seen[key] {
-                    skipped.append(SkippedRun(fileName: name, reason: "duplicate of \(first) (same experiment, strategy and seed)"))
+                    skipped.append(
+                        SkippedRun(fileName: name, reason: "duplicate of \(first) (same experiment, strategy and seed)")
+                    )
                     continue
                 }
                 seen[key] = name
@@ -82,10 +85,13 @@ public struct RunCollection: Sendable, Equatable {
         let metrics: [(name: String, stored: Double?, recomputed: Double?)] =
             [("ACC", run.acc, check.acc), ("BWT", run.bwt, check.bwt), ("FWT", run.fwt, check.fwt)]
         let differing = metrics.filter { metric in
-            guard let stored = metric.stored, let recomputed = metric.recomputed else { return (metric.stored == nil) != (metric.recomputed == nil) }
+            guard let stored = metric.stored, let recomputed = metric.recomputed else {
+                return (metric.stored == nil) != (metric.recomputed == nil)
+            }
             return !(abs(stored - recomputed) <= 1e-9)
         }
         return "stored metrics disagree with its accuracy matrix R and b: "
-            + differing.map { "\($0.name) stored \(text($0.stored)), recomputed \(text($0.recomputed))" }.joined(separator: ", ")
+            + differing.map { "\($0.name) stored \(text($0.stored)), recomputed \(text($0.recomputed))" }.joined(
+                separator: ", ")
     }
 }

@@ -55,8 +55,10 @@ public struct SummaryRow: Sendable, Equatable {
     /// Whether some of those peaks are a shared process's (runs side by side), not the run's own.
     public var peakRSSShared = false
 
-    public init(benchmark: String, strategy: String, experiment: String, scenario: String, n: Int, seeds: [Int],
-                acc: Statistic, bwt: Statistic?, fwt: Statistic?, trainSeconds: Statistic) {
+    public init(
+        benchmark: String, strategy: String, experiment: String, scenario: String, n: Int, seeds: [Int],
+        acc: Statistic, bwt: Statistic?, fwt: Statistic?, trainSeconds: Statistic
+    ) {
         self.benchmark = benchmark
         self.strategy = strategy
         self.experiment = experiment
@@ -75,16 +77,19 @@ public enum Summary {
     /// sorted. Runs of the same benchmark and strategy from different experiments (e.g.
     /// other hyper-parameters) are never averaged together.
     public static func rows(_ runs: [RunSummary]) -> [SummaryRow] {
-        let groups = Dictionary(grouping: runs) { GroupKey(benchmark: $0.benchmark, strategy: $0.strategy, experiment: $0.experiment) }
+        let groups = Dictionary(grouping: runs) {
+            GroupKey(benchmark: $0.benchmark, strategy: $0.strategy, experiment: $0.experiment)
+        }
         return groups.keys.sorted().map { key -> SummaryRow in
             let members = groups[key]!.sorted { $0.seed < $1.seed }
             let scenarios = Array(Set(members.map(\.scenario))).sorted()
-            var row = SummaryRow(benchmark: key.benchmark, strategy: key.strategy, experiment: key.experiment,
-                              scenario: scenarios.joined(separator: "+"), n: members.count, seeds: members.map(\.seed),
-                              acc: Statistic(members.map(\.acc))!,
-                              bwt: Statistic(members.compactMap(\.bwt)),
-                              fwt: Statistic(members.compactMap(\.fwt)),
-                              trainSeconds: Statistic(members.map(\.trainSeconds))!)
+            var row = SummaryRow(
+                benchmark: key.benchmark, strategy: key.strategy, experiment: key.experiment,
+                scenario: scenarios.joined(separator: "+"), n: members.count, seeds: members.map(\.seed),
+                acc: Statistic(members.map(\.acc))!,
+                bwt: Statistic(members.compactMap(\.bwt)),
+                fwt: Statistic(members.compactMap(\.fwt)),
+                trainSeconds: Statistic(members.map(\.trainSeconds))!)
             row.forgetting = Statistic(members.compactMap(\.forgetting))
             row.evalSeconds = Statistic(members.map(\.evalSeconds))
             row.totalSeconds = Statistic(members.map(\.totalSeconds))
@@ -110,7 +115,9 @@ public enum NumberFormat {
         if value.isNaN { return "nan" }
         if value.isInfinite { return value > 0 ? "inf" : "-inf" }
         let text = String(format: "%.\(decimals)f", value)
-        if text.hasPrefix("-"), text.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) { return String(text.dropFirst()) }
+        if text.hasPrefix("-"), text.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) {
+            return String(text.dropFirst())
+        }
         return text
     }
 }

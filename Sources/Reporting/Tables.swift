@@ -8,11 +8,13 @@ import Storage
 public enum Tables {
     // MARK: CSV
 
-    public static let runsCSVHeader = ["file", "experiment", "benchmark", "scenario", "strategy", "seed", "tasks",
-                                       "acc", "bwt", "fwt", "train_seconds", "eval_seconds", "total_seconds",
-                                       "gembench_version", "git_commit", "created",
-                                       "forgetting", "bwt_over_all_tasks", "fwt_over_all_tasks",
-                                       "lca", "peak_rss_bytes", "peak_rss_scope"]
+    public static let runsCSVHeader = [
+        "file", "experiment", "benchmark", "scenario", "strategy", "seed", "tasks",
+        "acc", "bwt", "fwt", "train_seconds", "eval_seconds", "total_seconds",
+        "gembench_version", "git_commit", "created",
+        "forgetting", "bwt_over_all_tasks", "fwt_over_all_tasks",
+        "lca", "peak_rss_bytes", "peak_rss_scope",
+    ]
 
     /// One tidy row per run, sorted by (benchmark, strategy, experiment, seed, file).
     public static func runsCSV(_ runs: [RunSummary]) -> String {
@@ -22,43 +24,59 @@ public enum Tables {
         }
         var lines = [csvLine(runsCSVHeader)]
         for run in sorted {
-            lines.append(csvLine([run.fileName, run.experiment, run.benchmark, run.scenario, run.strategy,
-                                  String(run.seed), String(run.taskCount), metric(run.acc), optional(run.bwt),
-                                  optional(run.fwt), seconds(run.trainSeconds), seconds(run.evalSeconds),
-                                  seconds(run.totalSeconds), run.gembenchVersion, run.gitCommit, run.created,
-                                  optional(run.forgetting), optional(run.bwtOverAllTasks), optional(run.fwtOverAllTasks),
-                                  optional(run.lca), run.peakRSSBytes.map(String.init) ?? "", run.peakRSSScope ?? ""]))
+            lines.append(
+                csvLine([
+                    run.fileName, run.experiment, run.benchmark, run.scenario, run.strategy,
+                    String(run.seed), String(run.taskCount), metric(run.acc), optional(run.bwt),
+                    optional(run.fwt), seconds(run.trainSeconds), seconds(run.evalSeconds),
+                    seconds(run.totalSeconds), run.gembenchVersion, run.gitCommit, run.created,
+                    optional(run.forgetting), optional(run.bwtOverAllTasks), optional(run.fwtOverAllTasks),
+                    optional(run.lca), run.peakRSSBytes.map(String.init) ?? "", run.peakRSSScope ?? "",
+                ]))
         }
         return lines.joined(separator: "\n") + "\n"
     }
 
-    public static let summaryCSVHeader = ["benchmark", "strategy", "experiment", "scenario", "n", "seeds",
-                                          "acc_mean", "acc_std", "bwt_mean", "bwt_std", "bwt_n",
-                                          "fwt_mean", "fwt_std", "fwt_n", "train_seconds_mean", "train_seconds_std",
-                                          "forgetting_mean", "forgetting_std", "forgetting_n",
-                                          "eval_seconds_mean", "eval_seconds_std", "lca_mean", "lca_std", "lca_n",
-                                          "peak_rss_mib_mean", "peak_rss_mib_std", "peak_rss_n", "peak_rss_scope"]
+    public static let summaryCSVHeader = [
+        "benchmark", "strategy", "experiment", "scenario", "n", "seeds",
+        "acc_mean", "acc_std", "bwt_mean", "bwt_std", "bwt_n",
+        "fwt_mean", "fwt_std", "fwt_n", "train_seconds_mean", "train_seconds_std",
+        "forgetting_mean", "forgetting_std", "forgetting_n",
+        "eval_seconds_mean", "eval_seconds_std", "lca_mean", "lca_std", "lca_n",
+        "peak_rss_mib_mean", "peak_rss_mib_std", "peak_rss_n", "peak_rss_scope",
+    ]
 
     /// Mean and sample std over seeds per benchmark × strategy (× experiment). std is
     /// empty when n = 1; BWT/FWT columns are empty when undefined; `seeds` is "0 1 2".
     public static func summaryCSV(_ rows: [SummaryRow]) -> String {
         var lines = [csvLine(summaryCSVHeader)]
         for row in rows {
-            var fields = [row.benchmark, row.strategy, row.experiment, row.scenario, String(row.n),
-                          row.seeds.map(String.init).joined(separator: " "),
-                          metric(row.acc.mean), row.acc.std.map(metric) ?? ""]
+            var fields = [
+                row.benchmark, row.strategy, row.experiment, row.scenario, String(row.n),
+                row.seeds.map(String.init).joined(separator: " "),
+                metric(row.acc.mean), row.acc.std.map(metric) ?? "",
+            ]
             for stat in [row.bwt, row.fwt] {
-                fields += [stat.map { metric($0.mean) } ?? "", stat?.std.map(metric) ?? "", stat.map { String($0.n) } ?? "0"]
+                fields += [
+                    stat.map { metric($0.mean) } ?? "", stat?.std.map(metric) ?? "", stat.map { String($0.n) } ?? "0",
+                ]
             }
             fields += [seconds(row.trainSeconds.mean), row.trainSeconds.std.map(seconds) ?? ""]
             for stat in [row.forgetting] {
-                fields += [stat.map { metric($0.mean) } ?? "", stat?.std.map(metric) ?? "", stat.map { String($0.n) } ?? "0"]
+                fields += [
+                    stat.map { metric($0.mean) } ?? "", stat?.std.map(metric) ?? "", stat.map { String($0.n) } ?? "0",
+                ]
             }
             fields += [row.evalSeconds.map { seconds($0.mean) } ?? "", row.evalSeconds?.std.map(seconds) ?? ""]
-            fields += [row.lca.map { metric($0.mean) } ?? "", row.lca?.std.map(metric) ?? "", row.lca.map { String($0.n) } ?? "0"]
-            fields += [row.peakRSSMiB.map { seconds($0.mean) } ?? "", row.peakRSSMiB?.std.map(seconds) ?? "",
-                       row.peakRSSMiB.map { String($0.n) } ?? "0",
-                       row.peakRSSMiB == nil ? "" : (row.peakRSSShared ? "process" : "run")]
+            fields += [
+                row.lca.map { metric($0.mean) } ?? "", row.lca?.std.map(metric) ?? "",
+                row.lca.map { String($0.n) } ?? "0",
+            ]
+            fields += [
+                row.peakRSSMiB.map { seconds($0.mean) } ?? "", row.peakRSSMiB?.std.map(seconds) ?? "",
+                row.peakRSSMiB.map { String($0.n) } ?? "0",
+                row.peakRSSMiB == nil ? "" : (row.peakRSSShared ? "process" : "run"),
+            ]
             lines.append(csvLine(fields))
         }
         return lines.joined(separator: "\n") + "\n"
@@ -88,7 +106,9 @@ public enum Tables {
         var header = ["Benchmark", "Strategy"]
         if showExperiment { header.append("Experiment") }
         header += ["n", "ACC", "BWT", "FWT"] + (showLCA ? ["LCA"] : []) + ["Train (s)", "Eval (s)", "Peak RSS (MiB)"]
-        let align = ["---", "---"] + (showExperiment ? ["---"] : []) + Array(repeating: "--:", count: header.count - 2 - (showExperiment ? 1 : 0))
+        let align =
+            ["---", "---"] + (showExperiment ? ["---"] : [])
+            + Array(repeating: "--:", count: header.count - 2 - (showExperiment ? 1 : 0))
         var lines = [markdownLine(header), markdownLine(align)]
         for row in rows {
             var cells = [row.benchmark, row.strategy]
@@ -104,8 +124,10 @@ public enum Tables {
     /// Train (s), Eval (s) and Peak RSS (MiB) of a row; the peak is marked "*" when some of its
     /// runs shared their process with others (`--jobs` > 1), so that it bounds theirs from above.
     static func timingCells(_ row: SummaryRow) -> [String] {
-        [cell(row.trainSeconds, of: row.n, decimals: 1), cell(row.evalSeconds, of: row.n, decimals: 1),
-         cell(row.peakRSSMiB, of: row.n, decimals: 0) + (row.peakRSSShared ? " *" : "")]
+        [
+            cell(row.trainSeconds, of: row.n, decimals: 1), cell(row.evalSeconds, of: row.n, decimals: 1),
+            cell(row.peakRSSMiB, of: row.n, decimals: 0) + (row.peakRSSShared ? " *" : ""),
+        ]
     }
 
     /// The results table for runs in memory (e.g. at the end of `bench --suite`).
@@ -136,7 +158,8 @@ public enum Tables {
     /// and the skipped files with their reasons.
     public static func summaryMarkdown(_ rows: [SummaryRow], skipped: [SkippedRun], command: String?) -> String {
         var text = "# GEMBench results\n\n"
-        text += "Mean ± sample standard deviation (n − 1) over seeds; n = number of runs. Accuracies are fractions "
+        text +=
+            "Mean ± sample standard deviation (n − 1) over seeds; n = number of runs. Accuracies are fractions "
             + "in [0, 1]. ACC = mean accuracy over all tasks after the last task; BWT = mean change on earlier tasks "
             + "since they were learnt; FWT = mean accuracy on a task before training it, minus that of the random "
             + "initialisation. n/a = undefined (one task, or joint training). LCA = LCA_10 (Chaudhry et al. 2019), "

@@ -53,11 +53,16 @@ public enum CheckpointFile {
     public static func read(_ url: URL) throws -> CheckpointContent {
         try open(url) { file in
             var state = (floats: [String: [Float]](), doubles: [String: [Double]](), integers: [String: [Int64]]())
-            for key in try datasets(in: file, "/float32") { state.floats[key] = try file.read("/float32/" + key).values }
-            for key in try datasets(in: file, "/float64") { state.doubles[key] = try file.read("/float64/" + key).values }
+            for key in try datasets(in: file, "/float32") {
+                state.floats[key] = try file.read("/float32/" + key).values
+            }
+            for key in try datasets(in: file, "/float64") {
+                state.doubles[key] = try file.read("/float64/" + key).values
+            }
             for key in try datasets(in: file, "/int64") { state.integers[key] = try file.read("/int64/" + key).values }
-            return CheckpointContent(attributes: try attributes(of: file), floats: state.floats, doubles: state.doubles,
-                                     integers: state.integers)
+            return CheckpointContent(
+                attributes: try attributes(of: file), floats: state.floats, doubles: state.doubles,
+                integers: state.integers)
         }
     }
 
@@ -80,8 +85,8 @@ public enum CheckpointFile {
         } catch let error as RunFileError {
             let reason: String
             switch error {
-            case let .notARunFile(_, why): reason = "not a GEMBench checkpoint: \(why)"
-            case let .damaged(_, why): reason = "damaged: \(why)"
+            case .notARunFile(_, let why): reason = "not a GEMBench checkpoint: \(why)"
+            case .damaged(_, let why): reason = "damaged: \(why)"
             default: reason = error.reason
             }
             throw CheckpointFileError(path: url.path, reason: reason)
@@ -123,8 +128,10 @@ public struct CheckpointContent: Sendable, Equatable {
     public var doubles: [String: [Double]]
     public var integers: [String: [Int64]]
 
-    public init(attributes: [String: String], floats: [String: [Float]], doubles: [String: [Double]],
-                integers: [String: [Int64]]) {
+    public init(
+        attributes: [String: String], floats: [String: [Float]], doubles: [String: [Double]],
+        integers: [String: [Int64]]
+    ) {
         (self.attributes, self.floats, self.doubles, self.integers) = (attributes, floats, doubles, integers)
     }
 }

@@ -45,7 +45,9 @@ enum GlobalHeapCheck {
                 guard objectSize <= room else { throw damaged("free space of \(objectSize) bytes, \(room) left") }
                 return
             }
-            guard objectSize <= room - 16 else { throw damaged("object \(index) of \(objectSize) bytes, \(room - 16) left") }
+            guard objectSize <= room - 16 else {
+                throw damaged("object \(index) of \(objectSize) bytes, \(room - 16) left")
+            }
             position += 16 + (Int(objectSize) + 7) / 8 * 8
         }
     }
@@ -60,7 +62,9 @@ enum GlobalHeapCheck {
         guard let base = bytes.baseAddress else { return nil }
         var offset = start
         while offset + needle.count <= bytes.count {
-            guard let hit = memchr(base + offset, Int32(needle[0]), bytes.count - needle.count + 1 - offset) else { return nil }
+            guard let hit = memchr(base + offset, Int32(needle[0]), bytes.count - needle.count + 1 - offset) else {
+                return nil
+            }
             offset = base.distance(to: UnsafeRawPointer(hit))
             if memcmp(base + offset, needle, needle.count) == 0 { return offset }
             offset += 1

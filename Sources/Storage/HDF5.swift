@@ -155,7 +155,8 @@ public final class HDF5File {
             // without block aggregation nothing is given back on close, so the length taken
             // before closing is the final one
             guard H5Pset_fapl_core(fapl, 1 << 20, false) >= 0, H5Pset_meta_block_size(fapl, 0) >= 0,
-                  H5Pset_small_data_block_size(fapl, 0) >= 0, capture.install(on: fapl) else {
+                H5Pset_small_data_block_size(fapl, 0) >= 0, capture.install(on: fapl)
+            else {
                 throw failure(url, "/", "cannot select HDF5's in-memory file driver")
             }
         }
@@ -279,7 +280,8 @@ public final class HDF5File {
             let length = H5Lget_name_by_idx(gid, ".", H5_INDEX_NAME, H5_ITER_INC, index, nil, 0, shim_H5P_DEFAULT())
             guard length >= 0 else { throw fail(path, "cannot read the name of member \(index)") }
             var buffer = [CChar](repeating: 0, count: Int(length) + 1)
-            _ = H5Lget_name_by_idx(gid, ".", H5_INDEX_NAME, H5_ITER_INC, index, &buffer, buffer.count, shim_H5P_DEFAULT())
+            _ = H5Lget_name_by_idx(
+                gid, ".", H5_INDEX_NAME, H5_ITER_INC, index, &buffer, buffer.count, shim_H5P_DEFAULT())
             names.append(String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
         return names
@@ -364,8 +366,9 @@ public final class HDF5File {
         var status: herr_t = 0
         let values = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
             if count > 0 {
-                status = H5Dread(did, T.hdf5MemoryType, shim_H5S_ALL(), shim_H5S_ALL(), shim_H5P_DEFAULT(),
-                                 UnsafeMutableRawPointer(buffer.baseAddress))
+                status = H5Dread(
+                    did, T.hdf5MemoryType, shim_H5S_ALL(), shim_H5S_ALL(), shim_H5P_DEFAULT(),
+                    UnsafeMutableRawPointer(buffer.baseAddress))
                 if status < 0, let base = buffer.baseAddress { memset(base, 0, count * MemoryLayout<T>.stride) }
             }
             initialized = count
@@ -474,11 +477,15 @@ public final class HDF5File {
         switch H5Tget_class(tid) {
         case H5T_INTEGER:
             var v: Int64 = 0
-            guard H5Aread(aid, shim_H5T_NATIVE_INT64(), &v) >= 0 else { throw fail(path, "cannot read attribute '\(name)'") }
+            guard H5Aread(aid, shim_H5T_NATIVE_INT64(), &v) >= 0 else {
+                throw fail(path, "cannot read attribute '\(name)'")
+            }
             return .int(v)
         case H5T_FLOAT:
             var v: Double = 0
-            guard H5Aread(aid, shim_H5T_NATIVE_DOUBLE(), &v) >= 0 else { throw fail(path, "cannot read attribute '\(name)'") }
+            guard H5Aread(aid, shim_H5T_NATIVE_DOUBLE(), &v) >= 0 else {
+                throw fail(path, "cannot read attribute '\(name)'")
+            }
             return .double(v)
         case H5T_STRING:
             let memType = H5Tcopy(shim_H5T_C_S1())
@@ -488,16 +495,22 @@ public final class HDF5File {
             if H5Tis_variable_str(tid) > 0 {
                 H5Tset_size(memType, shim_H5T_VARIABLE())
                 var pointer: UnsafeMutablePointer<CChar>? = nil
-                guard H5Aread(aid, memType, &pointer) >= 0 else { throw fail(path, "cannot read string attribute '\(name)'") }
+                guard H5Aread(aid, memType, &pointer) >= 0 else {
+                    throw fail(path, "cannot read string attribute '\(name)'")
+                }
                 defer { if let pointer { H5free_memory(pointer) } }
                 return .string(pointer.map { String(cString: $0) } ?? "")
             } else {
                 let size = H5Tget_size(tid)
-                guard size > 0, size < 1 << 30 else { throw fail(path, "implausible string size for attribute '\(name)'") }
+                guard size > 0, size < 1 << 30 else {
+                    throw fail(path, "implausible string size for attribute '\(name)'")
+                }
                 H5Tset_size(memType, size)
                 H5Tset_strpad(memType, H5Tget_strpad(tid))
                 var buffer = [UInt8](repeating: 0, count: size + 1)
-                guard H5Aread(aid, memType, &buffer) >= 0 else { throw fail(path, "cannot read string attribute '\(name)'") }
+                guard H5Aread(aid, memType, &buffer) >= 0 else {
+                    throw fail(path, "cannot read string attribute '\(name)'")
+                }
                 var bytes = buffer.prefix(while: { $0 != 0 })
                 if H5Tget_strpad(tid) == H5T_STR_SPACEPAD { while bytes.last == 0x20 { bytes.removeLast() } }
                 return .string(String(decoding: bytes, as: UTF8.self))
@@ -516,12 +529,14 @@ public final class HDF5File {
         let names = Names()
         var index: hsize_t = 0
         let status = withExtendedLifetime(names) {
-            H5Aiterate2(oid, H5_INDEX_NAME, H5_ITER_INC, &index, { _, name, _, context in
-                if let name, let context {
-                    Unmanaged<Names>.fromOpaque(context).takeUnretainedValue().list.append(String(cString: name))
-                }
-                return 0
-            }, Unmanaged.passUnretained(names).toOpaque())
+            H5Aiterate2(
+                oid, H5_INDEX_NAME, H5_ITER_INC, &index,
+                { _, name, _, context in
+                    if let name, let context {
+                        Unmanaged<Names>.fromOpaque(context).takeUnretainedValue().list.append(String(cString: name))
+                    }
+                    return 0
+                }, Unmanaged.passUnretained(names).toOpaque())
         }
         guard status >= 0 else { throw fail(path, "cannot list attributes") }
         return names.list
@@ -545,7 +560,9 @@ public final class HDF5File {
 
     public func stringAttribute(_ name: String, on path: String = "/") throws -> String {
         let value = try attribute(name, on: path)
-        guard case .string(let v) = value else { throw fail(path, "expected string attribute '\(name)', found \(value)") }
+        guard case .string(let v) = value else {
+            throw fail(path, "expected string attribute '\(name)', found \(value)")
+        }
         return v
     }
 
@@ -618,19 +635,22 @@ func errorStack() -> [String] {
     final class Lines { var list: [String] = [] }
     let lines = Lines()
     withExtendedLifetime(lines) {
-        _ = H5Ewalk2(shim_H5E_DEFAULT(), H5E_WALK_DOWNWARD, { _, entry, context in
-            guard let entry, let context else { return 0 }
-            let function = entry.pointee.func_name.map { String(cString: $0) } ?? "?"
-            var text = entry.pointee.desc.map { String(cString: $0) } ?? ""
-            if text.isEmpty {
-                var buffer = [CChar](repeating: 0, count: 256)
-                if H5Eget_msg(entry.pointee.min_num, nil, &buffer, buffer.count) > 0 {
-                    text = String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        _ = H5Ewalk2(
+            shim_H5E_DEFAULT(), H5E_WALK_DOWNWARD,
+            { _, entry, context in
+                guard let entry, let context else { return 0 }
+                let function = entry.pointee.func_name.map { String(cString: $0) } ?? "?"
+                var text = entry.pointee.desc.map { String(cString: $0) } ?? ""
+                if text.isEmpty {
+                    var buffer = [CChar](repeating: 0, count: 256)
+                    if H5Eget_msg(entry.pointee.min_num, nil, &buffer, buffer.count) > 0 {
+                        text = String(
+                            decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                    }
                 }
-            }
-            Unmanaged<Lines>.fromOpaque(context).takeUnretainedValue().list.append("\(function): \(text)")
-            return 0
-        }, Unmanaged.passUnretained(lines).toOpaque())
+                Unmanaged<Lines>.fromOpaque(context).takeUnretainedValue().list.append("\(function): \(text)")
+                return 0
+            }, Unmanaged.passUnretained(lines).toOpaque())
     }
     H5Eclear2(shim_H5E_DEFAULT())
     var list = lines.list

@@ -1,8 +1,9 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Checks, before anything trains, that run files can be written into a folder: it is a
@@ -28,21 +29,27 @@ public enum OutputFolder {
         for name in fileNames {
             let bytes = name.utf8.count
             if bytes + RunFile.partialNameOverhead > limit {
-                throw RunFileError.invalidName(name: name, reason:
-                    "run file name of \(bytes) bytes; with its temporary name (.NAME.partial-PID) it needs "
-                    + "\(bytes + RunFile.partialNameOverhead), more than the \(limit) bytes a file name may have in "
-                    + "\(existing); shorten the experiment or strategy name")
+                throw RunFileError.invalidName(
+                    name: name,
+                    reason:
+                        "run file name of \(bytes) bytes; with its temporary name (.NAME.partial-PID) it needs "
+                        + "\(bytes + RunFile.partialNameOverhead), more than the \(limit) bytes a file name may have in "
+                        + "\(existing); shorten the experiment or strategy name")
             }
             if bytes + CheckpointFile.temporaryNameOverhead > limit {
-                throw RunFileError.invalidName(name: name, reason:
-                    "run file name of \(bytes) bytes; with its checkpoint's temporary name (..NAME.checkpoint.partial-PID) "
-                    + "it needs \(bytes + CheckpointFile.temporaryNameOverhead), more than the \(limit) bytes a file name may "
-                    + "have in \(existing); shorten the experiment or strategy name")
+                throw RunFileError.invalidName(
+                    name: name,
+                    reason:
+                        "run file name of \(bytes) bytes; with its checkpoint's temporary name (..NAME.checkpoint.partial-PID) "
+                        + "it needs \(bytes + CheckpointFile.temporaryNameOverhead), more than the \(limit) bytes a file name may "
+                        + "have in \(existing); shorten the experiment or strategy name")
             }
             if folderBytes + bytes + CheckpointFile.temporaryNameOverhead >= Int(PATH_MAX) {
-                throw RunFileError.invalidName(name: name, reason:
-                    "the path of its temporary file in \(directory.path) is longer than the \(PATH_MAX) bytes "
-                    + "a path may have; choose a shorter --out")
+                throw RunFileError.invalidName(
+                    name: name,
+                    reason:
+                        "the path of its temporary file in \(directory.path) is longer than the \(PATH_MAX) bytes "
+                        + "a path may have; choose a shorter --out")
             }
         }
     }
@@ -55,12 +62,14 @@ public enum OutputFolder {
             if path == "/" { continue }
             if mkdir(path, 0o755) == 0 || errno == EEXIST {
                 guard isFolder(path) else {
-                    throw RunFileError.outputFolder(path: directory.path,
-                                                    reason: "\(path) is a file, not a folder; choose another --out")
+                    throw RunFileError.outputFolder(
+                        path: directory.path,
+                        reason: "\(path) is a file, not a folder; choose another --out")
                 }
                 continue
             }
-            throw RunFileError.outputFolder(path: directory.path, reason: "cannot create the folder \(path): \(errnoText())")
+            throw RunFileError.outputFolder(
+                path: directory.path, reason: "cannot create the folder \(path): \(errnoText())")
         }
     }
 
@@ -77,7 +86,9 @@ public enum OutputFolder {
         let wrote = write(fd, &byte, 1) == 1 && fsync(fd) == 0
         let reason = errnoText()
         close(fd)
-        guard wrote else { throw RunFileError.outputFolder(path: directory.path, reason: "cannot write files in it: \(reason)") }
+        guard wrote else {
+            throw RunFileError.outputFolder(path: directory.path, reason: "cannot write files in it: \(reason)")
+        }
     }
 
     /// `directory` or its nearest ancestor that exists; an existing file on the way is an error.
@@ -87,8 +98,9 @@ public enum OutputFolder {
             var info = stat()
             if stat(url.path, &info) == 0 {
                 guard (info.st_mode & S_IFMT) == S_IFDIR else {
-                    throw RunFileError.outputFolder(path: directory.path,
-                                                    reason: "\(url.path) is a file, not a folder; choose another --out")
+                    throw RunFileError.outputFolder(
+                        path: directory.path,
+                        reason: "\(url.path) is a file, not a folder; choose another --out")
                 }
                 return url.path
             }

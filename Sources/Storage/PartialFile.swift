@@ -1,8 +1,9 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 // The temporary file a run is written to before it is renamed into place:
@@ -71,7 +72,9 @@ final class PartialFile {
         url = RunFile.partialURL(for: finalURL)
         fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw RunFileError.io(path: finalURL.path, reason: "cannot create the temporary file \(url.lastPathComponent): \(errnoText())")
+            throw RunFileError.io(
+                path: finalURL.path, reason: "cannot create the temporary file \(url.lastPathComponent): \(errnoText())"
+            )
         }
         if flock(fd, LOCK_EX) != 0 {
             let reason = "cannot lock the temporary file \(url.lastPathComponent): \(errnoText())"
@@ -88,14 +91,18 @@ final class PartialFile {
             let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, bytes.count - written) }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else {
-                throw RunFileError.io(path: finalPath, reason: "cannot write the run file: \(errnoText()) "
-                                      + "(\(written) of \(bytes.count) bytes written; nothing was kept)")
+                throw RunFileError.io(
+                    path: finalPath,
+                    reason: "cannot write the run file: \(errnoText()) "
+                        + "(\(written) of \(bytes.count) bytes written; nothing was kept)")
             }
             written += n
         }
         guard fsync(fd) == 0 else {
-            throw RunFileError.io(path: finalPath, reason: "cannot write the run file: \(errnoText()) "
-                                  + "(syncing \(bytes.count) bytes to the disk; nothing was kept)")
+            throw RunFileError.io(
+                path: finalPath,
+                reason: "cannot write the run file: \(errnoText()) "
+                    + "(syncing \(bytes.count) bytes to the disk; nothing was kept)")
         }
     }
 

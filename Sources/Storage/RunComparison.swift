@@ -8,8 +8,11 @@ extension RunRecord {
         func check(_ part: String, _ difference: String?) {
             if let difference { lines.append("\(part): \(difference)") }
         }
-        check("accuracy_matrix", Self.difference(accuracyMatrix.flatMap { $0 }, fresh.accuracyMatrix.flatMap { $0 },
-                                                 shapes: (accuracyMatrix.map(\.count), fresh.accuracyMatrix.map(\.count))))
+        check(
+            "accuracy_matrix",
+            Self.difference(
+                accuracyMatrix.flatMap { $0 }, fresh.accuracyMatrix.flatMap { $0 },
+                shapes: (accuracyMatrix.map(\.count), fresh.accuracyMatrix.map(\.count))))
         check("random_init_accuracy", Self.difference(randomInitAccuracy, fresh.randomInitAccuracy))
         check("acc", Self.difference([acc], [fresh.acc]))
         check("bwt", Self.difference(bwt, fresh.bwt))
@@ -28,36 +31,47 @@ extension RunRecord {
         check("model/layout", layerLayout == fresh.layerLayout ? nil : "the layer layout differs")
         // files written before layer state was stored have none to compare
         if !layerState.isEmpty { check("model/state", Self.difference(layerState, fresh.layerState)) }
-        check("metrics/curve", Self.difference(curve.flatMap { $0 }, fresh.curve.flatMap { $0 },
-                                                shapes: (curve.map(\.count), fresh.curve.map(\.count))))
+        check(
+            "metrics/curve",
+            Self.difference(
+                curve.flatMap { $0 }, fresh.curve.flatMap { $0 },
+                shapes: (curve.map(\.count), fresh.curve.map(\.count))))
         check("metrics/curve_step", curveStep == fresh.curveStep ? nil : "the curve's steps differ")
-        check("metrics/early_accuracy", Self.difference(earlyAccuracy.flatMap { $0 }, fresh.earlyAccuracy.flatMap { $0 },
-                                                        shapes: (earlyAccuracy.map(\.count), fresh.earlyAccuracy.map(\.count))))
+        check(
+            "metrics/early_accuracy",
+            Self.difference(
+                earlyAccuracy.flatMap { $0 }, fresh.earlyAccuracy.flatMap { $0 },
+                shapes: (earlyAccuracy.map(\.count), fresh.earlyAccuracy.map(\.count))))
         switch (memory, fresh.memory) {
         case (nil, nil): break
-        case let (stored?, now?):
+        case (let stored?, let now?):
             check("memory/inputs", Self.difference(stored.inputs, now.inputs))
             check("memory/labels", stored.labels == now.labels ? nil : "the labels differ")
             check("memory/tasks", stored.tasks == now.tasks ? nil : "the task ids differ")
         case (nil, _?): check("memory", "none stored, the rerun keeps one")
         case (_?, nil): check("memory", "stored, the rerun keeps none")
         }
-        check("dataset checksums", datasetChecksums == fresh.datasetChecksums
-              ? nil : "the data files differ from those the run was trained on")
+        check(
+            "dataset checksums",
+            datasetChecksums == fresh.datasetChecksums
+                ? nil : "the data files differ from those the run was trained on")
         return lines
     }
 
     private static func difference(_ stored: Double?, _ now: Double?) -> String? {
         switch (stored, now) {
         case (nil, nil): return nil
-        case let (a?, b?): return difference([a], [b])
-        case let (a, b): return "stored \(a.map { "\($0)" } ?? "undefined"), now \(b.map { "\($0)" } ?? "undefined")"
+        case (let a?, let b?): return difference([a], [b])
+        case (let a, let b):
+            return "stored \(a.map { "\($0)" } ?? "undefined"), now \(b.map { "\($0)" } ?? "undefined")"
         }
     }
 
     /// nil when bit-identical; else the count mismatch, or the largest difference and where.
-    private static func difference<T: BinaryFloatingPoint>(_ stored: [T], _ now: [T],
-                                                          shapes: ([Int], [Int])? = nil) -> String? {
+    private static func difference<T: BinaryFloatingPoint>(
+        _ stored: [T], _ now: [T],
+        shapes: ([Int], [Int])? = nil
+    ) -> String? {
         if let shapes, shapes.0 != shapes.1 { return "stored rows of \(shapes.0) entries, now \(shapes.1)" }
         guard stored.count == now.count else { return "stored \(stored.count) values, now \(now.count)" }
         var differing = 0

@@ -51,15 +51,18 @@ enum RunEncoding {
         try file.setAttribute("bwt", .double(bwt ?? .nan), on: "/metrics")
         try file.setAttribute("fwt", .double(fwt ?? .nan), on: "/metrics")
         var undefined = [bwt == nil ? "bwt" : nil, fwt == nil ? "fwt" : nil].compactMap { $0 }
-        for (name, value) in [("forgetting", record.forgetting), ("bwt_over_all_tasks", record.bwtOverAllTasks),
-                              ("fwt_over_all_tasks", record.fwtOverAllTasks)] {
+        for (name, value) in [
+            ("forgetting", record.forgetting), ("bwt_over_all_tasks", record.bwtOverAllTasks),
+            ("fwt_over_all_tasks", record.fwtOverAllTasks),
+        ] {
             let defined = value.flatMap { $0.isNaN ? nil : $0 }
             try file.setAttribute(name, .double(defined ?? .nan), on: "/metrics")
             if defined == nil { undefined.append(name) }
         }
         try file.setAttribute("undefined", .string(undefined.joined(separator: ",")), on: "/metrics")
         if !record.curve.isEmpty {
-            guard record.curve.allSatisfy({ $0.count == taskCount }), record.curveStep.count == record.curve.count else {
+            guard record.curve.allSatisfy({ $0.count == taskCount }), record.curveStep.count == record.curve.count
+            else {
                 throw invalid("curve must have rows of \(taskCount) entries and one curve_step per row")
             }
             try file.write(record.curve.flatMap { $0 }, shape: [record.curve.count, taskCount], to: "/metrics/curve")
@@ -102,7 +105,9 @@ enum RunEncoding {
             try file.createGroup("/train/diagnostics")
         }
         for (name, values) in record.diagnostics.sorted(by: { $0.key < $1.key }) {
-            guard !name.isEmpty, !name.contains("/"), name != "." else { throw invalid("bad diagnostic name '\(name)'") }
+            guard !name.isEmpty, !name.contains("/"), name != "." else {
+                throw invalid("bad diagnostic name '\(name)'")
+            }
             guard values.count == steps else {
                 throw invalid("diagnostic '\(name)' has \(values.count) entries, step_loss \(steps)")
             }
@@ -121,9 +126,11 @@ enum RunEncoding {
         // Model.
         for entry in record.layerLayout {
             guard entry.offset >= 0, entry.count == entry.shape.reduce(1, *),
-                  entry.offset + entry.count <= record.parameters.count else {
-                throw invalid("layer '\(entry.name)' (offset \(entry.offset), shape \(entry.shape)) "
-                              + "does not fit \(record.parameters.count) parameters")
+                entry.offset + entry.count <= record.parameters.count
+            else {
+                throw invalid(
+                    "layer '\(entry.name)' (offset \(entry.offset), shape \(entry.shape)) "
+                        + "does not fit \(record.parameters.count) parameters")
             }
         }
         try file.write(record.parameters, shape: [record.parameters.count], to: "/model/parameters")
@@ -132,10 +139,13 @@ enum RunEncoding {
         let layout = String(decoding: try encoder.encode(record.layerLayout), as: UTF8.self)
         try file.setAttribute("layout", .string(layout), on: "/model/parameters")
         if !record.layerState.isEmpty {
-            for entry in record.stateLayout where entry.offset < 0 || entry.count != entry.shape.reduce(1, *)
-                || entry.offset + entry.count > record.layerState.count {
-                throw invalid("state '\(entry.name)' (offset \(entry.offset), shape \(entry.shape)) "
-                              + "does not fit \(record.layerState.count) state values")
+            for entry in record.stateLayout
+            where entry.offset < 0 || entry.count != entry.shape.reduce(1, *)
+                || entry.offset + entry.count > record.layerState.count
+            {
+                throw invalid(
+                    "state '\(entry.name)' (offset \(entry.offset), shape \(entry.shape)) "
+                        + "does not fit \(record.layerState.count) state values")
             }
             try file.write(record.layerState, shape: [record.layerState.count], to: "/model/state")
             let stateLayout = String(decoding: try encoder.encode(record.stateLayout), as: UTF8.self)
@@ -144,10 +154,12 @@ enum RunEncoding {
 
         // Episodic memory.
         if let memory = record.memory {
-            let n = memory.labels.count, d = memory.featureCount
+            let n = memory.labels.count
+            let d = memory.featureCount
             guard d >= 0, memory.inputs.count == n * d, memory.tasks.count == n else {
-                throw invalid("memory: \(memory.inputs.count) inputs, \(n) labels, \(memory.tasks.count) task ids "
-                              + "and \(d) features do not agree")
+                throw invalid(
+                    "memory: \(memory.inputs.count) inputs, \(n) labels, \(memory.tasks.count) task ids "
+                        + "and \(d) features do not agree")
             }
             try file.write(memory.inputs, shape: [n, d], to: "/memory/inputs")
             try file.write(memory.labels, shape: [n], to: "/memory/labels")
@@ -165,10 +177,11 @@ enum RunEncoding {
     /// A summary's record has no per-step losses, diagnostics, parameters or memory.
     static func decode(_ file: HDF5File, content: RunFile.Content) throws -> RunRecord {
         let path = file.url.path
-        var record = RunRecord(experiment: try file.stringAttribute("experiment"),
-                               strategy: try file.stringAttribute("strategy"),
-                               seed: Int(try file.intAttribute("seed")),
-                               benchmark: try file.stringAttribute("benchmark"))
+        var record = RunRecord(
+            experiment: try file.stringAttribute("experiment"),
+            strategy: try file.stringAttribute("strategy"),
+            seed: Int(try file.intAttribute("seed")),
+            benchmark: try file.stringAttribute("benchmark"))
         record.gembenchVersion = try file.stringAttribute("gembench_version")
         record.gitCommit = try file.stringAttribute("git_commit")
         record.machine = try machine(file)
@@ -199,10 +212,13 @@ enum RunEncoding {
         if file.exists("/metrics/early_accuracy") {
             let early = try file.read("/metrics/early_accuracy", as: Double.self)
             guard early.shape.count == 2 else {
-                throw RunFileError.notARunFile(path: path, reason: "/metrics/early_accuracy has shape \(early.shape), expected (T, β+1)")
+                throw RunFileError.notARunFile(
+                    path: path, reason: "/metrics/early_accuracy has shape \(early.shape), expected (T, β+1)")
             }
             let w = early.shape[1]
-            record.earlyAccuracy = (0..<early.shape[0]).map { Array(early.values[($0 * w)..<(($0 + 1) * w)]).filter { !$0.isNaN } }
+            record.earlyAccuracy = (0..<early.shape[0]).map {
+                Array(early.values[($0 * w)..<(($0 + 1) * w)]).filter { !$0.isNaN }
+            }
         }
         if file.hasAttribute("lca", on: "/metrics") { record.lca = try file.doubleAttribute("lca", on: "/metrics") }
 
@@ -214,9 +230,13 @@ enum RunEncoding {
                 throw RunFileError.notARunFile(path: path, reason: "\(group) missing (/tasks@count = \(taskCount))")
             }
             var task = TaskDefinition()
-            if file.exists(group + "/permutation") { task.permutation = try file.read(group + "/permutation", as: Int32.self).values }
+            if file.exists(group + "/permutation") {
+                task.permutation = try file.read(group + "/permutation", as: Int32.self).values
+            }
             if file.hasAttribute("angle", on: group) { task.angle = try file.doubleAttribute("angle", on: group) }
-            if file.exists(group + "/classes") { task.classes = try file.read(group + "/classes", as: Int32.self).values }
+            if file.exists(group + "/classes") {
+                task.classes = try file.read(group + "/classes", as: Int32.self).values
+            }
             tasks.append(task)
         }
         record.tasks = TaskDefinitions(scenario: try file.stringAttribute("scenario", on: "/tasks"), tasks: tasks)
@@ -256,11 +276,13 @@ enum RunEncoding {
         if file.kind(of: "/memory") == .group {
             let inputs = try file.read("/memory/inputs", as: Float.self)
             guard inputs.shape.count == 2 else {
-                throw RunFileError.notARunFile(path: path, reason: "/memory/inputs has shape \(inputs.shape), expected N×D")
+                throw RunFileError.notARunFile(
+                    path: path, reason: "/memory/inputs has shape \(inputs.shape), expected N×D")
             }
-            record.memory = EpisodicMemoryRecord(inputs: inputs.values, featureCount: inputs.shape[1],
-                                                 labels: try file.read("/memory/labels", as: Int32.self).values,
-                                                 tasks: try file.read("/memory/tasks", as: Int32.self).values)
+            record.memory = EpisodicMemoryRecord(
+                inputs: inputs.values, featureCount: inputs.shape[1],
+                labels: try file.read("/memory/labels", as: Int32.self).values,
+                tasks: try file.read("/memory/tasks", as: Int32.self).values)
         }
         return record
     }
@@ -268,7 +290,8 @@ enum RunEncoding {
     /// The optional peak RSS and its scope (nil in files written before it was stored).
     private static func peakRSS(_ file: HDF5File) throws -> (Int?, String?) {
         guard file.hasAttribute("peak_rss_bytes", on: "/train") else { return (nil, nil) }
-        let scope = file.hasAttribute("peak_rss_scope", on: "/train")
+        let scope =
+            file.hasAttribute("peak_rss_scope", on: "/train")
             ? try file.stringAttribute("peak_rss_scope", on: "/train") : "process"
         return (Int(try file.intAttribute("peak_rss_bytes", on: "/train")), scope)
     }
@@ -280,20 +303,21 @@ enum RunEncoding {
 
     static func decodeSummary(_ file: HDF5File, fileName: String, content: RunFile.Content) throws -> RunSummary {
         let metrics = try readMetrics(file)
-        var summary = RunSummary(fileName: fileName,
-                          experiment: try file.stringAttribute("experiment"),
-                          strategy: try file.stringAttribute("strategy"),
-                          seed: Int(try file.intAttribute("seed")),
-                          benchmark: try file.stringAttribute("benchmark"),
-                          scenario: try file.stringAttribute("scenario", on: "/tasks"),
-                          taskCount: metrics.b.count, acc: metrics.acc, bwt: metrics.bwt, fwt: metrics.fwt,
-                          accuracyMatrix: metrics.matrix, randomInitAccuracy: metrics.b,
-                          trainSeconds: try file.read("/train/task_train_seconds", as: Double.self).values.reduce(0, +),
-                          evalSeconds: try file.read("/train/task_eval_seconds", as: Double.self).values.reduce(0, +),
-                          totalSeconds: try file.doubleAttribute("total_seconds", on: "/train"),
-                          gembenchVersion: try file.stringAttribute("gembench_version"),
-                          gitCommit: try file.stringAttribute("git_commit"),
-                          created: try file.stringAttribute("created"))
+        var summary = RunSummary(
+            fileName: fileName,
+            experiment: try file.stringAttribute("experiment"),
+            strategy: try file.stringAttribute("strategy"),
+            seed: Int(try file.intAttribute("seed")),
+            benchmark: try file.stringAttribute("benchmark"),
+            scenario: try file.stringAttribute("scenario", on: "/tasks"),
+            taskCount: metrics.b.count, acc: metrics.acc, bwt: metrics.bwt, fwt: metrics.fwt,
+            accuracyMatrix: metrics.matrix, randomInitAccuracy: metrics.b,
+            trainSeconds: try file.read("/train/task_train_seconds", as: Double.self).values.reduce(0, +),
+            evalSeconds: try file.read("/train/task_eval_seconds", as: Double.self).values.reduce(0, +),
+            totalSeconds: try file.doubleAttribute("total_seconds", on: "/train"),
+            gembenchVersion: try file.stringAttribute("gembench_version"),
+            gitCommit: try file.stringAttribute("git_commit"),
+            created: try file.stringAttribute("created"))
         summary.machine = try machine(file)
         if file.hasAttribute(RunSummary.experimentFoldersKey, on: "/config") {
             summary.experimentFolders = RunSummary.folders(
@@ -324,31 +348,41 @@ enum RunEncoding {
         let curve = try file.read("/metrics/curve", as: Double.self)
         let steps = try file.read("/metrics/curve_step", as: Int64.self)
         guard curve.shape.count == 2, curve.shape[1] == tasks, steps.shape == [curve.shape[0]] else {
-            throw RunFileError.notARunFile(path: file.url.path, reason: "/metrics/curve has shape \(curve.shape), "
-                                           + "curve_step \(steps.shape); expected (S, \(tasks)) and (S)")
+            throw RunFileError.notARunFile(
+                path: file.url.path,
+                reason: "/metrics/curve has shape \(curve.shape), "
+                    + "curve_step \(steps.shape); expected (S, \(tasks)) and (S)")
         }
         let t = curve.shape[1]
-        return ((0..<curve.shape[0]).map { Array(curve.values[($0 * t)..<(($0 + 1) * t)]) }, steps.values.map { Int($0) })
+        return (
+            (0..<curve.shape[0]).map { Array(curve.values[($0 * t)..<(($0 + 1) * t)]) }, steps.values.map { Int($0) }
+        )
     }
 
     /// The metrics; `later` holds forgetting and the ÷T BWT/FWT, nil when undefined or absent
     /// (files written before they were stored).
     private static func readMetrics(_ file: HDF5File) throws
-        -> (matrix: [[Double]], b: [Double], acc: Double, bwt: Double?, fwt: Double?,
-            later: (Double?, Double?, Double?)) {
+        -> (
+            matrix: [[Double]], b: [Double], acc: Double, bwt: Double?, fwt: Double?,
+            later: (Double?, Double?, Double?)
+        )
+    {
         let path = file.url.path
         let r = try file.read("/metrics/accuracy_matrix", as: Double.self)
         guard r.shape.count == 2, r.shape[0] >= 1, r.shape[1] >= 1 else {
-            throw RunFileError.notARunFile(path: path, reason: "/metrics/accuracy_matrix has shape \(r.shape), expected rows×T")
+            throw RunFileError.notARunFile(
+                path: path, reason: "/metrics/accuracy_matrix has shape \(r.shape), expected rows×T")
         }
         let b = try file.read("/metrics/random_init_accuracy", as: Double.self)
         guard b.shape == [r.shape[1]] else {
-            throw RunFileError.notARunFile(path: path,
-                                           reason: "/metrics/random_init_accuracy has shape \(b.shape), expected [\(r.shape[1])]")
+            throw RunFileError.notARunFile(
+                path: path,
+                reason: "/metrics/random_init_accuracy has shape \(b.shape), expected [\(r.shape[1])]")
         }
         let columns = r.shape[1]
         let matrix = (0..<r.shape[0]).map { Array(r.values[($0 * columns)..<(($0 + 1) * columns)]) }
-        let undefined = Set((try file.stringAttribute("undefined", on: "/metrics")).split(separator: ",").map(String.init))
+        let undefined = Set(
+            (try file.stringAttribute("undefined", on: "/metrics")).split(separator: ",").map(String.init))
         func metric(_ name: String) throws -> Double? {
             let value = try file.doubleAttribute(name, on: "/metrics")
             return undefined.contains(name) || value.isNaN ? nil : value
@@ -356,7 +390,12 @@ enum RunEncoding {
         func laterMetric(_ name: String) throws -> Double? {
             file.hasAttribute(name, on: "/metrics") ? try metric(name) : nil
         }
-        return (matrix, b.values, try file.doubleAttribute("acc", on: "/metrics"), try metric("bwt"), try metric("fwt"),
-                (try laterMetric("forgetting"), try laterMetric("bwt_over_all_tasks"), try laterMetric("fwt_over_all_tasks")))
+        return (
+            matrix, b.values, try file.doubleAttribute("acc", on: "/metrics"), try metric("bwt"), try metric("fwt"),
+            (
+                try laterMetric("forgetting"), try laterMetric("bwt_over_all_tasks"),
+                try laterMetric("fwt_over_all_tasks")
+            )
+        )
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Why a run file could not be written or read (HDF5-level failures are `HDF5Error`s).
@@ -30,8 +31,8 @@ public enum RunFileError: Error, Sendable, Equatable, CustomStringConvertible {
     public var path: String {
         switch self {
         case .alreadyExists(let path), .incomplete(let path), .schemaVersion(let path, _, _),
-             .notARunFile(let path, _), .damaged(let path, _), .invalidRecord(let path, _), .io(let path, _),
-             .outputFolder(let path, _), .invalidName(let path, _):
+            .notARunFile(let path, _), .damaged(let path, _), .invalidRecord(let path, _), .io(let path, _),
+            .outputFolder(let path, _), .invalidName(let path, _):
             return path
         }
     }
@@ -110,16 +111,20 @@ public enum RunFile {
     /// Writes the summary of `record` (`RunRecord.summarized()`) to `finalURL`, atomically and
     /// never over an existing file unless `overwrite`, as `write` does.
     public static func writeSummary(_ record: RunRecord, to finalURL: URL, overwrite: Bool = false) throws {
-        try writeSealed(to: finalURL, overwrite: overwrite, magic: RunFileSeal.summaryMagic,
-                        schemaVersion: schemaVersion) {
+        try writeSealed(
+            to: finalURL, overwrite: overwrite, magic: RunFileSeal.summaryMagic,
+            schemaVersion: schemaVersion
+        ) {
             try RunEncoding.encode(record.summarized(), into: $0, content: .summary)
         }
     }
 
     /// The atomic write of a sealed HDF5 file (run files, checkpoints): `encode` fills it in
     /// memory, then it is sealed, written to its temporary name, synced and renamed.
-    static func writeSealed(to finalURL: URL, overwrite: Bool, magic: String, schemaVersion: Int64,
-                            encode: (HDF5File) throws -> Void) throws {
+    static func writeSealed(
+        to finalURL: URL, overwrite: Bool, magic: String, schemaVersion: Int64,
+        encode: (HDF5File) throws -> Void
+    ) throws {
         let directory = finalURL.deletingLastPathComponent()
         try OutputFolder.createFolder(directory)
         if !overwrite && FileManager.default.fileExists(atPath: finalURL.path) {
@@ -146,7 +151,10 @@ public enum RunFile {
     /// Makes the rename itself durable (best effort: not every file system syncs folders).
     private static func syncFolder(_ directory: URL) {
         let fd = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if fd >= 0 { _ = fsync(fd); close(fd) }
+        if fd >= 0 {
+            _ = fsync(fd)
+            close(fd)
+        }
     }
 
     /// Reads a complete run file back. Temporary files of unfinished writes, foreign,
@@ -172,14 +180,18 @@ public enum RunFile {
         }
     }
 
-    private static func withRunFile<T>(_ url: URL, accepting kinds: Set<Content>,
-                                       _ body: (HDF5File, Content) throws -> T) throws -> T {
+    private static func withRunFile<T>(
+        _ url: URL, accepting kinds: Set<Content>,
+        _ body: (HDF5File, Content) throws -> T
+    ) throws -> T {
         if isPartial(url.lastPathComponent) { throw RunFileError.incomplete(path: url.path) }
         // Nothing reaches libhdf5 before its header says it is a complete, intact run file.
         let content: Content = RunFileSeal.startsWith(RunFileSeal.summaryMagic, url) ? .summary : .run
         guard kinds.contains(content) else {
-            throw RunFileError.notARunFile(path: url.path, reason: "a run summary (bench summarize), without the "
-                + "model, memory and per-step losses; bench report, show and rerun read it")
+            throw RunFileError.notARunFile(
+                path: url.path,
+                reason: "a run summary (bench summarize), without the "
+                    + "model, memory and per-step losses; bench report, show and rerun read it")
         }
         try RunFileSeal.verify(url, magic: content == .summary ? RunFileSeal.summaryMagic : RunFileSeal.magic)
         return try hdf5Lock.withLock {
@@ -190,7 +202,8 @@ public enum RunFile {
             }
             let version: Int64
             do { version = try file.intAttribute("schema_version") } catch {
-                throw RunFileError.notARunFile(path: url.path, reason: "root attribute 'schema_version' is not an integer")
+                throw RunFileError.notARunFile(
+                    path: url.path, reason: "root attribute 'schema_version' is not an integer")
             }
             guard version == schemaVersion else {
                 throw RunFileError.schemaVersion(path: url.path, found: version, expected: schemaVersion)
@@ -219,7 +232,9 @@ public enum RunFile {
         let code = errno
         if code == EEXIST { throw RunFileError.alreadyExists(path: finalURL.path) }
         // File systems without hard links: check, then rename.
-        if FileManager.default.fileExists(atPath: finalURL.path) { throw RunFileError.alreadyExists(path: finalURL.path) }
+        if FileManager.default.fileExists(atPath: finalURL.path) {
+            throw RunFileError.alreadyExists(path: finalURL.path)
+        }
         guard rename(temporary, finalURL.path) == 0 else {
             throw RunFileError.io(path: finalURL.path, reason: "cannot rename the temporary file: \(errnoText())")
         }

@@ -41,8 +41,9 @@ enum RunFileSeal {
         guard image.count > size else { throw RunFileError.io(path: path, reason: "file too short to seal") }
         let content = image.count - size
         let hash = image.withUnsafeBytes { hash64(UnsafeRawBufferPointer(rebasing: $0[size...])) }
-        let text = Array((magic + "schema_version \(schemaVersion)\ncontent_bytes \(content)\n"
-                          + "content_hash gembench64:\(hex(hash))\n").utf8)
+        let text = Array(
+            (magic + "schema_version \(schemaVersion)\ncontent_bytes \(content)\n"
+                + "content_hash gembench64:\(hex(hash))\n").utf8)
         image.replaceSubrange(0..<size, with: text + [UInt8](repeating: 0, count: size - text.count))
     }
 
@@ -51,7 +52,9 @@ enum RunFileSeal {
         let data: Data
         do { data = try Data(contentsOf: url, options: .mappedIfSafe) } catch {
             var isFolder: ObjCBool = false
-            let reason = !FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) ? "no such file"
+            let reason =
+                !FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder)
+                ? "no such file"
                 : isFolder.boolValue ? "a folder, not a file" : "cannot read it (\(error.localizedDescription))"
             throw RunFileError.io(path: url.path, reason: reason)
         }
@@ -74,9 +77,11 @@ enum RunFileSeal {
         }
         let content = data.count - size
         guard content == header.contentBytes else {
-            throw RunFileError.damaged(path: url.path, reason: content < header.contentBytes
-                ? "truncated: \(content) of \(header.contentBytes) bytes after the header"
-                : "\(content - header.contentBytes) bytes more than written")
+            throw RunFileError.damaged(
+                path: url.path,
+                reason: content < header.contentBytes
+                    ? "truncated: \(content) of \(header.contentBytes) bytes after the header"
+                    : "\(content - header.contentBytes) bytes more than written")
         }
         let hash = data.withUnsafeBytes { hash64(UnsafeRawBufferPointer(rebasing: $0[size...])) }
         guard hash == header.contentHash else {
@@ -93,9 +98,10 @@ enum RunFileSeal {
             if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
         }
         guard let version = fields["schema_version"].flatMap({ Int64($0) }),
-              let bytes = fields["content_bytes"].flatMap({ Int($0) }),
-              let hashText = fields["content_hash"], hashText.hasPrefix("gembench64:"),
-              let hash = UInt64(hashText.dropFirst("gembench64:".count), radix: 16) else { return nil }
+            let bytes = fields["content_bytes"].flatMap({ Int($0) }),
+            let hashText = fields["content_hash"], hashText.hasPrefix("gembench64:"),
+            let hash = UInt64(hashText.dropFirst("gembench64:".count), radix: 16)
+        else { return nil }
         return Header(schemaVersion: version, contentBytes: bytes, contentHash: hash)
     }
 
@@ -107,7 +113,8 @@ enum RunFileSeal {
     /// A fast non-cryptographic 64-bit hash (8-byte words, multiply-rotate mixing); it
     /// detects accidental damage, not tampering.
     static func hash64(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        let k1: UInt64 = 0x9E37_79B9_7F4A_7C15, k2: UInt64 = 0xC2B2_AE3D_27D4_EB4F
+        let k1: UInt64 = 0x9E37_79B9_7F4A_7C15
+        let k2: UInt64 = 0xC2B2_AE3D_27D4_EB4F
         var h: UInt64 = 0x5147_4742_454E_4348 ^ UInt64(bytes.count)
         let words = bytes.count / 8
         var i = 0

@@ -30,7 +30,8 @@ public struct RunRecord: Sendable, Equatable {
 
     /// What computed the run, for `bench show` and `bench rerun`.
     public var kernelsDescription: String {
-        kernelsVersion == 0 ? "OpenBLAS, before the project's kernels (bits depend on the CPU that wrote it)"
+        kernelsVersion == 0
+            ? "OpenBLAS, before the project's kernels (bits depend on the CPU that wrote it)"
             : "kernels v\(kernelsVersion), \(kernelPath) path"
     }
     /// ISO 8601 UTC, e.g. "2026-11-28T08:40:55Z" (see `RunRecord.now()`).
@@ -94,17 +95,19 @@ public struct RunRecord: Sendable, Equatable {
     // MARK: Episodic memory (nil when the strategy keeps none)
     public var memory: EpisodicMemoryRecord?
 
-    public init(experiment: String, strategy: String, seed: Int, benchmark: String,
-                configYAML: String = "", configAttributes: [String: String] = [:],
-                gembenchVersion: String = "unknown", gitCommit: String = "unknown", machine: String = "unknown",
-                created: String = RunRecord.now(), datasetChecksums: [String: String] = [:],
-                tasks: TaskDefinitions = TaskDefinitions(scenario: "", tasks: []),
-                accuracyMatrix: [[Double]] = [], randomInitAccuracy: [Double] = [],
-                acc: Double = .nan, bwt: Double? = nil, fwt: Double? = nil,
-                stepLoss: [Float] = [], stepTask: [Int32] = [], diagnostics: [String: [Float]] = [:],
-                taskTrainSeconds: [Double] = [], taskEvalSeconds: [Double] = [], totalSeconds: Double = 0,
-                parameters: [Float] = [], layerLayout: [LayerLayoutEntry] = [],
-                memory: EpisodicMemoryRecord? = nil) {
+    public init(
+        experiment: String, strategy: String, seed: Int, benchmark: String,
+        configYAML: String = "", configAttributes: [String: String] = [:],
+        gembenchVersion: String = "unknown", gitCommit: String = "unknown", machine: String = "unknown",
+        created: String = RunRecord.now(), datasetChecksums: [String: String] = [:],
+        tasks: TaskDefinitions = TaskDefinitions(scenario: "", tasks: []),
+        accuracyMatrix: [[Double]] = [], randomInitAccuracy: [Double] = [],
+        acc: Double = .nan, bwt: Double? = nil, fwt: Double? = nil,
+        stepLoss: [Float] = [], stepTask: [Int32] = [], diagnostics: [String: [Float]] = [:],
+        taskTrainSeconds: [Double] = [], taskEvalSeconds: [Double] = [], totalSeconds: Double = 0,
+        parameters: [Float] = [], layerLayout: [LayerLayoutEntry] = [],
+        memory: EpisodicMemoryRecord? = nil
+    ) {
         self.experiment = experiment
         self.strategy = strategy
         self.seed = seed
@@ -264,11 +267,13 @@ public struct RunSummary: Sendable, Equatable {
     /// `experiment_folders`); a command that plans the run again names them with `--experiments`.
     public var experimentFolders: [String] = []
 
-    public init(fileName: String, experiment: String, strategy: String, seed: Int, benchmark: String,
-                scenario: String, taskCount: Int, acc: Double, bwt: Double?, fwt: Double?,
-                accuracyMatrix: [[Double]], randomInitAccuracy: [Double], trainSeconds: Double,
-                evalSeconds: Double, totalSeconds: Double, gembenchVersion: String, gitCommit: String,
-                created: String) {
+    public init(
+        fileName: String, experiment: String, strategy: String, seed: Int, benchmark: String,
+        scenario: String, taskCount: Int, acc: Double, bwt: Double?, fwt: Double?,
+        accuracyMatrix: [[Double]], randomInitAccuracy: [Double], trainSeconds: Double,
+        evalSeconds: Double, totalSeconds: Double, gembenchVersion: String, gitCommit: String,
+        created: String
+    ) {
         self.fileName = fileName
         self.experiment = experiment
         self.strategy = strategy
@@ -291,16 +296,19 @@ public struct RunSummary: Sendable, Equatable {
 
     /// The summary of a record in memory (e.g. a run just finished).
     public init(_ record: RunRecord, fileName: String? = nil) {
-        self.init(fileName: fileName ?? RunFile.fileName(experiment: record.experiment, strategy: record.strategy,
-                                                         seed: record.seed),
-                  experiment: record.experiment, strategy: record.strategy, seed: record.seed,
-                  benchmark: record.benchmark, scenario: record.tasks.scenario,
-                  taskCount: record.randomInitAccuracy.count, acc: record.acc,
-                  bwt: record.bwt.flatMap { $0.isNaN ? nil : $0 }, fwt: record.fwt.flatMap { $0.isNaN ? nil : $0 },
-                  accuracyMatrix: record.accuracyMatrix, randomInitAccuracy: record.randomInitAccuracy,
-                  trainSeconds: record.taskTrainSeconds.reduce(0, +),
-                  evalSeconds: record.taskEvalSeconds.reduce(0, +), totalSeconds: record.totalSeconds,
-                  gembenchVersion: record.gembenchVersion, gitCommit: record.gitCommit, created: record.created)
+        self.init(
+            fileName: fileName
+                ?? RunFile.fileName(
+                    experiment: record.experiment, strategy: record.strategy,
+                    seed: record.seed),
+            experiment: record.experiment, strategy: record.strategy, seed: record.seed,
+            benchmark: record.benchmark, scenario: record.tasks.scenario,
+            taskCount: record.randomInitAccuracy.count, acc: record.acc,
+            bwt: record.bwt.flatMap { $0.isNaN ? nil : $0 }, fwt: record.fwt.flatMap { $0.isNaN ? nil : $0 },
+            accuracyMatrix: record.accuracyMatrix, randomInitAccuracy: record.randomInitAccuracy,
+            trainSeconds: record.taskTrainSeconds.reduce(0, +),
+            evalSeconds: record.taskEvalSeconds.reduce(0, +), totalSeconds: record.totalSeconds,
+            gembenchVersion: record.gembenchVersion, gitCommit: record.gitCommit, created: record.created)
         machine = record.machine
         (peakRSSBytes, peakRSSScope) = (record.peakRSSBytes, record.peakRSSScope)
         func defined(_ value: Double?) -> Double? { value.flatMap { $0.isNaN ? nil : $0 } }

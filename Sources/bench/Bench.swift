@@ -7,8 +7,11 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run continual-learning benchmarks (GEM and baselines), store each run in HDF5, report tables.",
-        subcommands: [RunCommand.self, ListCommand.self, ReportCommand.self, ShowCommand.self, RerunCommand.self, SummarizeCommand.self,
-                      PerfCommand.self, FetchCommand.self, SlurmCommand.self, StatusCommand.self, DataCommand.self],
+        subcommands: [
+            RunCommand.self, ListCommand.self, ReportCommand.self, ShowCommand.self, RerunCommand.self,
+            SummarizeCommand.self,
+            PerfCommand.self, FetchCommand.self, SlurmCommand.self, StatusCommand.self, DataCommand.self,
+        ],
         defaultSubcommand: RunCommand.self
     )
 
@@ -17,7 +20,9 @@ struct Bench: ParsableCommand {
         // disk, instead of the signal killing the process in the middle of a run file.
         signal(SIGXFSZ, SIG_IGN)
         if let option = repeatedOption(in: Array(CommandLine.arguments.dropFirst())) {
-            exit(withError: ValidationError("\(option) is given more than once; give it once (the last would silently win)"))
+            exit(
+                withError: ValidationError(
+                    "\(option) is given more than once; give it once (the last would silently win)"))
         }
         // a kernel path this CPU lacks, or a typo, must not silently fall back to another
         if let problem = Kernels.environmentError { exit(withError: ValidationError(problem)) }

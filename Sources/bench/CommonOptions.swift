@@ -8,17 +8,22 @@ struct LocationOptions: ParsableArguments {
     /// Colon-separated experiment folders read in front of the shipped one, after `--experiments`.
     static let experimentsVariable = "GEMBENCH_EXPERIMENTS"
 
-    @Option(name: .long, help: ArgumentHelp(
-        "A folder of your experiment YAML files, read in front of the shipped Experiments/; its experiments may "
-            + "extend the shipped ones (repeatable; also GEMBENCH_EXPERIMENTS, colon-separated).",
-        valueName: "dir"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A folder of your experiment YAML files, read in front of the shipped Experiments/; its experiments may "
+                + "extend the shipped ones (repeatable; also GEMBENCH_EXPERIMENTS, colon-separated).",
+            valueName: "dir"))
     var experiments: [String] = []
 
     @Option(name: .long, help: "Folder holding mnist/ and fashion-mnist/ (or the IDX files); also GEMBENCH_DATA_DIR.")
     var dataDir: String?
 
-    @Option(name: .long, parsing: .unconditional,
-            help: "Lanes per run for the row-parallel kernels (default: the cores left to each job); results do not depend on it.")
+    @Option(
+        name: .long, parsing: .unconditional,
+        help:
+            "Lanes per run for the row-parallel kernels (default: the cores left to each job); results do not depend on it."
+    )
     var threads: Int?
 
     func validate() throws {
@@ -42,7 +47,8 @@ struct LocationOptions: ParsableArguments {
         let starts = [manager.currentDirectoryPath] + (DatasetLocator.executablePath.map { [$0] } ?? [])
         for start in starts {
             if let root = DatasetLocator.packageRoot(searchingUpFrom: start),
-               manager.fileExists(atPath: root + "/Experiments") {
+                manager.fileExists(atPath: root + "/Experiments")
+            {
                 return root + "/Experiments"
             }
         }
@@ -79,8 +85,9 @@ struct LocationOptions: ParsableArguments {
         let shipped = Self.shippedDirectory
         let added = try addedFolders(shipped: shipped)
         guard shipped != nil || !added.isEmpty else {
-            throw fail("no Experiments/ folder here, nor in a GEMBench checkout above this folder or above the bench "
-                       + "executable (\(DatasetLocator.executablePath ?? "unknown")); name one with --experiments DIR")
+            throw fail(
+                "no Experiments/ folder here, nor in a GEMBench checkout above this folder or above the bench "
+                    + "executable (\(DatasetLocator.executablePath ?? "unknown")); name one with --experiments DIR")
         }
         do {
             return try Registry.load(directories: added + (shipped.map { [$0] } ?? []), recordedFolders: added)

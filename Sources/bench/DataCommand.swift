@@ -18,8 +18,9 @@ struct DataCommand: ParsableCommand {
         for name in dataset.map({ [$0] }) ?? DatasetName.allCases {
             do {
                 let loaded = try loadDataset(name, directory: dataDir)
-                print("\(name.rawValue): \(loaded.directory): \(loaded.train.count) training and \(loaded.test.count) "
-                      + "test images of \(loaded.train.rows)×\(loaded.train.cols), SHA-256 verified")
+                print(
+                    "\(name.rawValue): \(loaded.directory): \(loaded.train.count) training and \(loaded.test.count) "
+                        + "test images of \(loaded.train.rows)×\(loaded.train.cols), SHA-256 verified")
             } catch {
                 printError("bench data: \(error)")
                 failed = true

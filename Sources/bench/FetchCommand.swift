@@ -21,9 +21,11 @@ struct FetchCommand: ParsableCommand {
     @Option(name: .long, help: "Data folder to install into (as <dir>/<dataset>); also GEMBENCH_DATA_DIR.")
     var dataDir: String?
 
-    @Option(name: .long, help: ArgumentHelp(
-        "Download from <url>/<file name> instead (a local copy); the published sizes and MD5s still apply.",
-        valueName: "url"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Download from <url>/<file name> instead (a local copy); the published sizes and MD5s still apply.",
+            valueName: "url"))
     var mirror: String?
 
     func run() throws {
@@ -44,9 +46,10 @@ struct FetchCommand: ParsableCommand {
             progress.finish()
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
             let d = report.dataset
-            say("\(dataset.displayName) \(report.installed ? "installed" : "present") in \(report.destination):"
-                + " \(d.train.count) training + \(d.test.count) test images, \(dataset.classCount) classes"
-                + " (\(ProgressPrinter.clock(seconds)))")
+            say(
+                "\(dataset.displayName) \(report.installed ? "installed" : "present") in \(report.destination):"
+                    + " \(d.train.count) training + \(d.test.count) test images, \(dataset.classCount) classes"
+                    + " (\(ProgressPrinter.clock(seconds)))")
         } catch {
             progress.finish()
             throw fail("\(error)")
@@ -74,10 +77,10 @@ final class DownloadProgress: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         switch event {
-        case let .message(text):
+        case .message(let text):
             clearBar()
             say("  " + text)
-        case let .progress(url, received, total):
+        case .progress(let url, let received, let total):
             let now = DispatchTime.now()
             let first = started[url] ?? (now, received)
             started[url] = first
@@ -85,13 +88,16 @@ final class DownloadProgress: @unchecked Sendable {
             let rate = seconds > 0 ? Double(received - first.bytes) / seconds : 0
             let file = url.split(separator: "/").last.map(String.init) ?? url
             if drawsBar {
-                guard Double(now.uptimeNanoseconds - lastDraw.uptimeNanoseconds) > 1e8 || received == total else { return }
+                guard Double(now.uptimeNanoseconds - lastDraw.uptimeNanoseconds) > 1e8 || received == total else {
+                    return
+                }
                 lastDraw = now
                 var line = "\r  \(file) "
                 if let total, total > 0 {
                     let fraction = Double(received) / Double(total)
                     let eta = rate > 0 ? Double(total - received) / rate : 0
-                    line += "[\(ProgressPrinter.bar(fraction))] \(Int(fraction * 100))%  \(megabytes(received))"
+                    line +=
+                        "[\(ProgressPrinter.bar(fraction))] \(Int(fraction * 100))%  \(megabytes(received))"
                         + " of \(megabytes(total))  ETA \(ProgressPrinter.clock(eta))"
                 } else {
                     line += megabytes(received)

@@ -5,7 +5,8 @@ import Learning
 import Strategies
 
 struct ListCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List suites, experiments, strategies, models and datasets.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List suites, experiments, strategies, models and datasets.")
 
     @OptionGroup var location: LocationOptions
 
@@ -21,19 +22,24 @@ struct ListCommand: ParsableCommand {
         for experiment in registry.experiments {
             let b = experiment.benchmark
             let samples = b.samplesPerTask.map { "\($0)" } ?? "all"
-            print("  \(experiment.name)  [\(b.kind.rawValue) \(b.dataset.rawValue), \(b.tasks) tasks × \(samples) samples, "
-                + "\(b.scenario.rawValue); seeds \(experiment.seeds.map(String.init).joined(separator: ","))]")
+            print(
+                "  \(experiment.name)  [\(b.kind.rawValue) \(b.dataset.rawValue), \(b.tasks) tasks × \(samples) samples, "
+                    + "\(b.scenario.rawValue); seeds \(experiment.seeds.map(String.init).joined(separator: ","))]")
             for strategy in experiment.strategies {
                 let parameters = strategy.method.parameters.map { "\($0.key)=\($0.value)" }
                 let settings = ["lr=\(strategy.optimizer.lr)"] + parameters
-                print("    \(experiment.name)/\(strategy.label): \(strategy.method.name) (\(settings.joined(separator: ", ")))")
+                print(
+                    "    \(experiment.name)/\(strategy.label): \(strategy.method.name) (\(settings.joined(separator: ", ")))"
+                )
             }
         }
         print("\nMethods (YAML `method:`; keys with their defaults, * = required):")
         for definition in StrategyList.all {
             print("  \(definition.name): \(definition.abstract)")
             for parameter in definition.parameters {
-                let value = parameter.automatic != nil ? "= \(StrategyParameter.autoWord)"
+                let value =
+                    parameter.automatic != nil
+                    ? "= \(StrategyParameter.autoWord)"
                     : parameter.defaultValue.map { "= \($0.canonicalText)" } ?? "*"
                 print("      \(parameter.key) \(value)  \(parameter.help)")
             }
@@ -42,7 +48,9 @@ struct ListCommand: ParsableCommand {
         for definition in ModelList.all {
             print("  \(definition.kind): \(definition.abstract)")
             for key in definition.keys {
-                let value = key.kind == .positiveInt ? "\(key.defaultValue[0])"
+                let value =
+                    key.kind == .positiveInt
+                    ? "\(key.defaultValue[0])"
                     : "[" + key.defaultValue.map(String.init).joined(separator: ", ") + "]"
                 print("      \(key.name) = \(value)  \(key.help)")
             }
@@ -51,10 +59,14 @@ struct ListCommand: ParsableCommand {
         for dataset in DatasetList.all {
             let shape = dataset.imageShape.map(String.init).joined(separator: "x")
             let source = dataset.fetchSource == nil ? "ships in Data/\(dataset.name)" : "bench fetch \(dataset.name)"
-            print("  \(dataset.name): \(dataset.displayName), \(shape) images, \(dataset.trainImagesPerClass.count) classes, "
-                  + "\(dataset.trainImagesPerClass.reduce(0, +)) training and \(dataset.testImagesPerClass.reduce(0, +)) test images; \(source)")
+            print(
+                "  \(dataset.name): \(dataset.displayName), \(shape) images, \(dataset.trainImagesPerClass.count) classes, "
+                    + "\(dataset.trainImagesPerClass.reduce(0, +)) training and \(dataset.testImagesPerClass.reduce(0, +)) test images; \(source)"
+            )
         }
-        print("\nKernels: version \(Kernels.version), \(Kernels.path) path (available here: "
-              + Kernels.availablePaths.joined(separator: ", ") + "; GEMBENCH_KERNELS picks one; every path gives the same bits)")
+        print(
+            "\nKernels: version \(Kernels.version), \(Kernels.path) path (available here: "
+                + Kernels.availablePaths.joined(separator: ", ")
+                + "; GEMBENCH_KERNELS picks one; every path gives the same bits)")
     }
 }

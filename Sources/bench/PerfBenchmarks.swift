@@ -41,8 +41,10 @@ enum PerfBenchmarks {
     /// Best-of-`repeats` GFLOP/s at `shape`: the project's kernels (`threads` nil: one thread,
     /// as runs compute) or OpenBLAS's sgemm on `threads` threads, the yardstick.
     static func gemmGFLOPs(_ shape: Shape, openBLASThreads threads: Int?, repeats: Int) -> Double {
-        let rowsA = shape.transA ? shape.k : shape.m, colsA = shape.transA ? shape.m : shape.k
-        let rowsB = shape.transB ? shape.n : shape.k, colsB = shape.transB ? shape.k : shape.n
+        let rowsA = shape.transA ? shape.k : shape.m
+        let colsA = shape.transA ? shape.m : shape.k
+        let rowsB = shape.transB ? shape.n : shape.k
+        let colsB = shape.transB ? shape.k : shape.n
         var rng = RandomStream(seed: 1, purpose: "perf/sgemm")
         let a = FloatBuffer((0..<(rowsA * colsA)).map { _ in rng.unitFloat() })
         let b = FloatBuffer((0..<(rowsB * colsB)).map { _ in rng.unitFloat() })
@@ -53,11 +55,13 @@ enum PerfBenchmarks {
         let t = time(repeats: repeats) {
             for _ in 0..<calls {
                 if threads == nil {
-                    Kernels.gemm(transA: shape.transA, transB: shape.transB, m: shape.m, n: shape.n, k: shape.k,
-                                 a: a.pointer, lda: colsA, b: b.pointer, ldb: colsB, c: c.pointer, ldc: shape.n)
+                    Kernels.gemm(
+                        transA: shape.transA, transB: shape.transB, m: shape.m, n: shape.n, k: shape.k,
+                        a: a.pointer, lda: colsA, b: b.pointer, ldb: colsB, c: c.pointer, ldc: shape.n)
                 } else {
-                    OpenBLAS.gemm(transA: shape.transA, transB: shape.transB, m: shape.m, n: shape.n, k: shape.k,
-                                  a: a.pointer, lda: colsA, b: b.pointer, ldb: colsB, c: c.pointer, ldc: shape.n)
+                    OpenBLAS.gemm(
+                        transA: shape.transA, transB: shape.transB, m: shape.m, n: shape.n, k: shape.k,
+                        a: a.pointer, lda: colsA, b: b.pointer, ldb: colsB, c: c.pointer, ldc: shape.n)
                 }
             }
         }
@@ -76,7 +80,9 @@ enum PerfBenchmarks {
     /// (incremental reference gradients, sparse first layer); `gem-direct-sparse` recomputes every
     /// step with the sparse first layer; `gem-direct` is the textbook computation (dense products).
     enum Strategy: String, CaseIterable {
-        case naive, replay, agem, gem, gemDirectSparse = "gem-direct-sparse", gemDirect = "gem-direct"
+        case naive, replay, agem, gem
+        case gemDirectSparse = "gem-direct-sparse"
+        case gemDirect = "gem-direct"
 
         /// GEM's reference-gradient computation, for the GEM variants.
         var gemComputation: (GEMPlugin.ReferenceGradientMode, sparse: Bool)? {
@@ -97,8 +103,11 @@ enum PerfBenchmarks {
         case .agem: return [AGEMPlugin(patternsPerExperience: 256, sampleSize: 256, inputWidth: stream.inputWidth)]
         case .gem, .gemDirectSparse, .gemDirect:
             let (mode, sparse) = strategy.gemComputation!
-            return [GEMPlugin(patternsPerExperience: 256, memoryStrength: 0.5, memorySelection: .recent,
-                              inputWidth: stream.inputWidth, seed: 0, referenceGradients: mode, sparseFirstLayer: sparse)]
+            return [
+                GEMPlugin(
+                    patternsPerExperience: 256, memoryStrength: 0.5, memorySelection: .recent,
+                    inputWidth: stream.inputWidth, seed: 0, referenceGradients: mode, sparseFirstLayer: sparse)
+            ]
         }
     }
 
@@ -126,10 +135,13 @@ enum PerfBenchmarks {
     }
 
     /// Seconds per GEM step with `past` tasks in memory (256 each), over `steps` steps of the next task.
-    static func gemStepSeconds(past: Int, steps: Int, strategy: Strategy, stream: TaskStream, threads: Int) throws -> Double {
+    static func gemStepSeconds(past: Int, steps: Int, strategy: Strategy, stream: TaskStream, threads: Int) throws
+        -> Double
+    {
         let (mode, sparse) = strategy.gemComputation!
-        let gem = GEMPlugin(patternsPerExperience: 256, memoryStrength: 0.5, memorySelection: .random,
-                            inputWidth: stream.inputWidth, seed: 0, referenceGradients: mode, sparseFirstLayer: sparse)
+        let gem = GEMPlugin(
+            patternsPerExperience: 256, memoryStrength: 0.5, memorySelection: .random,
+            inputWidth: stream.inputWidth, seed: 0, referenceGradients: mode, sparseFirstLayer: sparse)
         for task in stream.tasks.prefix(past) { gem.memory.finishTask(task) }
         _ = gem.memory.sparseInputs  // built once per task in a run; not part of a step
         let trainer = trainer([gem], stream: stream, threads: threads)
@@ -139,7 +151,8 @@ enum PerfBenchmarks {
         gem.beforeTraining(trainer)
         let start = DispatchTime.now()
         try trainer.train(on: task, of: 1, progress: nil, into: &result)
-        return Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9 / Double(result.stepLoss.count)
+        return Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+            / Double(result.stepLoss.count)
     }
 
     /// FLOPs of one direct reference-gradient pass over `rows` memory rows of an MLP:
@@ -155,17 +168,21 @@ enum PerfBenchmarks {
 
     /// Seconds of one direct reference-gradient pass for `past` tasks of 256 memories, dense or
     /// with the sparse first layer.
-    static func referencePhaseSeconds(past: Int, stream: TaskStream, threads: Int, repeats: Int, sparse: Bool) -> Double {
+    static func referencePhaseSeconds(past: Int, stream: TaskStream, threads: Int, repeats: Int, sparse: Bool) -> Double
+    {
         let (memory, segments) = memories(past: past, stream: stream)
-        let sparseInputs = sparse ? memory.inputs.withUnsafeBufferPointer {
-            SparseRows($0.baseAddress!, rows: memory.count, width: memory.width, segments: segments)
-        } : nil
+        let sparseInputs =
+            sparse
+            ? memory.inputs.withUnsafeBufferPointer {
+                SparseRows($0.baseAddress!, rows: memory.count, width: memory.width, segments: segments)
+            } : nil
         var rng = RandomStream(seed: 0, purpose: "init")
         let network = Network.mlp([stream.inputWidth, 100, 100, stream.classCount], rng: &rng)
         let references = ReferenceGradients()
         return time(repeats: repeats) {
-            references.compute(network, data: memory, segments: segments, heads: nil, threads: threads,
-                               sparseInputs: sparseInputs)
+            references.compute(
+                network, data: memory, segments: segments, heads: nil, threads: threads,
+                sparseInputs: sparseInputs)
         }.min
     }
 
@@ -184,13 +201,20 @@ enum PerfBenchmarks {
     /// Best-of-`repeats` seconds of the memories' first-layer forward (Z1 = X W1ᵀ + b1) and
     /// per-task weight gradients (dW1_k = dZ1_kᵀ X_k), dense (`Kernels.gemm`) and sparse (`SparseRows`).
     static func firstLayerSeconds(past: Int, stream: TaskStream, threads: Int, repeats: Int)
-        -> (denseForward: Double, sparseForward: Double, denseGradients: Double, sparseGradients: Double, density: Double) {
+        -> (
+            denseForward: Double, sparseForward: Double, denseGradients: Double, sparseGradients: Double,
+            density: Double
+        )
+    {
         let (memory, segments) = memories(past: past, stream: stream)
-        let rows = memory.count, width = stream.inputWidth, out = 100
+        let rows = memory.count
+        let width = stream.inputWidth
+        let out = 100
         var rng = RandomStream(seed: 2, purpose: "perf/first-layer")
         let w = FloatBuffer((0..<(out * width)).map { _ in rng.unitFloat() - 0.5 })
         let dy = FloatBuffer((0..<(rows * out)).map { _ in rng.unitFloat() - 0.5 })
-        let bias = FloatBuffer(count: out), y = FloatBuffer(count: rows * out)
+        let bias = FloatBuffer(count: out)
+        let y = FloatBuffer(count: rows * out)
         let wt = FloatBuffer(count: out * width)
         let gradients = FloatBuffer(count: segments.count * out * width)
         let sparse = memory.inputs.withUnsafeBufferPointer {
@@ -199,8 +223,9 @@ enum PerfBenchmarks {
         return memory.inputs.withUnsafeBufferPointer { xs in
             let x = xs.baseAddress!
             let denseForward = time(repeats: repeats) {
-                Kernels.gemm(transB: true, m: rows, n: out, k: width, a: x, lda: width, b: w.pointer, ldb: width,
-                             c: y.pointer, ldc: out)
+                Kernels.gemm(
+                    transB: true, m: rows, n: out, k: width, a: x, lda: width, b: w.pointer, ldb: width,
+                    c: y.pointer, ldc: out)
             }.min
             let sparseForward = time(repeats: repeats) {
                 transpose(w.pointer, rows: out, columns: width, into: wt.pointer)
@@ -208,12 +233,15 @@ enum PerfBenchmarks {
             }.min
             let denseGradients = time(repeats: repeats) {
                 for (k, segment) in segments.enumerated() {
-                    Kernels.gemm(transA: true, m: out, n: width, k: segment.count,
-                                 a: dy.pointer + segment.lowerBound * out, lda: out, b: x + segment.lowerBound * width,
-                                 ldb: width, accumulate: true, c: gradients.pointer + k * out * width, ldc: width)
+                    Kernels.gemm(
+                        transA: true, m: out, n: width, k: segment.count,
+                        a: dy.pointer + segment.lowerBound * out, lda: out, b: x + segment.lowerBound * width,
+                        ldb: width, accumulate: true, c: gradients.pointer + k * out * width, ldc: width)
                 }
             }.min
-            let targets = segments.enumerated().map { GradientTarget(rows: $1, gradient: gradients.pointer + $0 * out * width) }
+            let targets = segments.enumerated().map {
+                GradientTarget(rows: $1, gradient: gradients.pointer + $0 * out * width)
+            }
             let sparseGradients = time(repeats: repeats) {
                 sparse.addSegmentProducts(dy.pointer, n: out, into: targets, offset: 0, lanes: threads)
             }.min

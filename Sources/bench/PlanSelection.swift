@@ -31,8 +31,9 @@ struct PlanSelection: ParsableArguments {
         let parts = selector.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count <= 2, !parts.contains(where: \.isEmpty) else {
             let name = parts.first.map(String.init) ?? ""
-            throw ValidationError("'\(selector)' is not NAME or NAME/STRATEGY"
-                + (name.isEmpty ? "" : " (all of \(name): '\(name)'; one strategy: '\(name)/STRATEGY')"))
+            throw ValidationError(
+                "'\(selector)' is not NAME or NAME/STRATEGY"
+                    + (name.isEmpty ? "" : " (all of \(name): '\(name)'; one strategy: '\(name)/STRATEGY')"))
         }
     }
 

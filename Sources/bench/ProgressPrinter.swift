@@ -81,14 +81,14 @@ final class ProgressPrinter: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         switch event {
-        case let .planned(indices):
+        case .planned(let indices):
             plan.planned(indices.map { runIDs[$0] })
-        case let .started(index, total, spec):
+        case .started(let index, let total, let spec):
             let time = now()
             plan.started(spec.runID, at: time)
             jobs.append(Job(id: spec.runID, start: time, lastLine: time))
             show("[\(index + 1)/\(total)] \(spec.runID)")
-        case let .training(runID, progress):
+        case .training(let runID, let progress):
             guard let j = jobs.firstIndex(where: { $0.id == runID }) else { return }
             update(&jobs[j], with: progress)
             // every step is counted in the job; the plan learns the last one when a line is made
@@ -99,25 +99,26 @@ final class ProgressPrinter: @unchecked Sendable {
                 jobs[j].lastLine = time
                 show("  " + status(jobs[j], at: time, taskEnded: true) + "; " + planStatus(at: time))
             }
-        case let .finished(_, _, spec, record, file):
+        case .finished(_, _, let spec, let record, let file):
             end(spec)
             let bwt = record.bwt.map { String(format: "%.3f", $0) } ?? "n/a"
-            show("  \(spec.runID) done in \(Self.clock(record.totalSeconds)): ACC \(String(format: "%.3f", record.acc)) "
-                + "BWT \(bwt) -> \(file.path)")
-        case let .failed(_, _, spec, reason):
+            show(
+                "  \(spec.runID) done in \(Self.clock(record.totalSeconds)): ACC \(String(format: "%.3f", record.acc)) "
+                    + "BWT \(bwt) -> \(file.path)")
+        case .failed(_, _, let spec, let reason):
             end(spec)
             show("  FAILED \(reason); no file written")
-        case let .skipped(index, total, spec, file, reason):
+        case .skipped(let index, let total, let spec, let file, let reason):
             end(spec)
             show("[\(index + 1)/\(total)] \(spec.runID): skipped, \(reason) (\(file.path))")
-        case let .resumed(spec, position):
+        case .resumed(let spec, let position):
             show("  resuming \(spec.runID) from its checkpoint: \(position)")
-        case let .checkpointed(spec, file, position):
+        case .checkpointed(let spec, let file, let position):
             end(spec)
             show("  \(spec.runID): checkpointed at \(position) -> \(file.path)")
-        case let .removedStalePartial(file):
+        case .removedStalePartial(let file):
             show("removed \(file.path): temporary file of a run whose process is gone")
-        case let .eventLogFailed(spec, file, reason):
+        case .eventLogFailed(let spec, let file, let reason):
             show("  \(spec.runID): its event log stops here (\(file.path): \(reason)); the run goes on")
         }
     }
@@ -126,15 +127,15 @@ final class ProgressPrinter: @unchecked Sendable {
         switch progress {
         case .randomInitEvaluated, .curveEvaluated:
             break
-        case let .experienceStarted(experience, experiences, done, steps):
+        case .experienceStarted(let experience, let experiences, let done, let steps):
             (job.experience, job.experiences, job.done, job.steps) = (experience, experiences, done, steps)
             (job.evaluating, job.ended) = (false, false)
             job.lossCount = 0
-        case let .step(_, _, done, steps, _, loss):
+        case .step(_, _, let done, let steps, _, let loss):
             job.done = done
             job.add(loss: loss)
             job.evaluating = done == steps
-        case let .experienceEvaluated(experience, experiences, accuracy, _, _):
+        case .experienceEvaluated(let experience, let experiences, let accuracy, _, _):
             (job.evaluating, job.ended) = (false, true)
             job.accuracy = Self.accuracySoFar(accuracy, experience: experience, experiences: experiences)
         }
@@ -167,8 +168,9 @@ final class ProgressPrinter: @unchecked Sendable {
         fields.append("acc " + (job.accuracy.map { String(format: "%.3f", $0) } ?? "-"))
         fields.append(Self.clock(time - job.start) + (terminal ? "" : " elapsed"))
         fields.append("ETA " + (plan.remaining(job.id, at: time).map(Self.clock) ?? "-"))
-        return terminal ? job.id + "  " + fields.joined(separator: "  ")
-                        : job.id + ": " + fields.joined(separator: ", ")
+        return terminal
+            ? job.id + "  " + fields.joined(separator: "  ")
+            : job.id + ": " + fields.joined(separator: ", ")
     }
 
     /// Tells the plan the steps done in the experience under way (it does not see every step).
@@ -183,7 +185,8 @@ final class ProgressPrinter: @unchecked Sendable {
         let total = counts.ended + counts.inFlight + counts.queued
         let (seconds, measured) = plan.planRemaining(at: time)
         return "plan \(counts.ended)/\(total) runs done, \(counts.inFlight) training, "
-            + "\(Self.clock(time - planStart)) elapsed, ETA " + (measured ? Self.clock(seconds) : "~\(Self.clock(seconds)) (estimated)")
+            + "\(Self.clock(time - planStart)) elapsed, ETA "
+            + (measured ? Self.clock(seconds) : "~\(Self.clock(seconds)) (estimated)")
     }
 
     /// The timer: on a terminal, redraw the status lines; in a log, the heartbeats due.

@@ -27,10 +27,12 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: "Output folder (default: RUNS_DIR/report).")
     var out: String?
 
-    @Flag(name: .long, help: """
-        Replace files in the output folder that no earlier report wrote, and a runs.csv with rows of runs \
-        that RUNS_DIR does not have.
-        """)
+    @Flag(
+        name: .long,
+        help: """
+            Replace files in the output folder that no earlier report wrote, and a runs.csv with rows of runs \
+            that RUNS_DIR does not have.
+            """)
     var force = false
 
     @Flag(name: .long, help: "Write the figures as SVG only, without their PDF and PNG copies.")
@@ -39,12 +41,14 @@ struct ReportCommand: ParsableCommand {
     @Flag(name: .long, help: "Exit with failure if any file was skipped or no run was found.")
     var strict = false
 
-    @Option(name: .long, help: """
-        Also write the GEM paper comparison (runs of the `paper` suite) to PATH.md and PATH.csv, the A-GEM \
-        paper's (runs of the `agem-paper` suite) to agem-paper-mnist.md/.csv beside it, each when its runs are \
-        there (the GEM paper's also when neither is, to say so), and mark the papers' values on those runs' \
-        figures. PATH lies in the output folder.
-        """)
+    @Option(
+        name: .long,
+        help: """
+            Also write the GEM paper comparison (runs of the `paper` suite) to PATH.md and PATH.csv, the A-GEM \
+            paper's (runs of the `agem-paper` suite) to agem-paper-mnist.md/.csv beside it, each when its runs are \
+            there (the GEM paper's also when neither is, to say so), and mark the papers' values on those runs' \
+            figures. PATH lies in the output folder.
+            """)
     var paperTable: String?
 
     func validate() throws {
@@ -67,12 +71,15 @@ struct ReportCommand: ParsableCommand {
         do { try OutputFolder.prepare(outURL, fileNames: []) } catch { throw fail("\(error)") }
         let collection: RunCollection
         do { collection = try RunCollection.scan(runsURL) } catch { throw fail("\(error)") }
-        let paperFiles = try paperTable.map { try paperTables($0, collection: collection, out: outURL, command: command) } ?? []
+        let paperFiles =
+            try paperTable.map { try paperTables($0, collection: collection, out: outURL, command: command) } ?? []
         let outcome: Report.Outcome
         do {
-            outcome = try Report.write(collection, to: outURL, runsDirectory: runsURL, options: Report.Options(
-                command: command, paperMarkers: paperTable != nil, pdfAndPNG: !svgOnly, force: force,
-                extraFiles: paperFiles))
+            outcome = try Report.write(
+                collection, to: outURL, runsDirectory: runsURL,
+                options: Report.Options(
+                    command: command, paperMarkers: paperTable != nil, pdfAndPNG: !svgOnly, force: force,
+                    extraFiles: paperFiles))
         } catch {
             throw fail("\(error)")
         }
@@ -89,18 +96,23 @@ struct ReportCommand: ParsableCommand {
         let figures = outcome.files.filter { $0.deletingLastPathComponent().lastPathComponent == Report.figuresFolder }
         for file in outcome.files where !figures.contains(file) { print("wrote \(file.path)") }
         let formats = Set(figures.map(\.pathExtension)).sorted().map { $0.uppercased() }.joined(separator: ", ")
-        print("wrote \(figures.count) figure files (\(formats)) in \(outURL.appendingPathComponent(Report.figuresFolder).path)")
+        print(
+            "wrote \(figures.count) figure files (\(formats)) in \(outURL.appendingPathComponent(Report.figuresFolder).path)"
+        )
         if strict && (!outcome.skipped.isEmpty || outcome.runCount == 0) { throw ExitCode.failure }
     }
 
     /// The GEM paper's table at PATH.md/.csv, and each other paper's beside it when its runs are
     /// there, as files of the report (paths relative to the output folder, which must hold them).
     private func paperTables(_ path: String, collection: RunCollection, out: URL, command: String) throws
-        -> [(path: String, text: String)] {
+        -> [(path: String, text: String)]
+    {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().standardizedFileURL
-        let base = out.standardizedFileURL.pathComponents, inside = folder.pathComponents
+        let base = out.standardizedFileURL.pathComponents
+        let inside = folder.pathComponents
         guard inside.starts(with: base) else {
-            let message = "bench report: --paper-table \(path) is outside the output folder \(out.path): "
+            let message =
+                "bench report: --paper-table \(path) is outside the output folder \(out.path): "
                 + "give --out \((path as NSString).deletingLastPathComponent) (or a folder above it), or a PATH inside \(out.path)\n"
             FileHandle.standardError.write(Data(message.utf8))
             throw ExitCode.failure

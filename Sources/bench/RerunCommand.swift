@@ -31,13 +31,15 @@ struct RerunCommand: ParsableCommand {
         } catch {
             throw fail("\(error)")
         }
-        printError("rerunning \(spec.runID) (stored: git \(stored.gitCommit), \(stored.created), \(stored.machine), "
-                   + "\(stored.kernelsDescription))")
+        printError(
+            "rerunning \(spec.runID) (stored: git \(stored.gitCommit), \(stored.created), \(stored.machine), "
+                + "\(stored.kernelsDescription))")
         printError("now: git \(Runner.gitCommit), kernels v\(Kernels.version), \(Kernels.path) path")
         // results do not depend on the lanes or the kernel path
         let threads = location.threads ?? location.lanes()
-        let runner = Runner(outputDirectory: URL(fileURLWithPath: "."), dataDirectory: location.dataDir,
-                            threads: threads)
+        let runner = Runner(
+            outputDirectory: URL(fileURLWithPath: "."), dataDirectory: location.dataDir,
+            threads: threads)
         let interruption = Interruption()
         runner.shouldStop = { interruption.isRequested }
         let fresh: RunRecord
@@ -46,9 +48,11 @@ struct RerunCommand: ParsableCommand {
         let differences = stored.bitDifferences(from: content == .summary ? fresh.summarized() : fresh)
         print("ACC stored \(stored.acc), now \(fresh.acc)")
         if differences.isEmpty {
-            print(content == .summary
-                  ? "bit-identical: accuracy matrix, b, ACC/BWT/FWT, early accuracies, tasks, step tasks, eval_every curves (a run summary keeps no losses, model or memory)"
-                  : "bit-identical: accuracy matrix, b, ACC/BWT/FWT, tasks, training curves, diagnostics, parameters, layer state, eval_every curves, memory")
+            print(
+                content == .summary
+                    ? "bit-identical: accuracy matrix, b, ACC/BWT/FWT, early accuracies, tasks, step tasks, eval_every curves (a run summary keeps no losses, model or memory)"
+                    : "bit-identical: accuracy matrix, b, ACC/BWT/FWT, tasks, training curves, diagnostics, parameters, layer state, eval_every curves, memory"
+            )
             return
         }
         print("DIFFERENT:")

@@ -28,20 +28,23 @@ struct RunCommand: ParsableCommand {
     private var seeds: String? { selection.seeds }
     private var out: String { selection.out }
 
-    @Option(name: .long, parsing: .unconditional,
-            help: "Run only slice I of N of the plan (0-based, e.g. $SLURM_ARRAY_TASK_ID/8).")
+    @Option(
+        name: .long, parsing: .unconditional,
+        help: "Run only slice I of N of the plan (0-based, e.g. $SLURM_ARRAY_TASK_ID/8).")
     var shard: String?
 
     // optional, so that the help shows one default (a computed one printed "(default: 2)" beside it)
-    @Option(name: .customLong("jobs"), parsing: .unconditional,
-            help: "Runs trained at the same time (default: one per core).")
+    @Option(
+        name: .customLong("jobs"), parsing: .unconditional,
+        help: "Runs trained at the same time (default: one per core).")
     var requestedJobs: Int?
 
     /// `--jobs`, else one per core.
     var jobs: Int { requestedJobs ?? ProcessInfo.processInfo.activeProcessorCount }
 
-    @Option(name: .long, parsing: .unconditional,
-            help: "In a log (stderr not a terminal, e.g. SLURM): a status line per run in flight at least every MINUTES.")
+    @Option(
+        name: .long, parsing: .unconditional,
+        help: "In a log (stderr not a terminal, e.g. SLURM): a status line per run in flight at least every MINUTES.")
     var heartbeat: Double = 5
 
     @Flag(name: .long, help: "Rerun and replace runs whose files already exist.")
@@ -68,8 +71,9 @@ struct RunCommand: ParsableCommand {
         } catch {
             throw fail("\(error)" + commandHint(registry))
         }
-        let runner = Runner(outputDirectory: URL(fileURLWithPath: out), dataDirectory: location.dataDir,
-                            threads: location.lanes(jobs: jobs), force: force)
+        let runner = Runner(
+            outputDirectory: URL(fileURLWithPath: out), dataDirectory: location.dataDir,
+            threads: location.lanes(jobs: jobs), force: force)
         if dryRun {
             do { try OutputFolder.checkNames(plan.map(\.outputFileName), in: URL(fileURLWithPath: out)) } catch {
                 throw fail("\(error)")
@@ -96,12 +100,15 @@ struct RunCommand: ParsableCommand {
             throw fail("\(reasons.count) run(s) diverged and wrote no file:\n  " + reasons.joined(separator: "\n  "))
         } catch let RunnerError.checkpointed(runs, notStarted, finished) {
             print(Tables.markdownTable(records: finished), terminator: "")
-            printError("bench: stopped on request: \(runs.count) run(s) checkpointed, \(notStarted) not started, "
-                + "\(finished.count) finished; run the same command again to resume (exit status \(Interruption.checkpointedStatus))")
+            printError(
+                "bench: stopped on request: \(runs.count) run(s) checkpointed, \(notStarted) not started, "
+                    + "\(finished.count) finished; run the same command again to resume (exit status \(Interruption.checkpointedStatus))"
+            )
             throw ExitCode(Interruption.checkpointedStatus)
         } catch is TrainingInterrupted {
-            printError("\nbench: interrupted; runs in flight were discarded (they resume from the checkpoint of their last "
-                + "finished task), finished runs are in \(out)")
+            printError(
+                "\nbench: interrupted; runs in flight were discarded (they resume from the checkpoint of their last "
+                    + "finished task), finished runs are in \(out)")
             throw ExitCode(130)
         } catch {
             throw fail("\(error)")
@@ -112,7 +119,9 @@ struct RunCommand: ParsableCommand {
     /// `bench reprot` is taken as an experiment name (`run` is the default command); when the
     /// first name is no experiment but close to a command, say so.
     private func commandHint(_ registry: Registry) -> String {
-        guard let first = selectors.first, !first.contains("/"), registry.experiment(named: first) == nil else { return "" }
+        guard let first = selectors.first, !first.contains("/"), registry.experiment(named: first) == nil else {
+            return ""
+        }
         let commands = Bench.configuration.subcommands.compactMap { $0.configuration.commandName }
         guard let command = closest(to: first, in: commands) else { return "" }
         return "\n(`bench \(first)` runs the experiment '\(first)'; did you mean the command `bench \(command)`?)"

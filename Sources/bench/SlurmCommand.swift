@@ -7,7 +7,8 @@ import Storage
 struct SlurmCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "slurm",
-        abstract: "Write (and submit) a SLURM job array that runs a plan in N shards: `bench slurm --suite paper --array 8`.",
+        abstract:
+            "Write (and submit) a SLURM job array that runs a plan in N shards: `bench slurm --suite paper --array 8`.",
         discussion: """
             Array element I runs `bench run ... --shard I/N` with this checkout's bench binary (build it with \
             `swift build -c release` first: the script calls the binary that runs this command). Time and memory \
@@ -60,13 +61,16 @@ struct SlurmCommand: ParsableCommand {
     @Option(name: .long, help: "Mail address for --mail-type (sbatch --mail-user).")
     var mailUser: String?
 
-    @Option(name: .long, parsing: .unconditionalSingleValue, help: ArgumentHelp(
-        "Any other sbatch option, written as an #SBATCH line (repeatable), e.g. --sbatch-arg=--exclusive.",
-        valueName: "option"))
+    @Option(
+        name: .long, parsing: .unconditionalSingleValue,
+        help: ArgumentHelp(
+            "Any other sbatch option, written as an #SBATCH line (repeatable), e.g. --sbatch-arg=--exclusive.",
+            valueName: "option"))
     var sbatchArg: [String] = []
 
-    @Option(name: .long, parsing: .unconditional,
-            help: "Minutes between a quiet run's status lines in the logs (`bench run --heartbeat`).")
+    @Option(
+        name: .long, parsing: .unconditional,
+        help: "Minutes between a quiet run's status lines in the logs (`bench run --heartbeat`).")
     var heartbeat: Double?
 
     @Flag(name: .long, help: "Write the script and print its path; do not call sbatch.")
@@ -76,11 +80,17 @@ struct SlurmCommand: ParsableCommand {
 
     func validate() throws {
         guard array >= 1 else { throw ValidationError("--array must be at least 1 (got \(array))") }
-        if let maxParallel, maxParallel < 1 { throw ValidationError("--max-parallel must be at least 1 (got \(maxParallel))") }
-        if let cpusPerTask, cpusPerTask < 1 { throw ValidationError("--cpus-per-task must be at least 1 (got \(cpusPerTask))") }
+        if let maxParallel, maxParallel < 1 {
+            throw ValidationError("--max-parallel must be at least 1 (got \(maxParallel))")
+        }
+        if let cpusPerTask, cpusPerTask < 1 {
+            throw ValidationError("--cpus-per-task must be at least 1 (got \(cpusPerTask))")
+        }
         if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
         if let time, SlurmLimits.seconds(time) == nil {
-            throw ValidationError("--time '\(time)': expected [D-]HH:MM:SS with minutes and seconds below 60, e.g. 04:30:00 or 2-00:00:00")
+            throw ValidationError(
+                "--time '\(time)': expected [D-]HH:MM:SS with minutes and seconds below 60, e.g. 04:30:00 or 2-00:00:00"
+            )
         }
         if let mem, mem.range(of: #"^[0-9]+[KMGT]?$"#, options: .regularExpression) == nil {
             throw ValidationError("--mem '\(mem)': expected a size in megabytes or with a K, M, G or T suffix, e.g. 4G")
@@ -88,8 +98,10 @@ struct SlurmCommand: ParsableCommand {
         if let heartbeat, !(heartbeat > 0 && heartbeat.isFinite) {
             throw ValidationError("--heartbeat must be a positive number of minutes (got \(heartbeat))")
         }
-        for (option, value) in [("--partition", partition), ("--account", account), ("--qos", qos), ("--gres", gres),
-                                ("--constraint", constraint), ("--mail-user", mailUser)] {
+        for (option, value) in [
+            ("--partition", partition), ("--account", account), ("--qos", qos), ("--gres", gres),
+            ("--constraint", constraint), ("--mail-user", mailUser),
+        ] {
             if let value, value.isEmpty || value.contains(where: \.isWhitespace) {
                 throw ValidationError("\(option) '\(value)': expected a value without spaces")
             }
@@ -98,8 +110,9 @@ struct SlurmCommand: ParsableCommand {
             let unknown = mailType.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
                 .filter { !SlurmScript.mailTypes.contains($0) }
             if let first = unknown.first {
-                throw ValidationError("--mail-type '\(mailType)': '\(first)' is no SLURM mail type; "
-                    + "expected a comma-separated list of \(SlurmScript.mailTypes.joined(separator: ", "))")
+                throw ValidationError(
+                    "--mail-type '\(mailType)': '\(first)' is no SLURM mail type; "
+                        + "expected a comma-separated list of \(SlurmScript.mailTypes.joined(separator: ", "))")
             }
         }
         for argument in sbatchArg { try SlurmScript.checkPassThrough(argument) }
@@ -108,79 +121,104 @@ struct SlurmCommand: ParsableCommand {
     func run() throws {
         let plan = try selection.plan(location)
         guard array <= plan.count else {
-            throw fail("--array \(array): the plan has only \(plan.count) runs, so elements \(plan.count)-\(array - 1) would have nothing to do")
+            throw fail(
+                "--array \(array): the plan has only \(plan.count) runs, so elements \(plan.count)-\(array - 1) would have nothing to do"
+            )
         }
         let outDirectory = URL(fileURLWithPath: out).standardizedFileURL
         let runner = Runner(outputDirectory: outDirectory)
         let decisions = plan.map(runner.decision)
         let conflicts = zip(plan, decisions).filter { $0.1.label == "MISMATCH" }.map { $0.0.outputFileName }
         guard conflicts.isEmpty else {
-            throw fail("stored runs in \(outDirectory.path) have another config (every element would stop): "
-                + conflicts.joined(separator: ", ") + "; see `bench run --dry-run`, use another --out or `bench run --force`")
+            throw fail(
+                "stored runs in \(outDirectory.path) have another config (every element would stop): "
+                    + conflicts.joined(separator: ", ")
+                    + "; see `bench run --dry-run`, use another --out or `bench run --force`")
         }
         let unusable = zip(plan, decisions).filter { $0.1 == .run && !runner.checkpointProblems(for: $0.0).isEmpty }
         guard unusable.isEmpty else {
-            throw fail("checkpoints in \(outDirectory.path) cannot be resumed (every element would stop): "
-                + unusable.map { runner.checkpointURL(for: $0.0).lastPathComponent }.joined(separator: ", ")
-                + "; see `bench status`, use another --out or `bench run --force`")
+            throw fail(
+                "checkpoints in \(outDirectory.path) cannot be resumed (every element would stop): "
+                    + unusable.map { runner.checkpointURL(for: $0.0).lastPathComponent }.joined(separator: ", ")
+                    + "; see `bench status`, use another --out or `bench run --force`")
         }
-        let missing = missingDatasets(for: zip(plan, decisions).filter { $0.1 == .run }.map(\.0),
-                                      dataDirectory: location.dataDir)
+        let missing = missingDatasets(
+            for: zip(plan, decisions).filter { $0.1 == .run }.map(\.0),
+            dataDirectory: location.dataDir)
         guard missing.isEmpty else {
-            throw fail(missing.joined(separator: "\n")
-                + "\nNothing was submitted: the elements would fail on the nodes.")
+            throw fail(
+                missing.joined(separator: "\n")
+                    + "\nNothing was submitted: the elements would fail on the nodes.")
         }
         let cpus = cpusPerTask ?? jobs ?? 2
         let jobs = self.jobs ?? cpus
         let toTrain = zip(plan, decisions).map { $0.1 == .run }
         let limits = SlurmLimits(plan: plan, toTrain: toTrain, shards: array, jobsPerElement: min(jobs, cpus))
 
-        guard let checkout = DatasetLocator.packageRoot(searchingUpFrom: FileManager.default.currentDirectoryPath) else {
+        guard let checkout = DatasetLocator.packageRoot(searchingUpFrom: FileManager.default.currentDirectoryPath)
+        else {
             throw fail("run `bench slurm` from inside the GEMBench checkout (the elements run from it)")
         }
-        let binary = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        let binary =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? Bundle.main.executablePath ?? CommandLine.arguments[0]
         var runArguments = selectors + (suite.map { ["--suite", $0] } ?? []) + (seeds.map { ["--seeds", $0] } ?? [])
-        runArguments += ["--out", outDirectory.path, "--jobs", String(jobs), "--threads", String(location.threads ?? max(1, cpus / jobs))]
+        runArguments += [
+            "--out", outDirectory.path, "--jobs", String(jobs), "--threads",
+            String(location.threads ?? max(1, cpus / jobs)),
+        ]
         runArguments += try location.forwardedArguments()
         if let heartbeat { runArguments += ["--heartbeat", String(heartbeat)] }
 
-        let name = "gembench-" + String((suite ?? selectors.joined(separator: "+")).map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" }.prefix(40))
+        let name =
+            "gembench-"
+            + String(
+                (suite ?? selectors.joined(separator: "+")).map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" }
+                    .prefix(40))
         let slurmDirectory = outDirectory.appendingPathComponent("slurm")
         let logs = slurmDirectory.appendingPathComponent("logs")
         let scriptURL = slurmDirectory.appendingPathComponent(name + ".sbatch")
-        let directives = [
-            "--job-name=\(name)",
-            "--array=0-\(array - 1)" + (maxParallel.map { "%\($0)" } ?? ""),
-            "--time=\(time ?? SlurmLimits.text(seconds: limits.seconds))",
-            "--cpus-per-task=\(cpus)",
-            "--mem=\(mem ?? "\(limits.megabytes)M")",
-        ] + [("partition", partition), ("account", account), ("qos", qos), ("gres", gres),
-             ("constraint", constraint), ("mail-type", mailType), ("mail-user", mailUser)]
+        let directives =
+            [
+                "--job-name=\(name)",
+                "--array=0-\(array - 1)" + (maxParallel.map { "%\($0)" } ?? ""),
+                "--time=\(time ?? SlurmLimits.text(seconds: limits.seconds))",
+                "--cpus-per-task=\(cpus)",
+                "--mem=\(mem ?? "\(limits.megabytes)M")",
+            ]
+            + [
+                ("partition", partition), ("account", account), ("qos", qos), ("gres", gres),
+                ("constraint", constraint), ("mail-type", mailType), ("mail-user", mailUser),
+            ]
             .compactMap { name, value in value.map { "--\(name)=\($0)" } }
-        + [
-            "--output=\(logs.path)/%x_%A_%a.out",
-            "--requeue",
-            "--signal=B:USR1@120",
-            "--open-mode=append",  // a requeued element's log follows its earlier attempts'
-        ] + sbatchArg
-        let script = SlurmScript(binary: binary, checkout: checkout, runArguments: runArguments, shards: array,
-                                 directives: directives,
-                                 summary: "\(plan.count) runs (\(toTrain.filter { $0 }.count) to train) in \(array) shards; "
-                                     + "estimated per element: \(limits.explanation)").text
+            + [
+                "--output=\(logs.path)/%x_%A_%a.out",
+                "--requeue",
+                "--signal=B:USR1@120",
+                "--open-mode=append",  // a requeued element's log follows its earlier attempts'
+            ] + sbatchArg
+        let script = SlurmScript(
+            binary: binary, checkout: checkout, runArguments: runArguments, shards: array,
+            directives: directives,
+            summary: "\(plan.count) runs (\(toTrain.filter { $0 }.count) to train) in \(array) shards; "
+                + "estimated per element: \(limits.explanation)"
+        ).text
         do {
             try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
             try script.write(to: scriptURL, atomically: true, encoding: .utf8)
         } catch { throw fail("cannot write \(scriptURL.path): \(error.localizedDescription)") }
         if !binary.contains("/release/") {
-            printError("bench: note: the script calls \(binary); a release build (`swift build -c release`, then .build/release/bench slurm ...) trains several times faster")
+            printError(
+                "bench: note: the script calls \(binary); a release build (`swift build -c release`, then .build/release/bench slurm ...) trains several times faster"
+            )
         }
         if scriptOnly {
             print("wrote \(scriptURL.path)\nsubmit it with: sbatch \(scriptURL.path)")
             return
         }
         let jobID = try submit(scriptURL)
-        print("""
+        print(
+            """
             submitted job array \(jobID) (\(array) elements), script \(scriptURL.path)
             follow it:  squeue -j \(jobID)
                         bench status \((suite.map { ["--suite", $0] } ?? selectors).joined(separator: " ")) --out \(outDirectory.path)
@@ -193,7 +231,8 @@ struct SlurmCommand: ParsableCommand {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["sbatch", "--parsable", script.path]
-        let output = Pipe(), errors = Pipe()
+        let output = Pipe()
+        let errors = Pipe()
         (process.standardOutput, process.standardError) = (output, errors)
         do { try process.run() } catch {
             throw fail("cannot start sbatch (\(error.localizedDescription)); the script is \(script.path)")
@@ -202,8 +241,9 @@ struct SlurmCommand: ParsableCommand {
         let problem = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw fail("sbatch \(script.path) failed (status \(process.terminationStatus)): "
-                + problem.trimmingCharacters(in: .whitespacesAndNewlines))
+            throw fail(
+                "sbatch \(script.path) failed (status \(process.terminationStatus)): "
+                    + problem.trimmingCharacters(in: .whitespacesAndNewlines))
         }
         // --parsable prints "JOBID" or "JOBID;CLUSTER"
         return String(text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ";").first ?? "")
@@ -221,7 +261,9 @@ struct SlurmLimits {
     static let timeFactor = 3.0, timeMargin = 600.0
 
     init(plan: [RunSpec], toTrain: [Bool], shards: Int, jobsPerElement: Int) {
-        var longest = 0.0, largestMemory = 0.0, largestFLOPs = 0.0
+        var longest = 0.0
+        var largestMemory = 0.0
+        var largestFLOPs = 0.0
         for index in 0..<shards {
             let runs = try! Shard(index: index, count: shards).select(Array(zip(plan, toTrain))).filter(\.1).map(\.0)
             let seconds = runs.map(\.estimatedCost.seconds)
@@ -233,20 +275,23 @@ struct SlurmLimits {
         }
         seconds = (longest * Self.timeFactor + Self.timeMargin).rounded(.up)
         megabytes = max(1024, Int((largestMemory * 1.25 / 1_048_576).rounded(.up)) + 512)
-        explanation = "\(formatFLOPs(largestFLOPs)), ~\(formatDuration(longest)) on \(jobsPerElement) core(s) "
+        explanation =
+            "\(formatFLOPs(largestFLOPs)), ~\(formatDuration(longest)) on \(jobsPerElement) core(s) "
             + "(limit: \(Int(Self.timeFactor))x + \(Int(Self.timeMargin / 60)) min), memory \(String(format: "%.1f GB", largestMemory / 1e9)) (+25% + 512 MB)"
     }
 
     /// Seconds of `[D-]HH:MM:SS`, or nil when the text is not in that form.
     static func seconds(_ text: String) -> Int? {
-        var rest = Substring(text), days = 0
+        var rest = Substring(text)
+        var days = 0
         if let dash = rest.firstIndex(of: "-") {
             guard let d = Int(rest[..<dash]), d >= 0 else { return nil }
             (days, rest) = (d, rest[rest.index(after: dash)...])
         }
         let parts = rest.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }),
-              let h = Int(parts[0]), let m = Int(parts[1]), let s = Int(parts[2]), m < 60, s < 60 else { return nil }
+            let h = Int(parts[0]), let m = Int(parts[1]), let s = Int(parts[2]), m < 60, s < 60
+        else { return nil }
         return ((days * 24 + h) * 60 + m) * 60 + s
     }
 
@@ -319,28 +364,34 @@ struct SlurmScript {
     }
 
     /// The values sbatch takes for --mail-type (comma-separated).
-    static let mailTypes = ["NONE", "BEGIN", "END", "FAIL", "REQUEUE", "ALL", "INVALID_DEPEND", "STAGE_OUT",
-                            "TIME_LIMIT", "TIME_LIMIT_90", "TIME_LIMIT_80", "TIME_LIMIT_50", "ARRAY_TASKS"]
+    static let mailTypes = [
+        "NONE", "BEGIN", "END", "FAIL", "REQUEUE", "ALL", "INVALID_DEPEND", "STAGE_OUT",
+        "TIME_LIMIT", "TIME_LIMIT_90", "TIME_LIMIT_80", "TIME_LIMIT_50", "ARRAY_TASKS",
+    ]
 
     /// sbatch options the script sets itself, and why: passed through, they would silently override
     /// an option of `bench slurm`, or break the array, its logs or its requeueing.
     static let ownOptions: [String: String] = {
         var options: [String: String] = [:]
-        for (names, reason) in [(["--array", "-a"], "give `bench slurm --array` instead"),
-                                (["--time", "-t"], "give `bench slurm --time` instead"),
-                                (["--mem"], "give `bench slurm --mem` instead"),
-                                (["--cpus-per-task", "-c"], "give `bench slurm --cpus-per-task` instead"),
-                                (["--partition", "-p"], "give `bench slurm --partition` instead"),
-                                (["--account", "-A"], "give `bench slurm --account` instead"),
-                                (["--qos", "-q"], "give `bench slurm --qos` instead"),
-                                (["--gres"], "give `bench slurm --gres` instead"),
-                                (["--constraint", "-C"], "give `bench slurm --constraint` instead"),
-                                (["--mail-type"], "give `bench slurm --mail-type` instead"),
-                                (["--mail-user"], "give `bench slurm --mail-user` instead"),
-                                (["--output", "-o", "--error", "-e", "--open-mode"],
-                                 "it writes the logs to OUT/slurm/logs/"),
-                                (["--job-name", "-J"], "its logs are named after it"),
-                                (["--signal", "--requeue", "--no-requeue"], "it checkpoints and requeues itself")] {
+        for (names, reason) in [
+            (["--array", "-a"], "give `bench slurm --array` instead"),
+            (["--time", "-t"], "give `bench slurm --time` instead"),
+            (["--mem"], "give `bench slurm --mem` instead"),
+            (["--cpus-per-task", "-c"], "give `bench slurm --cpus-per-task` instead"),
+            (["--partition", "-p"], "give `bench slurm --partition` instead"),
+            (["--account", "-A"], "give `bench slurm --account` instead"),
+            (["--qos", "-q"], "give `bench slurm --qos` instead"),
+            (["--gres"], "give `bench slurm --gres` instead"),
+            (["--constraint", "-C"], "give `bench slurm --constraint` instead"),
+            (["--mail-type"], "give `bench slurm --mail-type` instead"),
+            (["--mail-user"], "give `bench slurm --mail-user` instead"),
+            (
+                ["--output", "-o", "--error", "-e", "--open-mode"],
+                "it writes the logs to OUT/slurm/logs/"
+            ),
+            (["--job-name", "-J"], "its logs are named after it"),
+            (["--signal", "--requeue", "--no-requeue"], "it checkpoints and requeues itself"),
+        ] {
             for name in names { options[name] = reason }
         }
         return options
@@ -350,10 +401,12 @@ struct SlurmScript {
     /// script does not set itself, on one line.
     static func checkPassThrough(_ argument: String) throws {
         guard argument.hasPrefix("-"), argument.count > 1, !argument.contains(where: \.isNewline) else {
-            throw ValidationError("--sbatch-arg '\(argument)': expected one sbatch option such as --exclusive or "
-                + "--nodelist=node1 (written --sbatch-arg=--exclusive)")
+            throw ValidationError(
+                "--sbatch-arg '\(argument)': expected one sbatch option such as --exclusive or "
+                    + "--nodelist=node1 (written --sbatch-arg=--exclusive)")
         }
-        let name = argument.hasPrefix("--")
+        let name =
+            argument.hasPrefix("--")
             ? String(argument.prefix { $0 != "=" && !$0.isWhitespace }) : String(argument.prefix(2))
         if let reason = ownOptions[name] {
             throw ValidationError("--sbatch-arg '\(argument)': the script sets \(name) itself; \(reason)")

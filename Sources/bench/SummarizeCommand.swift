@@ -5,7 +5,8 @@ import Storage
 struct SummarizeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "summarize",
-        abstract: "Write run summaries: a run file without its model, memory and per-step losses, small enough to commit.",
+        abstract:
+            "Write run summaries: a run file without its model, memory and per-step losses, small enough to commit.",
         discussion: """
             A summary keeps the run's identity, config, dataset checksums, tasks, metrics (R, b, ACC/BWT/FWT, \
             forgetting, early accuracies and LCA, eval_every curves), the task of every step and the timings: \
@@ -83,7 +84,8 @@ struct SummarizeCommand: ParsableCommand {
     /// --force) any file; nil when it may be.
     private func clash(_ target: URL, source: URL) -> String? {
         guard FileManager.default.fileExists(atPath: target.path) else { return nil }
-        if target.standardizedFileURL.resolvingSymlinksInPath() == source.standardizedFileURL.resolvingSymlinksInPath() {
+        if target.standardizedFileURL.resolvingSymlinksInPath() == source.standardizedFileURL.resolvingSymlinksInPath()
+        {
             return "\(source.path): --out is the run file's own folder; a summary would replace the run"
         }
         if (try? RunFile.readStored(target))?.content != .summary {
@@ -102,7 +104,8 @@ struct SummarizeCommand: ParsableCommand {
 
     private static func size(_ url: URL) -> String {
         let bytes = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
-        return bytes >= 1 << 20 ? String(format: "%.1f MB", Double(bytes) / 1_048_576)
+        return bytes >= 1 << 20
+            ? String(format: "%.1f MB", Double(bytes) / 1_048_576)
             : String(format: "%.0f KB", (Double(bytes) / 1024).rounded(.up))
     }
 }

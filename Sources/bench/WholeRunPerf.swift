@@ -11,7 +11,9 @@ enum WholeRunPerf {
     static func run(repeats: Int, location: LocationOptions) throws {
         let registry = try location.loadRegistry()
         let specs = try runs.map { selector in
-            guard let spec = try registry.plan(experiments: [selector], suite: nil, seeds: SeedSelection(parsing: "0")).first
+            guard
+                let spec = try registry.plan(experiments: [selector], suite: nil, seeds: SeedSelection(parsing: "0"))
+                    .first
             else { throw fail("\(selector) is not in the registry") }
             return spec
         }
@@ -19,14 +21,19 @@ enum WholeRunPerf {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gembench-perf-\(getpid())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        print("bench perf --whole-run: \(threads) lanes; seconds per phase, min / median of \(repeats)"
-              + " (load and build happen once per process: later repeats find them cached)")
-        print("  run".padding(toLength: 40, withPad: " ", startingAt: 0)
-              + "    load   build        train     evaluate       write    peak RSS")
+        print(
+            "bench perf --whole-run: \(threads) lanes; seconds per phase, min / median of \(repeats)"
+                + " (load and build happen once per process: later repeats find them cached)")
+        print(
+            "  run".padding(toLength: 40, withPad: " ", startingAt: 0)
+                + "    load   build        train     evaluate       write    peak RSS")
         for spec in specs {
-            var phases: [RunPhases] = [], writes: [Double] = [], peak = 0
+            var phases: [RunPhases] = []
+            var writes: [Double] = []
+            var peak = 0
             for _ in 0..<repeats {
-                let runner = Runner(outputDirectory: folder, dataDirectory: location.dataDir, threads: threads, force: true)
+                let runner = Runner(
+                    outputDirectory: folder, dataDirectory: location.dataDir, threads: threads, force: true)
                 let record = try runner.record(for: spec)
                 let start = DispatchTime.now()
                 try RunFile.write(record, to: folder.appendingPathComponent(spec.outputFileName), overwrite: true)
@@ -48,6 +55,6 @@ enum WholeRunPerf {
     }
 }
 
-private extension String {
-    func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
+extension String {
+    fileprivate func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
 }

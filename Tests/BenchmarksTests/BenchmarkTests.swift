@@ -1,18 +1,21 @@
-import XCTest
 import Data
 import Learning
+import XCTest
+
 @testable import Benchmarks
 
 /// A tiny synthetic dataset: 3×3 images whose pixel p of image i is (7i + p) mod 256.
 private func tinyDataset(count: Int = 12) -> LoadedDataset {
     func images(_ n: Int) -> ImageSet {
         let pixels: [UInt8] = (0..<(n * 9)).map { k in
-            let image = k / 9, pixel = k % 9
+            let image = k / 9
+            let pixel = k % 9
             return UInt8((image * 7 + pixel) % 256)
         }
         return ImageSet(count: n, rows: 3, cols: 3, pixels: pixels, labels: (0..<n).map { UInt8($0 % 10) })
     }
-    return LoadedDataset(name: .mnist, train: images(count), test: images(count / 2), checksums: [:], directory: "/synthetic")
+    return LoadedDataset(
+        name: .mnist, train: images(count), test: images(count / 2), checksums: [:], directory: "/synthetic")
 }
 
 final class PermutedBenchmarkTests: XCTestCase {
@@ -31,7 +34,8 @@ final class PermutedBenchmarkTests: XCTestCase {
             // test row r is test image r with pixel i taken from pixel p[i]
             for r in 0..<6 {
                 for i in 0..<9 {
-                    XCTAssertEqual(task.test.materialized.inputs[r * 9 + i], Float(source.test.pixels[r * 9 + p[i]]) / 255)
+                    XCTAssertEqual(
+                        task.test.materialized.inputs[r * 9 + i], Float(source.test.pixels[r * 9 + p[i]]) / 255)
                 }
             }
         }
@@ -126,8 +130,9 @@ final class SplitBenchmarkTests: XCTestCase {
     }
 
     func testCustomClassOrderDealsClassesInThatOrder() {
-        let stream = SplitBenchmark.make(tinyDataset(count: 40), scenario: .taskIncremental, tasks: 5,
-                                         classOrder: [9, 3, 0, 5, 1, 2, 4, 6, 7, 8], seed: 0)
+        let stream = SplitBenchmark.make(
+            tinyDataset(count: 40), scenario: .taskIncremental, tasks: 5,
+            classOrder: [9, 3, 0, 5, 1, 2, 4, 6, 7, 8], seed: 0)
         XCTAssertEqual(stream.tasks.map(\.classes), [[3, 9], [0, 5], [1, 2], [4, 6], [7, 8]])
         XCTAssertEqual(stream.tasks[0].train.count, 8)  // 4 images each of classes 3 and 9
     }
@@ -139,8 +144,9 @@ final class SplitBenchmarkTests: XCTestCase {
         XCTAssertEqual(two.tasks.map(\.train.count), [20, 20])
         XCTAssertEqual(Set(two.tasks[1].train.labels), [5, 6, 7, 8, 9])
         XCTAssertEqual(two.tasks.map(\.test.count), [10, 10])
-        let ten = SplitBenchmark.make(tinyDataset(count: 40), scenario: .taskIncremental, tasks: 10,
-                                      classOrder: [9, 8, 7, 6, 5, 4, 3, 2, 1, 0], seed: 0)
+        let ten = SplitBenchmark.make(
+            tinyDataset(count: 40), scenario: .taskIncremental, tasks: 10,
+            classOrder: [9, 8, 7, 6, 5, 4, 3, 2, 1, 0], seed: 0)
         XCTAssertEqual(ten.tasks.map(\.classes), (0..<10).map { [9 - $0] })
         XCTAssertEqual(ten.tasks.map(\.train.count), [Int](repeating: 4, count: 10))
         XCTAssertTrue(ten.tasks.allSatisfy { task in task.train.labels.allSatisfy { Int($0) == task.classes[0] } })
@@ -159,13 +165,15 @@ final class CIFARBenchmarkTests: XCTestCase {
             let labels: [UInt8] = (0..<n).map { (i: Int) -> UInt8 in UInt8(i % classes) }
             return ImageSet(count: n, rows: 4, cols: 4, channels: 3, pixels: pixels, labels: labels)
         }
-        return LoadedDataset(name: name, train: images(classes * perClass), test: images(classes * perClass / 2),
-                             checksums: [:], directory: "/synthetic")
+        return LoadedDataset(
+            name: name, train: images(classes * perClass), test: images(classes * perClass / 2),
+            checksums: [:], directory: "/synthetic")
     }
 
     /// Split CIFAR-100 as the GEM reference code deals it: task t holds fine labels 5t ... 5t+4.
     func testSplitCIFAR100DealsFiveClassesPerTaskInLabelOrder() throws {
-        let stream = SplitBenchmark.make(cifarLike(.cifar100, perClass: 4), scenario: .taskIncremental, tasks: 20, seed: 0)
+        let stream = SplitBenchmark.make(
+            cifarLike(.cifar100, perClass: 4), scenario: .taskIncremental, tasks: 20, seed: 0)
         XCTAssertEqual(stream.tasks.count, 20)
         XCTAssertEqual(stream.inputShape, [3, 4, 4])
         XCTAssertEqual(stream.classCount, 100)
@@ -181,18 +189,22 @@ final class CIFARBenchmarkTests: XCTestCase {
         let first = stream.tasks[0].train.materialized
         let expected: [Float] = (0..<48).map { (p: Int) -> Float in Float((3 * p) % 256) }
         XCTAssertEqual(first.inputs[0..<48].map { ($0 * 255).rounded() }, expected)
-        let again = SplitBenchmark.make(cifarLike(.cifar100, perClass: 4), scenario: .taskIncremental, tasks: 20, seed: 0)
+        let again = SplitBenchmark.make(
+            cifarLike(.cifar100, perClass: 4), scenario: .taskIncremental, tasks: 20, seed: 0)
         XCTAssertEqual(again.tasks.map(\.train.materialized.inputs), stream.tasks.map(\.train.materialized.inputs))
     }
 
     func testSplitCIFAR10InFivePairsAndRotationPerChannel() {
-        let stream = SplitBenchmark.make(cifarLike(.cifar10, perClass: 6), scenario: .classIncremental, tasks: 5, seed: 1)
+        let stream = SplitBenchmark.make(
+            cifarLike(.cifar10, perClass: 6), scenario: .classIncremental, tasks: 5, seed: 1)
         XCTAssertEqual(stream.tasks.map(\.classes), [[0, 1], [2, 3], [4, 5], [6, 7], [8, 9]])
         XCTAssertNil(stream.heads)
         // a half turn maps each 4×4 plane onto itself reversed, channel by channel
-        let rotated = RotatedBenchmark.make(cifarLike(.cifar10, perClass: 1), tasks: 1, samplesPerTask: nil,
-                                            angles: [180], seed: 0)
-        let original = SplitBenchmark.make(cifarLike(.cifar10, perClass: 1), scenario: .classIncremental, tasks: 10, seed: 0)
+        let rotated = RotatedBenchmark.make(
+            cifarLike(.cifar10, perClass: 1), tasks: 1, samplesPerTask: nil,
+            angles: [180], seed: 0)
+        let original = SplitBenchmark.make(
+            cifarLike(.cifar10, perClass: 1), scenario: .classIncremental, tasks: 10, seed: 0)
         let image = original.tasks[0].test.materialized.inputs[0..<48]
         let turned = rotated.tasks[0].test.materialized.inputs[0..<48]
         for c in 0..<3 {
@@ -207,14 +219,17 @@ final class TaskSamplesTests: XCTestCase {
     /// Samples kept as non-zeros give back every row exactly, and their non-zeros are those rows'.
     func testNonZeroSamplesGiveBackTheirFloats() {
         var rng = RandomStream(seed: 9)
-        let width = 7, rows = 30
+        let width = 7
+        let rows = 30
         let inputs = (0..<(rows * width)).map { _ in rng.below(3) == 0 ? Float(rng.unitFloat()) : 0 }
-        let data = LabeledData(inputs: inputs, labels: (0..<rows).map { Int32($0 % 4) },
-                               tasks: [Int32](repeating: 2, count: rows), width: width)
+        let data = LabeledData(
+            inputs: inputs, labels: (0..<rows).map { Int32($0 % 4) },
+            tasks: [Int32](repeating: 2, count: rows), width: width)
         let samples = TaskSamples(nonZerosOf: data)
         XCTAssertEqual(samples.materialized.inputs, inputs)
-        XCTAssertEqual(samples.rows([4, 0, 29]).inputs,
-                       Array(inputs[28..<35]) + Array(inputs[0..<7]) + Array(inputs[203..<210]))
+        XCTAssertEqual(
+            samples.rows([4, 0, 29]).inputs,
+            Array(inputs[28..<35]) + Array(inputs[0..<7]) + Array(inputs[203..<210]))
         XCTAssertEqual(samples.labels, data.labels)
         XCTAssertEqual(samples.tasks, data.tasks)
         let (sparse, map) = samples.sparse

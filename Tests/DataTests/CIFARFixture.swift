@@ -1,6 +1,7 @@
-@testable import Data
 import Foundation
 import XCTest
+
+@testable import Data
 
 /// Synthetic CIFAR data made by Tests/DataFixtures/make_fixtures.py (Python's tarfile, gzip and
 /// hashlib), and the formulas its docstring states, recomputed here to check what the reader returns.
@@ -79,8 +80,9 @@ enum CIFARFixture {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw NSError(domain: "python", code: Int(process.terminationStatus),
-                          userInfo: [NSLocalizedDescriptionKey: "python3 \(arguments) failed"])
+            throw NSError(
+                domain: "python", code: Int(process.terminationStatus),
+                userInfo: [NSLocalizedDescriptionKey: "python3 \(arguments) failed"])
         }
         return String(decoding: data, as: UTF8.self)
     }

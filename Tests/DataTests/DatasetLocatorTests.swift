@@ -13,24 +13,39 @@ final class DatasetLocatorTests: XCTestCase {
 
     func testExplicitDirectoryBeatsTheEnvironmentWhichBeatsTheDefaults() {
         let env = [DatasetLocator.environmentVariable: "/env"]
-        XCTAssertEqual(DatasetLocator.candidates(for: .mnist, explicitDirectory: "/cli", environment: env,
-                                                 currentDirectory: packageRoot, executablePath: nil).map(\.directory),
-                       ["/cli/mnist", "/cli"])
-        XCTAssertEqual(DatasetLocator.candidates(for: .fashionMNIST, environment: env, currentDirectory: packageRoot,
-                                                 executablePath: nil).map(\.directory),
-                       ["/env/fashion-mnist", "/env"])
-        XCTAssertEqual(DatasetLocator.candidates(for: .mnist, environment: [:], currentDirectory: "/",
-                                                 executablePath: packageRoot + "/.build/debug/bench").map(\.directory),
-                       [packageRoot + "/Data/mnist"])
-        XCTAssertEqual(DatasetLocator.candidates(for: .fashionMNIST, environment: [:], currentDirectory: packageRoot,
-                                                 executablePath: nil).map(\.directory),
-                       [packageRoot + "/Data/fashion-mnist", "/usr/share/datasets/fashion-mnist"])
+        XCTAssertEqual(
+            DatasetLocator.candidates(
+                for: .mnist, explicitDirectory: "/cli", environment: env,
+                currentDirectory: packageRoot, executablePath: nil
+            ).map(\.directory),
+            ["/cli/mnist", "/cli"])
+        XCTAssertEqual(
+            DatasetLocator.candidates(
+                for: .fashionMNIST, environment: env, currentDirectory: packageRoot,
+                executablePath: nil
+            ).map(\.directory),
+            ["/env/fashion-mnist", "/env"])
+        XCTAssertEqual(
+            DatasetLocator.candidates(
+                for: .mnist, environment: [:], currentDirectory: "/",
+                executablePath: packageRoot + "/.build/debug/bench"
+            ).map(\.directory),
+            [packageRoot + "/Data/mnist"])
+        XCTAssertEqual(
+            DatasetLocator.candidates(
+                for: .fashionMNIST, environment: [:], currentDirectory: packageRoot,
+                executablePath: nil
+            ).map(\.directory),
+            [packageRoot + "/Data/fashion-mnist", "/usr/share/datasets/fashion-mnist"])
     }
 
     func testRelativeDirectoriesResolveAgainstTheCurrentDirectory() {
-        XCTAssertEqual(DatasetLocator.candidates(for: .mnist, explicitDirectory: "data/", environment: [:],
-                                                 currentDirectory: "/home/u", executablePath: nil).map(\.directory),
-                       ["/home/u/data/mnist", "/home/u/data"])
+        XCTAssertEqual(
+            DatasetLocator.candidates(
+                for: .mnist, explicitDirectory: "data/", environment: [:],
+                currentDirectory: "/home/u", executablePath: nil
+            ).map(\.directory),
+            ["/home/u/data/mnist", "/home/u/data"])
     }
 
     func testEnvironmentDirectoryWithSubfoldersOrFilesDirectly() throws {
@@ -42,25 +57,35 @@ final class DatasetLocatorTests: XCTestCase {
 
         let flat = try Fixture.temporaryDirectory(self)
         try Fixture.writeTinyDataset(in: flat)
-        XCTAssertEqual(try DatasetLocator.locate(.fashionMNIST, environment: [DatasetLocator.environmentVariable: flat]),
-                       flat)
+        XCTAssertEqual(
+            try DatasetLocator.locate(.fashionMNIST, environment: [DatasetLocator.environmentVariable: flat]),
+            flat)
     }
 
     func testAMistypedEnvironmentDirectoryIsAnErrorNotASilentFallback() {
         let error = datasetError {
-            try DatasetLocator.locate(.mnist, environment: [DatasetLocator.environmentVariable: "/nonexistent/x"],
-                                      currentDirectory: packageRoot)
+            try DatasetLocator.locate(
+                .mnist, environment: [DatasetLocator.environmentVariable: "/nonexistent/x"],
+                currentDirectory: packageRoot)
         }
-        XCTAssertEqual(error, .missingFile(path: "/nonexistent/x/mnist/train-images-idx3-ubyte.gz", dataset: .mnist,
-                                           searched: ["/nonexistent/x/mnist", "/nonexistent/x"]))
+        XCTAssertEqual(
+            error,
+            .missingFile(
+                path: "/nonexistent/x/mnist/train-images-idx3-ubyte.gz", dataset: .mnist,
+                searched: ["/nonexistent/x/mnist", "/nonexistent/x"]))
     }
 
     func testNoPackageRootAndNoDirectoryExplainsWhatWasSearched() {
         let error = datasetError {
-            try DatasetLocator.locate(.mnist, environment: [:], currentDirectory: "/tmp", executablePath: "/usr/bin/bench")
+            try DatasetLocator.locate(
+                .mnist, environment: [:], currentDirectory: "/tmp", executablePath: "/usr/bin/bench")
         }
-        XCTAssertMessage(error, contains: ["/tmp/Data/mnist/train-images-idx3-ubyte.gz", "no GEMBench Package.swift",
-                                           "/usr/bin", "--data-dir", "GEMBENCH_DATA_DIR"])
+        assertMessage(
+            error,
+            contains: [
+                "/tmp/Data/mnist/train-images-idx3-ubyte.gz", "no GEMBench Package.swift",
+                "/usr/bin", "--data-dir", "GEMBENCH_DATA_DIR",
+            ])
     }
 }
 
@@ -74,8 +99,9 @@ final class DatasetCacheTests: XCTestCase {
             let set = try? cache.dataset(.mnist, in: directory) {
                 loads.increment()
                 Thread.sleep(forTimeInterval: 0.05)
-                let train = try ImageSet.read(imagesAt: directory + "/train-images-idx3-ubyte.gz",
-                                              labelsAt: directory + "/train-labels-idx1-ubyte.gz")
+                let train = try ImageSet.read(
+                    imagesAt: directory + "/train-images-idx3-ubyte.gz",
+                    labelsAt: directory + "/train-labels-idx1-ubyte.gz")
                 return LoadedDataset(name: .mnist, train: train, test: train, checksums: [:], directory: directory)
             }
             XCTAssertEqual(set?.train.labels, [7, 8, 9])
@@ -97,11 +123,27 @@ final class BuildOnceCacheTests: XCTestCase {
         struct Failure: Error {}
         let cache = BuildOnceCache<Int>()
         var builds = 0
-        XCTAssertThrowsError(try cache.value("a") { builds += 1; throw Failure() })
-        XCTAssertEqual(try cache.value("a") { builds += 1; return 7 }, 7)
-        XCTAssertEqual(try cache.value("a") { builds += 1; return 8 }, 7)
+        XCTAssertThrowsError(
+            try cache.value("a") {
+                builds += 1
+                throw Failure()
+            })
+        XCTAssertEqual(
+            try cache.value("a") {
+                builds += 1
+                return 7
+            }, 7)
+        XCTAssertEqual(
+            try cache.value("a") {
+                builds += 1
+                return 8
+            }, 7)
         XCTAssertEqual(builds, 2)
         cache.removeAll()
-        XCTAssertEqual(try cache.value("a") { builds += 1; return 9 }, 9)
+        XCTAssertEqual(
+            try cache.value("a") {
+                builds += 1
+                return 9
+            }, 9)
     }
 }

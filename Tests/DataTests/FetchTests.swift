@@ -1,12 +1,13 @@
-@testable import Data
 import Foundation
 import XCTest
+
+@testable import Data
 
 /// `bench fetch` end to end against loopback_server.py on 127.0.0.1, serving synthetic archives
 /// of the real format (make_fixtures.py) with test-only digests and record counts.
 final class FetchTests: XCTestCase {
     var served = ""  // what the server serves
-    var data = ""    // the data folder fetched into
+    var data = ""  // the data folder fetched into
     let archiveName = "cifar-10-binary.tar.gz"
 
     override func setUpWithError() throws {
@@ -20,11 +21,14 @@ final class FetchTests: XCTestCase {
         try CIFARFixture.make(["cifar10", "--archive", served + "/" + archiveName] + options)
     }
 
-    func fetcher(_ manifest: CIFARFixture.Manifest, _ server: LoopbackServer, md5: String? = nil,
-                 size: Int64?? = .none, attempts: Int = 3) -> DatasetFetcher {
+    func fetcher(
+        _ manifest: CIFARFixture.Manifest, _ server: LoopbackServer, md5: String? = nil,
+        size: Int64?? = .none, attempts: Int = 3
+    ) -> DatasetFetcher {
         let format = CIFARFixture.format(.cifar10, md5: manifest.files)
-        let source = FetchSource.cifar(format, folder: format.dataset.archiveFolderName!, url: server.url(archiveName), md5: md5 ?? manifest.md5!,
-                                       size: size ?? manifest.size)
+        let source = FetchSource.cifar(
+            format, folder: format.dataset.archiveFolderName!, url: server.url(archiveName), md5: md5 ?? manifest.md5!,
+            size: size ?? manifest.size)
         var fetcher = DatasetFetcher(name: .cifar10, source: source) { try readCIFARDataset(format, from: $0) }
         fetcher.attempts = attempts
         fetcher.retryDelay = 0
@@ -48,8 +52,10 @@ final class FetchTests: XCTestCase {
         XCTAssertEqual(contents(data), ["cifar10"], "no .part, archive, staging or temporary folder left")
         XCTAssertEqual(contents(data + "/cifar10"), manifest.files.keys.sorted())
         XCTAssertEqual(server.requests, ["GET /\(archiveName) range=-"])
-        XCTAssertTrue(events.messages.contains("MD5 of \(archiveName) is \(manifest.md5!), as published"), "\(events.messages)")
-        XCTAssertTrue(events.messages.contains { $0.hasPrefix("downloaded \(server.url(archiveName)): \(manifest.size!) bytes") })
+        XCTAssertTrue(
+            events.messages.contains("MD5 of \(archiveName) is \(manifest.md5!), as published"), "\(events.messages)")
+        XCTAssertTrue(
+            events.messages.contains { $0.hasPrefix("downloaded \(server.url(archiveName)): \(manifest.size!) bytes") })
         XCTAssertEqual(events.lastProgress, manifest.size)
         // What was installed is what a run finds.
         XCTAssertEqual(try DatasetLocator.locate(.cifar10, explicitDirectory: data), data + "/cifar10")
@@ -83,7 +89,8 @@ final class FetchTests: XCTestCase {
         guard case .network(server.url(archiveName), _, part, half)? = error else {
             return XCTFail("\(String(describing: error))")
         }
-        XCTAssertMessage(error, contains: ["broke off after \(half) bytes", part, "run the same bench fetch again to resume"])
+        assertMessage(
+            error, contains: ["broke off after \(half) bytes", part, "run the same bench fetch again to resume"])
         XCTAssertEqual(contents(data), [".fetch-cifar10"], "no dataset folder for a broken download")
         XCTAssertEqual(contents(data + "/.fetch-cifar10"), ["\(archiveName).part"])
 
@@ -106,8 +113,12 @@ final class FetchTests: XCTestCase {
         let wrong = String(repeating: "0", count: 32)
         let error = fetchError { try fetcher(manifest, server, md5: wrong).fetch(into: data) { _ in } }
         XCTAssertEqual(error, .checksumMismatch(url: server.url(archiveName), got: manifest.md5!, expected: wrong))
-        XCTAssertMessage(error, contains: ["Checksum mismatch for the download of \(server.url(archiveName))",
-                                           "MD5 is \(manifest.md5!)", "expected \(wrong)", "nothing was extracted"])
+        assertMessage(
+            error,
+            contains: [
+                "Checksum mismatch for the download of \(server.url(archiveName))",
+                "MD5 is \(manifest.md5!)", "expected \(wrong)", "nothing was extracted",
+            ])
         XCTAssertEqual(contents(data), [], "the wrong file is deleted and the empty staging folder removed")
     }
 
@@ -116,9 +127,12 @@ final class FetchTests: XCTestCase {
         try makeArchive(["--truncate", String(full.size! - 100)])  // the server now has a short file
         let server = try LoopbackServer(root: served, test: self)
         let error = fetchError { try fetcher(full, server).fetch(into: data) { _ in } }
-        XCTAssertEqual(error, .wrongDownloadSize(url: server.url(archiveName),
-                                                 path: data + "/.fetch-cifar10/\(archiveName).part",
-                                                 got: full.size! - 100, expected: full.size!))
+        XCTAssertEqual(
+            error,
+            .wrongDownloadSize(
+                url: server.url(archiveName),
+                path: data + "/.fetch-cifar10/\(archiveName).part",
+                got: full.size! - 100, expected: full.size!))
         XCTAssertEqual(contents(data), [])
     }
 
@@ -132,7 +146,8 @@ final class FetchTests: XCTestCase {
         guard case .corruptArchive(data + "/.fetch-cifar10/\(archiveName)", _)? = error else {
             return XCTFail("\(String(describing: error))")
         }
-        XCTAssertEqual(contents(data), [".fetch-cifar10"], "no dataset or temporary folder; the verified download stays")
+        XCTAssertEqual(
+            contents(data), [".fetch-cifar10"], "no dataset or temporary folder; the verified download stays")
     }
 
     func testArchiveWithAnUnexpectedMemberInstallsNothing() throws {
@@ -152,7 +167,7 @@ final class FetchTests: XCTestCase {
         let server = try LoopbackServer(root: served, test: self)
         let error = fetchError { try fetcher(manifest, server).fetch(into: data) { _ in } }
         XCTAssertEqual(error, .httpStatus(url: server.url(archiveName), status: 404))
-        XCTAssertMessage(error, contains: ["\(server.url(archiveName)) answered HTTP 404"])
+        assertMessage(error, contains: ["\(server.url(archiveName)) answered HTTP 404"])
         XCTAssertEqual(contents(data), [], "an empty .part and its staging folder are removed")
     }
 
@@ -162,8 +177,12 @@ final class FetchTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: data + "/cifar10", withIntermediateDirectories: true)
         try Fixture.write([1, 2, 3], to: data + "/cifar10/data_batch_1.bin")
         let error = fetchError { try fetcher(manifest, server).fetch(into: data) { _ in } }
-        XCTAssertMessage(error, contains: ["\(data)/cifar10 exists but is not a valid copy",
-                                           "Wrong size for CIFAR-10 file \(data)/cifar10/data_batch_1.bin", "Remove or rename"])
+        assertMessage(
+            error,
+            contains: [
+                "\(data)/cifar10 exists but is not a valid copy",
+                "Wrong size for CIFAR-10 file \(data)/cifar10/data_batch_1.bin", "Remove or rename",
+            ])
         XCTAssertEqual(contents(data + "/cifar10"), ["data_batch_1.bin"])
         XCTAssertEqual(server.requests, [])
     }
@@ -186,32 +205,50 @@ final class FetchTests: XCTestCase {
     }
 
     func testOfficialSources() throws {
-        XCTAssertEqual(FetchSource.official(.cifar10)?.downloads,
-                       [.init(url: "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz", fileName: archiveName,
-                              md5: "c32a1d4ab5d03f1284b67883e8d87530", size: 170_052_171)])
-        XCTAssertEqual(FetchSource.official(.cifar100)?.downloads,
-                       [.init(url: "https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz",
-                              fileName: "cifar-100-binary.tar.gz", md5: "03b5dce01913d631647c71ecec9e9cb8",
-                              size: 168_513_733)])
-        XCTAssertEqual(FetchSource.official(.fashionMNIST)?.downloads.map(\.url).first,
-                       "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/train-images-idx3-ubyte.gz")
+        XCTAssertEqual(
+            FetchSource.official(.cifar10)?.downloads,
+            [
+                .init(
+                    url: "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz", fileName: archiveName,
+                    md5: "c32a1d4ab5d03f1284b67883e8d87530", size: 170_052_171)
+            ])
+        XCTAssertEqual(
+            FetchSource.official(.cifar100)?.downloads,
+            [
+                .init(
+                    url: "https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz",
+                    fileName: "cifar-100-binary.tar.gz", md5: "03b5dce01913d631647c71ecec9e9cb8",
+                    size: 168_513_733)
+            ])
+        XCTAssertEqual(
+            FetchSource.official(.fashionMNIST)?.downloads.map(\.url).first,
+            "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/train-images-idx3-ubyte.gz")
         XCTAssertEqual(fetchError { try DatasetFetcher(.mnist) }, .notFetchable(.mnist))
-        XCTAssertMessage(fetchError { try DatasetFetcher(.mnist) },
-                         contains: ["ships in Data/mnist", "fashion-mnist, cifar10, cifar100"])
+        assertMessage(
+            fetchError { try DatasetFetcher(.mnist) },
+            contains: ["ships in Data/mnist", "fashion-mnist, cifar10, cifar100"])
     }
 
     func testFetchDirectoryFollowsTheLocatorsOrder() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().path
         let env = [DatasetLocator.environmentVariable: "/env"]
-        XCTAssertEqual(try DatasetLocator.fetchDirectory(explicitDirectory: "d", environment: env, currentDirectory: "/w")
-                        .directory, "/w/d")
+        XCTAssertEqual(
+            try DatasetLocator.fetchDirectory(explicitDirectory: "d", environment: env, currentDirectory: "/w")
+                .directory, "/w/d")
         XCTAssertEqual(try DatasetLocator.fetchDirectory(environment: env, currentDirectory: "/w").directory, "/env")
-        XCTAssertEqual(try DatasetLocator.fetchDirectory(environment: [:], currentDirectory: root + "/Sources",
-                                                         executablePath: nil).directory, root + "/Data")
-        XCTAssertEqual(fetchError { try DatasetLocator.fetchDirectory(environment: [:], currentDirectory: "/proc",
-                                                                    executablePath: nil) },
-                       .noDataDirectory(currentDirectory: "/proc"))
+        XCTAssertEqual(
+            try DatasetLocator.fetchDirectory(
+                environment: [:], currentDirectory: root + "/Sources",
+                executablePath: nil
+            ).directory, root + "/Data")
+        XCTAssertEqual(
+            fetchError {
+                try DatasetLocator.fetchDirectory(
+                    environment: [:], currentDirectory: "/proc",
+                    executablePath: nil)
+            },
+            .noDataDirectory(currentDirectory: "/proc"))
     }
 }
 
@@ -225,8 +262,8 @@ final class EventLog: @unchecked Sendable {
         { [self] event in
             lock.withLock {
                 switch event {
-                case let .message(text): lines.append(text)
-                case let .progress(_, received, _): progress = received
+                case .message(let text): lines.append(text)
+                case .progress(_, let received, _): progress = received
                 }
             }
         }
@@ -248,14 +285,22 @@ final class FetchSourceTests: XCTestCase {
 
 final class FetchErrorMessageTests: XCTestCase {
     func testMessagesNameWhatFailedAndWhatToDo() {
-        XCTAssertMessage(FetchError.noDataDirectory(currentDirectory: "/proc"),
-                         contains: ["no --data-dir, no GEMBENCH_DATA_DIR", "above /proc", "Pass --data-dir <dir>"])
-        XCTAssertMessage(FetchError.network(url: "http://h/a.tgz", reason: "Could not resolve host: h",
-                                            partPath: "/d/a.tgz.part", received: 0),
-                         contains: ["Download of http://h/a.tgz failed: Could not resolve host: h", "Run bench fetch again once the host can be reached"])
-        XCTAssertMessage(FetchError.wrongDownloadSize(url: "http://h/a.tgz", path: "/d/a.tgz.part", got: 5, expected: 9),
-                         contains: ["http://h/a.tgz has the wrong size: got 5 bytes, expected 9", "/d/a.tgz.part was deleted"])
-        XCTAssertMessage(FetchError.fileSystem(path: "/d/x", action: "create the folder", reason: "Permission denied"),
-                         contains: ["Cannot create the folder /d/x: Permission denied"])
+        assertMessage(
+            FetchError.noDataDirectory(currentDirectory: "/proc"),
+            contains: ["no --data-dir, no GEMBENCH_DATA_DIR", "above /proc", "Pass --data-dir <dir>"])
+        assertMessage(
+            FetchError.network(
+                url: "http://h/a.tgz", reason: "Could not resolve host: h",
+                partPath: "/d/a.tgz.part", received: 0),
+            contains: [
+                "Download of http://h/a.tgz failed: Could not resolve host: h",
+                "Run bench fetch again once the host can be reached",
+            ])
+        assertMessage(
+            FetchError.wrongDownloadSize(url: "http://h/a.tgz", path: "/d/a.tgz.part", got: 5, expected: 9),
+            contains: ["http://h/a.tgz has the wrong size: got 5 bytes, expected 9", "/d/a.tgz.part was deleted"])
+        assertMessage(
+            FetchError.fileSystem(path: "/d/x", action: "create the folder", reason: "Permission denied"),
+            contains: ["Cannot create the folder /d/x: Permission denied"])
     }
 }

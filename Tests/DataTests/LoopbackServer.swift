@@ -14,7 +14,8 @@ final class LoopbackServer {
         FileManager.default.createFile(atPath: logPath, contents: nil)
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", CIFARFixture.fixtures + "/loopback_server.py", root, "--log", logPath] + options
+        process.arguments =
+            ["python3", CIFARFixture.fixtures + "/loopback_server.py", root, "--log", logPath] + options
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
@@ -29,9 +30,11 @@ final class LoopbackServer {
             if chunk.isEmpty { break }  // the server died before printing its port
             line.append(chunk)
         }
-        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw NSError(domain: "LoopbackServer", code: 1,
-                          userInfo: [NSLocalizedDescriptionKey: "loopback_server.py printed no port"])
+        guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        else {
+            throw NSError(
+                domain: "LoopbackServer", code: 1,
+                userInfo: [NSLocalizedDescriptionKey: "loopback_server.py printed no port"])
         }
         self.port = port
     }

@@ -8,8 +8,9 @@ final class SHA256Tests: XCTestCase {
     }
 
     func testDigestOfTwoBlockMessageMatchesFIPS180Example() {
-        XCTAssertEqual(SHA256.hexDigest("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
-                       "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        XCTAssertEqual(
+            SHA256.hexDigest("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
     }
 
     func testDigestOfEmptyInput() {
@@ -26,16 +27,18 @@ final class ChecksumListTests: XCTestCase {
             ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2 *t10k-labels-idx1-ubyte
             """
         let list = try ChecksumList(parsing: text, path: "/x/SHA256SUMS.uncompressed")
-        XCTAssertEqual(list.digests, [
-            "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
-            "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
-        ])
+        XCTAssertEqual(
+            list.digests,
+            [
+                "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+                "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+            ])
     }
 
     func testMalformedLineNamesFileAndLine() {
         let error = datasetError { try ChecksumList(parsing: "abc123  train-images-idx3-ubyte\n", path: "/x/SUMS") }
         XCTAssertEqual(error, .malformedChecksumFile(path: "/x/SUMS", line: 1, text: "abc123  train-images-idx3-ubyte"))
-        XCTAssertMessage(error, contains: ["/x/SUMS", "line 1", "64 hex digits"])
+        assertMessage(error, contains: ["/x/SUMS", "line 1", "64 hex digits"])
     }
 
     func testRepositorySumsFileMatchesBuiltInMNISTDigests() throws {

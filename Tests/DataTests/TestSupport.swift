@@ -63,11 +63,13 @@ enum Fixture {
 
     /// Writes a tiny, structurally valid dataset (the four .gz files) into `directory`.
     static func writeTinyDataset(in directory: String) throws {
-        try write(gzip(idxImages(count: 3, rows: 2, cols: 2, pixels: trainPixels)),
-                  to: directory + "/train-images-idx3-ubyte.gz")
+        try write(
+            gzip(idxImages(count: 3, rows: 2, cols: 2, pixels: trainPixels)),
+            to: directory + "/train-images-idx3-ubyte.gz")
         try write(gzip(idxLabels([7, 8, 9])), to: directory + "/train-labels-idx1-ubyte.gz")
-        try write(gzip(idxImages(count: 2, rows: 2, cols: 2, pixels: testPixels)),
-                  to: directory + "/t10k-images-idx3-ubyte.gz")
+        try write(
+            gzip(idxImages(count: 2, rows: 2, cols: 2, pixels: testPixels)),
+            to: directory + "/t10k-images-idx3-ubyte.gz")
         try write(gzip(idxLabels([1, 2])), to: directory + "/t10k-labels-idx1-ubyte.gz")
     }
 
@@ -91,7 +93,9 @@ func datasetError<T>(_ body: () throws -> T, file: StaticString = #filePath, lin
     return nil
 }
 
-func XCTAssertMessage(_ error: DatasetError?, contains parts: [String], file: StaticString = #filePath, line: UInt = #line) {
+func assertMessage(
+    _ error: DatasetError?, contains parts: [String], file: StaticString = #filePath, line: UInt = #line
+) {
     guard let message = error?.description else { return }
     for part in parts where !message.contains(part) {
         XCTFail("message does not contain \"\(part)\":\n\(message)", file: file, line: line)

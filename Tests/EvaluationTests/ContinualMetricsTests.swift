@@ -1,13 +1,16 @@
-import XCTest
 import Benchmarks
 import Learning
+import XCTest
+
 @testable import Evaluation
 
 final class ContinualMetricsTests: XCTestCase {
     func testThreeTaskMetricsMatchHandComputation() {
-        let r = [[0.90, 0.12, 0.08],
-                 [0.70, 0.95, 0.15],
-                 [0.60, 0.80, 0.97]]
+        let r = [
+            [0.90, 0.12, 0.08],
+            [0.70, 0.95, 0.15],
+            [0.60, 0.80, 0.97],
+        ]
         let b = [0.10, 0.11, 0.09]
         let m = ContinualMetrics(accuracy: r, randomInit: b)
         // ACC = (0.60 + 0.80 + 0.97) / 3 = 0.79
@@ -25,9 +28,11 @@ final class ContinualMetricsTests: XCTestCase {
 
     func testForgettingTakesTheBestEarlierAccuracyNotTheOneJustAfterTraining() {
         // Task 0 peaks after task 1 (0.9), not after task 0 (0.5): forgetting uses the peak, BWT does not.
-        let r = [[0.5, 0.0, 0.0],
-                 [0.9, 0.8, 0.0],
-                 [0.4, 0.8, 0.7]]
+        let r = [
+            [0.5, 0.0, 0.0],
+            [0.9, 0.8, 0.0],
+            [0.4, 0.8, 0.7],
+        ]
         let m = ContinualMetrics(accuracy: r, randomInit: [0, 0, 0])
         // forgetting = ((0.9 − 0.4) + (0.8 − 0.8)) / 2 = 0.25; BWT = ((0.4 − 0.5) + 0) / 2 = −0.05
         XCTAssertEqual(m.forgetting!, 0.25, accuracy: 1e-12)

@@ -1,7 +1,8 @@
-import XCTest
 import Benchmarks
 import Data
 import Learning
+import XCTest
+
 @testable import Evaluation
 
 /// An MLP is evaluated over its test inputs' non-zeros (the images' pixels, read through each
@@ -31,11 +32,13 @@ final class SparseEvaluationTests: XCTestCase {
         let net = Network.multimodal([width, 9, 7, 4], tasks: 3, rng: &rng)
         let expected = sets.map { referenceAccuracy(net, $0, heads: nil) }
         // the test can tell: task 0's input layer on the other sets gives other accuracies
-        XCTAssertNotEqual(sets.dropFirst().map { referenceAccuracy(net, $0, heads: nil, inputTask: 0) },
-                          Array(expected.dropFirst()))
+        XCTAssertNotEqual(
+            sets.dropFirst().map { referenceAccuracy(net, $0, heads: nil, inputTask: 0) },
+            Array(expected.dropFirst()))
         for lanes in [1, 2] {
-            XCTAssertEqual(AccuracyEvaluator(batchSize: 64, lanes: lanes).accuracies(of: net, on: sets), expected,
-                           "lanes \(lanes)")
+            XCTAssertEqual(
+                AccuracyEvaluator(batchSize: 64, lanes: lanes).accuracies(of: net, on: sets), expected,
+                "lanes \(lanes)")
         }
     }
 
@@ -45,8 +48,9 @@ final class SparseEvaluationTests: XCTestCase {
     /// first unpermuted, the others each with its own pixel order.
     private func permutedSets(count: Int, reversed: Bool, rng: inout RandomStream) -> [TaskSamples] {
         let pixels = (0..<(count * width)).map { _ in rng.below(10) < 7 ? UInt8(0) : UInt8(1 + rng.below(255)) }
-        let images = ImageSet(count: count, rows: 5, cols: 5, pixels: pixels,
-                              labels: (0..<count).map { _ in UInt8(rng.below(4)) })
+        let images = ImageSet(
+            count: count, rows: 5, cols: 5, pixels: pixels,
+            labels: (0..<count).map { _ in UInt8(rng.below(4)) })
         let rows = ImageRows(images, indices: reversed ? Array((0..<count).reversed()) : Array(0..<count))
         return (0..<3).map { t in
             TaskSamples(rows, task: t, permutation: t == 0 ? nil : rng.permutation(width).map(Int32.init))
@@ -55,8 +59,10 @@ final class SparseEvaluationTests: XCTestCase {
 
     /// Logits in Double from each row's floats (`copyRow`), argmax within the row's head; a
     /// task-routed input layer takes the row's task's parameters (or `inputTask`'s).
-    private func referenceAccuracy(_ net: Network, _ data: TaskSamples, heads: OutputHeads?,
-                                   inputTask: Int? = nil) -> Double {
+    private func referenceAccuracy(
+        _ net: Network, _ data: TaskSamples, heads: OutputHeads?,
+        inputTask: Int? = nil
+    ) -> Double {
         var correct = 0
         var row = [Float](repeating: 0, count: data.width)
         for r in 0..<data.count {
@@ -65,7 +71,9 @@ final class SparseEvaluationTests: XCTestCase {
             let layers = net.layers.compactMap { layer -> (offset: Int, inputs: Int, outputs: Int)? in
                 if let linear = layer as? Linear { return (linear.offset, linear.inputWidth, linear.outputWidth) }
                 if let routed = layer as? TaskRoutedLinear {
-                    return (routed.offset(ofTask: inputTask ?? Int(data.tasks[r])), routed.inputWidth, routed.outputWidth)
+                    return (
+                        routed.offset(ofTask: inputTask ?? Int(data.tasks[r])), routed.inputWidth, routed.outputWidth
+                    )
                 }
                 return nil
             }

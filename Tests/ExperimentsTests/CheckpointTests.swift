@@ -1,7 +1,8 @@
-import XCTest
 import Learning
 import Storage
 import Strategies
+import XCTest
+
 @testable import Experiments
 
 /// Stopping a run and resuming it from its checkpoint file gives the run file of the run never
@@ -36,17 +37,23 @@ final class CheckpointTests: XCTestCase {
     /// Trains `spec` with checkpoints until `stop` steps are done in all (counted over the
     /// experiences, `perExperience` each), then checkpoints or abandons at the next minibatch;
     /// returns the checkpoint's position, or nil when the run finished first.
-    private func train(_ spec: RunSpec, until stop: Int, perExperience: Int, abandon: Bool = false) throws -> CheckpointPosition? {
+    private func train(_ spec: RunSpec, until stop: Int, perExperience: Int, abandon: Bool = false) throws
+        -> CheckpointPosition?
+    {
         let runner = Runner(outputDirectory: folder, threads: 1)
         var reached = false
         runner.shouldCheckpoint = { reached && !abandon }
         runner.shouldStop = { reached && abandon }
         let events: (RunEvent) -> Void = { event in
-            if case let .resumed(_, position) = event { reached = (position.task - 1) * perExperience + position.step >= stop }
+            if case .resumed(_, let position) = event {
+                reached = (position.task - 1) * perExperience + position.step >= stop
+            }
         }
         do {
             _ = try runner.record(for: spec, checkpoints: true, events: events) { progress in
-                if case let .step(experience, _, done, _, _, _) = progress, experience * perExperience + done >= stop {
+                if case .step(let experience, _, let done, _, _, _) = progress,
+                    experience * perExperience + done >= stop
+                {
                     reached = true
                 }
             }
@@ -69,7 +76,9 @@ final class CheckpointTests: XCTestCase {
         content.attributes["code_version"] = "0.0.9 0123abc"
         try CheckpointFile.write(content, to: url)
         XCTAssertThrowsError(try runner.execute([spec]) { _ in }) { error in
-            XCTAssertEqual("\(error)", """
+            XCTAssertEqual(
+                "\(error)",
+                """
                 1 checkpoint(s) cannot be resumed; nothing was run:
                   \(url.path):
                     code_version: stored 0.0.9 0123abc, now \(Runner.codeVersion)
@@ -78,7 +87,7 @@ final class CheckpointTests: XCTestCase {
         }
         try CheckpointFile.write(genuine, to: url)
         let events = Log()
-        _ = try runner.execute([spec]) { if case let .resumed(_, from) = $0 { events.append("\(from)") } }
+        _ = try runner.execute([spec]) { if case .resumed(_, let from) = $0 { events.append("\(from)") } }
         XCTAssertEqual(events.entries, ["task 1 of 3, step 5"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: url.path))
 
@@ -105,12 +114,14 @@ final class CheckpointTests: XCTestCase {
                 positions.append(try train(spec, until: per + 2, perExperience: per, abandon: true))
                 positions.append(try train(spec, until: per, perExperience: per))
             }
-            let base = experiences > 1 ? per : 0, task = experiences > 1 ? 2 : 1
+            let base = experiences > 1 ? per : 0
+            let task = experiences > 1 ? 2 : 1
             positions.append(try train(spec, until: base + epoch / 2, perExperience: per))
             positions.append(try train(spec, until: base + epoch + epoch / 2, perExperience: per))
             let expected = (experiences > 1 ? [(2, 0), (2, 0)] : []) + [(task, epoch / 2), (task, epoch + epoch / 2)]
-            XCTAssertEqual(positions.map { $0.map { "\($0)" } ?? "none" },
-                           expected.map { "task \($0.0) of \(experiences), step \($0.1)" }, spec.runID)
+            XCTAssertEqual(
+                positions.map { $0.map { "\($0)" } ?? "none" },
+                expected.map { "task \($0.0) of \(experiences), step \($0.1)" }, spec.runID)
             let resumed = try Runner(outputDirectory: folder, threads: 1).record(for: spec, checkpoints: true)
             XCTAssertEqual(truth.bitDifferences(from: resumed), [], spec.runID)
             XCTAssertEqual(truth.layerState, resumed.layerState, spec.runID)

@@ -5,9 +5,10 @@ import XCTest
 final class CostEstimateTests: XCTestCase {
     /// Permuted MNIST, 2 tasks of 100 training and 50 test samples, MLP 784-100-100-10, batch 10.
     private func spec(_ method: MethodSpec, epochs: Int = 1) -> RunSpec {
-        RunSpec(experiment: "e", strategy: method.name, seed: 0,
-                benchmark: BenchmarkSpec(kind: .permuted, tasks: 2, samplesPerTask: 100, testSamplesPerTask: 50),
-                optimizer: OptimizerSpec(lr: 0.1, batchSize: 10, epochs: epochs), method: method)
+        RunSpec(
+            experiment: "e", strategy: method.name, seed: 0,
+            benchmark: BenchmarkSpec(kind: .permuted, tasks: 2, samplesPerTask: 100, testSamplesPerTask: 50),
+            optimizer: OptimizerSpec(lr: 0.1, batchSize: 10, epochs: epochs), method: method)
     }
 
     // P = 785·100 + 101·100 + 101·10 = 89 610 weights and biases; forward 2P, backward 4P per row.
@@ -32,8 +33,11 @@ final class CostEstimateTests: XCTestCase {
 
     // 20 patterns per task, 2 tasks: on average (20 · 1) / 2 = 10 memory rows beside the batch of 10.
     func testDirectDenseGEMPassesHalfThePastMemoriesFullyEveryStep() {
-        let cost = spec(.gem(patternsPerExperience: 20, memoryStrength: 0.5, memorySelection: .recent,
-                             referenceGradients: .direct, sparseFirstLayer: false)).estimatedCost
+        let cost = spec(
+            .gem(
+                patternsPerExperience: 20, memoryStrength: 0.5, memorySelection: .recent,
+                referenceGradients: .direct, sparseFirstLayer: false)
+        ).estimatedCost
         XCTAssertEqual(cost.trainingFLOPs, 20 * 10 * 6 * 89_610)
         XCTAssertEqual(cost.methodFLOPs, 20 * 10 * 6 * 89_610)
         XCTAssertEqual(cost.evaluationFLOPs, evaluation, accuracy: 1e-6)
@@ -41,8 +45,11 @@ final class CostEstimateTests: XCTestCase {
 
     func testDirectSparseGEMRunsTheMemoriesFirstLayerOverTheirNonZeros() {
         // per memory row 6P − 3·F1·(1 − 0.193) = 537 660 − 380 097 = 157 563
-        let cost = spec(.gem(patternsPerExperience: 20, memoryStrength: 0.5, memorySelection: .recent,
-                             referenceGradients: .direct, sparseFirstLayer: true)).estimatedCost
+        let cost = spec(
+            .gem(
+                patternsPerExperience: 20, memoryStrength: 0.5, memorySelection: .recent,
+                referenceGradients: .direct, sparseFirstLayer: true)
+        ).estimatedCost
         XCTAssertEqual(cost.methodFLOPs, 20 * 10 * 157_563, accuracy: 1e-6)
     }
 
@@ -51,8 +58,11 @@ final class CostEstimateTests: XCTestCase {
         // the steps twice plus the resync every 25 steps: (2 · 0.5 + 1/25) · F1 · 0.193 = 31 513.04
         let sparse = spec(.gem(patternsPerExperience: 20, memoryStrength: 0.5, memorySelection: .recent)).estimatedCost
         XCTAssertEqual(sparse.methodFLOPs, 20 * 10 * 98_173.04, accuracy: 1e-3)
-        let dense = spec(.gem(patternsPerExperience: 20, memoryStrength: 0.5, memorySelection: .recent,
-                              referenceGradients: .incremental, sparseFirstLayer: false)).estimatedCost
+        let dense = spec(
+            .gem(
+                patternsPerExperience: 20, memoryStrength: 0.5, memorySelection: .recent,
+                referenceGradients: .incremental, sparseFirstLayer: false)
+        ).estimatedCost
         XCTAssertEqual(dense.methodFLOPs, 20 * 10 * (66_660 + 1.04 * 157_000), accuracy: 1e-3)
     }
 
@@ -109,7 +119,8 @@ final class CostEstimateTests: XCTestCase {
     }
 
     func testDryRunShowsACostColumnAndTheTotalToTrain() {
-        let naive = spec(.naive), gem = spec(.gem(patternsPerExperience: 20, memoryStrength: 0.5, memorySelection: .recent))
+        let naive = spec(.naive)
+        let gem = spec(.gem(patternsPerExperience: 20, memoryStrength: 0.5, memorySelection: .recent))
         let text = renderPlan([naive, gem]) { $0.strategy == "naive" ? .skipComplete : .run }
         let lines = text.split(separator: "\n").map(String.init)
         XCTAssertTrue(lines[0].contains(" COST "), lines[0])

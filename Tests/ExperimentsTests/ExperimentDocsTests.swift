@@ -3,6 +3,7 @@ import Data
 import Foundation
 import Learning
 import XCTest
+
 @testable import Experiments
 
 /// docs/experiments.md against the code: it named only MNIST, Fashion-MNIST and `mlp`, none of
@@ -31,10 +32,12 @@ final class ExperimentDocsTests: XCTestCase {
 
     func testEveryDatasetKindScenarioModelAndKeyIsNamed() {
         XCTAssertFalse(doc.isEmpty)
-        let names = DatasetName.allCases.map(\.rawValue) + BenchmarkKind.allCases.map(\.rawValue)
+        let names =
+            DatasetName.allCases.map(\.rawValue) + BenchmarkKind.allCases.map(\.rawValue)
             + Scenario.allCases.map(\.rawValue) + ModelList.all.map { $0.kind }
         for name in names { XCTAssertTrue(doc.contains("`\(name)`"), "docs/experiments.md does not name `\(name)`") }
-        let keys = Keys.benchmark.map { "benchmark." + $0 } + Keys.model.map { "model." + $0 }
+        let keys =
+            Keys.benchmark.map { "benchmark." + $0 } + Keys.model.map { "model." + $0 }
             + Keys.optimizer.map { "optimizer." + $0 }
         for key in keys { XCTAssertTrue(doc.contains("| `\(key)` |"), "docs/experiments.md has no row for `\(key)`") }
     }

@@ -1,7 +1,8 @@
 import Foundation
-import XCTest
-@testable import Experiments
 import Learning
+import XCTest
+
+@testable import Experiments
 
 /// Several experiment folders read as one registry (`--experiments DIR` in front of the shipped
 /// `Experiments/`): `extends` and suites across folders, names unique over all of them, and the
@@ -24,7 +25,8 @@ final class ExperimentFoldersTests: XCTestCase {
             suites: [s]
         """,
     ]
-    let mine = ["mine.yaml": """
+    let mine = [
+        "mine.yaml": """
         experiments:
           ours:
             extends: base
@@ -32,10 +34,12 @@ final class ExperimentFoldersTests: XCTestCase {
             benchmark: {tasks: 2}
             strategies:
               naive: ~
-        """]
+        """
+    ]
 
     func testAnExperimentExtendsATemplateOfAnotherFolderAndJoinsItsSuite() throws {
-        let user = try makeExperimentsDirectory(mine), ours = try makeExperimentsDirectory(shipped)
+        let user = try makeExperimentsDirectory(mine)
+        let ours = try makeExperimentsDirectory(shipped)
         let registry = try Registry.load(directories: [user, ours], recordedFolders: [user])
         XCTAssertEqual(registry.experiments.map(\.name), ["ours", "theirs"])  // the added folder first
         let experiment = try XCTUnwrap(registry.experiment(named: "ours"))
@@ -49,8 +53,12 @@ final class ExperimentFoldersTests: XCTestCase {
         XCTAssertEqual(registry.suites, ["s": ["ours", "theirs"], "mine": ["ours"]])
 
         let plan = try registry.plan(suite: "s")
-        XCTAssertEqual(plan.map(\.runID), ["ours__gem__seed0", "ours__gem__seed1", "theirs__naive__seed0",
-                                           "theirs__gem__seed0", "theirs__naive__seed1", "theirs__gem__seed1"])
+        XCTAssertEqual(
+            plan.map(\.runID),
+            [
+                "ours__gem__seed0", "ours__gem__seed1", "theirs__naive__seed0",
+                "theirs__gem__seed0", "theirs__naive__seed1", "theirs__gem__seed1",
+            ])
         XCTAssertEqual(Set(plan.map(\.experimentFolders)), [[user]])
     }
 
@@ -58,8 +66,10 @@ final class ExperimentFoldersTests: XCTestCase {
         let user = try makeExperimentsDirectory(["x.yaml": experimentFile(name: "theirs", validBody)])
         let ours = try makeExperimentsDirectory(shipped)
         XCTAssertThrowsError(try Registry.load(directories: [user, ours])) { error in
-            XCTAssertEqual("\(error)", "\(ours)/base.yaml:9:3: experiments.theirs: duplicate name 'theirs'; "
-                + "first declared at \(user)/x.yaml:2:3")
+            XCTAssertEqual(
+                "\(error)",
+                "\(ours)/base.yaml:9:3: experiments.theirs: duplicate name 'theirs'; "
+                    + "first declared at \(user)/x.yaml:2:3")
         }
     }
 
@@ -67,23 +77,27 @@ final class ExperimentFoldersTests: XCTestCase {
         let user = try makeExperimentsDirectory(["d.yaml": "defaults:\n  optimizer: {lr: 0.1}\n"])
         let ours = try makeExperimentsDirectory(shipped)
         XCTAssertThrowsError(try Registry.load(directories: [user, ours])) { error in
-            XCTAssertEqual("\(error)", "\(ours)/defaults.yaml:2:3: defaults: defaults already declared at \(user)/d.yaml:2:3; "
-                + "declare them once over all experiment folders (share your experiments' settings through a template "
-                + "that they extend)")
+            XCTAssertEqual(
+                "\(error)",
+                "\(ours)/defaults.yaml:2:3: defaults: defaults already declared at \(user)/d.yaml:2:3; "
+                    + "declare them once over all experiment folders (share your experiments' settings through a template "
+                    + "that they extend)")
         }
     }
 
     func testAnUnreadableFolderIsNamed() throws {
         let ours = try makeExperimentsDirectory(shipped)
         XCTAssertThrowsError(try Registry.load(directories: ["/nonexistent-folder", ours])) { error in
-            XCTAssertTrue("\(error)".hasPrefix("/nonexistent-folder: cannot read the experiments directory"), "\(error)")
+            XCTAssertTrue(
+                "\(error)".hasPrefix("/nonexistent-folder: cannot read the experiments directory"), "\(error)")
         }
     }
 
     func testASuiteNamedAsAnExperimentIsPointedToSuite() throws {
         let registry = try Registry.load(directories: [try makeExperimentsDirectory(shipped)])
         XCTAssertThrowsError(try registry.plan(experiments: ["s"])) { error in
-            XCTAssertEqual("\(error)", "experiment s: no experiment has this name; 's' is a suite: select it with --suite s")
+            XCTAssertEqual(
+                "\(error)", "experiment s: no experiment has this name; 's' is a suite: select it with --suite s")
         }
         XCTAssertThrowsError(try registry.plan(experiments: ["theirz"])) { error in
             XCTAssertEqual("\(error)", "experiment theirz: no experiment has this name; did you mean 'theirs'?")
@@ -91,9 +105,10 @@ final class ExperimentFoldersTests: XCTestCase {
     }
 
     func testTheFoldersAreStoredInTheConfigAsProvenance() throws {
-        let plain = RunSpec(experiment: "e", strategy: "naive", seed: 0,
-                            benchmark: BenchmarkSpec(kind: .permuted, tasks: 2, samplesPerTask: 10),
-                            optimizer: OptimizerSpec(lr: 0.1), method: .naive, sourceFile: "my dir/e.yaml")
+        let plain = RunSpec(
+            experiment: "e", strategy: "naive", seed: 0,
+            benchmark: BenchmarkSpec(kind: .permuted, tasks: 2, samplesPerTask: 10),
+            optimizer: OptimizerSpec(lr: 0.1), method: .naive, sourceFile: "my dir/e.yaml")
         var spec = plain
         spec.experimentFolders = ["my dir", "q\"uote"]
         let lines = spec.canonicalYAML.split(separator: "\n")

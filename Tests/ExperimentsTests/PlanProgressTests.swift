@@ -1,6 +1,6 @@
-import XCTest
 import Experiments
 import Strategies
+import XCTest
 
 /// The progress display's arithmetic, against values worked out by hand: a run's share done
 /// (training steps and evaluations weighed by its estimate), the measured correction, the ETAs.
@@ -8,12 +8,13 @@ final class PlanProgressTests: XCTestCase {
     /// A: 100 s estimated, 80% training, 4 tasks; B: 200 s, half training, 2 tasks; C: 50 s,
     /// queued; D: complete, skipped. Two jobs.
     private func plan() -> PlanProgress {
-        var progress = PlanProgress([
-            .init(runID: "A", seconds: 100, trainShare: 0.8, experiences: 4),
-            .init(runID: "B", seconds: 200, trainShare: 0.5, experiences: 2),
-            .init(runID: "C", seconds: 50, trainShare: 0.5, experiences: 2),
-            .init(runID: "D", seconds: 1000, trainShare: 0.5, experiences: 2),
-        ], jobs: 2)
+        var progress = PlanProgress(
+            [
+                .init(runID: "A", seconds: 100, trainShare: 0.8, experiences: 4),
+                .init(runID: "B", seconds: 200, trainShare: 0.5, experiences: 2),
+                .init(runID: "C", seconds: 50, trainShare: 0.5, experiences: 2),
+                .init(runID: "D", seconds: 1000, trainShare: 0.5, experiences: 2),
+            ], jobs: 2)
         progress.planned(["A", "B", "C"])
         progress.started("A", at: 0)
         progress.started("B", at: 0)
@@ -63,8 +64,11 @@ final class PlanProgressTests: XCTestCase {
         progress.update("A", with: .step(experience: 0, of: 4, done: 5, steps: 10, iteration: 5, loss: 1), at: 3)
         // 0.8 × 5/40 + 0.04 = 0.14, 0.1 of it in the 2 s since the task began: 20 s per unit
         XCTAssertEqual(progress.remaining("A", at: 3)!, 20 * 0.86, accuracy: 1e-9)
-        progress.update("A", with: .experienceEvaluated(experience: 0, of: 4, accuracy: [0, 0, 0, 0], trainSeconds: 2,
-                                                        evalSeconds: 1), at: 4)
+        progress.update(
+            "A",
+            with: .experienceEvaluated(
+                experience: 0, of: 4, accuracy: [0, 0, 0, 0], trainSeconds: 2,
+                evalSeconds: 1), at: 4)
         progress.update("A", with: .experienceStarted(experience: 1, of: 4, done: 0, steps: 10), at: 4)
         // 0.8 × 1/4 + 0.2 × 2/5 = 0.28; the task before, with its evaluation: 3 s for 0.24
         XCTAssertEqual(progress.remaining("A", at: 4.5)!, 12.5 * 0.72, accuracy: 1e-9)
@@ -79,10 +83,16 @@ final class PlanProgressTests: XCTestCase {
         for task in 0..<4 {
             let time = Double(10 * task)
             progress.update("A", with: .experienceStarted(experience: task, of: 4, done: 0, steps: 10), at: time)
-            progress.update("A", with: .step(experience: task, of: 4, done: 10, steps: 10, iteration: 10 * task + 10,
-                                             loss: 1), at: time + 9)
-            progress.update("A", with: .experienceEvaluated(experience: task, of: 4, accuracy: [0, 0, 0, 0],
-                                                            trainSeconds: 9, evalSeconds: 1), at: time + 10)
+            progress.update(
+                "A",
+                with: .step(
+                    experience: task, of: 4, done: 10, steps: 10, iteration: 10 * task + 10,
+                    loss: 1), at: time + 9)
+            progress.update(
+                "A",
+                with: .experienceEvaluated(
+                    experience: task, of: 4, accuracy: [0, 0, 0, 0],
+                    trainSeconds: 9, evalSeconds: 1), at: time + 10)
         }
         XCTAssertEqual(progress.fraction("A"), 1, accuracy: 1e-12)
         progress.ended("A", at: 40)

@@ -1,7 +1,8 @@
-import XCTest
-@testable import Experiments
 import Learning
 import Strategies
+import XCTest
+
+@testable import Experiments
 
 final class SeedsTests: XCTestCase {
     func testSyntax() throws {
@@ -14,14 +15,26 @@ final class SeedsTests: XCTestCase {
 
     func testErrors() {
         func message(_ text: String) -> String? {
-            do { _ = try SeedSelection(parsing: text); return nil } catch { return "\(error)" }
+            do {
+                _ = try SeedSelection(parsing: text)
+                return nil
+            } catch { return "\(error)" }
         }
         XCTAssertEqual(message("4-0"), "--seeds 4-0: range must be ascending")
         XCTAssertEqual(message("0-2,1"), "--seeds 0-2,1: seed 1 is listed twice")
         XCTAssertEqual(message(""), "--seeds : no seeds given (expected e.g. 0-4, 0,3 or 0-2,7)")
-        XCTAssertEqual(message("a"), "--seeds a: 'a' is not a seed or a range (expected e.g. 0-4, 0,3 or 0-2,7; seeds are non-negative integers)")
-        XCTAssertEqual(message("-1"), "--seeds -1: '-1' is not a seed or a range (expected e.g. 0-4, 0,3 or 0-2,7; seeds are non-negative integers)")
-        XCTAssertEqual(message("0,,1"), "--seeds 0,,1: '' is not a seed or a range (expected e.g. 0-4, 0,3 or 0-2,7; seeds are non-negative integers)")
+        XCTAssertEqual(
+            message("a"),
+            "--seeds a: 'a' is not a seed or a range (expected e.g. 0-4, 0,3 or 0-2,7; seeds are non-negative integers)"
+        )
+        XCTAssertEqual(
+            message("-1"),
+            "--seeds -1: '-1' is not a seed or a range (expected e.g. 0-4, 0,3 or 0-2,7; seeds are non-negative integers)"
+        )
+        XCTAssertEqual(
+            message("0,,1"),
+            "--seeds 0,,1: '' is not a seed or a range (expected e.g. 0-4, 0,3 or 0-2,7; seeds are non-negative integers)"
+        )
     }
 
     /// Before: duplicates were found with `Array.contains` (quadratic), and `0-1000000000`
@@ -31,19 +44,27 @@ final class SeedsTests: XCTestCase {
         XCTAssertEqual(try SeedSelection(parsing: "0-9999").seeds, Array(0...9999))
         XCTAssertEqual(try SeedSelection(parsing: "0-4999,5000-9999").seeds.count, 10_000)
         func message(_ text: String) -> String? {
-            do { _ = try SeedSelection(parsing: text); return nil } catch { return "\(error)" }
+            do {
+                _ = try SeedSelection(parsing: text)
+                return nil
+            } catch { return "\(error)" }
         }
-        XCTAssertEqual(message("0-10000"),
-                       "--seeds 0-10000: '0-10000' takes the selection past 10000 seeds, the most one plan may hold")
-        XCTAssertEqual(message("0-9999,20000"),
-                       "--seeds 0-9999,20000: '20000' takes the selection past 10000 seeds, the most one plan may hold")
+        XCTAssertEqual(
+            message("0-10000"),
+            "--seeds 0-10000: '0-10000' takes the selection past 10000 seeds, the most one plan may hold")
+        XCTAssertEqual(
+            message("0-9999,20000"),
+            "--seeds 0-9999,20000: '20000' takes the selection past 10000 seeds, the most one plan may hold")
         XCTAssertNotNil(message("0-1000000000"))
         XCTAssertNotNil(message("0-9223372036854775807"))
         XCTAssertEqual(message("0-9998,5"), "--seeds 0-9998,5: seed 5 is listed twice")
         XCTAssertLessThan(Date().timeIntervalSince(start), 5)
-        XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(validBody + "\nseeds: 0-1000000000")]),
-                       ["DIR/a.yaml:11:12: experiments.e.seeds: '0-1000000000' takes the selection past 10000 seeds, "
-                        + "the most one plan may hold"])
+        XCTAssertEqual(
+            try loadErrors(["a.yaml": experimentFile(validBody + "\nseeds: 0-1000000000")]),
+            [
+                "DIR/a.yaml:11:12: experiments.e.seeds: '0-1000000000' takes the selection past 10000 seeds, "
+                    + "the most one plan may hold"
+            ])
     }
 
     func testYAMLSeedForms() throws {
@@ -54,8 +75,9 @@ final class SeedsTests: XCTestCase {
         XCTAssertEqual(try seeds("[0, 2]"), [0, 2])
         XCTAssertEqual(try seeds("0-4"), [0, 1, 2, 3, 4])
         XCTAssertEqual(try seeds("\"0-2,7\""), [0, 1, 2, 7])
-        XCTAssertEqual(try loadErrors(["a.yaml": experimentFile(validBody + "\nseeds: 4-0")]),
-                       ["DIR/a.yaml:11:12: experiments.e.seeds: range must be ascending"])
+        XCTAssertEqual(
+            try loadErrors(["a.yaml": experimentFile(validBody + "\nseeds: 4-0")]),
+            ["DIR/a.yaml:11:12: experiments.e.seeds: range must be ascending"])
     }
 }
 
@@ -85,9 +107,13 @@ final class ShardTests: XCTestCase {
     func testParsing() throws {
         XCTAssertEqual(try Shard(parsing: "0/4"), try Shard(index: 0, count: 4))
         func message(_ text: String) -> String? {
-            do { _ = try Shard(parsing: text); return nil } catch { return "\(error)" }
+            do {
+                _ = try Shard(parsing: text)
+                return nil
+            } catch { return "\(error)" }
         }
-        XCTAssertEqual(message("4/4"), "--shard 4/4: shard index must be in 0...3 (shards are 0-based, like SLURM_ARRAY_TASK_ID)")
+        XCTAssertEqual(
+            message("4/4"), "--shard 4/4: shard index must be in 0...3 (shards are 0-based, like SLURM_ARRAY_TASK_ID)")
         XCTAssertEqual(message("0/0"), "--shard 0/0: shard count must be at least 1")
         XCTAssertEqual(message("1of4"), "--shard 1of4: expected I/N with 0 <= I < N, e.g. 0/4")
     }
@@ -97,44 +123,48 @@ final class CanonicalConfigTests: XCTestCase {
     let spec = RunSpec(
         experiment: "paper-rotated-mnist", strategy: "gem", seed: 3,
         benchmark: BenchmarkSpec(kind: .rotated, tasks: 3, samplesPerTask: 1000, angles: [0, 12.5, 1e-3]),
-        optimizer: OptimizerSpec(lr: 0.1), method: .gem(patternsPerExperience: 256, memoryStrength: 0.5,
-                                                         memorySelection: .recent),
+        optimizer: OptimizerSpec(lr: 0.1),
+        method: .gem(
+            patternsPerExperience: 256, memoryStrength: 0.5,
+            memorySelection: .recent),
         sourceFile: "Experiments/paper.yaml")
 
     func testGoldenText() {
-        XCTAssertEqual(spec.canonicalYAML, """
-        # GEMBench resolved run config (canonical form; see docs/experiments.md)
-        format: 1
-        experiment: "paper-rotated-mnist"
-        strategy: "gem"
-        seed: 3
-        source_file: "Experiments/paper.yaml"
-        benchmark:
-          kind: rotated
-          dataset: mnist
-          tasks: 3
-          samples_per_task: 1000
-          test_samples_per_task: null
-          scenario: domain-incremental
-          angles: [0.0, 12.5, 0.001]
-          class_order: null
-        model:
-          kind: mlp
-          hidden: [100, 100]
-        optimizer:
-          lr: 0.1
-          batch_size: 10
-          epochs: 1
-          momentum: 0.0
-        method:
-          name: gem
-          patterns_per_experience: 256
-          memory_strength: 0.5
-          memory_selection: recent
-          reference_gradients: incremental
-          sparse_first_layer: true
+        XCTAssertEqual(
+            spec.canonicalYAML,
+            """
+            # GEMBench resolved run config (canonical form; see docs/experiments.md)
+            format: 1
+            experiment: "paper-rotated-mnist"
+            strategy: "gem"
+            seed: 3
+            source_file: "Experiments/paper.yaml"
+            benchmark:
+              kind: rotated
+              dataset: mnist
+              tasks: 3
+              samples_per_task: 1000
+              test_samples_per_task: null
+              scenario: domain-incremental
+              angles: [0.0, 12.5, 0.001]
+              class_order: null
+            model:
+              kind: mlp
+              hidden: [100, 100]
+            optimizer:
+              lr: 0.1
+              batch_size: 10
+              epochs: 1
+              momentum: 0.0
+            method:
+              name: gem
+              patterns_per_experience: 256
+              memory_strength: 0.5
+              memory_selection: recent
+              reference_gradients: incremental
+              sparse_first_layer: true
 
-        """)
+            """)
     }
 
     /// Run files written before `reference_gradients` and `sparse_first_layer` existed were computed
@@ -163,17 +193,24 @@ final class CanonicalConfigTests: XCTestCase {
             .replacingOccurrences(of: "  sparse_first_layer: true\n", with: "")
         XCTAssertFalse(old.contains("reference_gradients"))
         let back = try RunSpec(canonicalYAML: old)
-        XCTAssertEqual(back.method, .gem(patternsPerExperience: 256, memoryStrength: 0.5, memorySelection: .recent,
-                                         referenceGradients: .direct, sparseFirstLayer: false))
-        XCTAssertEqual(configDifferences(stored: back, planned: spec), [
-            "method.reference_gradients: stored direct, planned incremental",
-            "method.sparse_first_layer: stored false, planned true",
-        ])
+        XCTAssertEqual(
+            back.method,
+            .gem(
+                patternsPerExperience: 256, memoryStrength: 0.5, memorySelection: .recent,
+                referenceGradients: .direct, sparseFirstLayer: false))
+        XCTAssertEqual(
+            configDifferences(stored: back, planned: spec),
+            [
+                "method.reference_gradients: stored direct, planned incremental",
+                "method.sparse_first_layer: stored false, planned true",
+            ])
     }
 
     func testRoundTripIsBitExact() throws {
-        let values: [Double] = [0.1, 0.003, 1e-3, 0.03, 1e-5, 1.0 / 3.0, 5e-324, 1.7976931348623157e308,
-                                2.5e-8, 1000, 123456789.123456789, 0.1 + 0.2]
+        let values: [Double] = [
+            0.1, 0.003, 1e-3, 0.03, 1e-5, 1.0 / 3.0, 5e-324, 1.7976931348623157e308,
+            2.5e-8, 1000, 123456789.123456789, 0.1 + 0.2,
+        ]
         for x in values {
             var s = spec
             s.optimizer.lr = x
@@ -189,20 +226,27 @@ final class CanonicalConfigTests: XCTestCase {
     }
 
     func testEveryMethodAndOptionalRoundTrips() throws {
-        let methods: [MethodSpec] = [.naive, .replay(memorySize: 5120),
-                                     .gem(patternsPerExperience: 1, memoryStrength: 0, memorySelection: .random),
-                                     .gem(patternsPerExperience: 1, memoryStrength: 0, memorySelection: .recent,
-                                          referenceGradients: .direct, sparseFirstLayer: false),
-                                     .gem(patternsPerExperience: 1, memoryStrength: 0, memorySelection: .random,
-                                          referenceGradients: .incremental, sparseFirstLayer: false),
-                                     .agem(patternsPerExperience: 256, sampleSize: 64), .ewc(patternsPerExperience: 10, lambda: 3),
-                                     .joint, .independent(warmStart: true), .independent(warmStart: false), .multimodal]
+        let methods: [MethodSpec] = [
+            .naive, .replay(memorySize: 5120),
+            .gem(patternsPerExperience: 1, memoryStrength: 0, memorySelection: .random),
+            .gem(
+                patternsPerExperience: 1, memoryStrength: 0, memorySelection: .recent,
+                referenceGradients: .direct, sparseFirstLayer: false),
+            .gem(
+                patternsPerExperience: 1, memoryStrength: 0, memorySelection: .random,
+                referenceGradients: .incremental, sparseFirstLayer: false),
+            .agem(patternsPerExperience: 256, sampleSize: 64), .ewc(patternsPerExperience: 10, lambda: 3),
+            .joint, .independent(warmStart: true), .independent(warmStart: false), .multimodal,
+        ]
         for method in methods {
-            let s = RunSpec(experiment: "x", strategy: "y", seed: 0,
-                            benchmark: BenchmarkSpec(kind: .split, dataset: .fashionMNIST, tasks: 5, testSamplesPerTask: 7,
-                                                     scenario: .classIncremental, classOrder: Array((0...9).reversed())),
-                            model: ModelSpec(hidden: [5]), optimizer: OptimizerSpec(lr: 0.01, batchSize: 3, epochs: 2, momentum: 0.9),
-                            method: method, sourceFile: "we\"ird\\path\n")
+            let s = RunSpec(
+                experiment: "x", strategy: "y", seed: 0,
+                benchmark: BenchmarkSpec(
+                    kind: .split, dataset: .fashionMNIST, tasks: 5, testSamplesPerTask: 7,
+                    scenario: .classIncremental, classOrder: Array((0...9).reversed())),
+                model: ModelSpec(hidden: [5]),
+                optimizer: OptimizerSpec(lr: 0.01, batchSize: 3, epochs: 2, momentum: 0.9),
+                method: method, sourceFile: "we\"ird\\path\n")
             XCTAssertEqual(try RunSpec(canonicalYAML: s.canonicalYAML), s, "\(method)")
         }
     }
@@ -222,18 +266,21 @@ final class CanonicalConfigTests: XCTestCase {
         let broken = spec.canonicalYAML.replacingOccurrences(of: "  lr: 0.1\n", with: "  lr: fast\n")
             .replacingOccurrences(of: "seed: 3\n", with: "")
         XCTAssertThrowsError(try RunSpec(canonicalYAML: broken, source: "run.h5")) { error in
-            XCTAssertEqual("\(error)", """
-            run.h5:2:1: seed: missing required key 'seed'
-            run.h5:19:7: optimizer.lr: expected a number, got fast
-            """)
+            XCTAssertEqual(
+                "\(error)",
+                """
+                run.h5:2:1: seed: missing required key 'seed'
+                run.h5:19:7: optimizer.lr: expected a number, got fast
+                """)
         }
     }
 }
 
 final class ResumeTests: XCTestCase {
-    let spec = RunSpec(experiment: "e", strategy: "naive", seed: 0,
-                       benchmark: BenchmarkSpec(kind: .permuted, tasks: 20, samplesPerTask: 1000),
-                       optimizer: OptimizerSpec(lr: 0.1), method: .naive, sourceFile: "Experiments/e.yaml")
+    let spec = RunSpec(
+        experiment: "e", strategy: "naive", seed: 0,
+        benchmark: BenchmarkSpec(kind: .permuted, tasks: 20, samplesPerTask: 1000),
+        optimizer: OptimizerSpec(lr: 0.1), method: .naive, sourceFile: "Experiments/e.yaml")
 
     func testNoCompleteFileRuns() {
         XCTAssertEqual(resumeDecision(for: spec, existingConfigYAML: nil), .run)
@@ -250,11 +297,13 @@ final class ResumeTests: XCTestCase {
         var old = spec
         old.optimizer.lr = 0.03
         old.method = .replay(memorySize: 10)
-        XCTAssertEqual(resumeDecision(for: spec, existingConfigYAML: old.canonicalYAML), .configMismatch([
-            "optimizer.lr: stored 0.03, planned 0.1",
-            "method.name: stored replay, planned naive",
-            "method.memory_size: stored 10, planned (absent)",
-        ]))
+        XCTAssertEqual(
+            resumeDecision(for: spec, existingConfigYAML: old.canonicalYAML),
+            .configMismatch([
+                "optimizer.lr: stored 0.03, planned 0.1",
+                "method.name: stored replay, planned naive",
+                "method.memory_size: stored 10, planned (absent)",
+            ]))
     }
 
     func testForceReruns() {
@@ -262,7 +311,7 @@ final class ResumeTests: XCTestCase {
     }
 
     func testUnreadableStoredConfigIsAMismatch() {
-        guard case let .configMismatch(reasons) = resumeDecision(for: spec, existingConfigYAML: "lr: [") else {
+        guard case .configMismatch(let reasons) = resumeDecision(for: spec, existingConfigYAML: "lr: [") else {
             return XCTFail("expected a mismatch")
         }
         XCTAssertEqual(reasons.count, 1)
@@ -279,8 +328,12 @@ final class ResumeTests: XCTestCase {
         }
         let lines = text.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.count, 5)
-        XCTAssertEqual(lines[0].split(separator: " ", omittingEmptySubsequences: true),
-                       ["EXPERIMENT", "STRATEGY", "SEED", "BENCHMARK", "METHOD", "LR", "BATCH", "EPOCHS", "COST", "OUTPUT", "STATUS"])
+        XCTAssertEqual(
+            lines[0].split(separator: " ", omittingEmptySubsequences: true),
+            [
+                "EXPERIMENT", "STRATEGY", "SEED", "BENCHMARK", "METHOD", "LR", "BATCH", "EPOCHS", "COST", "OUTPUT",
+                "STATUS",
+            ])
         XCTAssertTrue(lines[1].contains("permuted/mnist 20x1000 DI"))
         XCTAssertTrue(lines[1].hasSuffix("Results/runs/e__naive__seed0.h5  skip"), lines[1])
         XCTAssertTrue(lines[2].hasSuffix("MISMATCH"))

@@ -1,11 +1,13 @@
-import XCTest
-@testable import Experiments
 import Learning
+import XCTest
+
+@testable import Experiments
 
 final class InheritanceTests: XCTestCase {
     func testDefaultsExtendsOverridesAndRemoval() throws {
         let files = [
-            "defaults.yaml": "defaults:\n  seeds: 0-1\n  optimizer: {lr: 0.1, batch_size: 10}\n  model: {hidden: [50]}\n",
+            "defaults.yaml":
+                "defaults:\n  seeds: 0-1\n  optimizer: {lr: 0.1, batch_size: 10}\n  model: {hidden: [50]}\n",
             "a.yaml": """
             templates:
               base:
@@ -39,30 +41,39 @@ final class InheritanceTests: XCTestCase {
         XCTAssertEqual(parent.seeds, [0, 1])
         XCTAssertEqual(parent.model, ModelSpec(hidden: [50]))
         XCTAssertEqual(parent.benchmark, BenchmarkSpec(kind: .permuted, tasks: 4, samplesPerTask: 100))
-        XCTAssertEqual(parent.strategies, [
-            Strategy(label: "naive", method: .naive, optimizer: OptimizerSpec(lr: 0.1, batchSize: 10, epochs: 2)),
-            Strategy(label: "gem", method: .gem(patternsPerExperience: 10, memoryStrength: 0.5, memorySelection: .random),
-                     optimizer: OptimizerSpec(lr: 0.1, batchSize: 10, epochs: 2)),
-            Strategy(label: "single", method: .naive, optimizer: OptimizerSpec(lr: 0.03, batchSize: 10, epochs: 2)),
-        ])
+        XCTAssertEqual(
+            parent.strategies,
+            [
+                Strategy(label: "naive", method: .naive, optimizer: OptimizerSpec(lr: 0.1, batchSize: 10, epochs: 2)),
+                Strategy(
+                    label: "gem",
+                    method: .gem(patternsPerExperience: 10, memoryStrength: 0.5, memorySelection: .random),
+                    optimizer: OptimizerSpec(lr: 0.1, batchSize: 10, epochs: 2)),
+                Strategy(label: "single", method: .naive, optimizer: OptimizerSpec(lr: 0.03, batchSize: 10, epochs: 2)),
+            ])
         XCTAssertEqual(parent.description, "the parent")
 
         // The child: kind overridden, tasks kept; batch size overridden for every strategy;
         // gem's strength and lr overridden, its memory kept; naive removed; suites and
         // description not inherited.
         XCTAssertEqual(child.benchmark, BenchmarkSpec(kind: .rotated, tasks: 4, samplesPerTask: 100))
-        XCTAssertEqual(child.strategies, [
-            Strategy(label: "gem", method: .gem(patternsPerExperience: 10, memoryStrength: 1, memorySelection: .random),
-                     optimizer: OptimizerSpec(lr: 0.01, batchSize: 20, epochs: 2)),
-            Strategy(label: "single", method: .naive, optimizer: OptimizerSpec(lr: 0.03, batchSize: 20, epochs: 2)),
-        ])
+        XCTAssertEqual(
+            child.strategies,
+            [
+                Strategy(
+                    label: "gem", method: .gem(patternsPerExperience: 10, memoryStrength: 1, memorySelection: .random),
+                    optimizer: OptimizerSpec(lr: 0.01, batchSize: 20, epochs: 2)),
+                Strategy(label: "single", method: .naive, optimizer: OptimizerSpec(lr: 0.03, batchSize: 20, epochs: 2)),
+            ])
         XCTAssertNil(child.description)
         XCTAssertEqual(registry.suites, ["s1": ["parent"], "s2": ["child"]])
         XCTAssertEqual(child.sourceFile.hasSuffix("/a.yaml"), true)
     }
 
     func testBuiltInDefaults() throws {
-        let registry = try loaded(["a.yaml": experimentFile("benchmark: {kind: split}\noptimizer: {lr: 0.1}\nstrategies: {naive: }")])
+        let registry = try loaded([
+            "a.yaml": experimentFile("benchmark: {kind: split}\noptimizer: {lr: 0.1}\nstrategies: {naive: }")
+        ])
         let e = try XCTUnwrap(registry.experiments.first)
         XCTAssertEqual(e.seeds, [0])
         XCTAssertEqual(e.benchmark, BenchmarkSpec(kind: .split, dataset: .mnist, tasks: 5, scenario: .taskIncremental))
@@ -72,33 +83,40 @@ final class InheritanceTests: XCTestCase {
 }
 
 final class PlanTests: XCTestCase {
-    let files = ["a.yaml": """
-    experiments:
-      one:
-        suites: [s]
-        seeds: [3, 1]
-        benchmark: {kind: permuted, tasks: 2}
-        optimizer: {lr: 0.1}
-        strategies: {naive: {}, joint: {}}
-      two:
-        suites: [s]
-        benchmark: {kind: split}
-        optimizer: {lr: 0.1}
-        strategies: {gem: {patterns_per_experience: 5, memory_strength: 0}}
-    """]
+    let files = [
+        "a.yaml": """
+        experiments:
+          one:
+            suites: [s]
+            seeds: [3, 1]
+            benchmark: {kind: permuted, tasks: 2}
+            optimizer: {lr: 0.1}
+            strategies: {naive: {}, joint: {}}
+          two:
+            suites: [s]
+            benchmark: {kind: split}
+            optimizer: {lr: 0.1}
+            strategies: {gem: {patterns_per_experience: 5, memory_strength: 0}}
+        """
+    ]
 
     func testPlanOrderIsSuiteOrderThenSeedMajor() throws {
         let registry = try loaded(files)
         let ids = try registry.plan(suite: "s").map(\.runID)
-        XCTAssertEqual(ids, ["one__naive__seed3", "one__joint__seed3", "one__naive__seed1", "one__joint__seed1",
-                             "two__gem__seed0"])
+        XCTAssertEqual(
+            ids,
+            [
+                "one__naive__seed3", "one__joint__seed3", "one__naive__seed1", "one__joint__seed1",
+                "two__gem__seed0",
+            ])
         XCTAssertEqual(try registry.plan(suite: "s"), try registry.plan(suite: "s"))
     }
 
     func testSeedsOverrideAndStrategySelectors() throws {
         let registry = try loaded(files)
         let plan = try registry.plan(experiments: ["two", "one/joint", "two"], seeds: SeedSelection(parsing: "0-1"))
-        XCTAssertEqual(plan.map(\.runID), ["two__gem__seed0", "two__gem__seed1", "one__joint__seed0", "one__joint__seed1"])
+        XCTAssertEqual(
+            plan.map(\.runID), ["two__gem__seed0", "two__gem__seed1", "one__joint__seed0", "one__joint__seed1"])
         XCTAssertEqual(plan[0].outputFileName, "two__gem__seed0.h5")
         let both = try registry.plan(experiments: ["one/joint"], suite: "s")
         XCTAssertEqual(both.count, 5)
@@ -113,12 +131,20 @@ final class ShippedExperimentsTests: XCTestCase {
         } catch {
             return XCTFail("\(error)")
         }
-        XCTAssertEqual(registry.suiteNames, ["agem-paper", "cifar10", "fashion", "gem-paper-cifar100", "gem-paper-cifar100-small", "paper",
-                                             "permuted", "rotated", "smoke", "split", "split-fashion-conv"])
+        XCTAssertEqual(
+            registry.suiteNames,
+            [
+                "agem-paper", "cifar10", "fashion", "gem-paper-cifar100", "gem-paper-cifar100-small", "paper",
+                "permuted", "rotated", "smoke", "split", "split-fashion-conv",
+            ])
         let counts = try registry.suiteNames.map { ($0, try registry.plan(suite: $0).count) }
-        XCTAssertEqual(Dictionary(uniqueKeysWithValues: counts),
-                       ["agem-paper": 35, "split": 22, "permuted": 5, "rotated": 5, "fashion": 28, "paper": 60, "smoke": 71, "cifar10": 4,
-                        "gem-paper-cifar100": 20, "gem-paper-cifar100-small": 4, "split-fashion-conv": 5])
+        XCTAssertEqual(
+            Dictionary(uniqueKeysWithValues: counts),
+            [
+                "agem-paper": 35, "split": 22, "permuted": 5, "rotated": 5, "fashion": 28, "paper": 60, "smoke": 71,
+                "cifar10": 4,
+                "gem-paper-cifar100": 20, "gem-paper-cifar100-small": 4, "split-fashion-conv": 5,
+            ])
         for suite in registry.suiteNames {
             let plan = try registry.plan(suite: suite)
             XCTAssertEqual(Set(plan.map(\.runID)).count, plan.count, suite)
@@ -150,15 +176,36 @@ final class ShippedExperimentsTests: XCTestCase {
         }
         XCTAssertTrue(try setting("van") == (0.03, .naive))
         XCTAssertTrue(try setting("ewc") == (0.03, .ewc(patternsPerExperience: 10, lambda: 10)))
-        XCTAssertTrue(try setting("gem") == (0.03, .gem(patternsPerExperience: 250, memoryStrength: 0.5,
-                                                        memorySelection: .random)))
+        XCTAssertTrue(
+            try setting("gem") == (
+                0.03,
+                .gem(
+                    patternsPerExperience: 250, memoryStrength: 0.5,
+                    memorySelection: .random)
+            ))
         XCTAssertTrue(try setting("agem") == (0.1, .agem(patternsPerExperience: 250, sampleSize: 256)))
         // MAS, RWALK: --synap-stgth 0.1 and 1 at lr 0.1; ξ = PARAM_XI_STEP = 1e-3; RWalk's Fisher
         // FISHER_EMA_DECAY = 0.9 every FISHER_UPDATE_AFTER = 10 steps; MAS over batches of 10, last task only
-        XCTAssertTrue(try setting("mas") == (0.1, MethodSpec("mas", ["lambda_reg": .double(0.1), "alpha": .double(0),
-                                                                     "importance_batch": .int(10)])!))
-        XCTAssertTrue(try setting("rwalk") == (0.1, MethodSpec("rwalk", ["ewc_lambda": .double(1), "ewc_alpha": .double(0.9),
-                                                                         "delta_t": .int(10), "eps": .double(1e-3)])!))
+        XCTAssertTrue(
+            try setting("mas") == (
+                0.1,
+                MethodSpec(
+                    "mas",
+                    [
+                        "lambda_reg": .double(0.1), "alpha": .double(0),
+                        "importance_batch": .int(10),
+                    ])!
+            ))
+        XCTAssertTrue(
+            try setting("rwalk") == (
+                0.1,
+                MethodSpec(
+                    "rwalk",
+                    [
+                        "ewc_lambda": .double(1), "ewc_alpha": .double(0.9),
+                        "delta_t": .int(10), "eps": .double(1e-3),
+                    ])!
+            ))
     }
 
     func testPaperSuiteHasThePapersSettings() throws {
@@ -180,7 +227,8 @@ final class ShippedExperimentsTests: XCTestCase {
             return (spec.optimizer.lr, spec.method)
         }
         let gem = MethodSpec.gem(patternsPerExperience: 256, memoryStrength: 0.5, memorySelection: .recent)
-        let perm = "paper-permuted-mnist", rot = "paper-rotated-mnist"
+        let perm = "paper-permuted-mnist"
+        let rot = "paper-rotated-mnist"
         XCTAssertTrue(try setting(perm, "single") == (0.03, .naive))
         XCTAssertTrue(try setting(rot, "single") == (0.003, .naive))
         XCTAssertTrue(try setting(perm, "independent") == (0.03, .independent(warmStart: true)))
@@ -211,7 +259,8 @@ final class ShippedExperimentsTests: XCTestCase {
             let plan = try registry.plan(suite: suite)
             let text = renderPlan(plan, outputDirectory: "Results/runs")
             XCTAssertEqual(text.split(separator: "\n").count, plan.count + 2, suite)
-            XCTAssertTrue(text.split(separator: "\n").last!.hasPrefix("\(plan.count) runs (\(plan.count) run); to train: "), text)
+            XCTAssertTrue(
+                text.split(separator: "\n").last!.hasPrefix("\(plan.count) runs (\(plan.count) run); to train: "), text)
         }
     }
 }

@@ -1,9 +1,10 @@
-import XCTest
 import Benchmarks
 import Data
-import Storage
-@testable import Experiments
 import Learning
+import Storage
+import XCTest
+
+@testable import Experiments
 
 /// What the runner refuses before training, and what it does when another process writes
 /// into the same output folder.
@@ -19,9 +20,10 @@ final class RunnerFaultTests: XCTestCase {
     }
 
     private func spec(experiment: String = "tiny", strategy: String = "naive", seed: Int = 0) -> RunSpec {
-        RunSpec(experiment: experiment, strategy: strategy, seed: seed,
-                benchmark: BenchmarkSpec(kind: .permuted, tasks: 2, samplesPerTask: 20, testSamplesPerTask: 20),
-                model: ModelSpec(hidden: [10]), optimizer: OptimizerSpec(lr: 0.1, batchSize: 10), method: .naive)
+        RunSpec(
+            experiment: experiment, strategy: strategy, seed: seed,
+            benchmark: BenchmarkSpec(kind: .permuted, tasks: 2, samplesPerTask: 20, testSamplesPerTask: 20),
+            model: ModelSpec(hidden: [10]), optimizer: OptimizerSpec(lr: 0.1, batchSize: 10), method: .naive)
     }
 
     /// Runs `plan` and returns the error and the events seen; `trained` counts `.started` events.
@@ -82,13 +84,17 @@ final class RunnerFaultTests: XCTestCase {
         let name = spec(experiment: long).outputFileName
         XCTAssertEqual(name.utf8.count, 250)
         // the longest pid this system hands out
-        let pidMax = try XCTUnwrap(Int(String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        let pidMax = try XCTUnwrap(
+            Int(
+                String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)))
         let needed = 250 + ".".count + ".partial-".count + String(pidMax - 1).count
         let (error, events) = refusal([spec(), spec(experiment: long)], in: folder)
-        XCTAssertEqual(error, "\(name): run file name of 250 bytes; with its temporary name (.NAME.partial-PID) it needs "
-                       + "\(needed), more than the 255 bytes a file name may have in \(FileManager.default.temporaryDirectory.standardizedFileURL.path); "
-                       + "shorten the experiment or strategy name")
+        XCTAssertEqual(
+            error,
+            "\(name): run file name of 250 bytes; with its temporary name (.NAME.partial-PID) it needs "
+                + "\(needed), more than the 255 bytes a file name may have in \(FileManager.default.temporaryDirectory.standardizedFileURL.path); "
+                + "shorten the experiment or strategy name")
         XCTAssertEqual(events, [])
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.path), "nothing is created before refusing")
     }
@@ -104,11 +110,12 @@ final class RunnerFaultTests: XCTestCase {
         for name in [stale, live] { try Data("partial".utf8).write(to: folder.appendingPathComponent(name)) }
         let removed = Log()
         _ = try Runner(outputDirectory: folder, threads: 1).execute([spec()]) { event in
-            if case let .removedStalePartial(file) = event { removed.append(file.lastPathComponent) }
+            if case .removedStalePartial(let file) = event { removed.append(file.lastPathComponent) }
         }
         XCTAssertEqual(removed.entries, [stale])
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted(),
-                       [live, "tiny__naive__seed0.events.jsonl", "tiny__naive__seed0.h5"])
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted(),
+            [live, "tiny__naive__seed0.events.jsonl", "tiny__naive__seed0.h5"])
     }
 
     /// Two `bench run` on one folder: the run the other process finishes first is a skip.
@@ -121,21 +128,25 @@ final class RunnerFaultTests: XCTestCase {
         let runner = Runner(outputDirectory: folder, threads: 1)
         let records = try runner.execute([spec(seed: 0), spec(seed: 1)]) { event in
             switch event {
-            case let .started(_, _, started):
+            case .started(_, _, let started):
                 events.append("started seed\(started.seed)")
                 // the other process finishes seed 0 while this one trains it, and seed 1 before it starts
                 if started.seed == 0 {
                     try? RunFile.write(other, to: folder.appendingPathComponent(started.outputFileName))
                     try? RunFile.write(otherLater, to: secondFile)
                 }
-            case let .skipped(_, _, skipped, _, reason): events.append("skipped seed\(skipped.seed): \(reason)")
-            case let .finished(_, _, finished, _, _): events.append("finished seed\(finished.seed)")
+            case .skipped(_, _, let skipped, _, let reason): events.append("skipped seed\(skipped.seed): \(reason)")
+            case .finished(_, _, let finished, _, _): events.append("finished seed\(finished.seed)")
             default: break
             }
         }
-        XCTAssertEqual(events.entries, ["started seed0",
-                                        "skipped seed0: finished meanwhile by another process (its file is kept)",
-                                        "skipped seed1: finished meanwhile by another process"])
+        XCTAssertEqual(
+            events.entries,
+            [
+                "started seed0",
+                "skipped seed0: finished meanwhile by another process (its file is kept)",
+                "skipped seed1: finished meanwhile by another process",
+            ])
         XCTAssertEqual(records.map(\.created), [other.created, otherLater.created])
     }
 
@@ -144,13 +155,17 @@ final class RunnerFaultTests: XCTestCase {
         changed.optimizer.lr = 0.05
         let other = try Runner(outputDirectory: folder, threads: 1).record(for: changed)
         let folder = self.folder!
-        XCTAssertThrowsError(try Runner(outputDirectory: folder, threads: 1).execute([spec()]) { event in
-            if case let .started(_, _, started) = event {
-                try? RunFile.write(other, to: folder.appendingPathComponent(started.outputFileName))
+        XCTAssertThrowsError(
+            try Runner(outputDirectory: folder, threads: 1).execute([spec()]) { event in
+                if case .started(_, _, let started) = event {
+                    try? RunFile.write(other, to: folder.appendingPathComponent(started.outputFileName))
+                }
             }
-        }) { error in
-            XCTAssertTrue("\(error)".contains("(written by another process meanwhile):\n    optimizer.lr: stored 0.05, planned 0.1"),
-                          "\(error)")
+        ) { error in
+            XCTAssertTrue(
+                "\(error)".contains(
+                    "(written by another process meanwhile):\n    optimizer.lr: stored 0.05, planned 0.1"),
+                "\(error)")
         }
     }
 }

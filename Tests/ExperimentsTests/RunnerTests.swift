@@ -1,9 +1,10 @@
-import XCTest
 import Benchmarks
 import Data
-import Storage
-@testable import Experiments
 import Learning
+import Storage
+import XCTest
+
+@testable import Experiments
 
 /// The runner end to end on real MNIST, kept tiny: 2 permuted tasks × 30 samples, 50 test images.
 final class RunnerTests: XCTestCase {
@@ -17,11 +18,16 @@ final class RunnerTests: XCTestCase {
         try? FileManager.default.removeItem(at: folder)
     }
 
-    private func spec(lr: Double = 0.1, method: MethodSpec = .gem(patternsPerExperience: 10, memoryStrength: 0.5,
-                                                                    memorySelection: .recent)) -> RunSpec {
-        RunSpec(experiment: "tiny", strategy: "gem", seed: 3,
-                benchmark: BenchmarkSpec(kind: .permuted, tasks: 2, samplesPerTask: 30, testSamplesPerTask: 50),
-                model: ModelSpec(hidden: [20, 20]), optimizer: OptimizerSpec(lr: lr, batchSize: 10), method: method)
+    private func spec(
+        lr: Double = 0.1,
+        method: MethodSpec = .gem(
+            patternsPerExperience: 10, memoryStrength: 0.5,
+            memorySelection: .recent)
+    ) -> RunSpec {
+        RunSpec(
+            experiment: "tiny", strategy: "gem", seed: 3,
+            benchmark: BenchmarkSpec(kind: .permuted, tasks: 2, samplesPerTask: 30, testSamplesPerTask: 50),
+            model: ModelSpec(hidden: [20, 20]), optimizer: OptimizerSpec(lr: lr, batchSize: 10), method: method)
     }
 
     func testFinishedRunsAreSkippedOnTheNextCall() throws {
@@ -77,7 +83,8 @@ final class RunnerTests: XCTestCase {
         XCTAssertEqual(record.parameters, plain.parameters)
         XCTAssertEqual(record.curveStep, [2, 4, 6])
         XCTAssertEqual(record.curve.last, record.accuracyMatrix[1])
-        let r = record.accuracyMatrix, early = record.earlyAccuracy
+        let r = record.accuracyMatrix
+        let early = record.earlyAccuracy
         XCTAssertEqual(early.map(\.count), [4, 4])  // before, and after each of the 3 minibatches
         XCTAssertEqual(early[0][0], record.randomInitAccuracy[0])
         XCTAssertEqual(early[1][0], r[0][1])
@@ -101,7 +108,8 @@ final class RunnerTests: XCTestCase {
     /// at its curve points), with no curve and no change to training; the key is stored only when
     /// on and reads back; a stored config without it (every file before it) reads as off.
     func testLCAKeyRecordsTheEarlyAccuraciesWithoutTheCurve() throws {
-        var curved = spec(), early = spec()
+        var curved = spec()
+        var early = spec()
         curved.optimizer.evalEvery = 2
         early.optimizer.lca = true
         let runner = Runner(outputDirectory: folder, threads: 1)
@@ -129,7 +137,9 @@ final class RunnerTests: XCTestCase {
         guard PeakMemory.begin(alone: true) == .run else { throw XCTSkip("this kernel refuses to reset VmHWM") }
         let before = try XCTUnwrap(PeakMemory.peakBytes())
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 4096)
-        for offset in stride(from: 0, to: size, by: 4096) { buffer.storeBytes(of: 1, toByteOffset: offset, as: UInt8.self) }
+        for offset in stride(from: 0, to: size, by: 4096) {
+            buffer.storeBytes(of: 1, toByteOffset: offset, as: UInt8.self)
+        }
         let raised = try XCTUnwrap(PeakMemory.peakBytes())
         buffer.deallocate()
         XCTAssertGreaterThanOrEqual(raised - before, size)
@@ -146,8 +156,9 @@ final class RunnerTests: XCTestCase {
         let stored = try RunFile.read(folder.appendingPathComponent(spec().outputFileName))
         XCTAssertEqual(stored.peakRSSBytes, alone.peakRSSBytes)
         XCTAssertEqual(stored.peakRSSScope, "run")
-        XCTAssertEqual(try RunFile.readSummary(folder.appendingPathComponent(spec().outputFileName)).peakRSSBytes,
-                       alone.peakRSSBytes)
+        XCTAssertEqual(
+            try RunFile.readSummary(folder.appendingPathComponent(spec().outputFileName)).peakRSSBytes,
+            alone.peakRSSBytes)
         let plan = [0, 1].map { seed -> RunSpec in
             var s = spec()
             s.seed = seed
@@ -184,8 +195,12 @@ final class RunnerTests: XCTestCase {
             let benchmark = BenchmarkSpec(kind: .permuted, tasks: 2, samplesPerTask: 1000, testSamplesPerTask: 2000)
             let methods: [(String, MethodSpec)] = [
                 ("ewc", .ewc(patternsPerExperience: 1000, lambda: 1000)),
-                ("gem", .gem(patternsPerExperience: 256, memoryStrength: 0.5, memorySelection: .recent,
-                             referenceGradients: .direct, sparseFirstLayer: false)),
+                (
+                    "gem",
+                    .gem(
+                        patternsPerExperience: 256, memoryStrength: 0.5, memorySelection: .recent,
+                        referenceGradients: .direct, sparseFirstLayer: false)
+                ),
                 ("si", MethodSpec("si", ["si_lambda": .double(0.1)])!),
                 ("mas", MethodSpec("mas", ["lambda_reg": .double(0.1), "importance_batch": .int(10)])!),
                 ("rwalk", MethodSpec("rwalk", ["ewc_lambda": .double(1)])!),
@@ -193,8 +208,9 @@ final class RunnerTests: XCTestCase {
                 ("pnn", MethodSpec("pnn")!),  // evaluation through columns of its own
             ]
             return methods.map { label, method in
-                RunSpec(experiment: "threads", strategy: label, seed: 1, benchmark: benchmark,
-                        model: ModelSpec(hidden: [100, 100]), optimizer: OptimizerSpec(lr: 0.01), method: method)
+                RunSpec(
+                    experiment: "threads", strategy: label, seed: 1, benchmark: benchmark,
+                    model: ModelSpec(hidden: [100, 100]), optimizer: OptimizerSpec(lr: 0.01), method: method)
             }
         }
         let alone = try plan().map { try Runner(outputDirectory: folder, threads: 1).record(for: $0) }
@@ -213,10 +229,12 @@ final class RunnerTests: XCTestCase {
         var healthy = spec(method: .naive)
         healthy.strategy = "naive"
         let events = Log()
-        XCTAssertThrowsError(try Runner(outputDirectory: folder, threads: 1).execute([diverging, healthy], jobs: 2) {
-            if case let .failed(_, _, spec, _) = $0 { events.append(spec.runID) }
-        }) { error in
-            guard case let RunnerError.runsFailed(reasons, finished) = error else { return XCTFail("\(error)") }
+        XCTAssertThrowsError(
+            try Runner(outputDirectory: folder, threads: 1).execute([diverging, healthy], jobs: 2) {
+                if case .failed(_, _, let spec, _) = $0 { events.append(spec.runID) }
+            }
+        ) { error in
+            guard case RunnerError.runsFailed(let reasons, let finished) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(finished.map(\.strategy), ["naive"])
             XCTAssertEqual(reasons.count, 1)
             XCTAssertTrue(reasons[0].hasPrefix("tiny__gem-diverging__seed3: diverged: loss is "), reasons[0])
@@ -225,8 +243,12 @@ final class RunnerTests: XCTestCase {
         }
         XCTAssertEqual(events.entries, ["tiny__gem-diverging__seed3"])
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
-        XCTAssertEqual(files, ["tiny__gem-diverging__seed3.events.jsonl", "tiny__naive__seed3.events.jsonl",
-                               "tiny__naive__seed3.h5"])
+        XCTAssertEqual(
+            files,
+            [
+                "tiny__gem-diverging__seed3.events.jsonl", "tiny__naive__seed3.events.jsonl",
+                "tiny__naive__seed3.h5",
+            ])
         // its event log ends with the reason
         let last = try XCTUnwrap(try eventLog(of: "tiny__gem-diverging__seed3", in: folder).last)
         XCTAssertEqual(last["event"] as? String, "run_end")
@@ -245,8 +267,12 @@ final class RunnerTests: XCTestCase {
         }
         XCTAssertThrowsError(try runner.execute(plan) { if case .finished = $0 { finished.append("finished") } })
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
-        XCTAssertEqual(files, ["tiny__gem__seed3.events.jsonl", "tiny__gem__seed3.h5",
-                               "tiny__naive__seed3.events.jsonl"])
+        XCTAssertEqual(
+            files,
+            [
+                "tiny__gem__seed3.events.jsonl", "tiny__gem__seed3.h5",
+                "tiny__naive__seed3.events.jsonl",
+            ])
         XCTAssertEqual(try eventLog(of: "tiny__gem__seed3", in: folder).last?["status"] as? String, "finished")
         XCTAssertEqual(try eventLog(of: "tiny__naive__seed3", in: folder).last?["status"] as? String, "interrupted")
     }
@@ -256,6 +282,14 @@ final class RunnerTests: XCTestCase {
 final class Log: @unchecked Sendable {
     private let lock = NSLock()
     private var items: [String] = []
-    func append(_ item: String) { lock.lock(); items.append(item); lock.unlock() }
-    var entries: [String] { lock.lock(); defer { lock.unlock() }; return items }
+    func append(_ item: String) {
+        lock.lock()
+        items.append(item)
+        lock.unlock()
+    }
+    var entries: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return items
+    }
 }

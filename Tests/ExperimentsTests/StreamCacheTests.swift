@@ -1,6 +1,7 @@
+import Benchmarks
 import Dispatch
 import XCTest
-import Benchmarks
+
 @testable import Experiments
 
 final class StreamCacheTests: XCTestCase {
@@ -24,12 +25,24 @@ final class StreamCacheTests: XCTestCase {
     func testLeastRecentlyUsedStreamIsDroppedBeyondCapacity() {
         let cache = StreamCache(capacity: 2)
         var built: [String] = []
-        let ask = { (key: String) in _ = cache.stream(key) { built.append(key); return emptyStream(key) } }
-        ask("a"); ask("b"); ask("a"); ask("c")   // b is the least recently used
-        ask("a"); ask("b")                       // c is dropped for b
+        let ask = { (key: String) in
+            _ = cache.stream(key) {
+                built.append(key)
+                return emptyStream(key)
+            }
+        }
+        ask("a")
+        ask("b")
+        ask("a")
+        ask("c")  // b is the least recently used
+        ask("a")
+        ask("b")  // c is dropped for b
         XCTAssertEqual(built, ["a", "b", "c", "b"])
         cache.keep(atLeast: 3)
-        ask("c"); ask("a"); ask("b"); ask("c")   // three fit now: only c is built again
+        ask("c")
+        ask("a")
+        ask("b")
+        ask("c")  // three fit now: only c is built again
         XCTAssertEqual(built, ["a", "b", "c", "b", "c"])
     }
 }

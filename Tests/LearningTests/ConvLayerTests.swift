@@ -1,17 +1,19 @@
-import XCTest
-@testable import Learning
 import TestSupport
+import XCTest
+
+@testable import Learning
 
 /// Convolution, batch norm, pooling and residual blocks against independent truths: direct
 /// sums written out in the test, hand-computed statistics, and central finite differences of
 /// L = Σ c ⊙ y (in float64 from float32 forwards) for every parameter and every input.
 final class ConvLayerTests: XCTestCase {
 
-
     /// dL/dθ and dL/dx of `network` against finite differences, L = Σ c ⊙ logits. With
     /// `kinks`, coordinates where a ReLU switches within ±h are left out (at most 5% of them).
-    private func checkGradients(_ network: Network, rows: Int, seed: UInt64, h: Float = 1e-2, kinks: Bool = false,
-                                file: StaticString = #filePath, line: UInt = #line) {
+    private func checkGradients(
+        _ network: Network, rows: Int, seed: UInt64, h: Float = 1e-2, kinks: Bool = false,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         var rng = RandomStream(seed: seed)
         let x = FloatBuffer(randomArray(rows * network.inputWidth, &rng))
         let c = randomArray(rows * network.outputWidth, &rng)
@@ -24,19 +26,24 @@ final class ConvLayerTests: XCTestCase {
         var dx = [Float](repeating: 0, count: x.count)
         c.withUnsafeBufferPointer { cb in
             dx.withUnsafeMutableBufferPointer { db in
-                network.backward(cb.baseAddress!, targets: [GradientTarget(rows: 0..<rows, gradient: network.gradients.pointer)],
-                                 inputGradient: db.baseAddress!)
+                network.backward(
+                    cb.baseAddress!, targets: [GradientTarget(rows: 0..<rows, gradient: network.gradients.pointer)],
+                    inputGradient: db.baseAddress!)
             }
         }
         func compare(_ analytic: [Double], _ values: UnsafeMutablePointer<Float>, _ what: String) {
             var skipped = 0
             let numeric = (0..<analytic.count).map { i in
                 let (d, kink) = richardsonDerivative(values + i, h: h, loss)
-                if kinks && kink { skipped += 1; return analytic[i] }
+                if kinks && kink {
+                    skipped += 1
+                    return analytic[i]
+                }
                 return d
             }
             XCTAssertLessThan(relativeError(analytic, numeric), 1e-3, what, file: file, line: line)
-            XCTAssertLessThanOrEqual(skipped * 20, analytic.count, "\(what): too many kinks to trust", file: file, line: line)
+            XCTAssertLessThanOrEqual(
+                skipped * 20, analytic.count, "\(what): too many kinks to trust", file: file, line: line)
         }
         compare(network.gradients.array.map(Double.init), network.parameters.pointer, "parameter gradient")
         compare(dx.map(Double.init), x.pointer, "input gradient")
@@ -46,7 +53,9 @@ final class ConvLayerTests: XCTestCase {
         // stride 2, and the "same" 3x3 convolution (stride 1, padding 1) that copies whole planes
         var rng = RandomStream(seed: 1)
         let shape = ImageShape(channels: 2, height: 5, width: 6)
-        for (stride, expected) in [(2, ImageShape(channels: 3, height: 3, width: 3)), (1, ImageShape(channels: 3, height: 5, width: 6))] {
+        for (stride, expected) in [
+            (2, ImageShape(channels: 3, height: 3, width: 3)), (1, ImageShape(channels: 3, height: 5, width: 6)),
+        ] {
             let conv = Conv2D(shape, outChannels: 3, kernel: 3, stride: stride, padding: 1)
             XCTAssertEqual(conv.output, expected)
             let net = Network(layers: [conv], rng: &rng)
@@ -63,13 +72,17 @@ final class ConvLayerTests: XCTestCase {
                             for i in 0..<2 {
                                 for ky in 0..<3 {
                                     for kx in 0..<3 {
-                                        let iy = stride * oy - 1 + ky, ix = stride * ox - 1 + kx
+                                        let iy = stride * oy - 1 + ky
+                                        let ix = stride * ox - 1 + kx
                                         guard (0..<5).contains(iy) && (0..<6).contains(ix) else { continue }
-                                        sum += Double(w[((o * 2 + i) * 3 + ky) * 3 + kx]) * Double(x[r * 60 + (i * 5 + iy) * 6 + ix])
+                                        sum +=
+                                            Double(w[((o * 2 + i) * 3 + ky) * 3 + kx])
+                                            * Double(x[r * 60 + (i * 5 + iy) * 6 + ix])
                                     }
                                 }
                             }
-                            XCTAssertEqual(Double(y[r * conv.outputWidth + (o * oh + oy) * ow + ox]), sum, accuracy: 1e-5)
+                            XCTAssertEqual(
+                                Double(y[r * conv.outputWidth + (o * oh + oy) * ow + ox]), sum, accuracy: 1e-5)
                         }
                     }
                 }
@@ -81,7 +94,8 @@ final class ConvLayerTests: XCTestCase {
         var rng = RandomStream(seed: 2)
         let shape = ImageShape(channels: 2, height: 5, width: 4)
         for (kernel, stride, padding) in [(3, 1, 1), (3, 2, 1), (1, 2, 0), (2, 1, 0)] {
-            let net = Network(layers: [Conv2D(shape, outChannels: 3, kernel: kernel, stride: stride, padding: padding)], rng: &rng)
+            let net = Network(
+                layers: [Conv2D(shape, outChannels: 3, kernel: kernel, stride: stride, padding: padding)], rng: &rng)
             checkGradients(net, rows: 3, seed: 20)
         }
     }
@@ -126,7 +140,10 @@ final class ConvLayerTests: XCTestCase {
         for i in net.layout[1].offset..<net.parameterCount { net.parameters[i] = 0.5 + rng.unitFloat() }
         checkGradients(net, rows: 4, seed: 50)
         net.mode = .eval
-        for i in 0..<3 { net.state[i] = 0.2 * Float(i) - 0.1; net.state[3 + i] = 0.5 + Float(i) }
+        for i in 0..<3 {
+            net.state[i] = 0.2 * Float(i) - 0.1
+            net.state[3 + i] = 0.5 + Float(i)
+        }
         checkGradients(net, rows: 4, seed: 51)
     }
 
@@ -136,8 +153,9 @@ final class ConvLayerTests: XCTestCase {
         let net = Network(layers: [GlobalAveragePool(shape)], rng: &rng)
         let y = net.forward([1, 2, 3, 4, -4, 0, 0, 0], rows: 1)
         XCTAssertEqual([y[0], y[1]], [2.5, -1])
-        checkGradients(Network(layers: [Conv2D(shape, outChannels: 2, kernel: 1), GlobalAveragePool(shape)], rng: &rng),
-                       rows: 3, seed: 60)
+        checkGradients(
+            Network(layers: [Conv2D(shape, outChannels: 2, kernel: 1), GlobalAveragePool(shape)], rng: &rng),
+            rows: 3, seed: 60)
     }
 
     /// y = x + b[c] on every pixel of channel c, written out; its gradient by finite differences.
@@ -149,8 +167,12 @@ final class ConvLayerTests: XCTestCase {
         XCTAssertTrue(b.allSatisfy { abs($0) <= 1 } && b[0] != b[1])
         let x: [Float] = [1, 2, 3, 4, 5, 6, -1, -2, -3, -4, -5, -6]  // two rows of 2 channels × 3 pixels
         let y = Array(UnsafeBufferPointer(start: net.forward(x, rows: 2), count: 12))
-        XCTAssertEqual(y, [1 + b[0], 2 + b[0], 3 + b[0], 4 + b[1], 5 + b[1], 6 + b[1],
-                           -1 + b[0], -2 + b[0], -3 + b[0], -4 + b[1], -5 + b[1], -6 + b[1]])
+        XCTAssertEqual(
+            y,
+            [
+                1 + b[0], 2 + b[0], 3 + b[0], 4 + b[1], 5 + b[1], 6 + b[1],
+                -1 + b[0], -2 + b[0], -3 + b[0], -4 + b[1], -5 + b[1], -6 + b[1],
+            ])
         checkGradients(net, rows: 3, seed: 81)
     }
 
@@ -175,9 +197,13 @@ final class ConvLayerTests: XCTestCase {
         let down = ResidualBlock(shape, outChannels: 3, stride: 2)
         XCTAssertNotNil(down.shortcut)
         XCTAssertEqual(down.output, ImageShape(channels: 3, height: 2, width: 2))
-        XCTAssertEqual(down.parameterShapes.map(\.name), ["conv1.weight", "bn1.weight", "bn1.bias", "conv2.weight",
-                                                          "bn2.weight", "bn2.bias", "shortcut.0.weight",
-                                                          "shortcut.1.weight", "shortcut.1.bias"])
+        XCTAssertEqual(
+            down.parameterShapes.map(\.name),
+            [
+                "conv1.weight", "bn1.weight", "bn1.bias", "conv2.weight",
+                "bn2.weight", "bn2.bias", "shortcut.0.weight",
+                "shortcut.1.weight", "shortcut.1.bias",
+            ])
         checkGradients(Network(layers: [down], rng: &rng), rows: 3, seed: 70, h: 2e-3, kinks: true)
         // smaller, because every weight of the first convolution moves all 2·(rows·C·H·W) ReLU inputs
         let same = ResidualBlock(ImageShape(channels: 2, height: 3, width: 3), outChannels: 2, stride: 1)

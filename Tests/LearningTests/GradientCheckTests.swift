@@ -1,15 +1,17 @@
-import XCTest
-@testable import Learning
 import TestSupport
+import XCTest
+
+@testable import Learning
 
 /// Every backward pass against central finite differences of the loss, computed in float64
 /// from float32 forwards (loss = Σ c ⊙ y for a fixed random c, so dL/dy = c).
 final class GradientCheckTests: XCTestCase {
 
-
     /// Checks dL/dx and dL/dθ of `network` where L = Σ c ⊙ logits.
-    private func check(_ network: Network, input: [Float], rows: Int, tasks: [Int32]? = nil,
-                       file: StaticString = #filePath, line: UInt = #line) {
+    private func check(
+        _ network: Network, input: [Float], rows: Int, tasks: [Int32]? = nil,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         var rng = RandomStream(seed: 99)
         let c = randomArray(rows * network.outputWidth, &rng)
         var x = input
@@ -82,8 +84,9 @@ final class GradientCheckTests: XCTestCase {
             let logits = x.withUnsafeBufferPointer { net.forward($0.baseAddress!, rows: rows) }
             return labels.withUnsafeBufferPointer { lb in
                 gradient.withUnsafeMutableBufferPointer { gb in
-                    SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: lb.baseAddress!, rows: rows,
-                                                        classes: 4, scale: 1 / Float(rows), gradient: gb.baseAddress!)
+                    SoftmaxCrossEntropy.lossAndGradient(
+                        logits: logits, labels: lb.baseAddress!, rows: rows,
+                        classes: 4, scale: 1 / Float(rows), gradient: gb.baseAddress!)
                 }
             }
         }
@@ -103,24 +106,33 @@ final class GradientCheckTests: XCTestCase {
 
     func testMaskedSoftmaxGradientMatchesFiniteDifferencesAndIgnoresOtherHeads() {
         let heads = OutputHeads(classCount: 4, classesPerTask: [[0, 1], [2, 3]])
-        let logits: [Float] = [0.3, -1.2, 5.0, 2.0, /* row 2, task 1 */ 7.0, 0.1, 0.4, -0.6]
+        let logits: [Float] = [
+            0.3, -1.2, 5.0, 2.0,  // row 1, task 0
+            7.0, 0.1, 0.4, -0.6,  // row 2, task 1
+        ]
         let labels: [Int32] = [1, 2]
         let tasks: [Int32] = [0, 1]
         var gradient = [Float](repeating: 0, count: 8)
         func loss(_ z: [Float]) -> Double {
             var scratch = [Float](repeating: 0, count: 8)
-            return SoftmaxCrossEntropy.lossAndGradient(logits: z, labels: labels, rows: 2, classes: 4,
-                                                       tasks: tasks, heads: heads, gradient: &scratch)
+            return SoftmaxCrossEntropy.lossAndGradient(
+                logits: z, labels: labels, rows: 2, classes: 4,
+                tasks: tasks, heads: heads, gradient: &scratch)
         }
-        let l = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: labels, rows: 2, classes: 4,
-                                                    tasks: tasks, heads: heads, gradient: &gradient)
+        let l = SoftmaxCrossEntropy.lossAndGradient(
+            logits: logits, labels: labels, rows: 2, classes: 4,
+            tasks: tasks, heads: heads, gradient: &gradient)
         // hand computation: row 1 over {0.3, -1.2}, label 1: log(1 + e^{1.5}) ; row 2 over {0.4, -0.6}, label 2: log(1 + e^{-1})
         XCTAssertEqual(l, log(1 + exp(1.5)) + log(1 + exp(-1.0)), accuracy: 1e-5)
-        XCTAssertEqual(gradient[2], 0); XCTAssertEqual(gradient[3], 0)
-        XCTAssertEqual(gradient[4], 0); XCTAssertEqual(gradient[5], 0)
+        XCTAssertEqual(gradient[2], 0)
+        XCTAssertEqual(gradient[3], 0)
+        XCTAssertEqual(gradient[4], 0)
+        XCTAssertEqual(gradient[5], 0)
         for i in [0, 1, 6, 7] {
-            var up = logits, down = logits
-            up[i] += 1e-2; down[i] -= 1e-2
+            var up = logits
+            var down = logits
+            up[i] += 1e-2
+            down[i] -= 1e-2
             XCTAssertEqual(Double(gradient[i]), (loss(up) - loss(down)) / 2e-2, accuracy: 1e-4)
         }
     }
@@ -136,10 +148,12 @@ final class GradientCheckTests: XCTestCase {
             _ = net.forward(xb.baseAddress!, rows: 7)
             split.withUnsafeMutableBufferPointer { sb in
                 dy.withUnsafeBufferPointer {
-                    net.backward($0.baseAddress!, targets: [
-                        GradientTarget(rows: 0..<3, gradient: sb.baseAddress!),
-                        GradientTarget(rows: 3..<7, gradient: sb.baseAddress! + net.parameterCount),
-                    ])
+                    net.backward(
+                        $0.baseAddress!,
+                        targets: [
+                            GradientTarget(rows: 0..<3, gradient: sb.baseAddress!),
+                            GradientTarget(rows: 3..<7, gradient: sb.baseAddress! + net.parameterCount),
+                        ])
                 }
             }
         }
@@ -151,7 +165,9 @@ final class GradientCheckTests: XCTestCase {
             dys.withUnsafeBufferPointer { net.backward($0.baseAddress!) }
             let separate = net.gradients.array
             let batched = Array(split[(k * net.parameterCount)..<((k + 1) * net.parameterCount)])
-            for i in 0..<separate.count { XCTAssertEqual(batched[i], separate[i], accuracy: 1e-5 * max(1, abs(separate[i]))) }
+            for i in 0..<separate.count {
+                XCTAssertEqual(batched[i], separate[i], accuracy: 1e-5 * max(1, abs(separate[i])))
+            }
         }
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
-import XCTest
-@testable import Learning
 import TestSupport
+import XCTest
+
+@testable import Learning
 
 /// The kernels' specification (CKernels.h) checked from Swift, on every path this CPU has:
 /// each product output is one fused chain over k in increasing order (`addingProduct` is
@@ -13,8 +14,10 @@ final class KernelPathTests: XCTestCase {
     }
 
     /// op(A)·op(B) (+ C) as the specification writes it.
-    private func reference(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: [Float],
-                           b: [Float], c: [Float]?) -> [Float] {
+    private func reference(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: [Float],
+        b: [Float], c: [Float]?
+    ) -> [Float] {
         var out = [Float](repeating: 0, count: m * n)
         for i in 0..<m {
             for j in 0..<n {
@@ -45,15 +48,21 @@ final class KernelPathTests: XCTestCase {
         for path in Kernels.availablePaths {
             try Kernels.use(path: path)
             for (ta, tb, m, n, k, alpha, accumulate) in shapes {
-                var a = randomArray(m * k, &rng), b = randomArray(k * n, &rng)
-                if m * k > 7 { a[7] = .infinity; b[min(3, b.count - 1)] = -0.0; a[1] = 0x1p-130 }  // inf, -0, denormal
+                var a = randomArray(m * k, &rng)
+                var b = randomArray(k * n, &rng)
+                if m * k > 7 {
+                    a[7] = .infinity
+                    b[min(3, b.count - 1)] = -0.0
+                    a[1] = 0x1p-130
+                }  // inf, -0, denormal
                 let start = accumulate ? randomArray(m * n, &rng) : nil
                 var c = start ?? [Float](repeating: .nan, count: m * n)  // never read when overwriting
                 a.withUnsafeBufferPointer { ab in
                     b.withUnsafeBufferPointer { bb in
-                        Kernels.gemm(transA: ta, transB: tb, m: m, n: n, k: k, alpha: alpha, a: ab.baseAddress!,
-                                     lda: ta ? m : k, b: bb.baseAddress!, ldb: tb ? k : n, accumulate: accumulate,
-                                     c: &c, ldc: n)
+                        Kernels.gemm(
+                            transA: ta, transB: tb, m: m, n: n, k: k, alpha: alpha, a: ab.baseAddress!,
+                            lda: ta ? m : k, b: bb.baseAddress!, ldb: tb ? k : n, accumulate: accumulate,
+                            c: &c, ldc: n)
                     }
                 }
                 let expected = reference(transA: ta, transB: tb, m: m, n: n, k: k, alpha: alpha, a: a, b: b, c: start)
@@ -64,8 +73,10 @@ final class KernelPathTests: XCTestCase {
 
     func testLongDotsAreSixteenChainsAndAFixedTree() throws {
         var rng = RandomStream(seed: 4, purpose: "kernel dots")
-        let n = 89_610, count = 3
-        let rows = randomArray(count * n, &rng), x = randomArray(n, &rng)
+        let n = 89_610
+        let count = 3
+        let rows = randomArray(count * n, &rng)
+        let x = randomArray(n, &rng)
         func reference(_ u: ArraySlice<Float>, _ v: ArraySlice<Float>) -> Float {
             var s = [Float](repeating: 0, count: 16)
             for (i, (p, q)) in zip(u, v).enumerated() { s[i % 16] = s[i % 16].addingProduct(p, q) }
@@ -79,12 +90,15 @@ final class KernelPathTests: XCTestCase {
         let row = { (r: Int) in rows[(r * n)..<((r + 1) * n)] }
         for path in Kernels.availablePaths {
             try Kernels.use(path: path)
-            var dots = [Float](repeating: 0, count: count), gram = [Float](repeating: 0, count: count * count)
+            var dots = [Float](repeating: 0, count: count)
+            var gram = [Float](repeating: 0, count: count * count)
             Kernels.dots(count: count, n: n, rows: rows, stride: n, x: x, into: &dots)
             Kernels.gram(count: count, n: n, rows: rows, stride: n, into: &gram)
             for r in 0..<count {
                 XCTAssertEqual(dots[r].bitPattern, reference(row(r), x[...]).bitPattern, path)
-                for s in 0..<count { XCTAssertEqual(gram[r * count + s].bitPattern, reference(row(r), row(s)).bitPattern, path) }
+                for s in 0..<count {
+                    XCTAssertEqual(gram[r * count + s].bitPattern, reference(row(r), row(s)).bitPattern, path)
+                }
             }
             XCTAssertEqual(Kernels.dot(17, x, x).bitPattern, reference(x[0..<17], x[0..<17]).bitPattern, path)
         }
@@ -107,8 +121,9 @@ final class KernelPathTests: XCTestCase {
                     var gradient = [Float](repeating: 0, count: rows * classes)
                     net.gradients.fill(0)
                     let logits = net.forward(x, rows: rows)
-                    _ = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: labels, rows: rows, classes: classes,
-                                                            scale: 1 / Float(rows), gradient: &gradient)
+                    _ = SoftmaxCrossEntropy.lossAndGradient(
+                        logits: logits, labels: labels, rows: rows, classes: classes,
+                        scale: 1 / Float(rows), gradient: &gradient)
                     net.backward(gradient)
                     sgd.step(net)
                 }
@@ -138,7 +153,8 @@ final class KernelPathTests: XCTestCase {
     func testExpLogLog1pWithinOneUlpOfFloat64Libm() {
         func ulps(_ a: Float, _ b: Float) -> Int {
             if a == b || (a.isNaN && b.isNaN) { return 0 }
-            let x = Int64(Int32(bitPattern: a.bitPattern)), y = Int64(Int32(bitPattern: b.bitPattern))
+            let x = Int64(Int32(bitPattern: a.bitPattern))
+            let y = Int64(Int32(bitPattern: b.bitPattern))
             return a.sign == b.sign ? Int(abs(x - y)) : Int.max
         }
         var rng = RandomStream(seed: 5, purpose: "kernel math")

@@ -1,6 +1,7 @@
-import XCTest
-@testable import Learning
 import TestSupport
+import XCTest
+
+@testable import Learning
 
 /// A progressive network's columns against the defining equation computed here in float64,
 /// against a plain MLP (column 0 is one), and their backward against finite differences.
@@ -11,8 +12,10 @@ final class ProgressiveNetworkTests: XCTestCase {
     /// h_i^(j) = ReLU(W_i^(j) [h_{i−1}^(0), …, h_{i−1}^(j)] + b_i^(j)), h_0 = x for layer 0 alone.
     /// Returns column k's logits and its hidden layers' outputs.
     private func reference(_ network: ProgressiveNetwork, column k: Int, x: [Float], rows: Int)
-        -> (logits: [Double], hidden: [[Double]]) {
-        let widths = shape.widths, layers = widths.count - 1
+        -> (logits: [Double], hidden: [[Double]])
+    {
+        let widths = shape.widths
+        let layers = widths.count - 1
         var hidden: [[[Double]]] = []  // [column][layer] rows × width
         var logits: [Double] = []
         for j in 0...k {
@@ -88,13 +91,16 @@ final class ProgressiveNetworkTests: XCTestCase {
         let earlier = network.columns[0...1].map(\.parameters.array)
         let column = network.columns[2]
         let rows = 6
-        let x = randomArray(rows * 5, &rng), c = randomArray(rows * 3, &rng)
+        let x = randomArray(rows * 5, &rng)
+        let c = randomArray(rows * 3, &rng)
         func loss() -> Double {
             let y = column.forward(x, rows: rows)
             return (0..<c.count).reduce(0.0) { $0 + Double(c[$1]) * Double(y[$1]) }
         }
         // which of column 2's ReLUs are on (the earlier columns' do not depend on its parameters)
-        func pattern() -> [Bool] { reference(network, column: 2, x: x, rows: rows).hidden.flatMap { $0.map { $0 > 0 } } }
+        func pattern() -> [Bool] {
+            reference(network, column: 2, x: x, rows: rows).hidden.flatMap { $0.map { $0 > 0 } }
+        }
         column.gradients.fill(0)
         _ = loss()
         c.withUnsafeBufferPointer { column.backward($0.baseAddress!) }

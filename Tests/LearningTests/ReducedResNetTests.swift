@@ -1,7 +1,8 @@
 import Foundation
-import XCTest
-@testable import Learning
 import TestSupport
+import XCTest
+
+@testable import Learning
 
 /// The reduced ResNet18 as a whole: its size against the count, per-segment batch norm
 /// against one pass per segment, lanes against bits, and PyTorch's numbers (fixture).
@@ -31,15 +32,15 @@ final class ReducedResNetTests: XCTestCase {
         // nf 1 on 1x32x32: stem 1→1 at 32²; stage widths 1, 2, 4, 8 at 32², 16², 8², 4².
         var rng = RandomStream(seed: 0)
         let net = try Network.reducedResNet18(channels: 1, height: 32, width: 32, classes: 3, nf: 1, rng: &rng)
-        var macs = 9 * 1 * 1 * 1024           // stem
-        macs += 4 * 9 * 1 * 1 * 1024          // stage 1: four 1→1 convolutions
+        var macs = 9 * 1 * 1 * 1024  // stem
+        macs += 4 * 9 * 1 * 1 * 1024  // stage 1: four 1→1 convolutions
         var (width, pixels) = (1, 1024)
         for _ in 0..<3 {
             let next = 2 * width
             pixels /= 4
-            macs += 9 * width * next * pixels          // first conv, stride 2
-            macs += 3 * 9 * next * next * pixels       // the other three
-            macs += width * next * pixels              // 1x1 shortcut
+            macs += 9 * width * next * pixels  // first conv, stride 2
+            macs += 3 * 9 * next * next * pixels  // the other three
+            macs += width * next * pixels  // 1x1 shortcut
             width = next
         }
         let linear = 8 * 3
@@ -54,14 +55,18 @@ final class ReducedResNetTests: XCTestCase {
         let stem = Conv2D(image, outChannels: 3, kernel: 3, stride: 1, padding: 1)
         let down = ResidualBlock(stem.output, outChannels: 4, stride: 2)
         let same = ResidualBlock(down.output, outChannels: 4, stride: 1)
-        return Network(layers: [stem, BatchNorm(stem.output), ReLU(stem.outputWidth), down, same,
-                                GlobalAveragePool(same.output), Linear(4, 3)], rng: &rng)
+        return Network(
+            layers: [
+                stem, BatchNorm(stem.output), ReLU(stem.outputWidth), down, same,
+                GlobalAveragePool(same.output), Linear(4, 3),
+            ], rng: &rng)
     }
 
     private func lossGradient(_ logits: UnsafePointer<Float>, rows: Int, classes: Int, labels: [Int32]) -> [Float] {
         var g = [Float](repeating: 0, count: rows * classes)
-        _ = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: labels, rows: rows, classes: classes,
-                                                scale: 1, gradient: &g)
+        _ = SoftmaxCrossEntropy.lossAndGradient(
+            logits: logits, labels: labels, rows: rows, classes: classes,
+            scale: 1, gradient: &g)
         return g
     }
 
@@ -71,7 +76,8 @@ final class ReducedResNetTests: XCTestCase {
         let single = smallNet(&rng)
         single.parameters.copy(from: batched.parameters)
         let segments = [0..<3, 3..<8, 8..<10]
-        let rows = 10, classes = 3
+        let rows = 10
+        let classes = 3
         let x = randomArray(rows * batched.inputWidth, &rng)
         let labels: [Int32] = (0..<rows).map { Int32($0 % classes) }
         let p = batched.parameterCount
@@ -81,9 +87,11 @@ final class ReducedResNetTests: XCTestCase {
         let logits = Array(UnsafeBufferPointer(start: batched.forward(x, rows: rows), count: rows * classes))
         let dy = lossGradient(logits, rows: rows, classes: classes, labels: labels)
         split.withUnsafeMutableBufferPointer { sb in
-            batched.backward(dy, targets: segments.enumerated().map {
-                GradientTarget(rows: $0.element, gradient: sb.baseAddress! + $0.offset * p)
-            })
+            batched.backward(
+                dy,
+                targets: segments.enumerated().map {
+                    GradientTarget(rows: $0.element, gradient: sb.baseAddress! + $0.offset * p)
+                })
         }
         for (k, segment) in segments.enumerated() {
             let xs = Array(x[(segment.lowerBound * single.inputWidth)..<(segment.upperBound * single.inputWidth)])
@@ -96,7 +104,8 @@ final class ReducedResNetTests: XCTestCase {
             single.backward(dys)
             for i in 0..<p {
                 let expected = single.gradients[i]
-                XCTAssertEqual(split[k * p + i], expected, accuracy: 1e-5 * max(1, abs(expected)), "segment \(k), parameter \(i)")
+                XCTAssertEqual(
+                    split[k * p + i], expected, accuracy: 1e-5 * max(1, abs(expected)), "segment \(k), parameter \(i)")
             }
         }
         // running statistics moved once per segment, in order, like three separate passes
@@ -118,12 +127,18 @@ final class ReducedResNetTests: XCTestCase {
             let logits = Array(UnsafeBufferPointer(start: net.forward(x, rows: rows), count: rows * 3))
             let dy = randomArray(rows * 3, &rng)
             var dx = [Float](repeating: 0, count: x.count)
-            net.backward(dy, targets: [GradientTarget(rows: 0..<5, gradient: net.gradients.pointer),
-                                       GradientTarget(rows: 5..<11, gradient: net.gradients.pointer)],
-                         inputGradient: &dx)
+            net.backward(
+                dy,
+                targets: [
+                    GradientTarget(rows: 0..<5, gradient: net.gradients.pointer),
+                    GradientTarget(rows: 5..<11, gradient: net.gradients.pointer),
+                ],
+                inputGradient: &dx)
             return (logits, net.gradients.array, net.state.array, dx)
         }
-        let one = run(lanes: 1), two = run(lanes: 2), three = run(lanes: 3)
+        let one = run(lanes: 1)
+        let two = run(lanes: 2)
+        let three = run(lanes: 3)
         for other in [two, three] {
             XCTAssertEqual(one.logits, other.logits)
             XCTAssertEqual(one.gradients, other.gradients)

@@ -1,7 +1,8 @@
 import Foundation
-import XCTest
-@testable import Learning
 import TestSupport
+import XCTest
+
+@testable import Learning
 
 /// The reduced ResNet18 against PyTorch: Tests/Fixtures/resnet-pytorch.json, written by
 /// scripts/make_resnet_fixture.py (torch.nn, CPU, one thread) from weights and inputs that
@@ -38,7 +39,9 @@ final class ResNetPyTorchFixtureTests: XCTestCase {
     private func floats(_ base64: String) -> [Float] {
         let data = Data(base64Encoded: base64)!
         return data.withUnsafeBytes { raw in
-            (0..<(data.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+            (0..<(data.count / 4)).map {
+                Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self)))
+            }
         }
     }
 
@@ -52,21 +55,27 @@ final class ResNetPyTorchFixtureTests: XCTestCase {
 
     /// ‖a − b‖ / ‖b‖.
     private func relativeError(_ a: ArraySlice<Float>, _ b: ArraySlice<Float>) -> Double {
-        var diff = 0.0, norm = 0.0
-        for (x, y) in zip(a, b) { diff += Double(x - y) * Double(x - y); norm += Double(y) * Double(y) }
+        var diff = 0.0
+        var norm = 0.0
+        for (x, y) in zip(a, b) {
+            diff += Double(x - y) * Double(x - y)
+            norm += Double(y) * Double(y)
+        }
         return (diff / max(norm, 1e-30)).squareRoot()
     }
 
     func testOneTrainStepMatchesPyTorch() throws {
         for fixture in try cases() {
             var rng = RandomStream(seed: 0)
-            let net = try Network.reducedResNet18(channels: fixture.channels, height: fixture.height, width: fixture.width,
-                                                  classes: fixture.classes, nf: fixture.nf, rng: &rng)
+            let net = try Network.reducedResNet18(
+                channels: fixture.channels, height: fixture.height, width: fixture.width,
+                classes: fixture.classes, nf: fixture.nf, rng: &rng)
             net.setLanes(2)
             XCTAssertEqual(net.parameterCount, fixture.parameterCount, fixture.name)
             XCTAssertEqual(net.layout.map(\.shape), fixture.parameters.map(\.shape), fixture.name)
             for (block, torch) in zip(net.layout, fixture.parameters) {
-                let limit: Double, shift: Float
+                let limit: Double
+                let shift: Float
                 if block.shape.count > 1 {
                     (limit, shift) = (1 / Double(block.count / block.shape[0]).squareRoot(), 0)
                 } else if torch.name.hasPrefix("linear") {
@@ -82,28 +91,34 @@ final class ResNetPyTorchFixtureTests: XCTestCase {
             let labels = (0..<rows).map { Int32($0 % fixture.classes) }
             let logits = Array(UnsafeBufferPointer(start: net.forward(x, rows: rows), count: rows * fixture.classes))
             var dLogits = [Float](repeating: 0, count: logits.count)
-            let loss = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: labels, rows: rows, classes: fixture.classes,
-                                                           scale: 1 / Float(rows), gradient: &dLogits)
+            let loss = SoftmaxCrossEntropy.lossAndGradient(
+                logits: logits, labels: labels, rows: rows, classes: fixture.classes,
+                scale: 1 / Float(rows), gradient: &dLogits)
             net.gradients.fill(0)
             net.backward(dLogits)
 
             // float32 on both sides, summed in different orders: agreement to ~1e-5 relative is float rounding
             XCTAssertLessThan(relativeError(logits[...], floats(fixture.logits)[...]), 1e-5, "\(fixture.name) logits")
             XCTAssertEqual(loss, fixture.loss, accuracy: 1e-5 * abs(fixture.loss), fixture.name)
-            let torchGradients = floats(fixture.gradients), gradients = net.gradients.array
+            let torchGradients = floats(fixture.gradients)
+            let gradients = net.gradients.array
             for (block, torch) in zip(net.layout, fixture.parameters) {
                 let range = block.offset..<(block.offset + block.count)
-                XCTAssertLessThan(relativeError(gradients[range], torchGradients[range]), 1e-4,
-                                  "\(fixture.name): \(block.name) = torch \(torch.name)")
+                XCTAssertLessThan(
+                    relativeError(gradients[range], torchGradients[range]), 1e-4,
+                    "\(fixture.name): \(block.name) = torch \(torch.name)")
             }
-            XCTAssertLessThan(relativeError(net.state.array[...], floats(fixture.runningStatistics)[...]), 1e-6,
-                              "\(fixture.name) running statistics")
+            XCTAssertLessThan(
+                relativeError(net.state.array[...], floats(fixture.runningStatistics)[...]), 1e-6,
+                "\(fixture.name) running statistics")
 
             SGD(learningRate: 0.1).step(net)
             net.mode = .eval
-            let evalLogits = Array(UnsafeBufferPointer(start: net.forward(x, rows: rows), count: rows * fixture.classes))
-            XCTAssertLessThan(relativeError(evalLogits[...], floats(fixture.evalLogitsAfterStep)[...]), 1e-4,
-                              "\(fixture.name) eval-mode logits after one SGD step")
+            let evalLogits = Array(
+                UnsafeBufferPointer(start: net.forward(x, rows: rows), count: rows * fixture.classes))
+            XCTAssertLessThan(
+                relativeError(evalLogits[...], floats(fixture.evalLogitsAfterStep)[...]), 1e-4,
+                "\(fixture.name) eval-mode logits after one SGD step")
         }
     }
 }

@@ -1,5 +1,6 @@
 import CKernels
 import XCTest
+
 @testable import Learning
 
 final class SparseRowsTests: XCTestCase {
@@ -18,8 +19,10 @@ final class SparseRowsTests: XCTestCase {
     }
 
     func testMultiplyByHand() {
-        let x: [Float] = [0, 2, 0,
-                          1, 0, 3]
+        let x: [Float] = [
+            0, 2, 0,
+            1, 0, 3,
+        ]
         let b: [Float] = [1, 2, 3, 4, 5, 6]  // 3 × 2
         let sparse = SparseRows(x, rows: 2, width: 3)
         XCTAssertEqual(sparse.density, 0.5)
@@ -32,19 +35,28 @@ final class SparseRowsTests: XCTestCase {
 
     func testSegmentProductsByHand() {
         // two segments: row 0, rows 1-2; column 1 is zero in the second segment
-        let x: [Float] = [1, 2,
-                          3, 0,
-                          4, 0]
-        let dy: [Float] = [1, -1,   // rows × n, n = 2
-                           2, 0,
-                           0, 5]
+        let x: [Float] = [
+            1, 2,
+            3, 0,
+            4, 0,
+        ]
+        let dy: [Float] = [
+            1, -1,  // rows × n, n = 2
+            2, 0,
+            0, 5,
+        ]
         let sparse = SparseRows(x, rows: 3, width: 2, segments: [0..<1, 1..<3])
-        var first: [Float] = [10, 10, 10, 10], second: [Float] = [10, 10, 10, 10]  // n × width, added to
+        var first: [Float] = [10, 10, 10, 10]
+        var second: [Float] = [10, 10, 10, 10]  // n × width, added to
         first.withUnsafeMutableBufferPointer { f in
             second.withUnsafeMutableBufferPointer { s in
-                sparse.addSegmentProducts(dy, n: 2, into: [GradientTarget(rows: 0..<1, gradient: f.baseAddress!),
-                                                           GradientTarget(rows: 1..<3, gradient: s.baseAddress!)],
-                                          offset: 0, lanes: 2)
+                sparse.addSegmentProducts(
+                    dy, n: 2,
+                    into: [
+                        GradientTarget(rows: 0..<1, gradient: f.baseAddress!),
+                        GradientTarget(rows: 1..<3, gradient: s.baseAddress!),
+                    ],
+                    offset: 0, lanes: 2)
             }
         }
         // first[j, c] += dy[0, j] x[0, c]; second[j, c] += Σ_{r=1,2} dy[r, j] x[r, c]
@@ -55,12 +67,14 @@ final class SparseRowsTests: XCTestCase {
     /// Every output is one chain of fused multiply-adds over the non-zeros in ascending order,
     /// whatever the column blocking (n covers the 32-, 8- and masked tails) and the lanes.
     func testMultiplyIsAnAscendingFusedChainForEveryWidth() {
-        let rows = 37, width = 53
+        let rows = 37
+        let width = 53
         let x = sparseMatrix(rows: rows, width: width, zeros: 0.8, seed: 1)
         let sparse = SparseRows(x, rows: rows, width: width)
         XCTAssertEqual(sparse.density, 0.2, accuracy: 0.05)
         for n in [1, 3, 7, 8, 10, 31, 32, 37, 100] {
-            let b = random(width * n, seed: 2), start = random(n, seed: 3)
+            let b = random(width * n, seed: 2)
+            let start = random(n, seed: 3)
             var expected = [Float](repeating: 0, count: rows * n)
             for r in 0..<rows {
                 for j in 0..<n {
@@ -79,13 +93,17 @@ final class SparseRowsTests: XCTestCase {
 
     /// CPUs without AVX2 and FMA run the portable loop: it must give the same bits.
     func testPortableLoopMatchesTheDispatchedOne() {
-        let count = 157, rows = 60
+        let count = 157
+        let rows = 60
         for n in [1, 5, 8, 13, 32, 40, 100] {
-            let base = random(rows * n, seed: 10), values = random(count, seed: 11), start = random(n * 3, seed: 12)
+            let base = random(rows * n, seed: 10)
+            let values = random(count, seed: 11)
+            let start = random(n * 3, seed: 12)
             var rng = RandomStream(seed: 13)
             let index = (0..<count).map { _ in Int32(rng.below(rows)) }
             for (hasStart, stride) in [(true, 1), (true, 3), (false, 1)] {
-                var fast = [Float](repeating: .nan, count: n * stride), portable = fast
+                var fast = [Float](repeating: .nan, count: n * stride)
+                var portable = fast
                 var expected = fast
                 for j in 0..<n {
                     var a = hasStart ? start[j * stride] : 0
@@ -104,7 +122,9 @@ final class SparseRowsTests: XCTestCase {
     }
 
     func testSegmentProductsAreAscendingFusedChains() {
-        let rows = 41, width = 29, n = 100
+        let rows = 41
+        let width = 29
+        let n = 100
         let segments = [0..<10, 10..<11, 11..<41]
         let x = sparseMatrix(rows: rows, width: width, zeros: 0.8, seed: 4)
         let dy = random(rows * n, seed: 5)
@@ -122,15 +142,18 @@ final class SparseRowsTests: XCTestCase {
         }
         for lanes in [1, 2] {
             let targets = segments.map { _ in FloatBuffer(initial) }
-            sparse.addSegmentProducts(dy, n: n, into: zip(segments, targets).map { GradientTarget(rows: $0, gradient: $1.pointer) },
-                                      offset: 0, lanes: lanes)
+            sparse.addSegmentProducts(
+                dy, n: n, into: zip(segments, targets).map { GradientTarget(rows: $0, gradient: $1.pointer) },
+                offset: 0, lanes: lanes)
             for s in segments.indices { XCTAssertEqual(targets[s].array, expected[s], "segment \(s), lanes \(lanes)") }
         }
     }
 
     /// The sparse first layer against the dense one (BLAS) on the same rows: float32 rounding apart.
     func testSparseLinearMatchesDenseLinear() {
-        let rows = 30, width = 784, out = 100
+        let rows = 30
+        let width = 784
+        let out = 100
         let segments = [0..<12, 12..<30]
         var rng = RandomStream(seed: 7)
         let layer = Linear(width, out)
@@ -140,7 +163,8 @@ final class SparseRowsTests: XCTestCase {
         let x = sparseMatrix(rows: rows, width: width, zeros: 0.8, seed: 8)
         let sparse = SparseRows(x, rows: rows, width: width, segments: segments)
 
-        var dense = [Float](repeating: 0, count: rows * out), fast = dense
+        var dense = [Float](repeating: 0, count: rows * out)
+        var fast = dense
         layer.forward(x, &dense, rows: rows, parameters: parameters.pointer, tasks: nil)
         layer.forward(sparse, &fast, parameters: parameters.pointer, lanes: 2)
         for i in dense.indices { XCTAssertEqual(fast[i], dense[i], accuracy: 1e-5 * max(1, abs(dense[i]))) }
@@ -148,11 +172,14 @@ final class SparseRowsTests: XCTestCase {
         let dy = random(rows * out, seed: 9)
         let denseGradients = segments.map { _ in FloatBuffer(count: layer.parameterCount) }
         let sparseGradients = segments.map { _ in FloatBuffer(count: layer.parameterCount) }
-        layer.backward(x: x, y: dense, dy: dy, dx: nil, rows: rows, parameters: parameters.pointer,
-                       targets: zip(segments, denseGradients).map { GradientTarget(rows: $0, gradient: $1.pointer) }, tasks: nil)
-        layer.addGradients(sparse, dy: dy, targets: zip(segments, sparseGradients).map {
-            GradientTarget(rows: $0, gradient: $1.pointer)
-        }, lanes: 2)
+        layer.backward(
+            x: x, y: dense, dy: dy, dx: nil, rows: rows, parameters: parameters.pointer,
+            targets: zip(segments, denseGradients).map { GradientTarget(rows: $0, gradient: $1.pointer) }, tasks: nil)
+        layer.addGradients(
+            sparse, dy: dy,
+            targets: zip(segments, sparseGradients).map {
+                GradientTarget(rows: $0, gradient: $1.pointer)
+            }, lanes: 2)
         for (d, s) in zip(denseGradients, sparseGradients) {
             for i in 0..<d.count { XCTAssertEqual(s[i], d[i], accuracy: 1e-5 * max(1, abs(d[i]))) }
         }

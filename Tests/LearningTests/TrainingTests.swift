@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import Learning
 
 final class TrainingTests: XCTestCase {
@@ -7,7 +8,8 @@ final class TrainingTests: XCTestCase {
     private func xorData(_ n: Int, _ rng: inout RandomStream) -> LabeledData {
         var data = LabeledData(width: 2)
         for _ in 0..<n {
-            let a = 2 * rng.unitFloat() - 1, b = 2 * rng.unitFloat() - 1
+            let a = 2 * rng.unitFloat() - 1
+            let b = 2 * rng.unitFloat() - 1
             data.inputs += [a, b]
             data.labels.append((a > 0) != (b > 0) ? 1 : 0)
             data.tasks.append(0)
@@ -17,7 +19,8 @@ final class TrainingTests: XCTestCase {
 
     func testMLPLearnsXORAbove95Percent() {
         var rng = RandomStream(seed: 7, purpose: "data")
-        let train = xorData(2000, &rng), test = xorData(1000, &rng)
+        let train = xorData(2000, &rng)
+        let test = xorData(1000, &rng)
         var initRNG = RandomStream(seed: 7, purpose: "init")
         let net = Network.mlp([2, 32, 32, 2], rng: &initRNG)
         let sgd = SGD(learningRate: 0.1, momentum: 0.9)
@@ -28,8 +31,9 @@ final class TrainingTests: XCTestCase {
                 train.inputs.withUnsafeBufferPointer { xb in
                     train.labels.withUnsafeBufferPointer { lb in
                         let logits = net.forward(xb.baseAddress! + start * 2, rows: 20)
-                        _ = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: lb.baseAddress! + start,
-                                                                rows: 20, classes: 2, scale: 1 / 20, gradient: &gradient)
+                        _ = SoftmaxCrossEntropy.lossAndGradient(
+                            logits: logits, labels: lb.baseAddress! + start,
+                            rows: 20, classes: 2, scale: 1 / 20, gradient: &gradient)
                     }
                 }
                 net.backward(gradient)
@@ -54,9 +58,11 @@ final class TrainingTests: XCTestCase {
     func testMomentumAccumulatesVelocityLikePyTorch() {
         var rng = RandomStream(seed: 9)
         let net = Network.mlp([1, 1], rng: &rng)
-        net.parameters[0] = 1; net.parameters[1] = 0
+        net.parameters[0] = 1
+        net.parameters[1] = 0
         let sgd = SGD(learningRate: 0.1, momentum: 0.9)
-        net.gradients[0] = 1; net.gradients[1] = 0
+        net.gradients[0] = 1
+        net.gradients[1] = 0
         sgd.step(net)  // v = 1, p = 0.9
         sgd.step(net)  // v = 1.9, p = 0.71
         XCTAssertEqual(net.parameters[0], 0.71, accuracy: 1e-6)
@@ -85,7 +91,8 @@ final class RandomStreamTests: XCTestCase {
     }
 
     func testStreamsForDifferentPurposesDiffer() {
-        var a = RandomStream(seed: 0, purpose: "data"), b = RandomStream(seed: 0, purpose: "init")
+        var a = RandomStream(seed: 0, purpose: "data")
+        var b = RandomStream(seed: 0, purpose: "init")
         XCTAssertNotEqual(a.next(), b.next())
         var c = RandomStream(seed: 0, purpose: "data")
         a = RandomStream(seed: 0, purpose: "data")

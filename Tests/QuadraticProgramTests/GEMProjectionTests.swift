@@ -1,6 +1,6 @@
 import Foundation
-import XCTest
 import QuadraticProgram
+import XCTest
 
 // Every assertion here compares against an independent truth: quadprog's answers
 // (Tests/Fixtures/gem-qp-cases.json), closed forms worked out by hand, or the KKT conditions
@@ -26,7 +26,8 @@ struct SplitMix64 {
     }
     /// Standard normal (Box–Muller).
     mutating func normal() -> Double {
-        let u1 = max(uniform(), 0x1p-60), u2 = uniform()
+        let u1 = max(uniform(), 0x1p-60)
+        let u2 = uniform()
         return (-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2)
     }
 }
@@ -42,8 +43,12 @@ func dot(_ a: [Double], _ b: [Double]) -> Double {
 /// measure is meaningless for them; this normwise measure is the "1e-6 relative" criterion.
 func normwiseRelativeError(_ x: [Double], _ ref: [Double]) -> Double {
     precondition(x.count == ref.count)
-    var num = 0.0, den = 0.0
-    for i in 0..<x.count { num = max(num, abs(x[i] - ref[i])); den = max(den, abs(ref[i])) }
+    var num = 0.0
+    var den = 0.0
+    for i in 0..<x.count {
+        num = max(num, abs(x[i] - ref[i]))
+        den = max(den, abs(ref[i]))
+    }
     return den > 0 ? num / den : num
 }
 
@@ -59,14 +64,15 @@ struct KKTReport {
         let k = m.count
         let vScale = v.reduce(abs(s)) { max($0, abs($1)) }
         for i in 0..<k {
-            var grad = dot(m[i], g), scale = abs(grad)
+            var grad = dot(m[i], g)
+            var scale = abs(grad)
             for j in 0..<k {
                 let hij = dot(m[i], m[j]) + (i == j ? eps : 0)
                 grad += hij * v[j]
                 scale += abs(hij) * abs(v[j])
             }
-            let multiplier = grad / max(scale, .leastNormalMagnitude)   // λ_k, relative
-            let slack = v[i] - s                                        // ≥ 0 required
+            let multiplier = grad / max(scale, .leastNormalMagnitude)  // λ_k, relative
+            let slack = v[i] - s  // ≥ 0 required
             primalInfeasibility = max(primalInfeasibility, -slack / max(vScale, 1e-300))
             if slack > 0 {
                 stationarity = max(stationarity, abs(multiplier))
@@ -82,6 +88,8 @@ struct ReferenceFile: Decodable {
     struct Case: Decodable {
         let memories: [[Double]]
         let gradient: [Double]
+        // swift-format-ignore: AlwaysUseLowerCamelCase
+        // the fixture's JSON key (Tests/Fixtures/gem-qp-cases.json)
         let memory_strength: Double
         let eps: Double
         let dual: [Double]
@@ -106,7 +114,10 @@ func randomProblem(_ rng: inout SplitMix64, kind: Int) -> (m: [[Double]], g: [Do
     let s = strengths[rng.int(0...strengths.count - 1)]
     var k = rng.int(1...20)
     var p = rng.int(1...120)
-    if kind == 3 { p = rng.int(1...6); k = rng.int(p...25) }
+    if kind == 3 {
+        p = rng.int(1...6)
+        k = rng.int(p...25)
+    }
     let rank = kind == 1 ? rng.int(1...max(1, k - 1)) : k
     let basis = (0..<rank).map { _ in (0..<p).map { _ in rng.normal() } }
     var m: [[Double]] = []
@@ -114,11 +125,17 @@ func randomProblem(_ rng: inout SplitMix64, kind: Int) -> (m: [[Double]], g: [Do
         var row: [Double]
         if kind == 1 {
             row = [Double](repeating: 0, count: p)
-            for b in basis { let c = rng.normal(); for t in 0..<p { row[t] += c * b[t] } }
+            for b in basis {
+                let c = rng.normal()
+                for t in 0..<p { row[t] += c * b[t] }
+            }
         } else {
             row = i < basis.count ? basis[i] : (0..<p).map { _ in rng.normal() }
         }
-        if kind == 2 { let f = Foundation.pow(10.0, Double(rng.int(-4...4))); row = row.map { $0 * f } }
+        if kind == 2 {
+            let f = Foundation.pow(10.0, Double(rng.int(-4...4)))
+            row = row.map { $0 * f }
+        }
         m.append(row)
     }
     let g = (0..<p).map { _ in rng.normal() }
@@ -137,7 +154,9 @@ final class GEMProjectionTests: XCTestCase {
         let file = try ReferenceFile.load()
         XCTAssertEqual(file.cases.count, 60)
         XCTAssertTrue(file.about.contains("quadprog"))
-        var worstDual = 0.0, worstProjected = 0.0, worstKKT = 0.0
+        var worstDual = 0.0
+        var worstProjected = 0.0
+        var worstKKT = 0.0
         for (index, c) in file.cases.enumerated() {
             let (v, result) = GEMProjection.solveDualWithResult(
                 memories: c.memories, gradient: c.gradient, memoryStrength: c.memory_strength, eps: c.eps)
@@ -153,14 +172,17 @@ final class GEMProjectionTests: XCTestCase {
             let scale = c.dual.reduce(abs(c.memory_strength)) { max($0, abs($1)) }
             let quadprogFree = c.dual.filter { $0 > c.memory_strength + 1e-9 * scale }.count
             XCTAssertEqual(result.freeCount, quadprogFree, "case \(index): active set")
-            let kkt = KKTReport(memories: c.memories, gradient: c.gradient, strength: c.memory_strength,
-                                eps: c.eps, dual: v)
+            let kkt = KKTReport(
+                memories: c.memories, gradient: c.gradient, strength: c.memory_strength,
+                eps: c.eps, dual: v)
             XCTAssertLessThanOrEqual(kkt.worst, 1e-11, "case \(index): KKT \(kkt)")
             worstDual = max(worstDual, dualError)
             worstProjected = max(worstProjected, projectedError)
             worstKKT = max(worstKKT, kkt.worst)
         }
-        print("reference cases: max relative error dual \(worstDual), projected \(worstProjected); max KKT residual \(worstKKT)")
+        print(
+            "reference cases: max relative error dual \(worstDual), projected \(worstProjected); max KKT residual \(worstKKT)"
+        )
     }
 
     /// K = 1, violated constraint, worked by hand.
@@ -172,7 +194,8 @@ final class GEMProjectionTests: XCTestCase {
     ///          and ⟨g̃, m⟩ = −1 + 9/9.001 = −0.001/9.001 = −ε·v (the ridge's footprint).
     /// s = 0.5: 1/9.001 < 0.5, so v = 0.5 (active) and g̃ = (−2.5, 1, 2).
     func testSingleViolatedConstraintByHand() {
-        let m = [[1.0, 2.0, 2.0]], g = [-3.0, 0.0, 1.0]
+        let m = [[1.0, 2.0, 2.0]]
+        let g = [-3.0, 0.0, 1.0]
 
         let v0 = GEMProjection.solveDual(memories: m, gradient: g, memoryStrength: 0)
         XCTAssertEqual(v0.count, 1)
@@ -184,7 +207,7 @@ final class GEMProjectionTests: XCTestCase {
         XCTAssertEqual(dot(p0, m[0]), -0.001 / 9.001, accuracy: 1e-15)
 
         let v1 = GEMProjection.solveDual(memories: m, gradient: g, memoryStrength: 0.5)
-        XCTAssertEqual(v1, [0.5])   // exactly the bound
+        XCTAssertEqual(v1, [0.5])  // exactly the bound
         XCTAssertEqual(GEMProjection.project(memories: m, gradient: g, memoryStrength: 0.5), [-2.5, 1, 2])
     }
 
@@ -193,7 +216,8 @@ final class GEMProjectionTests: XCTestCase {
         var rng = SplitMix64(seed: 11)
         for _ in 0..<200 {
             let p = rng.int(1...50)
-            let m = (0..<p).map { _ in rng.normal() }, g = (0..<p).map { _ in rng.normal() }
+            let m = (0..<p).map { _ in rng.normal() }
+            let g = (0..<p).map { _ in rng.normal() }
             let s = [0.0, 0.5, 1.0, -0.5][rng.int(0...3)]
             let eps = [1e-3, 1e-1, 1e-8][rng.int(0...2)]
             let expected = max(s, -dot(m, g) / (dot(m, m) + eps))
@@ -210,7 +234,8 @@ final class GEMProjectionTests: XCTestCase {
         var rng = SplitMix64(seed: 7)
         var workspace = [Double](repeating: .nan, count: DualQP.workspaceCount(for: 12))
         for trial in 0..<50 {
-            let k = rng.int(1...12), p = k + rng.int(0...5)
+            let k = rng.int(1...12)
+            let p = k + rng.int(0...5)
             // Rows: scaled coordinate vectors e_k (orthogonal), with scales spread widely.
             var m = [[Double]](repeating: [Double](repeating: 0, count: p), count: k)
             for i in 0..<k { m[i][i] = Foundation.pow(10, Double(rng.int(-3...3))) * (rng.uniform() + 0.5) }
@@ -221,20 +246,24 @@ final class GEMProjectionTests: XCTestCase {
             for i in 0..<k { for j in 0...i { gram[i * k + j] = dot(m[i], m[j]) } }
             let linear = m.map { dot($0, g) }
             var v = [Double](repeating: .nan, count: k)
-            let result = DualQP.solve(gram: gram, linear: linear, count: k, memoryStrength: s, eps: eps,
-                                      solution: &v, workspace: &workspace)
+            let result = DualQP.solve(
+                gram: gram, linear: linear, count: k, memoryStrength: s, eps: eps,
+                solution: &v, workspace: &workspace)
             var expectedActive = 0
             for i in 0..<k {
                 let free = -linear[i] / (m[i][i] * m[i][i] + eps)
                 let expected = max(s, free)
-                if free <= s { expectedActive += 1; XCTAssertEqual(v[i], s) }   // exactly on the bound
+                if free <= s {
+                    expectedActive += 1
+                    XCTAssertEqual(v[i], s)
+                }  // exactly on the bound
                 XCTAssertEqual(v[i], expected, accuracy: 1e-12 * max(1, abs(expected)), "trial \(trial) k \(i)")
             }
             XCTAssertEqual(result.activeCount, expectedActive)
             XCTAssertEqual(result.freeCount, k - expectedActive)
             XCTAssertTrue(result.converged)
             XCTAssertGreaterThanOrEqual(result.iterations, k - expectedActive)
-            for i in 0..<workspace.count { workspace[i] = .nan }   // garbage for the next call
+            for i in 0..<workspace.count { workspace[i] = .nan }  // garbage for the next call
         }
     }
 
@@ -247,10 +276,11 @@ final class GEMProjectionTests: XCTestCase {
     func testDuplicatedMemoriesClosedForm() {
         var rng = SplitMix64(seed: 3)
         for _ in 0..<100 {
-            let p = rng.int(1...40), k = rng.int(2...20)
+            let p = rng.int(1...40)
+            let k = rng.int(2...20)
             let row = (0..<p).map { _ in rng.normal() * 10 }
             var g = (0..<p).map { _ in rng.normal() }
-            if dot(row, g) > 0 { g = g.map { -$0 } }   // violated
+            if dot(row, g) > 0 { g = g.map { -$0 } }  // violated
             let s = [0.0, 0.5, 1.0][rng.int(0...2)]
             let eps = [1e-3, 1e-10][rng.int(0...1)]
             let expected = max(s, -dot(row, g) / (Double(k) * dot(row, row) + eps))
@@ -258,7 +288,8 @@ final class GEMProjectionTests: XCTestCase {
                 memories: [[Double]](repeating: row, count: k), gradient: g, memoryStrength: s, eps: eps)
             XCTAssertTrue(result.converged)
             for x in v { XCTAssertGreaterThanOrEqual(x, s) }
-            let sum = v.reduce(0, +), expectedSum = Double(k) * expected
+            let sum = v.reduce(0, +)
+            let expectedSum = Double(k) * expected
             XCTAssertEqual(sum, expectedSum, accuracy: 1e-9 * max(1, abs(expectedSum)))
             let gt = GEMProjection.projected(memories: [[Double]](repeating: row, count: k), gradient: g, dual: v)
             let expectedGt = (0..<p).map { g[$0] + expectedSum * row[$0] }
@@ -274,13 +305,14 @@ final class GEMProjectionTests: XCTestCase {
     /// (rows over 8 orders of magnitude), more memories than dimensions.
     func testKKTOnRandomProblems() {
         var rng = SplitMix64(seed: 2017)
-        var worst = 0.0, maxIterations = 0
+        var worst = 0.0
+        var maxIterations = 0
         for trial in 0..<400 {
             let kind = trial % 4
             let (m, g, s) = randomProblem(&rng, kind: kind)
             let (v, result) = GEMProjection.solveDualWithResult(memories: m, gradient: g, memoryStrength: s)
             XCTAssertTrue(result.converged, "trial \(trial)")
-            for x in v { XCTAssertGreaterThanOrEqual(x, s) }   // feasible, exactly
+            for x in v { XCTAssertGreaterThanOrEqual(x, s) }  // feasible, exactly
             XCTAssertEqual(result.activeCount, v.filter { $0 == s }.count)
             let kkt = KKTReport(memories: m, gradient: g, strength: s, eps: 1e-3, dual: v)
             XCTAssertLessThanOrEqual(kkt.worst, 1e-11, "trial \(trial) kind \(kind): \(kkt)")
@@ -311,7 +343,8 @@ final class GEMProjectionTests: XCTestCase {
         }
         // Vanishing ridge, full row rank (Gaussian rows, K ≤ P).
         for trial in 0..<200 {
-            let p = rng.int(2...80), k = rng.int(1...min(p, 20))
+            let p = rng.int(2...80)
+            let k = rng.int(1...min(p, 20))
             let m = (0..<k).map { _ in (0..<p).map { _ in rng.normal() } }
             let g = (0..<p).map { _ in rng.normal() }
             let gt = GEMProjection.project(memories: m, gradient: g, memoryStrength: 0, eps: 1e-12)
@@ -329,11 +362,15 @@ final class GEMProjectionTests: XCTestCase {
         var rng = SplitMix64(seed: 5)
         var checked = 0
         while checked < 200 {
-            let p = rng.int(1...60), k = rng.int(1...20)
+            let p = rng.int(1...60)
+            let k = rng.int(1...20)
             let m = (0..<k).map { _ in (0..<p).map { _ in rng.normal() } }
             // g = Mᵀa + noise with a ≥ 0 large: usually all ⟨g, g_k⟩ ≥ 0; keep only those.
             var g = (0..<p).map { _ in 0.1 * rng.normal() }
-            for row in m { let a = rng.uniform() * 3; for t in 0..<p { g[t] += a * row[t] } }
+            for row in m {
+                let a = rng.uniform() * 3
+                for t in 0..<p { g[t] += a * row[t] }
+            }
             if m.contains(where: { dot($0, g) < 0 }) { continue }
             checked += 1
             let v = GEMProjection.solveDual(memories: m, gradient: g, memoryStrength: 0)
@@ -341,7 +378,9 @@ final class GEMProjectionTests: XCTestCase {
             XCTAssertEqual(GEMProjection.project(memories: m, gradient: g, memoryStrength: 0), g)
         }
         // memoryStrength > 0, all memories agreeing strongly with g: v = s exactly, g̃ = g + s·Σg_k.
-        let m = [[1.0, 0.0], [1.0, 1.0]], g = [4.0, 4.0], s = 0.5
+        let m = [[1.0, 0.0], [1.0, 1.0]]
+        let g = [4.0, 4.0]
+        let s = 0.5
         XCTAssertEqual(GEMProjection.solveDual(memories: m, gradient: g, memoryStrength: s), [0.5, 0.5])
         XCTAssertEqual(GEMProjection.project(memories: m, gradient: g, memoryStrength: s), [5.0, 4.5])
     }
@@ -352,9 +391,10 @@ final class GEMProjectionTests: XCTestCase {
         XCTAssertEqual(GEMProjection.project(memories: [], gradient: [1, -2], memoryStrength: 0.5), [1, -2])
         XCTAssertEqual(GEMProjection.solveDual(memories: [[], []], gradient: [], memoryStrength: 0.5), [0.5, 0.5])
         XCTAssertEqual(GEMProjection.solveDual(memories: [[], []], gradient: [], memoryStrength: -0.5), [0, 0])
-        let result = DualQP.solve(gram: [], linear: [], count: 0, memoryStrength: 0, eps: 1e-3,
-                                  solution: UnsafeMutablePointer<Double>(bitPattern: 8)!,
-                                  workspace: UnsafeMutablePointer<Double>(bitPattern: 8)!)
+        let result = DualQP.solve(
+            gram: [], linear: [], count: 0, memoryStrength: 0, eps: 1e-3,
+            solution: UnsafeMutablePointer<Double>(bitPattern: 8)!,
+            workspace: UnsafeMutablePointer<Double>(bitPattern: 8)!)
         XCTAssertEqual(result, DualQPResult(activeCount: 0, freeCount: 0, iterations: 0, converged: true))
         XCTAssertEqual(DualQP.workspaceCount(for: 0), 0)
         XCTAssertEqual(DualQP.workspaceCount(for: 3), 9 + 33)
@@ -365,7 +405,8 @@ final class GEMProjectionTests: XCTestCase {
     func testTerminatesAndIsOptimalOnHostileProblems() {
         var rng = SplitMix64(seed: 404)
         for trial in 0..<100 {
-            let p = rng.int(1...8), k = rng.int(1...40)
+            let p = rng.int(1...8)
+            let k = rng.int(1...40)
             let base = (0..<p).map { _ in rng.normal() }
             let m: [[Double]] = (0..<k).map { _ in
                 let f = Foundation.pow(10.0, Double(rng.int(-8...8)))
@@ -377,7 +418,10 @@ final class GEMProjectionTests: XCTestCase {
             let (v, result) = GEMProjection.solveDualWithResult(memories: m, gradient: g, memoryStrength: s)
             XCTAssertTrue(result.converged, "trial \(trial)")
             XCTAssertLessThanOrEqual(result.iterations, DualQP.maxIterations(for: k))
-            for x in v { XCTAssertTrue(x.isFinite); XCTAssertGreaterThanOrEqual(x, s) }
+            for x in v {
+                XCTAssertTrue(x.isFinite)
+                XCTAssertGreaterThanOrEqual(x, s)
+            }
             let kkt = KKTReport(memories: m, gradient: g, strength: s, eps: 1e-3, dual: v)
             XCTAssertLessThanOrEqual(kkt.worst, 1e-9, "trial \(trial): \(kkt)")
         }
@@ -391,9 +435,11 @@ final class GEMProjectionTests: XCTestCase {
     /// the situations where quadprog stops with "matrix G is not positive definite".
     func testClusteredMemoriesOverTwelveOrdersOfMagnitude() {
         var rng = SplitMix64(seed: 1)
-        var worst = 0.0, maxIterations = 0
+        var worst = 0.0
+        var maxIterations = 0
         for trial in 0..<1500 {
-            let p = rng.int(1...10), k = rng.int(1...60)
+            let p = rng.int(1...10)
+            let k = rng.int(1...60)
             let directions = (0..<rng.int(1...3)).map { _ in (0..<p).map { _ in rng.normal() } }
             let m: [[Double]] = (0..<k).map { _ in
                 let d = directions[rng.int(0...directions.count - 1)]
@@ -406,7 +452,10 @@ final class GEMProjectionTests: XCTestCase {
             let eps = [1e-3, 1e-3, 1e-8, 1e-14][trial % 4]
             let (v, result) = GEMProjection.solveDualWithResult(memories: m, gradient: g, memoryStrength: s, eps: eps)
             XCTAssertTrue(result.converged, "trial \(trial)")
-            for x in v { XCTAssertTrue(x.isFinite); XCTAssertGreaterThanOrEqual(x, s) }
+            for x in v {
+                XCTAssertTrue(x.isFinite)
+                XCTAssertGreaterThanOrEqual(x, s)
+            }
             maxIterations = max(maxIterations, result.iterations)
             if eps == 1e-3 {
                 let kkt = KKTReport(memories: m, gradient: g, strength: s, eps: eps, dual: v)

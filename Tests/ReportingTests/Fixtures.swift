@@ -11,17 +11,24 @@ func makeTemporaryDirectory(_ name: String = #function) throws -> URL {
 }
 
 /// A small run with the given stored metrics (the matrix is only a placeholder of T = 3).
-func makeRun(_ benchmark: String, _ strategy: String, seed: Int, acc: Double, bwt: Double?, fwt: Double?,
-         train: [Double], experiment: String? = nil) -> RunRecord {
+func makeRun(
+    _ benchmark: String, _ strategy: String, seed: Int, acc: Double, bwt: Double?, fwt: Double?,
+    train: [Double], experiment: String? = nil
+) -> RunRecord {
     let matrix: [[Double]] = [[0.9, 0.1, 0.2], [0.8, 0.85, 0.15], [0.7, 0.75, 0.95]]
-    let tasks = TaskDefinitions(scenario: "domain-incremental", tasks: [TaskDefinition(angle: 0), TaskDefinition(angle: 10),
-                                                                        TaskDefinition(angle: 20)])
-    return RunRecord(experiment: experiment ?? benchmark, strategy: strategy, seed: seed, benchmark: benchmark,
-                     gembenchVersion: "0.1.0", gitCommit: "abc123", created: "2026-11-28T08:40:55Z",
-                     tasks: tasks, accuracyMatrix: matrix, randomInitAccuracy: [0.1, 0.12, 0.08],
-                     acc: acc, bwt: bwt, fwt: fwt, stepLoss: [1, 0.5], stepTask: [0, 2],
-                     taskTrainSeconds: train, taskEvalSeconds: [0.25], totalSeconds: train.reduce(0, +) + 0.25,
-                     parameters: [0.5, -0.5], layerLayout: [LayerLayoutEntry(name: "w", shape: [2], offset: 0, count: 2)])
+    let tasks = TaskDefinitions(
+        scenario: "domain-incremental",
+        tasks: [
+            TaskDefinition(angle: 0), TaskDefinition(angle: 10),
+            TaskDefinition(angle: 20),
+        ])
+    return RunRecord(
+        experiment: experiment ?? benchmark, strategy: strategy, seed: seed, benchmark: benchmark,
+        gembenchVersion: "0.1.0", gitCommit: "abc123", created: "2026-11-28T08:40:55Z",
+        tasks: tasks, accuracyMatrix: matrix, randomInitAccuracy: [0.1, 0.12, 0.08],
+        acc: acc, bwt: bwt, fwt: fwt, stepLoss: [1, 0.5], stepTask: [0, 2],
+        taskTrainSeconds: train, taskEvalSeconds: [0.25], totalSeconds: train.reduce(0, +) + 0.25,
+        parameters: [0.5, -0.5], layerLayout: [LayerLayoutEntry(name: "w", shape: [2], offset: 0, count: 2)])
 }
 
 /// Hand-chosen runs. Expected summary, by hand:

@@ -1,6 +1,7 @@
 import Foundation
 import Storage
 import XCTest
+
 @testable import Reporting
 
 /// The output folder of a report: where it goes by default, what it refuses to replace, what
@@ -10,8 +11,11 @@ final class ReportFolderTests: XCTestCase {
     private func runsFolder(_ records: [RunRecord] = handRuns()) throws -> URL {
         let runs = try makeTemporaryDirectory().appendingPathComponent("runs")
         for record in records.map(withMatchingMatrix) {
-            try RunFile.write(record, to: RunFile.url(in: runs, experiment: record.experiment, strategy: record.strategy,
-                                                      seed: record.seed))
+            try RunFile.write(
+                record,
+                to: RunFile.url(
+                    in: runs, experiment: record.experiment, strategy: record.strategy,
+                    seed: record.seed))
         }
         return runs
     }
@@ -31,9 +35,11 @@ final class ReportFolderTests: XCTestCase {
     /// Before: the parent of the runs folder, shared by every runs folder beside it
     /// (`bench report A` and `bench report B` mixed their figures in one folder).
     func testTheDefaultOutputIsAReportFolderInsideTheRunsFolder() {
-        XCTAssertEqual(Report.defaultOutputDirectory(for: URL(fileURLWithPath: "/x/Results/runs")).path, "/x/Results/runs/report")
-        XCTAssertNotEqual(Report.defaultOutputDirectory(for: URL(fileURLWithPath: "/x/a")),
-                          Report.defaultOutputDirectory(for: URL(fileURLWithPath: "/x/b")))
+        XCTAssertEqual(
+            Report.defaultOutputDirectory(for: URL(fileURLWithPath: "/x/Results/runs")).path, "/x/Results/runs/report")
+        XCTAssertNotEqual(
+            Report.defaultOutputDirectory(for: URL(fileURLWithPath: "/x/a")),
+            Report.defaultOutputDirectory(for: URL(fileURLWithPath: "/x/b")))
     }
 
     /// Before: a report replaced any file of the same name, and a runs.csv of more runs, silently.
@@ -48,13 +54,15 @@ final class ReportFolderTests: XCTestCase {
 
         // a file it did not write is in the way: nothing is written
         let other = runs.deletingLastPathComponent().appendingPathComponent("other")
-        try FileManager.default.createDirectory(at: other.appendingPathComponent("figures"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: other.appendingPathComponent("figures"), withIntermediateDirectories: true)
         try Data("my notes\n".utf8).write(to: other.appendingPathComponent("summary.md"))
         try Data("<svg/>".utf8).write(to: other.appendingPathComponent("figures/split-mnist-metrics.svg"))
         let before = try bytes(other)
         XCTAssertThrowsError(try Report.write(runsDirectory: runs, to: other, command: nil)) { error in
-            XCTAssertEqual(error as? ReportFolder.Refusal,
-                           .foreignFiles(folder: other.path, files: ["summary.md", "figures/split-mnist-metrics.svg"]))
+            XCTAssertEqual(
+                error as? ReportFolder.Refusal,
+                .foreignFiles(folder: other.path, files: ["summary.md", "figures/split-mnist-metrics.svg"]))
         }
         XCTAssertEqual(try bytes(other), before)
         _ = try Report.write(runsDirectory: runs, to: other, options: Report.Options(command: nil, force: true))
@@ -67,19 +75,28 @@ final class ReportFolderTests: XCTestCase {
             guard case .droppedRows(_, _, let rows)? = error as? ReportFolder.Refusal else {
                 return XCTFail("\(error)")
             }
-            XCTAssertEqual(rows.map(\.file), ["permuted-mnist__gem__seed0.h5", "permuted-mnist__gem__seed1.h5",
-                                              "permuted-mnist__gem__seed2.h5", "split-mnist__joint__seed0.h5",
-                                              "split-mnist__joint__seed1.h5"])
-            XCTAssertTrue("\(error)".contains("  permuted-mnist: gem (3 rows, seeds 0 1 2)\n  split-mnist: joint (2 rows, seeds 0 1)"),
-                          "\(error)")
+            XCTAssertEqual(
+                rows.map(\.file),
+                [
+                    "permuted-mnist__gem__seed0.h5", "permuted-mnist__gem__seed1.h5",
+                    "permuted-mnist__gem__seed2.h5", "split-mnist__joint__seed0.h5",
+                    "split-mnist__joint__seed1.h5",
+                ])
+            XCTAssertTrue(
+                "\(error)".contains(
+                    "  permuted-mnist: gem (3 rows, seeds 0 1 2)\n  split-mnist: joint (2 rows, seeds 0 1)"),
+                "\(error)")
             XCTAssertTrue("\(error)".contains("--force"))
         }
         XCTAssertEqual(try bytes(out), tables)
         // forced: the earlier report's files that this one does not write are removed
         let forced = try Report.write(runsDirectory: one, to: out, options: Report.Options(command: nil, force: true))
-        XCTAssertEqual(Set(try bytes(out).keys), Set(forced.files.map { String($0.path.dropFirst(out.path.count + 1)) })
-            .union([ReportFolder.manifestName]))
-        XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("figures/split-mnist-metrics.svg").path))
+        XCTAssertEqual(
+            Set(try bytes(out).keys),
+            Set(forced.files.map { String($0.path.dropFirst(out.path.count + 1)) })
+                .union([ReportFolder.manifestName]))
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: out.appendingPathComponent("figures/split-mnist-metrics.svg").path))
     }
 
     /// A list edited to name files outside the folder never leads a report to remove them.
@@ -98,11 +115,14 @@ final class ReportFolderTests: XCTestCase {
     }
 
     func testRunsCSVRowsAreReadWithQuotedFields() {
-        let text = "file,experiment,strategy,seed,acc\na.h5,\"e,1\",\"say \"\"hi\"\"\",0,0.5\n,x,y,1,0.1\nb.h5,e,s,2,0.2\n"
-        XCTAssertEqual(ReportFolder.rows(ofRunsCSV: text), [
-            ReportFolder.RunRow(file: "a.h5", experiment: "e,1", strategy: "say \"hi\"", seed: "0"),
-            ReportFolder.RunRow(file: "b.h5", experiment: "e", strategy: "s", seed: "2"),
-        ])
+        let text =
+            "file,experiment,strategy,seed,acc\na.h5,\"e,1\",\"say \"\"hi\"\"\",0,0.5\n,x,y,1,0.1\nb.h5,e,s,2,0.2\n"
+        XCTAssertEqual(
+            ReportFolder.rows(ofRunsCSV: text),
+            [
+                ReportFolder.RunRow(file: "a.h5", experiment: "e,1", strategy: "say \"hi\"", seed: "0"),
+                ReportFolder.RunRow(file: "b.h5", experiment: "e", strategy: "s", seed: "2"),
+            ])
     }
 
     /// Before: SVG only. The copies are checked against the SVG's own size: the PNG's header
@@ -121,14 +141,16 @@ final class ReportFolderTests: XCTestCase {
         for svg in svgs {
             let (width, height) = ReportPage.size(of: try String(contentsOf: svg, encoding: .utf8))
             let png = try Data(contentsOf: svg.deletingPathExtension().appendingPathExtension("png"))
-            XCTAssertEqual(Array(png.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], svg.lastPathComponent)
+            XCTAssertEqual(
+                Array(png.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], svg.lastPathComponent)
             let be32 = { (at: Int) in png[at..<(at + 4)].reduce(0) { $0 << 8 | Int($1) } }
             XCTAssertEqual(Double(be32(16)), (2 * Double(width)!).rounded(.up), accuracy: 1, svg.lastPathComponent)
             XCTAssertEqual(Double(be32(20)), (2 * Double(height)!).rounded(.up), accuracy: 1, svg.lastPathComponent)
             let pdf = try Data(contentsOf: svg.deletingPathExtension().appendingPathExtension("pdf"))
             XCTAssertEqual(String(decoding: pdf.prefix(5), as: UTF8.self), "%PDF-")
             let text = String(decoding: pdf, as: UTF8.self)
-            let box = try XCTUnwrap(text.range(of: #"/MediaBox \[ ?0 0 [0-9.]+ [0-9.]+ ?\]"#, options: .regularExpression))
+            let box = try XCTUnwrap(
+                text.range(of: #"/MediaBox \[ ?0 0 [0-9.]+ [0-9.]+ ?\]"#, options: .regularExpression))
             let numbers = text[box].split(whereSeparator: { " []".contains($0) }).compactMap { Double($0) }
             XCTAssertEqual(numbers[2], 0.75 * Double(width)!, accuracy: 0.5, svg.lastPathComponent)
             XCTAssertEqual(numbers[3], 0.75 * Double(height)!, accuracy: 0.5, svg.lastPathComponent)

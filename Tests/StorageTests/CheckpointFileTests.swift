@@ -8,9 +8,11 @@ final class CheckpointFileTests: XCTestCase {
     private func content() -> CheckpointContent {
         CheckpointContent(
             attributes: ["run_id": "e__gem__seed0", "task": "2", "tasks": "3", "step": "17"],
-            floats: ["trainer/network/parameters": [1.5, -0.0, .nan, .infinity, 0x1p-149],
-                     "plugin0/memory/all/inputs": (0..<20_000).map { Float($0) * 0.25 },  // > 64 KiB: chunked
-                     "trainer/optimizer/momentum": []],
+            floats: [
+                "trainer/network/parameters": [1.5, -0.0, .nan, .infinity, 0x1p-149],
+                "plugin0/memory/all/inputs": (0..<20_000).map { Float($0) * 0.25 },  // > 64 KiB: chunked
+                "trainer/optimizer/momentum": [],
+            ],
             doubles: ["trainer/result/accuracy/values": [0.1, 0.2, 1 / 3]],
             integers: ["plugin0/rng": [Int64.min, -1, 0, Int64.max], "trainer/iteration": [42]])
     }
@@ -46,9 +48,12 @@ final class CheckpointFileTests: XCTestCase {
         let checkpoint = CheckpointFile.url(forRunFile: run)
         try CheckpointFile.write(content(), to: checkpoint)
         XCTAssertFalse(RunFile.isComplete(checkpoint))
-        XCTAssertThrowsError(try RunFile.read(checkpoint)) { XCTAssertTrue("\($0)".hasSuffix("not a GEMBench run file: its header says 'GEMBench checkpoint'"), "\($0)") }
+        XCTAssertThrowsError(try RunFile.read(checkpoint)) {
+            XCTAssertTrue("\($0)".hasSuffix("not a GEMBench run file: its header says 'GEMBench checkpoint'"), "\($0)")
+        }
         XCTAssertThrowsError(try CheckpointFile.read(run)) { error in
-            XCTAssertEqual("\(error)", "checkpoint \(run.path): not a GEMBench checkpoint: its header says 'GEMBench run file'")
+            XCTAssertEqual(
+                "\(error)", "checkpoint \(run.path): not a GEMBench checkpoint: its header says 'GEMBench run file'")
         }
     }
 
@@ -63,7 +68,9 @@ final class CheckpointFileTests: XCTestCase {
             XCTAssertTrue("\($0)".hasSuffix("damaged: content hash mismatch (bytes changed since written)"), "\($0)")
         }
         try bytes.prefix(bytes.count / 2).write(to: url)
-        XCTAssertThrowsError(try CheckpointFile.readAttributes(url)) { XCTAssertTrue("\($0)".contains("damaged: truncated"), "\($0)") }
+        XCTAssertThrowsError(try CheckpointFile.readAttributes(url)) {
+            XCTAssertTrue("\($0)".contains("damaged: truncated"), "\($0)")
+        }
     }
 
     func testTemporaryFilesOfGoneWritersAreRemoved() throws {

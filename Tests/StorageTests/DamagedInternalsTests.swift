@@ -1,6 +1,7 @@
 import Foundation
-@testable import Storage
 import XCTest
+
+@testable import Storage
 
 /// Run files whose internals were edited and then sealed again (the seal only detects
 /// accidents): libhdf5 must never see a global heap whose objects overrun it.
@@ -35,9 +36,10 @@ final class DamagedInternalsTests: XCTestCase {
             setUInt64(0x79f1_ca91_11a9_a187, at: offset + 16 + 8, in: &bytes)
         }
         XCTAssertThrowsError(try RunFile.read(url)) { error in
-            guard case let .damaged(_, reason)? = error as? RunFileError else { return XCTFail("\(error)") }
-            XCTAssertTrue(reason.hasPrefix("global heap collection at byte \(offset): object 1 of 8787027072391946631 bytes, "),
-                          reason)
+            guard case .damaged(_, let reason)? = error as? RunFileError else { return XCTFail("\(error)") }
+            XCTAssertTrue(
+                reason.hasPrefix("global heap collection at byte \(offset): object 1 of 8787027072391946631 bytes, "),
+                reason)
         }
         XCTAssertThrowsError(try RunFile.readSummary(url))
     }
@@ -49,8 +51,13 @@ final class DamagedInternalsTests: XCTestCase {
             setUInt64(UInt64(bytes.count), at: offset + 8, in: &bytes)
         }
         XCTAssertThrowsError(try RunFile.read(url)) { error in
-            XCTAssertEqual(error as? RunFileError, .damaged(path: url.path, reason:
-                "global heap collection at byte \(offset): size \(try! Data(contentsOf: url).count) does not fit the file"))
+            XCTAssertEqual(
+                error as? RunFileError,
+                .damaged(
+                    path: url.path,
+                    reason:
+                        "global heap collection at byte \(offset): size \(try! Data(contentsOf: url).count) does not fit the file"
+                ))
         }
     }
 

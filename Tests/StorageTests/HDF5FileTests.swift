@@ -15,9 +15,11 @@ final class HDF5FileTests: XCTestCase {
         try file.close()
 
         let reader = try HDF5File.openReadOnly(url)
-        XCTAssertEqual(try reader.read("/a/b/f32", as: Float.self), HDF5Array(shape: [2, 3], values: [1.5, -2, 3, 4, 5, 6]))
+        XCTAssertEqual(
+            try reader.read("/a/b/f32", as: Float.self), HDF5Array(shape: [2, 3], values: [1.5, -2, 3, 4, 5, 6]))
         XCTAssertEqual(try reader.read("/f64", as: Double.self), HDF5Array(shape: [2], values: [1.25, -0.5]))
-        XCTAssertEqual(try reader.read("/i32", as: Int32.self), HDF5Array(shape: [2, 1, 2], values: [Int32.min, 0, Int32.max, 7]))
+        XCTAssertEqual(
+            try reader.read("/i32", as: Int32.self), HDF5Array(shape: [2, 1, 2], values: [Int32.min, 0, Int32.max, 7]))
         XCTAssertEqual(try reader.read("/i64", as: Int64.self).values, [Int64.min, Int64.max])
         XCTAssertEqual(try reader.read("/u8", as: UInt8.self).values, [0, 255, 128])
         XCTAssertEqual(try reader.read("/empty", as: Float.self), HDF5Array(shape: [0], values: []))
@@ -36,7 +38,8 @@ final class HDF5FileTests: XCTestCase {
         let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int)
         XCTAssertLessThan(size, 200_000, "deflate should shrink 800 KB of repeating values")
         XCTAssertEqual(try HDF5File.openReadOnly(url).read("/big", as: Float.self).values, values)
-        let python = try runPython("""
+        let python = try runPython(
+            """
             import sys, h5py
             d = h5py.File(sys.argv[1], 'r')['big']
             print(d.compression, d.chunks is not None, d.shape, d.dtype)
@@ -69,7 +72,8 @@ final class HDF5FileTests: XCTestCase {
         let file = try HDF5File.create(url)
         try file.setAttribute("s", .string("ünïcode"))
         try file.close()
-        let python = try runPython("""
+        let python = try runPython(
+            """
             import sys, h5py, numpy as np
             with h5py.File(sys.argv[1], 'r+') as f:
                 assert isinstance(f.attrs['s'], str), type(f.attrs['s'])

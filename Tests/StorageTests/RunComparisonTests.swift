@@ -24,18 +24,21 @@ final class RunComparisonTests: XCTestCase {
         fresh.stepTask[5] = 1
         fresh.tasks.tasks[1].angle = 45
         fresh.datasetChecksums["t10k-labels-idx1-ubyte"] = String(repeating: "00", count: 32)
-        let p3 = stored.parameters[3], last = stored.parameters[78_499]
-        XCTAssertEqual(stored.bitDifferences(from: fresh), [
-            "acc: stored 0.8, now 0.81",
-            "bwt: stored -0.15, now undefined",
-            "tasks: the task definitions (permutations, angles, classes) differ",
-            "train/task: the task of some steps differs",
-            "train/diagnostics/gem_violations: 1 of 6 values differ; the largest |Δ| is 1.0 at index 2 (stored 1.0, now 0.0)",
-            "model/parameters: 2 of 78500 values differ; the largest |Δ| is \(Double(2 * abs(p3))) at index 3 "
-                + "(stored \(p3), now \(-p3))",
-            "memory/labels: the labels differ",
-            "dataset checksums: the data files differ from those the run was trained on",
-        ])
+        let p3 = stored.parameters[3]
+        let last = stored.parameters[78_499]
+        XCTAssertEqual(
+            stored.bitDifferences(from: fresh),
+            [
+                "acc: stored 0.8, now 0.81",
+                "bwt: stored -0.15, now undefined",
+                "tasks: the task definitions (permutations, angles, classes) differ",
+                "train/task: the task of some steps differs",
+                "train/diagnostics/gem_violations: 1 of 6 values differ; the largest |Δ| is 1.0 at index 2 (stored 1.0, now 0.0)",
+                "model/parameters: 2 of 78500 values differ; the largest |Δ| is \(Double(2 * abs(p3))) at index 3 "
+                    + "(stored \(p3), now \(-p3))",
+                "memory/labels: the labels differ",
+                "dataset checksums: the data files differ from those the run was trained on",
+            ])
         XCTAssertNotEqual(last, last.nextUp)
     }
 
@@ -44,10 +47,12 @@ final class RunComparisonTests: XCTestCase {
         stored.accuracyMatrix[0][0] = 0
         var fresh = stored
         fresh.accuracyMatrix[0][0] = -0.0
-        XCTAssertEqual(stored.bitDifferences(from: fresh),
-                       ["accuracy_matrix: 1 of 9 values differ; the largest |Δ| is 0.0 at index 0 (stored 0.0, now -0.0)"])
+        XCTAssertEqual(
+            stored.bitDifferences(from: fresh),
+            ["accuracy_matrix: 1 of 9 values differ; the largest |Δ| is 0.0 at index 0 (stored 0.0, now -0.0)"])
         fresh = stored
         fresh.accuracyMatrix.removeLast()
-        XCTAssertEqual(stored.bitDifferences(from: fresh), ["accuracy_matrix: stored rows of [3, 3, 3] entries, now [3, 3]"])
+        XCTAssertEqual(
+            stored.bitDifferences(from: fresh), ["accuracy_matrix: stored rows of [3, 3, 3] entries, now [3, 3]"])
     }
 }

@@ -4,7 +4,8 @@ import XCTest
 
 final class RunFileTests: XCTestCase {
     func testFileNameIsExperimentStrategySeed() {
-        XCTAssertEqual(RunFile.fileName(experiment: "permuted-mnist", strategy: "gem", seed: 0), "permuted-mnist__gem__seed0.h5")
+        XCTAssertEqual(
+            RunFile.fileName(experiment: "permuted-mnist", strategy: "gem", seed: 0), "permuted-mnist__gem__seed0.h5")
         XCTAssertEqual(RunFile.fileName(experiment: "a/b c", strategy: "x", seed: 12), "a-b-c__x__seed12.h5")
     }
 
@@ -22,8 +23,10 @@ final class RunFileTests: XCTestCase {
         // layer state (batch-norm statistics) is stored beside the parameters when a model has it
         var withState = sampleRecord()
         withState.layerState = [0.5, -1, 2, 0.25]
-        withState.stateLayout = [LayerLayoutEntry(name: "layer1.running_mean", shape: [2], offset: 0, count: 2),
-                                 LayerLayoutEntry(name: "layer1.running_var", shape: [2], offset: 2, count: 2)]
+        withState.stateLayout = [
+            LayerLayoutEntry(name: "layer1.running_mean", shape: [2], offset: 0, count: 2),
+            LayerLayoutEntry(name: "layer1.running_var", shape: [2], offset: 2, count: 2),
+        ]
         try RunFile.write(withState, to: url, overwrite: true)
         XCTAssertEqual(try RunFile.read(url), withState)
         // files written before the rename store GEM's binding-constraint count as gem_active_set
@@ -34,8 +37,9 @@ final class RunFileTests: XCTestCase {
         var misfit = withState
         misfit.stateLayout[1] = LayerLayoutEntry(name: "layer1.running_var", shape: [3], offset: 2, count: 3)
         XCTAssertThrowsError(try RunFile.write(misfit, to: url, overwrite: true)) { error in
-            XCTAssertTrue("\(error)".contains("state 'layer1.running_var' (offset 2, shape [3]) does not fit 4 state values"),
-                          "\(error)")
+            XCTAssertTrue(
+                "\(error)".contains("state 'layer1.running_var' (offset 2, shape [3]) does not fit 4 state values"),
+                "\(error)")
         }
     }
 
@@ -58,7 +62,8 @@ final class RunFileTests: XCTestCase {
     /// model, memory, losses or diagnostics; reports read it as they read the run file.
     func testRunSummaryKeepsWhatReportsNeedAndRefusesToPassForARun() throws {
         let folder = try makeTemporaryDirectory()
-        let run = folder.appendingPathComponent("run.h5"), summary = folder.appendingPathComponent("summary.h5")
+        let run = folder.appendingPathComponent("run.h5")
+        let summary = folder.appendingPathComponent("summary.h5")
         var record = sampleRecord(seed: 2)
         record.curve = [[0.5, 0.1, 0.1], [0.9, 0.2, 0.1]]
         record.curveStep = [1, 2]
@@ -88,14 +93,16 @@ final class RunFileTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("a run summary (bench summarize)"), "\(error)")
         }
         // h5py, an independent reader, sees only the kept groups
-        let layout = try runPython("""
+        let layout = try runPython(
+            """
             import h5py, sys
             f = h5py.File(sys.argv[1], "r")
             print(sorted(f.keys()), sorted(f["train"].keys()), f.attrs["content"])
             """, [summary.path])
         XCTAssertEqual(layout.status, 0, layout.stderr)
-        XCTAssertEqual(layout.stdout.trimmingCharacters(in: .whitespacesAndNewlines),
-                       "['config', 'metrics', 'tasks', 'train'] ['task', 'task_eval_seconds', 'task_train_seconds'] summary")
+        XCTAssertEqual(
+            layout.stdout.trimmingCharacters(in: .whitespacesAndNewlines),
+            "['config', 'metrics', 'tasks', 'train'] ['task', 'task_eval_seconds', 'task_train_seconds'] summary")
         // its seal guards it as a run file's does
         var bytes = try Data(contentsOf: summary)
         bytes[bytes.count - 100] ^= 0x01
@@ -164,7 +171,8 @@ final class RunFileTests: XCTestCase {
         record.fwt = nil
         (record.forgetting, record.bwtOverAllTasks, record.fwtOverAllTasks) = (nil, nil, nil)
         try RunFile.write(record, to: url, overwrite: true)
-        result = try runPython("""
+        result = try runPython(
+            """
             import sys, math, h5py
             m = h5py.File(sys.argv[1], 'r')['metrics'].attrs
             assert math.isnan(m['bwt']) and math.isnan(m['fwt']) and math.isnan(m['forgetting']), dict(m)
@@ -182,7 +190,8 @@ final class RunFileTests: XCTestCase {
         XCTAssertEqual(try RunFile.read(url).seed, 1)
         try RunFile.write(sampleRecord(seed: 2), to: url, overwrite: true)
         XCTAssertEqual(try RunFile.read(url).seed, 2)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: url.deletingLastPathComponent().path), ["run.h5"])
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: url.deletingLastPathComponent().path), ["run.h5"])
     }
 
     func testFailedWriteLeavesOldFileAndNoPartial() throws {
@@ -229,8 +238,9 @@ final class RunFileTests: XCTestCase {
         XCTAssertFalse(RunFile.isComplete(dead))
         XCTAssertFalse(RunFile.isPartial("my.partial.h5"))
         XCTAssertEqual(try RunFile.removeStalePartials(in: folder), [".x.h5.partial-999999999"])
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted(),
-                       [live.lastPathComponent, "run.h5"])
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted(),
+            [live.lastPathComponent, "run.h5"])
     }
 
     func testTruncatedFileGivesClearError() throws {
@@ -281,7 +291,8 @@ final class RunFileTests: XCTestCase {
     func testRunFileModifiedWithH5pyIsDamaged() throws {
         let url = try makeTemporaryDirectory().appendingPathComponent("run.h5")
         try RunFile.write(sampleRecord(), to: url)
-        let result = try runPython("""
+        let result = try runPython(
+            """
             import sys, h5py
             with h5py.File(sys.argv[1], 'r+') as f:
                 f['metrics'].attrs['acc'] = 0.99
@@ -295,7 +306,8 @@ final class RunFileTests: XCTestCase {
     func testForeignH5AndTextFileAreRejectedClearly() throws {
         let folder = try makeTemporaryDirectory()
         let foreign = folder.appendingPathComponent("foreign.h5")
-        let result = try runPython("""
+        let result = try runPython(
+            """
             import sys, h5py, numpy as np
             with h5py.File(sys.argv[1], 'w') as f:
                 f['images'] = np.zeros((4, 4))
@@ -303,9 +315,11 @@ final class RunFileTests: XCTestCase {
             """, [foreign.path])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertThrowsError(try RunFile.read(foreign)) { error in
-            XCTAssertEqual(error as? RunFileError,
-                           .notARunFile(path: foreign.path, reason: "an HDF5 file without a GEMBench header"))
-            XCTAssertEqual("\(error)", "\(foreign.path): not a GEMBench run file: an HDF5 file without a GEMBench header")
+            XCTAssertEqual(
+                error as? RunFileError,
+                .notARunFile(path: foreign.path, reason: "an HDF5 file without a GEMBench header"))
+            XCTAssertEqual(
+                "\(error)", "\(foreign.path): not a GEMBench run file: an HDF5 file without a GEMBench header")
         }
         let text = folder.appendingPathComponent("notes.h5")
         try "hello".write(to: text, atomically: true, encoding: .utf8)
@@ -321,7 +335,10 @@ final class RunFileTests: XCTestCase {
         var bytes = try Data(contentsOf: url)
         let header = String(decoding: bytes.prefix(512).prefix(while: { $0 != 0 }), as: UTF8.self)
         XCTAssertTrue(header.hasPrefix("GEMBench run file\nschema_version 1\ncontent_bytes "), header)
-        let offset = try XCTUnwrap(header.utf8.firstIndex(of: UInt8(ascii: "1")).map { header.utf8.distance(from: header.utf8.startIndex, to: $0) })
+        let offset = try XCTUnwrap(
+            header.utf8.firstIndex(of: UInt8(ascii: "1")).map {
+                header.utf8.distance(from: header.utf8.startIndex, to: $0)
+            })
         bytes[offset] = UInt8(ascii: "2")
         try bytes.write(to: url)
         XCTAssertThrowsError(try RunFile.read(url)) { error in

@@ -1,8 +1,9 @@
 import Foundation
 import Storage
 import XCTest
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A full disk or a file size limit while a run file is written, and the temporary files
@@ -33,7 +34,7 @@ final class WriteFailureTests: XCTestCase {
         XCTAssertEqual(HDF5File.openFileCount, 0)
         try withFileSizeLimit(8 * 1024) {
             XCTAssertThrowsError(try RunFile.write(record, to: url)) { error in
-                guard case let .io(path, reason)? = error as? RunFileError else { return XCTFail("\(error)") }
+                guard case .io(let path, let reason)? = error as? RunFileError else { return XCTFail("\(error)") }
                 XCTAssertEqual(path, url.path)
                 XCTAssertTrue(reason.hasPrefix("cannot write the run file: File too large (8192 of "), reason)
                 XCTAssertTrue(reason.hasSuffix("bytes written; nothing was kept)"), reason)
@@ -62,13 +63,16 @@ final class WriteFailureTests: XCTestCase {
     private func lockHolder(_ path: String) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", """
+        process.arguments = [
+            "python3", "-c",
+            """
             import fcntl, sys, time
             f = open(sys.argv[1], 'rb')
             fcntl.flock(f, fcntl.LOCK_EX)
             print('locked', flush=True)
             time.sleep(30)
-            """, path]
+            """, path,
+        ]
         let out = Pipe()
         process.standardOutput = out
         try process.run()
@@ -96,11 +100,15 @@ final class WriteFailureTests: XCTestCase {
         let locked = ".d.h5.partial-\(try deadPID())"
         for name in [dead, ours, live, locked] { try bytes.write(to: folder.appendingPathComponent(name)) }
         let holder = try lockHolder(folder.appendingPathComponent(locked).path)
-        defer { holder.terminate(); holder.waitUntilExit() }
+        defer {
+            holder.terminate()
+            holder.waitUntilExit()
+        }
 
         XCTAssertEqual(try RunFile.removeStalePartials(in: folder), [dead])
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted(),
-                       [ours, live, locked].sorted())
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted(),
+            [ours, live, locked].sorted())
         holder.terminate()
         holder.waitUntilExit()
         XCTAssertEqual(try RunFile.removeStalePartials(in: folder), [locked])
@@ -113,7 +121,10 @@ final class WriteFailureTests: XCTestCase {
         let url = try makeTemporaryDirectory().appendingPathComponent("run.h5")
         try RunFile.write(sampleRecord(), to: url)
         let holder = try lockHolder(url.path)
-        defer { holder.terminate(); holder.waitUntilExit() }
+        defer {
+            holder.terminate()
+            holder.waitUntilExit()
+        }
         XCTAssertEqual(try RunFile.read(url), sampleRecord())
         XCTAssertEqual(try RunFile.readSummary(url).seed, 0)
     }

@@ -1,8 +1,9 @@
-import XCTest
 import Benchmarks
 import Learning
 import QuadraticProgram
 import TestSupport
+import XCTest
+
 @testable import Strategies
 
 final class AGEMPluginTests: XCTestCase {
@@ -11,8 +12,9 @@ final class AGEMPluginTests: XCTestCase {
         var rng = RandomStream(seed: 1)
         let net = Network.mlp([6, 4, 3], rng: &rng)
         let agem = AGEMPlugin(patternsPerExperience: 10, sampleSize: 10, inputWidth: 6, seed: 1)
-        let trainer = Trainer(network: net, stream: stream, settings: TrainingSettings(learningRate: 0.1, batchSize: 5),
-                              seed: 1, plugins: [agem])
+        let trainer = Trainer(
+            network: net, stream: stream, settings: TrainingSettings(learningRate: 0.1, batchSize: 5),
+            seed: 1, plugins: [agem])
         var result = TrainingResult(accuracy: [], randomInitAccuracy: [])
         try trainer.train(on: stream.tasks[0], of: 1, progress: nil, into: &result)
         agem.beforeTrainingIteration(trainer)
@@ -21,8 +23,9 @@ final class AGEMPluginTests: XCTestCase {
         net.gradients.fill(0)
         var dLogits = [Float](repeating: 0, count: 30)
         let logits = net.forward(memory.inputs, rows: 10)
-        _ = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: memory.labels, rows: 10, classes: 3,
-                                                scale: 0.1, gradient: &dLogits)
+        _ = SoftmaxCrossEntropy.lossAndGradient(
+            logits: logits, labels: memory.labels, rows: 10, classes: 3,
+            scale: 0.1, gradient: &dLogits)
         net.backward(dLogits)
         let r = net.gradients.array.map(Double.init)
         // g = −r + e₀: gᵀr < 0, so g̃ = g − (gᵀr / rᵀr) r, which is orthogonal to r
@@ -30,7 +33,8 @@ final class AGEMPluginTests: XCTestCase {
         g[0] += 1
         for i in 0..<g.count { net.gradients[i] = Float(g[i]) }
         agem.afterBackward(trainer)
-        let gr = zip(g, r).map(*).reduce(0, +), rr = r.map { $0 * $0 }.reduce(0, +)
+        let gr = zip(g, r).map(*).reduce(0, +)
+        let rr = r.map { $0 * $0 }.reduce(0, +)
         for i in 0..<g.count {
             XCTAssertEqual(Double(net.gradients[i]), g[i] - gr / rr * r[i], accuracy: 1e-5)
         }
@@ -47,8 +51,9 @@ final class AGEMSampleTests: XCTestCase {
         var rng = RandomStream(seed: 34)
         let net = Network.mlp([6, 3], rng: &rng)
         let agem = AGEMPlugin(patternsPerExperience: 20, sampleSize: 5, inputWidth: 6, seed: 4)
-        let trainer = Trainer(network: net, stream: stream, settings: TrainingSettings(learningRate: 0.1, batchSize: 5),
-                              seed: 4, plugins: [agem])
+        let trainer = Trainer(
+            network: net, stream: stream, settings: TrainingSettings(learningRate: 0.1, batchSize: 5),
+            seed: 4, plugins: [agem])
         var result = TrainingResult(accuracy: [], randomInitAccuracy: [])
         try trainer.train(on: stream.tasks[0], of: 2, progress: nil, into: &result)
         let memoryRows = Set((0..<20).map { Array(agem.memory.all.inputs[($0 * 6)..<(($0 + 1) * 6)]) })

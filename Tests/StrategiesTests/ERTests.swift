@@ -1,23 +1,27 @@
-import XCTest
 import Benchmarks
 import Learning
+import XCTest
+
 @testable import Strategies
 
 final class ERTests: XCTestCase {
     /// A stream of `n` samples whose input is its own index, so memory rows say which sample they are.
     private func indexedStream(_ n: Int, classes: Int = 4) -> TaskStream {
-        let data = LabeledData(inputs: (0..<n).map(Float.init), labels: (0..<n).map { Int32($0 % classes) },
-                               tasks: [Int32](repeating: 0, count: n), width: 1)
-        return TaskStream(name: "indexed", scenario: .domainIncremental,
-                          tasks: [BenchmarkTask(index: 0, train: data, test: data, classes: Array(0..<classes))],
-                          inputShape: [1], classCount: classes)
+        let data = LabeledData(
+            inputs: (0..<n).map(Float.init), labels: (0..<n).map { Int32($0 % classes) },
+            tasks: [Int32](repeating: 0, count: n), width: 1)
+        return TaskStream(
+            name: "indexed", scenario: .domainIncremental,
+            tasks: [BenchmarkTask(index: 0, train: data, test: data, classes: Array(0..<classes))],
+            inputShape: [1], classCount: classes)
     }
 
     /// Offers the stream to the plugin in minibatches of `batch`, as the trainer does after each step.
     private func feed(_ er: ERPlugin, _ stream: TaskStream, batch: Int) -> Trainer {
         var rng = RandomStream(seed: 0)
-        let trainer = Trainer(network: Network.mlp([1, stream.classCount], rng: &rng), stream: stream,
-                              settings: TrainingSettings(learningRate: 0, batchSize: batch), seed: 0, plugins: [er])
+        let trainer = Trainer(
+            network: Network.mlp([1, stream.classCount], rng: &rng), stream: stream,
+            settings: TrainingSettings(learningRate: 0, batchSize: batch), seed: 0, plugins: [er])
         let data = stream.tasks[0].train
         for start in stride(from: 0, to: data.count, by: batch) {
             trainer.batch.removeAll()
@@ -34,8 +38,9 @@ final class ERTests: XCTestCase {
         let stream = indexedStream(40)
         var kept = [Int](repeating: 0, count: 40)
         for seed in 0..<400 {
-            let er = ERPlugin(memorySize: 10, replayBatchSize: 10, selection: .reservoir, width: 1, classCount: 4,
-                              seed: UInt64(seed))
+            let er = ERPlugin(
+                memorySize: 10, replayBatchSize: 10, selection: .reservoir, width: 1, classCount: 4,
+                seed: UInt64(seed))
             _ = feed(er, stream, batch: 10)
             let memory = er.episodicMemory!
             XCTAssertEqual(memory.count, 10)
@@ -46,7 +51,8 @@ final class ERTests: XCTestCase {
             XCTAssertEqual(Double(count), 100, accuracy: 5 * 8.66, "sample \(sample)")
         }
         // the first and the last ten samples are not favoured over each other
-        let early = kept[0..<10].reduce(0, +), late = kept[30..<40].reduce(0, +)
+        let early = kept[0..<10].reduce(0, +)
+        let late = kept[30..<40].reduce(0, +)
         XCTAssertEqual(Double(early), Double(late), accuracy: 5 * (2 * 1000 * 0.25 * 0.75).squareRoot())
     }
 
@@ -71,10 +77,12 @@ final class ERTests: XCTestCase {
     func testReplayRowsAreDrawnFromMemoryWithoutReplacement() {
         let stream = indexedStream(40)
         let er = ERPlugin(memorySize: 6, replayBatchSize: 4, selection: .reservoir, width: 1, classCount: 4, seed: 5)
-        var sizes: [Int] = [], distinct = true
+        var sizes: [Int] = []
+        var distinct = true
         var rng = RandomStream(seed: 0)
-        let trainer = Trainer(network: Network.mlp([1, 4], rng: &rng), stream: stream,
-                              settings: TrainingSettings(learningRate: 0, batchSize: 2), seed: 0, plugins: [er])
+        let trainer = Trainer(
+            network: Network.mlp([1, 4], rng: &rng), stream: stream,
+            settings: TrainingSettings(learningRate: 0, batchSize: 2), seed: 0, plugins: [er])
         let data = stream.tasks[0].train
         for start in stride(from: 0, to: 40, by: 2) {
             trainer.batch.removeAll()

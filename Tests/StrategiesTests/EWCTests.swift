@@ -1,8 +1,9 @@
-import XCTest
 import Benchmarks
 import Learning
 import QuadraticProgram
 import TestSupport
+import XCTest
+
 @testable import Strategies
 
 final class EWCPluginTests: XCTestCase {
@@ -11,8 +12,9 @@ final class EWCPluginTests: XCTestCase {
         var rng = RandomStream(seed: 3)
         let net = Network.mlp([6, 3], rng: &rng)
         let ewc = EWCPlugin(patternsPerExperience: 20, lambda: 3, seed: 3)
-        let trainer = Trainer(network: net, stream: stream, settings: TrainingSettings(learningRate: 0.1, batchSize: 5),
-                              seed: 3, plugins: [ewc])
+        let trainer = Trainer(
+            network: net, stream: stream, settings: TrainingSettings(learningRate: 0.1, batchSize: 5),
+            seed: 3, plugins: [ewc])
         var result = TrainingResult(accuracy: [], randomInitAccuracy: [])
         try trainer.train(on: stream.tasks[0], of: 1, progress: nil, into: &result)
         let anchor = net.parameters.array
@@ -20,8 +22,9 @@ final class EWCPluginTests: XCTestCase {
         let data = stream.tasks[0].train.materialized
         net.gradients.fill(0)
         var dLogits = [Float](repeating: 0, count: 60)
-        _ = SoftmaxCrossEntropy.lossAndGradient(logits: net.forward(data.inputs, rows: 20), labels: data.labels,
-                                                rows: 20, classes: 3, scale: 0.05, gradient: &dLogits)
+        _ = SoftmaxCrossEntropy.lossAndGradient(
+            logits: net.forward(data.inputs, rows: 20), labels: data.labels,
+            rows: 20, classes: 3, scale: 0.05, gradient: &dLogits)
         net.backward(dLogits)
         let fisher = net.gradients.array.map { $0 * $0 }
         // move the parameters, zero the gradient: the plugin adds exactly 2λF(θ − θ*)
@@ -43,10 +46,12 @@ final class EWCTwoTaskTests: XCTestCase {
         var rng = RandomStream(seed: 35)
         let net = Network.mlp([6, 3], rng: &rng)
         let ewc = EWCPlugin(patternsPerExperience: 10, lambda: 2, seed: 5)
-        let trainer = Trainer(network: net, stream: stream, settings: TrainingSettings(learningRate: 0.1, batchSize: 5),
-                              seed: 5, plugins: [ewc])
+        let trainer = Trainer(
+            network: net, stream: stream, settings: TrainingSettings(learningRate: 0.1, batchSize: 5),
+            seed: 5, plugins: [ewc])
         var result = TrainingResult(accuracy: [], randomInitAccuracy: [])
-        var anchors: [[Float]] = [], fishers: [[Double]] = []
+        var anchors: [[Float]] = []
+        var fishers: [[Double]] = []
         for t in 0..<2 {
             try trainer.train(on: stream.tasks[t], of: 3, progress: nil, into: &result)
             anchors.append(net.parameters.array)
@@ -60,7 +65,8 @@ final class EWCTwoTaskTests: XCTestCase {
         for i in 0..<net.parameterCount {
             var expected = 0.0
             for k in 0..<2 { expected += 2 * 2 * fishers[k][i] * Double(net.parameters[i] - anchors[k][i]) }
-            XCTAssertEqual(Double(net.gradients[i]), expected, accuracy: 1e-3 * max(1e-3, abs(expected)), "parameter \(i)")
+            XCTAssertEqual(
+                Double(net.gradients[i]), expected, accuracy: 1e-3 * max(1e-3, abs(expected)), "parameter \(i)")
         }
     }
 
@@ -70,8 +76,9 @@ final class EWCTwoTaskTests: XCTestCase {
         var rng = RandomStream(seed: 36)
         let net = Network.mlp([6, 3], rng: &rng)
         let ewc = EWCPlugin(patternsPerExperience: 8, lambda: 1, fisher: .empirical, seed: 6)
-        let trainer = Trainer(network: net, stream: stream, settings: TrainingSettings(learningRate: 0.1, batchSize: 4),
-                              seed: 6, plugins: [ewc])
+        let trainer = Trainer(
+            network: net, stream: stream, settings: TrainingSettings(learningRate: 0.1, batchSize: 4),
+            seed: 6, plugins: [ewc])
         var result = TrainingResult(accuracy: [], randomInitAccuracy: [])
         try trainer.train(on: stream.tasks[0], of: 2, progress: nil, into: &result)
         let anchor = net.parameters.array
@@ -87,7 +94,8 @@ final class EWCTwoTaskTests: XCTestCase {
         ewc.afterBackward(trainer)
         for i in 0..<net.parameterCount {
             let expected = 2 * fisher[i] * Double(net.parameters[i] - anchor[i])
-            XCTAssertEqual(Double(net.gradients[i]), expected, accuracy: 1e-3 * max(1e-3, abs(expected)), "parameter \(i)")
+            XCTAssertEqual(
+                Double(net.gradients[i]), expected, accuracy: 1e-3 * max(1e-3, abs(expected)), "parameter \(i)")
         }
     }
 }

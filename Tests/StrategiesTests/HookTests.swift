@@ -1,15 +1,18 @@
-import XCTest
 import Benchmarks
 import Learning
-@testable import Strategies
 import TestSupport
+import XCTest
+
+@testable import Strategies
 
 /// Adds c · Σ logits² / rows to the loss (an L2 pull on the logits), with its exact gradient.
 private final class LogitPenalty: StatelessPlugin {
     let c: Float
     init(_ c: Float) { self.c = c }
-    func addLoss(_ trainer: Trainer, logits: UnsafePointer<Float>, logitGradient: UnsafeMutablePointer<Float>) -> Double {
-        let rows = trainer.batch.count, n = rows * trainer.network.outputWidth
+    func addLoss(_ trainer: Trainer, logits: UnsafePointer<Float>, logitGradient: UnsafeMutablePointer<Float>) -> Double
+    {
+        let rows = trainer.batch.count
+        let n = rows * trainer.network.outputWidth
         var loss = 0.0
         for i in 0..<n {
             loss += Double(c * logits[i] * logits[i]) / Double(rows)
@@ -22,8 +25,10 @@ private final class LogitPenalty: StatelessPlugin {
 /// Predicts class 1 for every row of task 0, and leaves other tasks to the network.
 private final class ConstantPredictor: StatelessPlugin {
     var predicts: Bool { true }
-    func predict(_ trainer: Trainer, task: Int, inputs: UnsafePointer<Float>, rows: Int,
-                 tasks: UnsafePointer<Int32>, into predictions: UnsafeMutablePointer<Int32>) -> Bool {
+    func predict(
+        _ trainer: Trainer, task: Int, inputs: UnsafePointer<Float>, rows: Int,
+        tasks: UnsafePointer<Int32>, into predictions: UnsafeMutablePointer<Int32>
+    ) -> Bool {
         guard task == 0 else { return false }
         for r in 0..<rows { predictions[r] = 1 }
         return true
@@ -42,17 +47,24 @@ private final class ModeSpy: Layer {
     var stateShapes: [(name: String, shape: [Int])] { [("counts", [2])] }
     init(_ width: Int) { inputWidth = width }
     func initialize(_ parameters: UnsafeMutablePointer<Float>, using rng: inout RandomStream) {}
-    func initializeState(_ state: UnsafeMutablePointer<Float>) { state[0] = 0; state[1] = 7 }
+    func initializeState(_ state: UnsafeMutablePointer<Float>) {
+        state[0] = 0
+        state[1] = 7
+    }
     func bindState(_ state: UnsafeMutablePointer<Float>) { self.state = state }
-    func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int,
-                 parameters: UnsafePointer<Float>, tasks: UnsafePointer<Int32>?) {
+    func forward(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int,
+        parameters: UnsafePointer<Float>, tasks: UnsafePointer<Int32>?
+    ) {
         modes.append(mode)
         if mode == .train { state![0] += 1 }  // train-mode forwards count themselves in the state
         y.update(from: x, count: rows * inputWidth)
     }
-    func backward(x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>,
-                  dx: UnsafeMutablePointer<Float>?, rows: Int, parameters: UnsafePointer<Float>,
-                  targets: [GradientTarget], tasks: UnsafePointer<Int32>?) {
+    func backward(
+        x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+        dx: UnsafeMutablePointer<Float>?, rows: Int, parameters: UnsafePointer<Float>,
+        targets: [GradientTarget], tasks: UnsafePointer<Int32>?
+    ) {
         dx?.update(from: dy, count: rows * inputWidth)
     }
 }
@@ -65,8 +77,9 @@ final class LossHookTests: XCTestCase {
         var rng = RandomStream(seed: 11)
         let net = Network.mlp([6, 4, 3], rng: &rng)
         let penalty = LogitPenalty(0.3)
-        let trainer = Trainer(network: net, stream: stream, settings: TrainingSettings(learningRate: 0, batchSize: 5),
-                              seed: 11, plugins: [penalty])
+        let trainer = Trainer(
+            network: net, stream: stream, settings: TrainingSettings(learningRate: 0, batchSize: 5),
+            seed: 11, plugins: [penalty])
         let data = stream.tasks[0].train.materialized
         for r in 0..<5 { trainer.batch.append(data, row: r) }
         let reported = trainer.step()
@@ -75,8 +88,9 @@ final class LossHookTests: XCTestCase {
         func totalLoss() -> Double {
             var g = [Float](repeating: 0, count: 15)
             let logits = net.forward(data.inputs, rows: 5)
-            let ce = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: data.labels, rows: 5, classes: 3,
-                                                         scale: 0.2, gradient: &g)
+            let ce = SoftmaxCrossEntropy.lossAndGradient(
+                logits: logits, labels: data.labels, rows: 5, classes: 3,
+                scale: 0.2, gradient: &g)
             var l2 = 0.0
             for i in 0..<15 { l2 += Double(logits[i]) * Double(logits[i]) }
             return ce + 0.3 * l2 / 5
@@ -93,12 +107,15 @@ final class PredictionHookTests: XCTestCase {
         let stream = syntheticStream(tasks: 2, samples: 30)
         var rng = RandomStream(seed: 12)
         let net = Network.mlp([6, 3], rng: &rng)
-        let trainer = Trainer(network: net, stream: stream, settings: TrainingSettings(learningRate: 0.1, batchSize: 5),
-                              seed: 12, plugins: [ConstantPredictor()])
+        let trainer = Trainer(
+            network: net, stream: stream, settings: TrainingSettings(learningRate: 0.1, batchSize: 5),
+            seed: 12, plugins: [ConstantPredictor()])
         let ones = stream.tasks[0].test.labels.filter { $0 == 1 }.count
         XCTAssertEqual(trainer.evaluate(stream.tasks[0]), Double(ones) / 30)
         // task 1 falls through to the network's argmax
-        XCTAssertEqual(trainer.evaluate(stream.tasks[1]), AccuracyEvaluatorReference.accuracy(net, stream.tasks[1].test.materialized))
+        XCTAssertEqual(
+            trainer.evaluate(stream.tasks[1]),
+            AccuracyEvaluatorReference.accuracy(net, stream.tasks[1].test.materialized))
     }
 }
 
@@ -126,8 +143,10 @@ final class LayerStateTests: XCTestCase {
         XCTAssertEqual(net.parameterCount, 6 * 3 + 3)
         XCTAssertEqual(net.stateLayout, [ParameterBlock(name: "layer0.counts", shape: [2], offset: 0)])
         XCTAssertEqual(net.state.array, [0, 7])
-        let result = try Trainer(network: net, stream: stream, settings: TrainingSettings(learningRate: 0.1, batchSize: 5),
-                                 seed: 13, plugins: []).run()
+        let result = try Trainer(
+            network: net, stream: stream, settings: TrainingSettings(learningRate: 0.1, batchSize: 5),
+            seed: 13, plugins: []
+        ).run()
         // 2 tasks × 2 steps in train mode; every evaluation forward (3 × 2 tasks) in eval mode
         XCTAssertEqual(spy.modes.filter { $0 == .train }.count, 4)
         XCTAssertEqual(spy.modes.filter { $0 == .eval }.count, 6)
@@ -145,11 +164,13 @@ final class PluginContractTests: XCTestCase {
         func trainer(_ mode: GEMPlugin.ReferenceGradientMode) -> Trainer {
             let stream = syntheticStream(tasks: 2, samples: 10)
             var rng = RandomStream(seed: 14)
-            let gem = GEMPlugin(patternsPerExperience: 5, memoryStrength: 0.5, memorySelection: .random, inputWidth: 6,
-                                seed: 14, referenceGradients: mode, sparseFirstLayer: false)
-            return Trainer(network: Network.mlp([6, 4, 3], rng: &rng), stream: stream,
-                           settings: TrainingSettings(learningRate: 0.1, batchSize: 5), seed: 14,
-                           plugins: [gem, EWCPlugin(patternsPerExperience: 5, lambda: 1)])
+            let gem = GEMPlugin(
+                patternsPerExperience: 5, memoryStrength: 0.5, memorySelection: .random, inputWidth: 6,
+                seed: 14, referenceGradients: mode, sparseFirstLayer: false)
+            return Trainer(
+                network: Network.mlp([6, 4, 3], rng: &rng), stream: stream,
+                settings: TrainingSettings(learningRate: 0.1, batchSize: 5), seed: 14,
+                plugins: [gem, EWCPlugin(patternsPerExperience: 5, lambda: 1)])
         }
         let refused = trainer(.incremental)
         XCTAssertThrowsError(try refused.run()) { error in

@@ -1,13 +1,16 @@
-import Foundation
-import XCTest
 import Benchmarks
+import Foundation
 import Learning
+import XCTest
+
 @testable import Strategies
 
 /// alpha · Σ_groups mean_rows KL(softmax(z′_G / T) ‖ softmax(z_G / T)), in float64 with libm
 /// (the independent truth for the float32 `LwFPlugin.distillation`), and its gradient.
-private func referenceDistillation(_ z: [Double], _ previous: [Double], rows: Int, classes: Int, groups: [[Int]],
-                                   temperature: Double, alpha: Double) -> (loss: Double, gradient: [Double]) {
+private func referenceDistillation(
+    _ z: [Double], _ previous: [Double], rows: Int, classes: Int, groups: [[Int]],
+    temperature: Double, alpha: Double
+) -> (loss: Double, gradient: [Double]) {
     func softmax(_ v: [Double]) -> [Double] {
         let top = v.max()!
         let e = v.map { exp($0 - top) }
@@ -33,11 +36,14 @@ private func referenceDistillation(_ z: [Double], _ previous: [Double], rows: In
 private final class GradientProbe: StatelessPlugin {
     var armed = false
     var gradient: [Float] = [], logits: [Float] = []
-    func addLoss(_ trainer: Trainer, logits: UnsafePointer<Float>, logitGradient: UnsafeMutablePointer<Float>) -> Double {
+    func addLoss(_ trainer: Trainer, logits: UnsafePointer<Float>, logitGradient: UnsafeMutablePointer<Float>) -> Double
+    {
         if armed {
             let n = trainer.batch.count * trainer.network.outputWidth
-            (gradient, self.logits) = (Array(UnsafeBufferPointer(start: logitGradient, count: n)),
-                                       Array(UnsafeBufferPointer(start: logits, count: n)))
+            (gradient, self.logits) = (
+                Array(UnsafeBufferPointer(start: logitGradient, count: n)),
+                Array(UnsafeBufferPointer(start: logits, count: n))
+            )
         }
         return 0
     }
@@ -48,9 +54,10 @@ private func pairsStream(_ scenario: Scenario) -> TaskStream {
     var rng = RandomStream(seed: 21)
     let tasks = (0..<3).map { t -> BenchmarkTask in
         func data() -> LabeledData {
-            LabeledData(inputs: (0..<(30 * 6)).map { _ in 2 * rng.unitFloat() - 1 },
-                        labels: (0..<30).map { _ in Int32(2 * t + rng.below(2)) },
-                        tasks: [Int32](repeating: Int32(t), count: 30), width: 6)
+            LabeledData(
+                inputs: (0..<(30 * 6)).map { _ in 2 * rng.unitFloat() - 1 },
+                labels: (0..<30).map { _ in Int32(2 * t + rng.below(2)) },
+                tasks: [Int32](repeating: Int32(t), count: 30), width: 6)
         }
         return BenchmarkTask(index: t, train: data(), test: data(), classes: [2 * t, 2 * t + 1])
     }
@@ -61,10 +68,12 @@ final class LwFTests: XCTestCase {
     func testDistillationOfATinyCaseByHand() {
         // one row, classes 0 and 2 distilled at T = 2: z = (2, 5, 0) → (1, 0), z′ = (0, −3, 0) → (0, 0);
         // p = (e, 1) / (1 + e), q = (½, ½); KL(q ‖ p) = ln(1 + e) − ½ − ln 2 = 0.120115; alpha 0.5
-        let z: [Float] = [2, 5, 0], previous: [Float] = [0, -3, 0]
+        let z: [Float] = [2, 5, 0]
+        let previous: [Float] = [0, -3, 0]
         var gradient: [Float] = [1, 1, 1]  // the term's gradient is added
-        let loss = LwFPlugin.distillation(logits: z, previous: previous, rows: 1, classes: 3, groups: [[0, 2]],
-                                          temperature: 2, alpha: 0.5, gradient: &gradient)
+        let loss = LwFPlugin.distillation(
+            logits: z, previous: previous, rows: 1, classes: 3, groups: [[0, 2]],
+            temperature: 2, alpha: 0.5, gradient: &gradient)
         XCTAssertEqual(loss, 0.5 * (log(1 + M_E) - 0.5 - log(2)), accuracy: 1e-7)
         // alpha (p − q) / T = ±0.25 (e / (1 + e) − ½) = ±0.0577646
         let d = 0.25 * (M_E / (1 + M_E) - 0.5)
@@ -77,22 +86,27 @@ final class LwFTests: XCTestCase {
     /// central differences of its loss.
     func testDistillationGradientMatchesFiniteDifferences() {
         var rng = RandomStream(seed: 5)
-        let rows = 3, classes = 6, groups = [[0, 1], [3, 4, 5]]
+        let rows = 3
+        let classes = 6
+        let groups = [[0, 1], [3, 4, 5]]
         let z = (0..<(rows * classes)).map { _ in 6 * rng.unitFloat() - 3 }
         let previous = (0..<(rows * classes)).map { _ in 6 * rng.unitFloat() - 3 }
         var gradient = [Float](repeating: 0, count: rows * classes)
-        let loss = LwFPlugin.distillation(logits: z, previous: previous, rows: rows, classes: classes, groups: groups,
-                                          temperature: 1.7, alpha: 0.8, gradient: &gradient)
+        let loss = LwFPlugin.distillation(
+            logits: z, previous: previous, rows: rows, classes: classes, groups: groups,
+            temperature: 1.7, alpha: 0.8, gradient: &gradient)
         func reference(_ z: [Double]) -> (loss: Double, gradient: [Double]) {
-            referenceDistillation(z, previous.map(Double.init), rows: rows, classes: classes, groups: groups,
-                                  temperature: Double(Float(1.7)), alpha: Double(Float(0.8)))
+            referenceDistillation(
+                z, previous.map(Double.init), rows: rows, classes: classes, groups: groups,
+                temperature: Double(Float(1.7)), alpha: Double(Float(0.8)))
         }
         let zd = z.map(Double.init)
         let expected = reference(zd)
         XCTAssertGreaterThan(expected.loss, 0.05)
         XCTAssertEqual(loss, expected.loss, accuracy: 1e-6)
         for i in 0..<zd.count {
-            var up = zd, down = zd
+            var up = zd
+            var down = zd
             up[i] += 1e-5
             down[i] -= 1e-5
             let numeric = (reference(up).loss - reference(down).loss) / 2e-5
@@ -110,13 +124,16 @@ final class LwFTests: XCTestCase {
     func testTaskIncrementalDistilsEachOldHeadAndClassIncrementalAllOldClassesTogether() throws {
         for scenario in [Scenario.taskIncremental, .classIncremental] {
             let stream = pairsStream(scenario)
-            var rng = RandomStream(seed: 2), copyRNG = RandomStream(seed: 3)
+            var rng = RandomStream(seed: 2)
+            var copyRNG = RandomStream(seed: 3)
             let network = Network.mlp([6, 8, 6], rng: &rng)
             let lwf = LwFPlugin(alpha: 0.7, temperature: 2, copy: Network.mlp([6, 8, 6], rng: &copyRNG))
-            let before = GradientProbe(), after = GradientProbe()
-            let trainer = Trainer(network: network, stream: stream,
-                                  settings: TrainingSettings(learningRate: 0.2, batchSize: 5), seed: 1,
-                                  plugins: [before, lwf, after])
+            let before = GradientProbe()
+            let after = GradientProbe()
+            let trainer = Trainer(
+                network: network, stream: stream,
+                settings: TrainingSettings(learningRate: 0.2, batchSize: 5), seed: 1,
+                plugins: [before, lwf, after])
             var result = TrainingResult(accuracy: [], randomInitAccuracy: [])
             for t in 0..<2 { try trainer.train(on: stream.tasks[t], of: 3, progress: nil, into: &result) }
             XCTAssertEqual(lwf.finished, [[0, 1], [2, 3]])
@@ -135,12 +152,14 @@ final class LwFTests: XCTestCase {
             let term = zip(after.gradient, before.gradient).map { Double($0 - $1) }
             let previous = Array(UnsafeBufferPointer(start: copy.forward(trainer.batch.inputs, rows: 5), count: 30))
             let groups = scenario == .taskIncremental ? [[0, 1], [2, 3]] : [[0, 1, 2, 3]]
-            let expected = referenceDistillation(before.logits.map(Double.init), previous.map(Double.init), rows: 5,
-                                                 classes: 6, groups: groups, temperature: 2, alpha: 0.7)
+            let expected = referenceDistillation(
+                before.logits.map(Double.init), previous.map(Double.init), rows: 5,
+                classes: 6, groups: groups, temperature: 2, alpha: 0.7)
             XCTAssertLessThan(relativeDifference(term, expected.gradient), 1e-4, "\(scenario)")
             XCTAssertGreaterThan(term.map(abs).max()!, 1e-4, "\(scenario): the model moved from the copy")
             for r in 0..<5 {
-                XCTAssertEqual(term[(r * 6 + 4)...(r * 6 + 5)], [0, 0], "\(scenario): the current task is not distilled")
+                XCTAssertEqual(
+                    term[(r * 6 + 4)...(r * 6 + 5)], [0, 0], "\(scenario): the current task is not distilled")
             }
             var headSums: [Double] = []
             for r in 0..<5 { for h in [0, 2] { headSums.append(term[r * 6 + h] + term[r * 6 + h + 1]) } }

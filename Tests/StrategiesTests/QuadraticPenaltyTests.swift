@@ -1,8 +1,9 @@
-import Foundation
-import XCTest
 import Benchmarks
+import Foundation
 import Learning
 import TestSupport
+import XCTest
+
 @testable import Strategies
 
 /// Each penalty's gradient, as `afterBackward` adds it, against central differences of
@@ -12,12 +13,14 @@ final class RegularisationPenaltyTests: XCTestCase {
         let stream = syntheticStream(tasks: 2, samples: 20)
         var rng = RandomStream(seed: 8)
         let net = Network.mlp([6, 4, 3], rng: &rng)
-        let trainer = Trainer(network: net, stream: stream, settings: TrainingSettings(learningRate: 0.1, batchSize: 5),
-                              seed: 8, plugins: [plugin])
+        let trainer = Trainer(
+            network: net, stream: stream, settings: TrainingSettings(learningRate: 0.1, batchSize: 5),
+            seed: 8, plugins: [plugin])
         var result = TrainingResult(accuracy: [], randomInitAccuracy: [])
         plugin.beforeTraining(trainer)
         try trainer.train(on: stream.tasks[0], of: 2, progress: nil, into: &result)
-        let anchor = net.parameters.array.map(Double.init), omega = importance().map(Double.init)
+        let anchor = net.parameters.array.map(Double.init)
+        let omega = importance().map(Double.init)
         XCTAssertTrue(omega.contains { $0 > 0 }, "\(type(of: plugin))")
         for i in 0..<net.parameterCount { net.parameters[i] += Float(i % 7 - 3) * 0.02 }
         let theta = net.parameters.array.map(Double.init)
@@ -37,8 +40,9 @@ final class RegularisationPenaltyTests: XCTestCase {
                 moved[i] += d
                 return penalty(moved)
             }
-            XCTAssertEqual(Double(net.gradients[i]), expected, accuracy: 1e-4 * max(1, abs(expected)),
-                           "\(type(of: plugin)) parameter \(i)")
+            XCTAssertEqual(
+                Double(net.gradients[i]), expected, accuracy: 1e-4 * max(1, abs(expected)),
+                "\(type(of: plugin)) parameter \(i)")
         }
     }
 

@@ -1,8 +1,9 @@
-import Foundation
-import XCTest
 import Benchmarks
+import Foundation
 import Learning
 import TestSupport
+import XCTest
+
 @testable import Strategies
 
 final class RWalkTests: XCTestCase {
@@ -31,7 +32,8 @@ final class RWalkTests: XCTestCase {
                     }
                     (intervalStart, path) = (theta, zeros)
                 }
-                let g = Tiny.lossGradient(theta, data), p = Tiny.penaltyGradient(lambda, omega, theta, anchor)
+                let g = Tiny.lossGradient(theta, data)
+                let p = Tiny.penaltyGradient(lambda, omega, theta, anchor)
                 let next = (0..<Tiny.count).map { theta[$0] - lr * (g[$0] + p[$0]) }
                 for i in 0..<Tiny.count {
                     squares[i] += g[i] * g[i]
@@ -41,7 +43,8 @@ final class RWalkTests: XCTestCase {
             }
             let doubled = task.index == 0 ? 2.0 : 1.0
             score = (0..<Tiny.count).map { score[$0] + (score[$0] + doubled * taskScore[$0]) / 2 }
-            let f = normalised(fisher), s = normalised(score)
+            let f = normalised(fisher)
+            let s = normalised(score)
             omega = (0..<Tiny.count).map { f[$0] + s[$0] }
             (anchor, intervalStart) = (theta, theta)
         }

@@ -1,8 +1,9 @@
-import XCTest
 import Benchmarks
 import Learning
 import QuadraticProgram
 import TestSupport
+import XCTest
+
 @testable import Strategies
 
 final class TaskIncrementalReferenceTests: XCTestCase {
@@ -36,8 +37,9 @@ final class TaskIncrementalReferenceTests: XCTestCase {
         var rng = RandomStream(seed: 33)
         let net = Network.mlp([6, 4], rng: &rng)
         let agem = AGEMPlugin(patternsPerExperience: 10, sampleSize: 10, inputWidth: 6, seed: 3)
-        let trainer = Trainer(network: net, stream: stream, settings: TrainingSettings(learningRate: 0.1, batchSize: 5),
-                              seed: 3, plugins: [agem])
+        let trainer = Trainer(
+            network: net, stream: stream, settings: TrainingSettings(learningRate: 0.1, batchSize: 5),
+            seed: 3, plugins: [agem])
         var result = TrainingResult(accuracy: [], randomInitAccuracy: [])
         try trainer.train(on: stream.tasks[0], of: 2, progress: nil, into: &result)
         // g = e_i for a parameter i with r_i < 0: gᵀr = r_i < 0 forces the projection g − (gᵀr/rᵀr) r
@@ -68,9 +70,11 @@ final class BatchNormReferenceTests: XCTestCase {
         var segments: [Range<Int>] = []
         for (t, n) in sizes.enumerated() {
             segments.append(memory.count..<(memory.count + n))
-            memory.append(contentsOf: LabeledData(inputs: (0..<(n * 784)).map { _ in rng.unitFloat() },
-                                                  labels: (0..<n).map { _ in Int32(rng.below(3)) },
-                                                  tasks: [Int32](repeating: Int32(t), count: n), width: 784))
+            memory.append(
+                contentsOf: LabeledData(
+                    inputs: (0..<(n * 784)).map { _ in rng.unitFloat() },
+                    labels: (0..<n).map { _ in Int32(rng.below(3)) },
+                    tasks: [Int32](repeating: Int32(t), count: n), width: 784))
         }
         let start = net.state.array
         let references = ReferenceGradients()
@@ -83,8 +87,9 @@ final class BatchNormReferenceTests: XCTestCase {
             net.gradients.fill(0)
             var g = [Float](repeating: 0, count: rows.count * 3)
             let logits = net.forward(rows.inputs, rows: rows.count)
-            _ = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: rows.labels, rows: rows.count, classes: 3,
-                                                    scale: 1 / Float(rows.count), gradient: &g)
+            _ = SoftmaxCrossEntropy.lossAndGradient(
+                logits: logits, labels: rows.labels, rows: rows.count, classes: 3,
+                scale: 1 / Float(rows.count), gradient: &g)
             net.backward(g)
             let batched = Array(UnsafeBufferPointer(start: references.row(k), count: net.parameterCount))
             XCTAssertEqual(batched, net.gradients.array, "task \(k)")
@@ -99,8 +104,9 @@ final class ReferenceGradientTests: XCTestCase {
         net.gradients.fill(0)
         var g = [Float](repeating: 0, count: data.count * net.outputWidth)
         let logits = net.forward(data.inputs, rows: data.count)
-        _ = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: data.labels, rows: data.count,
-                                                classes: net.outputWidth, scale: 1 / Float(data.count), gradient: &g)
+        _ = SoftmaxCrossEntropy.lossAndGradient(
+            logits: logits, labels: data.labels, rows: data.count,
+            classes: net.outputWidth, scale: 1 / Float(data.count), gradient: &g)
         net.backward(g)
         return net.gradients.array
     }
@@ -131,10 +137,13 @@ final class ReferenceGradientTests: XCTestCase {
         references.compute(net, data: memory, segments: segments, heads: nil, threads: 2, sparseInputs: sparseInputs)
         for (k, segment) in segments.enumerated() {
             let expected = plainGradient(net, memory.rows(Array(segment)))
-            let batched = Array(UnsafeBufferPointer(start: references.row(k),
-                                                    count: net.parameterCount))
+            let batched = Array(
+                UnsafeBufferPointer(
+                    start: references.row(k),
+                    count: net.parameterCount))
             for i in 0..<expected.count {
-                XCTAssertEqual(batched[i], expected[i], accuracy: 1e-6 * max(1, abs(expected[i])), "task \(k) parameter \(i)")
+                XCTAssertEqual(
+                    batched[i], expected[i], accuracy: 1e-6 * max(1, abs(expected[i])), "task \(k) parameter \(i)")
             }
         }
     }
@@ -149,16 +158,20 @@ final class ReferenceGradientTests: XCTestCase {
         func loss() -> Double {
             var scratch = [Float](repeating: 0, count: 12)
             let logits = net.forward(data.inputs, rows: 4)
-            return SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: data.labels, rows: 4, classes: 3,
-                                                       scale: 0.25, gradient: &scratch)
+            return SoftmaxCrossEntropy.lossAndGradient(
+                logits: logits, labels: data.labels, rows: 4, classes: 3,
+                scale: 0.25, gradient: &scratch)
         }
         for i in 0..<net.parameterCount {
             let saved = net.parameters[i]
-            net.parameters[i] = saved + 1e-2; let up = loss()
-            net.parameters[i] = saved - 1e-2; let down = loss()
+            net.parameters[i] = saved + 1e-2
+            let up = loss()
+            net.parameters[i] = saved - 1e-2
+            let down = loss()
             net.parameters[i] = saved
-            XCTAssertEqual(Double(references.row(0)[i]), (up - down) / 2e-2,
-                           accuracy: 2e-4)
+            XCTAssertEqual(
+                Double(references.row(0)[i]), (up - down) / 2e-2,
+                accuracy: 2e-4)
         }
     }
 }

@@ -1,7 +1,8 @@
-import XCTest
 import Benchmarks
 import Learning
 import TestSupport
+import XCTest
+
 @testable import Strategies
 
 final class ReplayPluginTests: XCTestCase {
@@ -12,8 +13,9 @@ final class ReplayPluginTests: XCTestCase {
         let replay = ReplayPlugin(memorySize: 40, seed: 2)
         var batchSizes: [Int] = []
         let observer = BatchObserver { batchSizes.append($0.count) }
-        let trainer = Trainer(network: net, stream: stream, settings: TrainingSettings(learningRate: 0.1, batchSize: 10),
-                              seed: 2, plugins: [replay, observer])
+        let trainer = Trainer(
+            network: net, stream: stream, settings: TrainingSettings(learningRate: 0.1, batchSize: 10),
+            seed: 2, plugins: [replay, observer])
         var result = TrainingResult(accuracy: [], randomInitAccuracy: [])
         try trainer.train(on: stream.tasks[0], of: 1, progress: nil, into: &result)
         XCTAssertEqual(replay.episodicMemory!.count, 40)

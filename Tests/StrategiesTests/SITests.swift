@@ -1,8 +1,9 @@
-import Foundation
-import XCTest
 import Benchmarks
+import Foundation
 import Learning
 import TestSupport
+import XCTest
+
 @testable import Strategies
 
 final class SITests: XCTestCase {
@@ -15,12 +16,16 @@ final class SITests: XCTestCase {
         let trainer = Tiny.trainer(si, epochs: 4, lr: Float(lr), momentum: Float(mu), seed: 3)
         var theta = trainer.network.parameters.array.map(Double.init)
         _ = try trainer.run()
-        var anchor = theta, omega = [Double](repeating: 0, count: Tiny.count), velocity = omega, clipped = 0
+        var anchor = theta
+        var omega = [Double](repeating: 0, count: Tiny.count)
+        var velocity = omega
+        var clipped = 0
         for task in trainer.stream.tasks {
             let data = task.train.materialized
             var path = [Double](repeating: 0, count: Tiny.count)
             for _ in 0..<4 {
-                let g = Tiny.lossGradient(theta, data), p = Tiny.penaltyGradient(c, omega, theta, anchor)
+                let g = Tiny.lossGradient(theta, data)
+                let p = Tiny.penaltyGradient(c, omega, theta, anchor)
                 velocity = (0..<Tiny.count).map { mu * velocity[$0] + g[$0] + p[$0] }
                 let next = (0..<Tiny.count).map { theta[$0] - lr * velocity[$0] }
                 for i in 0..<Tiny.count { path[i] -= g[i] * (next[i] - theta[i]) }

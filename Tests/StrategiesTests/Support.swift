@@ -1,23 +1,30 @@
-import Foundation
-import XCTest
 import Benchmarks
+import Foundation
 import Learning
 import QuadraticProgram
 import TestSupport
+import XCTest
+
 @testable import Strategies
 
 /// Builds a trainer the way runs do: the strategy's model variant and plugins from its definition.
-func strategyTrainer(_ definition: StrategyDefinition.Type, _ values: StrategyValues, hidden: [Int],
-                     stream: TaskStream, settings: TrainingSettings, seed: UInt64) throws -> Trainer {
+func strategyTrainer(
+    _ definition: StrategyDefinition.Type, _ values: StrategyValues, hidden: [Int],
+    stream: TaskStream, settings: TrainingSettings, seed: UInt64
+) throws -> Trainer {
     let model = ModelSpec.mlp(hidden: hidden)
     let make = { (variant: ModelVariant, rng: inout RandomStream) throws -> Network in
-        try model.build(inputShape: stream.inputShape, classes: stream.classCount, tasks: stream.tasks.count,
-                    variant: variant, rng: &rng)
+        try model.build(
+            inputShape: stream.inputShape, classes: stream.classCount, tasks: stream.tasks.count,
+            variant: variant, rng: &rng)
     }
     var rng = RandomStream(seed: seed, purpose: "init")
     let network = try make(definition.modelVariant(values), &rng)
-    let plugins = try definition.makePlugins(values, StrategyBuild(stream: stream, seed: seed, model: model,
-                                                                   makeNetwork: make))
+    let plugins = try definition.makePlugins(
+        values,
+        StrategyBuild(
+            stream: stream, seed: seed, model: model,
+            makeNetwork: make))
     return Trainer(network: network, stream: stream, settings: settings, seed: seed, plugins: plugins)
 }
 
@@ -31,8 +38,10 @@ final class ExperienceObserver: StatelessPlugin {
 /// Mean cross-entropy over `data`, each row's logits masked to its task's classes, computed
 /// in float64 here (not by `SoftmaxCrossEntropy`).
 func maskedMeanLoss(_ net: Network, _ data: LabeledData, heads: OutputHeads) -> Double {
-    let logits = Array(UnsafeBufferPointer(start: net.forward(data.inputs, rows: data.count),
-                                           count: data.count * net.outputWidth))
+    let logits = Array(
+        UnsafeBufferPointer(
+            start: net.forward(data.inputs, rows: data.count),
+            count: data.count * net.outputWidth))
     var total = 0.0
     for r in 0..<data.count {
         let allowed = heads.classes(ofTask: Int(data.tasks[r]))
@@ -49,9 +58,10 @@ func taskIncrementalStream(samples n: Int) -> TaskStream {
     var rng = RandomStream(seed: 31)
     let tasks = (0..<2).map { t -> BenchmarkTask in
         func data() -> LabeledData {
-            LabeledData(inputs: (0..<(n * 6)).map { _ in 2 * rng.unitFloat() - 1 },
-                        labels: (0..<n).map { _ in Int32(2 * t + rng.below(2)) },
-                        tasks: [Int32](repeating: Int32(t), count: n), width: 6)
+            LabeledData(
+                inputs: (0..<(n * 6)).map { _ in 2 * rng.unitFloat() - 1 },
+                labels: (0..<n).map { _ in Int32(2 * t + rng.below(2)) },
+                tasks: [Int32](repeating: Int32(t), count: n), width: 6)
         }
         return BenchmarkTask(index: t, train: data(), test: data(), classes: [2 * t, 2 * t + 1])
     }
@@ -74,13 +84,16 @@ final class BatchObserver: StatelessPlugin {
 enum Tiny {
     static let classes = 3, count = 6
 
-    static func logits(_ theta: [Double], _ x: Double) -> [Double] { (0..<classes).map { theta[$0] * x + theta[classes + $0] } }
+    static func logits(_ theta: [Double], _ x: Double) -> [Double] {
+        (0..<classes).map { theta[$0] * x + theta[classes + $0] }
+    }
 
     /// ∇ of the mean softmax cross-entropy over `data`.
     static func lossGradient(_ theta: [Double], _ data: LabeledData) -> [Double] {
         var g = [Double](repeating: 0, count: count)
         for r in 0..<data.count {
-            let x = Double(data.inputs[r]), y = Int(data.labels[r])
+            let x = Double(data.inputs[r])
+            let y = Int(data.labels[r])
             let z = logits(theta, x)
             let e = z.map { Foundation.exp($0 - z.max()!) }
             let sum = e.reduce(0, +)
@@ -100,13 +113,16 @@ enum Tiny {
     }
 
     /// The penalty's gradient 2λ Ω (θ − θ*).
-    static func penaltyGradient(_ lambda: Double, _ omega: [Double], _ theta: [Double], _ anchor: [Double]) -> [Double] {
+    static func penaltyGradient(_ lambda: Double, _ omega: [Double], _ theta: [Double], _ anchor: [Double]) -> [Double]
+    {
         (0..<count).map { 2 * lambda * omega[$0] * (theta[$0] - anchor[$0]) }
     }
 
     /// A trainer of the tiny model over `tasks` tasks of two samples each, batches of both.
-    static func trainer(_ plugin: Plugin, tasks: Int = 2, epochs: Int, lr: Float, momentum: Float = 0,
-                        seed: UInt64) -> Trainer {
+    static func trainer(
+        _ plugin: Plugin, tasks: Int = 2, epochs: Int, lr: Float, momentum: Float = 0,
+        seed: UInt64
+    ) -> Trainer {
         let stream = syntheticStream(tasks: tasks, samples: 2, width: 1, classes: classes, seed: seed)
         var rng = RandomStream(seed: seed)
         let net = Network.mlp([1, classes], rng: &rng)
@@ -116,8 +132,10 @@ enum Tiny {
     }
 }
 
-func assertClose(_ ours: [Float], _ truth: [Double], relative: Double = 1e-4, _ what: String,
-                         file: StaticString = #filePath, line: UInt = #line) {
+func assertClose(
+    _ ours: [Float], _ truth: [Double], relative: Double = 1e-4, _ what: String,
+    file: StaticString = #filePath, line: UInt = #line
+) {
     XCTAssertEqual(ours.count, truth.count, what, file: file, line: line)
     for (i, (a, b)) in zip(ours, truth).enumerated() {
         XCTAssertEqual(Double(a), b, accuracy: relative * max(1, abs(b)), "\(what) [\(i)]", file: file, line: line)

@@ -15,11 +15,13 @@ extension DatasetDefinition {
             md5: ["train.bin": "6172c7755cfe09b2fe270c85cebc1b15", "test.bin": "4499cfba6c016c1be1438163640a0898"])
         return DatasetDefinition(
             name: "cifar100", displayName: "CIFAR-100", imageShape: [3, 32, 32],
-            trainImagesPerClass: [Int](repeating: 500, count: 100), testImagesPerClass: [Int](repeating: 100, count: 100),
+            trainImagesPerClass: [Int](repeating: 500, count: 100),
+            testImagesPerClass: [Int](repeating: 100, count: 100),
             coarseClassCount: 20, format: .cifar(format), knownDigests: [:], archiveFolderName: "cifar-100-binary",
-            fetchSource: FetchSource.cifar(format, folder: "cifar-100-binary",
-                                           url: "https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz",
-                                           md5: "03b5dce01913d631647c71ecec9e9cb8", size: 168_513_733),
+            fetchSource: FetchSource.cifar(
+                format, folder: "cifar-100-binary",
+                url: "https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz",
+                md5: "03b5dce01913d631647c71ecec9e9cb8", size: 168_513_733),
             inputDensity: 1)
     }()
 }

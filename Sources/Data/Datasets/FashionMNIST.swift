@@ -24,13 +24,16 @@ extension DatasetDefinition {
         fetchSource: {
             let base = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
             let files = DatasetFiles()
-            let md5 = [files.trainImages: "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
-                       files.trainLabels: "25c81989df183df01b3e8a0aad5dffbe",
-                       files.testImages: "bef4ecab320f06d8554ea6380940ec79",
-                       files.testLabels: "bb300cfdad3c16e7a12a480ee83cd310"]
-            return FetchSource(downloads: files.all.map {
-                FetchSource.Download(url: base + $0, fileName: $0, md5: md5[$0]!, size: nil)
-            }, contents: .files)
+            let md5 = [
+                files.trainImages: "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+                files.trainLabels: "25c81989df183df01b3e8a0aad5dffbe",
+                files.testImages: "bef4ecab320f06d8554ea6380940ec79",
+                files.testLabels: "bb300cfdad3c16e7a12a480ee83cd310",
+            ]
+            return FetchSource(
+                downloads: files.all.map {
+                    FetchSource.Download(url: base + $0, fileName: $0, md5: md5[$0]!, size: nil)
+                }, contents: .files)
         }(),
         inputDensity: 0.500)
 }

@@ -87,7 +87,7 @@ public struct DatasetFetcher: Sendable {
         var renamed = false
         defer { if !renamed { try? fm.removeItem(atPath: partial) } }
         switch source.contents {
-        case let .archive(layout):
+        case .archive(let layout):
             let names = try TarGzExtractor.extract(downloaded[0], layout: layout, into: partial)
             events(.message("unpacked \(names.count) files from \(downloaded[0])"))
         case .files:
@@ -96,21 +96,26 @@ public struct DatasetFetcher: Sendable {
             }
         }
         let dataset = try verify(partial)
-        events(.message("verified \(name.displayName): \(dataset.train.count) training and \(dataset.test.count) test"
-            + " images of \(dataset.train.channels)×\(dataset.train.rows)×\(dataset.train.cols), sizes, labels and digests"
-            + " as published"))
+        events(
+            .message(
+                "verified \(name.displayName): \(dataset.train.count) training and \(dataset.test.count) test"
+                    + " images of \(dataset.train.channels)×\(dataset.train.rows)×\(dataset.train.cols), sizes, labels and digests"
+                    + " as published"))
         try rename(partial, to: destination)
         renamed = true
         try? fm.removeItem(atPath: staging)
         events(.message("installed \(name.displayName) in \(destination) (downloads removed)"))
-        let installed = LoadedDataset(name: dataset.name, train: dataset.train, test: dataset.test,
-                                      checksums: dataset.checksums, directory: destination)
+        let installed = LoadedDataset(
+            name: dataset.name, train: dataset.train, test: dataset.test,
+            checksums: dataset.checksums, directory: destination)
         return FetchReport(destination: destination, installed: true, dataset: installed)
     }
 
     /// A verified copy of `download` in `staging`: kept from an earlier run, or downloaded (resuming a `.part`).
-    private func obtain(_ download: FetchSource.Download, in staging: String,
-                        events: @escaping @Sendable (FetchEvent) -> Void) throws -> String {
+    private func obtain(
+        _ download: FetchSource.Download, in staging: String,
+        events: @escaping @Sendable (FetchEvent) -> Void
+    ) throws -> String {
         let path = join(staging, download.fileName)
         if DatasetLocator.isFile(path) {
             if (try? check(path, download)) != nil {
@@ -127,25 +132,30 @@ public struct DatasetFetcher: Sendable {
         var attempt = 1
         while true {
             do {
-                let (length, resumedFrom) = try Downloader.download(url, to: part, timeout: timeout) { received, total in
+                let (length, resumedFrom) = try Downloader.download(url, to: part, timeout: timeout) {
+                    received, total in
                     events(.progress(url: download.url, received: received, total: total ?? download.size))
                 }
                 let seconds = Date().timeIntervalSince(start)
-                events(.message("downloaded \(download.url): \(length) bytes"
-                    + (resumedFrom > 0 ? " (resumed at byte \(resumedFrom))" : "")
-                    + " in \(String(format: "%.1f", seconds)) s"))
+                events(
+                    .message(
+                        "downloaded \(download.url): \(length) bytes"
+                            + (resumedFrom > 0 ? " (resumed at byte \(resumedFrom))" : "")
+                            + " in \(String(format: "%.1f", seconds)) s"))
                 break
             } catch FetchError.httpStatus(_, 416) where attempt < attempts {
                 // The server has no bytes past the part file: either it is complete or it is stale.
                 if let size = download.size, fileSize(part) == size { break }
                 try? FileManager.default.removeItem(atPath: part)
             } catch let error as FetchError {
-                guard case let .network(_, reason, _, received) = error, attempt < attempts else {
+                guard case .network(_, let reason, _, let received) = error, attempt < attempts else {
                     if fileSize(part) <= 0 { try? FileManager.default.removeItem(atPath: part) }  // nothing to resume
                     throw error
                 }
-                events(.message("\(download.url): \(reason) at byte \(received); retrying"
-                    + " (attempt \(attempt + 1) of \(attempts))"))
+                events(
+                    .message(
+                        "\(download.url): \(reason) at byte \(received); retrying"
+                            + " (attempt \(attempt + 1) of \(attempts))"))
                 Thread.sleep(forTimeInterval: retryDelay)
             }
             attempt += 1
@@ -175,7 +185,8 @@ public struct DatasetFetcher: Sendable {
     /// Temporary folders of earlier fetches of this dataset that were killed mid-unpack.
     private func removeStalePartials(in dataFolder: String) {
         let prefix = ".\(name.rawValue).partial-"
-        for entry in (try? FileManager.default.contentsOfDirectory(atPath: dataFolder)) ?? [] where entry.hasPrefix(prefix) {
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: dataFolder)) ?? []
+        where entry.hasPrefix(prefix) {
             try? FileManager.default.removeItem(atPath: join(dataFolder, entry))
         }
     }
@@ -191,8 +202,9 @@ public struct DatasetFetcher: Sendable {
     /// POSIX rename: atomic, and refuses to replace a non-empty folder.
     private func rename(_ from: String, to: String) throws {
         guard Glibc.rename(from, to) == 0 else {
-            throw FetchError.fileSystem(path: to, action: "rename \(from) to",
-                                        reason: String(cString: strerror(errno)))
+            throw FetchError.fileSystem(
+                path: to, action: "rename \(from) to",
+                reason: String(cString: strerror(errno)))
         }
     }
 

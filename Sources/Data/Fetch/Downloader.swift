@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// Downloads one URL into a `.part` file, resuming from the bytes already in it with an HTTP
@@ -29,8 +30,10 @@ final class Downloader: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     /// Fetches `url` into `partPath` (created or extended). Returns the file's final length and
     /// the offset the transfer resumed from. Throws `FetchError.network` (the `.part` file is
     /// kept for the next attempt) or `.httpStatus`.
-    static func download(_ url: URL, to partPath: String, timeout: TimeInterval,
-                         progress: @escaping Progress) throws -> (length: Int64, resumedFrom: Int64) {
+    static func download(
+        _ url: URL, to partPath: String, timeout: TimeInterval,
+        progress: @escaping Progress
+    ) throws -> (length: Int64, resumedFrom: Int64) {
         let task = Downloader(url: url, partPath: partPath, progress: progress)
         return try task.run(timeout: timeout)
     }
@@ -38,7 +41,8 @@ final class Downloader: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     private func run(timeout: TimeInterval) throws -> (length: Int64, resumedFrom: Int64) {
         if !FileManager.default.fileExists(atPath: partPath) {
             guard FileManager.default.createFile(atPath: partPath, contents: nil) else {
-                throw FetchError.fileSystem(path: partPath, action: "create", reason: "permission denied or no such folder")
+                throw FetchError.fileSystem(
+                    path: partPath, action: "create", reason: "permission denied or no such folder")
             }
         }
         guard let handle = FileHandle(forUpdatingAtPath: partPath) else {
@@ -63,8 +67,10 @@ final class Downloader: NSObject, URLSessionDataDelegate, @unchecked Sendable {
         return (received, offset)
     }
 
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-                    completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
+    func urlSession(
+        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
+    ) {
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         let length = response.expectedContentLength >= 0 ? response.expectedContentLength : nil
         switch status {
@@ -110,12 +116,14 @@ final class Downloader: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
         if failure == nil {
             if let error {
-                failure = .network(url: url.absoluteString, reason: error.localizedDescription, partPath: partPath,
-                                   received: received)
+                failure = .network(
+                    url: url.absoluteString, reason: error.localizedDescription, partPath: partPath,
+                    received: received)
             } else if let total, received != total {
-                failure = .network(url: url.absoluteString,
-                                   reason: "the server closed the connection at \(received) of \(total) bytes",
-                                   partPath: partPath, received: received)
+                failure = .network(
+                    url: url.absoluteString,
+                    reason: "the server closed the connection at \(received) of \(total) bytes",
+                    partPath: partPath, received: received)
             }
         }
         done.signal()
@@ -124,7 +132,8 @@ final class Downloader: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     /// The first byte of a `Content-Range: bytes <first>-<last>/<length>` header.
     private func contentRangeStart(_ response: URLResponse) -> Int64? {
         guard let value = (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Content-Range"),
-              value.hasPrefix("bytes ") else { return nil }
+            value.hasPrefix("bytes ")
+        else { return nil }
         return Int64(value.dropFirst(6).prefix { $0.isNumber })
     }
 }

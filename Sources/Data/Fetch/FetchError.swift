@@ -30,45 +30,45 @@ public enum FetchError: Error, CustomStringConvertible, Equatable, Sendable {
 
     public var description: String {
         switch self {
-        case let .notFetchable(name):
+        case .notFetchable(let name):
             return "\(name.displayName) is not downloaded by bench fetch: it ships in Data/\(name.rawValue)"
                 + " of the repository. Datasets bench fetch knows: "
                 + DatasetName.allCases.filter { FetchSource.official($0) != nil }.map(\.rawValue)
                 .joined(separator: ", ") + "."
-        case let .noDataDirectory(currentDirectory):
+        case .noDataDirectory(let currentDirectory):
             return "No data folder: no --data-dir, no \(DatasetLocator.environmentVariable), and no GEMBench"
                 + " Package.swift above \(currentDirectory). Pass --data-dir <dir>."
-        case let .httpStatus(url, status):
+        case .httpStatus(let url, let status):
             return "Download failed: \(url) answered HTTP \(status), expected 200 (or 206 when resuming)."
-        case let .network(url, reason, partPath, received):
+        case .network(let url, let reason, let partPath, let received):
             if received == 0 {
                 return "Download of \(url) failed: \(reason). Run bench fetch again once the host can be reached."
             }
             return "Download of \(url) broke off after \(received) bytes: \(reason). The bytes so far are kept"
                 + " in \(partPath); run the same bench fetch again to resume."
-        case let .wrongDownloadSize(url, path, got, expected):
+        case .wrongDownloadSize(let url, let path, let got, let expected):
             return "Download of \(url) has the wrong size: got \(got) bytes, expected \(expected) (\(path) was"
                 + " deleted; run bench fetch again)."
-        case let .checksumMismatch(url, got, expected):
+        case .checksumMismatch(let url, let got, let expected):
             return "Checksum mismatch for the download of \(url): MD5 is \(got), expected \(expected) (the digest"
                 + " published with the dataset). The file was deleted; nothing was extracted."
-        case let .corruptArchive(path, reason):
+        case .corruptArchive(let path, let reason):
             return "Cannot unpack \(path): \(reason) (expected a complete gzip-compressed tar archive)."
                 + " Nothing was installed."
-        case let .unsafeMember(path, member, reason):
+        case .unsafeMember(let path, let member, let reason):
             return "Refusing to unpack \(path): member \"\(member)\" \(reason). Nothing was installed."
-        case let .unexpectedMember(path, member, expected):
+        case .unexpectedMember(let path, let member, let expected):
             return "Unexpected member \"\(member)\" in \(path); expected only \(expected.joined(separator: ", "))."
                 + " Nothing was installed."
-        case let .missingMember(path, member):
+        case .missingMember(let path, let member):
             return "Archive \(path) lacks \"\(member)\". Nothing was installed."
-        case let .wrongMemberSize(path, member, got, expected, exact):
+        case .wrongMemberSize(let path, let member, let got, let expected, let exact):
             return "Member \"\(member)\" of \(path) is \(got) bytes, expected \(exact ? "" : "at most ")\(expected)."
                 + " Nothing was installed."
-        case let .invalidExistingCopy(path, problem):
+        case .invalidExistingCopy(let path, let problem):
             return "\(path) exists but is not a valid copy, so bench fetch leaves it alone: \(problem)\n"
                 + "  Remove or rename that folder and run bench fetch again."
-        case let .fileSystem(path, action, reason):
+        case .fileSystem(let path, let action, let reason):
             return "Cannot \(action) \(path): \(reason)."
         }
     }

@@ -28,17 +28,19 @@ public struct FetchSource: Sendable, Equatable {
     /// the published sizes and digests still apply.
     public func mirrored(at mirror: String) -> FetchSource {
         let base = mirror.hasSuffix("/") ? String(mirror.dropLast()) : mirror
-        return FetchSource(downloads: downloads.map {
-            Download(url: base + "/" + $0.fileName, fileName: $0.fileName, md5: $0.md5, size: $0.size)
-        }, contents: contents)
+        return FetchSource(
+            downloads: downloads.map {
+                Download(url: base + "/" + $0.fileName, fileName: $0.fileName, md5: $0.md5, size: $0.size)
+            }, contents: contents)
     }
 
     /// A CIFAR archive at `url` holding the files of `format` in `folder`. Tests pass a small
     /// format and a loopback URL.
     static func cifar(_ format: CIFARFormat, folder: String, url: String, md5: String, size: Int64?) -> FetchSource {
         let name = String(url.split(separator: "/").last!)
-        return FetchSource(downloads: [Download(url: url, fileName: name, md5: md5, size: size)],
-                           contents: .archive(ArchiveLayout(cifar: format, folder: folder)))
+        return FetchSource(
+            downloads: [Download(url: url, fileName: name, md5: md5, size: size)],
+            contents: .archive(ArchiveLayout(cifar: format, folder: folder)))
     }
 }
 
@@ -58,7 +60,9 @@ public struct ArchiveLayout: Sendable, Equatable {
     init(cifar format: CIFARFormat, folder: String) {
         self.folder = folder
         required = Dictionary(uniqueKeysWithValues: format.fileNames.map { ($0, Int64(format.expectedSize(of: $0))) })
-        let extras = format.dataset == .cifar10 ? ["batches.meta.txt", "readme.html"]
+        let extras =
+            format.dataset == .cifar10
+            ? ["batches.meta.txt", "readme.html"]
             : ["coarse_label_names.txt", "fine_label_names.txt"]
         optional = Dictionary(uniqueKeysWithValues: extras.map { ($0, Int64(1 << 20)) })
     }

@@ -18,8 +18,10 @@ enum TarGzExtractor {
         archive_read_support_filter_gzip(reader)
         archive_read_support_format_tar(reader)  // ustar, GNU tar and pax headers
         func failure() -> FetchError {
-            .corruptArchive(path: archivePath, reason: archive_error_string(reader).map { String(cString: $0) }
-                ?? "libarchive error \(archive_errno(reader))")
+            .corruptArchive(
+                path: archivePath,
+                reason: archive_error_string(reader).map { String(cString: $0) }
+                    ?? "libarchive error \(archive_errno(reader))")
         }
         guard archive_read_open_filename(reader, archivePath, 1 << 16) == ARCHIVE_OK else { throw failure() }
 
@@ -40,12 +42,14 @@ enum TarGzExtractor {
             }
             let size = archive_entry_size(entry)
             if let exact = layout.required[name], size != exact {
-                throw FetchError.wrongMemberSize(path: archivePath, member: rawName, got: size, expected: exact,
-                                                 exact: true)
+                throw FetchError.wrongMemberSize(
+                    path: archivePath, member: rawName, got: size, expected: exact,
+                    exact: true)
             }
             if let limit = layout.optional[name], size > limit {
-                throw FetchError.wrongMemberSize(path: archivePath, member: rawName, got: size, expected: limit,
-                                                 exact: false)
+                throw FetchError.wrongMemberSize(
+                    path: archivePath, member: rawName, got: size, expected: limit,
+                    exact: false)
             }
             try copyData(of: reader, size: size, to: join(directory, name), archivePath: archivePath, failure)
             written.append(name)
@@ -58,8 +62,10 @@ enum TarGzExtractor {
 
     /// The name inside the top folder of a member that may be written, nil for the top folder
     /// itself; throws for anything else.
-    private static func member(_ rawName: String, _ entry: OpaquePointer, _ layout: ArchiveLayout,
-                               _ archivePath: String) throws -> String? {
+    private static func member(
+        _ rawName: String, _ entry: OpaquePointer, _ layout: ArchiveLayout,
+        _ archivePath: String
+    ) throws -> String? {
         var name = rawName
         while name.hasPrefix("./") { name.removeFirst(2) }
         let parts = name.split(separator: "/", omittingEmptySubsequences: true)
@@ -76,8 +82,9 @@ enum TarGzExtractor {
         if type == gembench_ae_ifdir() {
             if parts == [Substring(layout.folder)] { return nil }
         } else if type != gembench_ae_ifreg() {
-            throw FetchError.unsafeMember(path: archivePath, member: rawName,
-                                          reason: "is not a regular file (type \(String(type, radix: 8)))")
+            throw FetchError.unsafeMember(
+                path: archivePath, member: rawName,
+                reason: "is not a regular file (type \(String(type, radix: 8)))")
         } else if parts.count == 2, parts[0] == layout.folder {
             let inner = String(parts[1])
             if layout.required[inner] != nil || layout.optional[inner] != nil { return inner }
@@ -86,8 +93,10 @@ enum TarGzExtractor {
     }
 
     /// Copies the current member's data into a new file at `path` (never over an existing one).
-    private static func copyData(of reader: OpaquePointer, size: Int64, to path: String, archivePath: String,
-                                 _ failure: () -> FetchError) throws {
+    private static func copyData(
+        of reader: OpaquePointer, size: Int64, to path: String, archivePath: String,
+        _ failure: () -> FetchError
+    ) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw FetchError.fileSystem(path: path, action: "create", reason: String(cString: strerror(errno)))
@@ -101,7 +110,8 @@ enum TarGzExtractor {
             guard count > 0 else { throw failure() }
             total += Int64(count)
             guard total <= size else {  // the header's size is the bound (checked against the layout)
-                throw FetchError.wrongMemberSize(path: archivePath, member: path, got: total, expected: size, exact: true)
+                throw FetchError.wrongMemberSize(
+                    path: archivePath, member: path, got: total, expected: size, exact: true)
             }
             try buffer.withUnsafeBytes { try writeAll(fd, $0.baseAddress!, count, path) }
         }

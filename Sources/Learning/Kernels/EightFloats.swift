@@ -18,8 +18,14 @@ func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ i: Int) {
 @inline(__always)
 func addSpan(_ from: UnsafePointer<Float>, into to: UnsafeMutablePointer<Float>, count: Int) {
     var i = 0
-    while i + 8 <= count { store8(load8(to, i) + load8(from, i), to, i); i += 8 }
-    while i < count { to[i] += from[i]; i += 1 }
+    while i + 8 <= count {
+        store8(load8(to, i) + load8(from, i), to, i)
+        i += 8
+    }
+    while i < count {
+        to[i] += from[i]
+        i += 1
+    }
 }
 
 // MARK: Batch norm
@@ -29,17 +35,25 @@ func addSpan(_ from: UnsafePointer<Float>, into to: UnsafeMutablePointer<Float>,
 
 @inline(__always)
 func simdSum(_ a: UnsafePointer<Float>, _ n: Int) -> Float {
-    var lanes = SIMD8<Float>(), i = 0
-    while i + 8 <= n { lanes += load8(a, i); i += 8 }
+    var lanes = SIMD8<Float>()
+    var i = 0
+    while i + 8 <= n {
+        lanes += load8(a, i)
+        i += 8
+    }
     var total = lanes.sum()
-    while i < n { total += a[i]; i += 1 }
+    while i < n {
+        total += a[i]
+        i += 1
+    }
     return total
 }
 
 /// Σ (a − m)².
 @inline(__always)
 func simdSquaredDeviations(_ a: UnsafePointer<Float>, _ n: Int, from m: Float) -> Float {
-    var lanes = SIMD8<Float>(), i = 0
+    var lanes = SIMD8<Float>()
+    var i = 0
     let m8 = SIMD8<Float>(repeating: m)
     while i + 8 <= n {
         let d = load8(a, i) - m8
@@ -47,15 +61,22 @@ func simdSquaredDeviations(_ a: UnsafePointer<Float>, _ n: Int, from m: Float) -
         i += 8
     }
     var total = lanes.sum()
-    while i < n { total += (a[i] - m) * (a[i] - m); i += 1 }
+    while i < n {
+        total += (a[i] - m) * (a[i] - m)
+        i += 1
+    }
     return total
 }
 
 /// Σ a and Σ a · (b − shift) in one sweep, each summed as `simdSum` sums.
 @inline(__always)
-func simdSumAndDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int,
-                           shift: Float) -> (sum: Float, dot: Float) {
-    var sums = SIMD8<Float>(), dots = SIMD8<Float>(), i = 0
+func simdSumAndDot(
+    _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int,
+    shift: Float
+) -> (sum: Float, dot: Float) {
+    var sums = SIMD8<Float>()
+    var dots = SIMD8<Float>()
+    var i = 0
     let s8 = SIMD8<Float>(repeating: shift)
     while i + 8 <= n {
         let a8 = load8(a, i)
@@ -63,8 +84,13 @@ func simdSumAndDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: In
         dots += a8 * (load8(b, i) - s8)
         i += 8
     }
-    var sum = sums.sum(), dot = dots.sum()
-    while i < n { sum += a[i]; dot += a[i] * (b[i] - shift); i += 1 }
+    var sum = sums.sum()
+    var dot = dots.sum()
+    while i < n {
+        sum += a[i]
+        dot += a[i] * (b[i] - shift)
+        i += 1
+    }
     return (sum, dot)
 }
 
@@ -72,15 +98,20 @@ func simdSumAndDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: In
 
 /// out = (a − shift) · scale + plus.
 @inline(__always)
-func simdAffine(_ a: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, _ n: Int,
-                        shift: Float, scale: Float, plus: Float) {
+func simdAffine(
+    _ a: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, _ n: Int,
+    shift: Float, scale: Float, plus: Float
+) {
     var i = 0
     while i + 8 <= n {
         let v = (load8(a, i) - shift) * scale + plus
         store8(v, out, i)
         i += 8
     }
-    while i < n { out[i] = (a[i] - shift) * scale + plus; i += 1 }
+    while i < n {
+        out[i] = (a[i] - shift) * scale + plus
+        i += 1
+    }
 }
 
 /// out = a · factor.
@@ -92,13 +123,18 @@ func simdScale(_ a: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
         store8(v, out, i)
         i += 8
     }
-    while i < n { out[i] = a[i] * factor; i += 1 }
+    while i < n {
+        out[i] = a[i] * factor
+        i += 1
+    }
 }
 
 /// dx = scale · (dy − meanDy − (x − mean) · inverse · meanProjected).
 @inline(__always)
-func simdInputGradient(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>,
-                               _ n: Int, mean: Float, inverse: Float, scale: Float, meanDy: Float, meanProjected: Float) {
+func simdInputGradient(
+    _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>,
+    _ n: Int, mean: Float, inverse: Float, scale: Float, meanDy: Float, meanProjected: Float
+) {
     var i = 0
     while i + 8 <= n {
         let x8 = load8(x, i)
@@ -107,7 +143,10 @@ func simdInputGradient(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, in
         store8(v, dx, i)
         i += 8
     }
-    while i < n { dx[i] = scale * (dy[i] - meanDy - (x[i] - mean) * inverse * meanProjected); i += 1 }
+    while i < n {
+        dx[i] = scale * (dy[i] - meanDy - (x[i] - mean) * inverse * meanProjected)
+        i += 1
+    }
 }
 
 // MARK: Residual blocks
@@ -124,26 +163,43 @@ func rectified(_ v: SIMD8<Float>) -> SIMD8<Float> {
 @inline(__always)
 func rectify(_ v: UnsafeMutablePointer<Float>, _ span: Range<Int>) {
     var i = span.lowerBound
-    while i + 8 <= span.upperBound { store8(rectified(load8(v, i)), v, i); i += 8 }
-    while i < span.upperBound { v[i] = max(v[i], 0); i += 1 }
+    while i + 8 <= span.upperBound {
+        store8(rectified(load8(v, i)), v, i)
+        i += 8
+    }
+    while i < span.upperBound {
+        v[i] = max(v[i], 0)
+        i += 1
+    }
 }
 
 /// y = max(y + x, 0).
 @inline(__always)
 func addAndRectify(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, _ span: Range<Int>) {
     var i = span.lowerBound
-    while i + 8 <= span.upperBound { store8(rectified(load8(y, i) + load8(x, i)), y, i); i += 8 }
-    while i < span.upperBound { y[i] = max(y[i] + x[i], 0); i += 1 }
+    while i + 8 <= span.upperBound {
+        store8(rectified(load8(y, i) + load8(x, i)), y, i)
+        i += 8
+    }
+    while i < span.upperBound {
+        y[i] = max(y[i] + x[i], 0)
+        i += 1
+    }
 }
 
 /// out = d where y > 0, else 0 (the gradient through a ReLU whose output is y).
 @inline(__always)
-func passWherePositive(_ d: UnsafePointer<Float>, where y: UnsafePointer<Float>,
-                               into out: UnsafeMutablePointer<Float>, _ span: Range<Int>) {
+func passWherePositive(
+    _ d: UnsafePointer<Float>, where y: UnsafePointer<Float>,
+    into out: UnsafeMutablePointer<Float>, _ span: Range<Int>
+) {
     var i = span.lowerBound
     while i + 8 <= span.upperBound {
         store8(SIMD8<Float>(repeating: 0).replacing(with: load8(d, i), where: load8(y, i) .> 0), out, i)
         i += 8
     }
-    while i < span.upperBound { out[i] = y[i] > 0 ? d[i] : 0; i += 1 }
+    while i < span.upperBound {
+        out[i] = y[i] > 0 ? d[i] : 0
+        i += 1
+    }
 }

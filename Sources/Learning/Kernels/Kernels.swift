@@ -41,10 +41,12 @@ public enum Kernels {
     /// C[i][j] is one fused-multiply-add chain over k in increasing order (CKernels.h). With
     /// `alpha`, each term is (alpha·a)·b, alpha·a rounded to float first.
     @inline(__always)
-    public static func gemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
-                            alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
-                            b: UnsafePointer<Float>, ldb: Int,
-                            accumulate: Bool = false, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    public static func gemm(
+        transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+        alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        accumulate: Bool = false, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
         gembench_gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, accumulate ? 1 : 0, c, ldc)
     }
 
@@ -62,15 +64,19 @@ public enum Kernels {
 
     /// out[r] = dot(row r of `rows`, x) for r < count, rows `n` long and `stride` apart.
     @inline(__always)
-    public static func dots(count: Int, n: Int, rows: UnsafePointer<Float>, stride: Int, x: UnsafePointer<Float>,
-                            into out: UnsafeMutablePointer<Float>) {
+    public static func dots(
+        count: Int, n: Int, rows: UnsafePointer<Float>, stride: Int, x: UnsafePointer<Float>,
+        into out: UnsafeMutablePointer<Float>
+    ) {
         gembench_dots(count, n, rows, stride, x, out)
     }
 
     /// gram[i·count + j] = dot(row i, row j) of `rows` (count rows, `n` long, `stride` apart).
     @inline(__always)
-    public static func gram(count: Int, n: Int, rows: UnsafePointer<Float>, stride: Int,
-                            into gram: UnsafeMutablePointer<Float>) {
+    public static func gram(
+        count: Int, n: Int, rows: UnsafePointer<Float>, stride: Int,
+        into gram: UnsafeMutablePointer<Float>
+    ) {
         gembench_gram(count, n, rows, stride, gram)
     }
 

@@ -7,7 +7,10 @@ import Foundation
 /// callers make an item's result independent of it (scratch per lane, outputs per item).
 public func forEachLane(_ count: Int, lanes: Int, _ body: (_ lane: Int, _ items: Range<Int>) -> Void) {
     let lanes = max(1, min(lanes, count))
-    guard lanes > 1 else { body(0, 0..<count); return }
+    guard lanes > 1 else {
+        body(0, 0..<count)
+        return
+    }
     let queue = WorkQueue(count)
     withoutActuallyEscaping(body) { body in
         // the lanes write disjoint outputs, and `body` lives only for this call
@@ -68,6 +71,6 @@ final class LaneWorkspaces {
 func forEachSpan(_ count: Int, lanes: Int, span: Int = 1 << 15, _ body: (Range<Int>) -> Void) {
     let spans = (count + span - 1) / span
     forEachLane(spans, lanes: lanes) { _, items in
-        for s in items { body(s * span ..< min(count, (s + 1) * span)) }
+        for s in items { body(s * span..<min(count, (s + 1) * span)) }
     }
 }

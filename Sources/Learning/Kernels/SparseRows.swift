@@ -33,11 +33,15 @@ public final class SparseRows: @unchecked Sendable {
         for (s, segment) in segments.enumerated() {
             var counts = [Int](repeating: 0, count: width)
             for r in segment { for i in rowStart[r]..<rowStart[r + 1] { counts[Int(rowColumns[i])] += 1 } }
-            for c in 0..<width { columnStart[s * (width + 1) + c] = total; total += counts[c] }
+            for c in 0..<width {
+                columnStart[s * (width + 1) + c] = total
+                total += counts[c]
+            }
             columnStart[s * (width + 1) + width] = total
         }
         var next = columnStart
-        var columnRows = [Int32](repeating: 0, count: total), columnValues = [Float](repeating: 0, count: total)
+        var columnRows = [Int32](repeating: 0, count: total)
+        var columnValues = [Float](repeating: 0, count: total)
         for (s, segment) in segments.enumerated() {
             for r in segment {
                 for i in rowStart[r]..<rowStart[r + 1] {
@@ -66,8 +70,11 @@ public final class SparseRows: @unchecked Sendable {
 
     /// Each row's non-zero entries (columns ascending) and where each row's begin.
     private static func nonZeros(_ dense: UnsafePointer<Float>, rows: Int, width: Int)
-        -> (rowStart: [Int], columns: [Int32], values: [Float]) {
-        var rowStart = [0], columns: [Int32] = [], values: [Float] = []
+        -> (rowStart: [Int], columns: [Int32], values: [Float])
+    {
+        var rowStart = [0]
+        var columns: [Int32] = []
+        var values: [Float] = []
         // counted first, so that the arrays are allocated once at their size
         let count = (0..<(rows * width)).reduce(0) { $0 + (dense[$1] != 0 ? 1 : 0) }
         rowStart.reserveCapacity(rows + 1)
@@ -86,8 +93,9 @@ public final class SparseRows: @unchecked Sendable {
     /// Rows given by their non-zeros (row r's are entries rowStart[r] ..< rowStart[r + 1], columns
     /// ascending), by row only: enough for `multiply`, not `addSegmentProducts`.
     public init(rowStart: [Int], columns: [Int32], values: [Float], width: Int) {
-        precondition(rowStart.first == 0 && rowStart.last == values.count && columns.count == values.count,
-                     "sparse rows: row starts, columns and values disagree")
+        precondition(
+            rowStart.first == 0 && rowStart.last == values.count && columns.count == values.count,
+            "sparse rows: row starts, columns and values disagree")
         (self.rows, self.width, self.segments) = (rowStart.count - 1, width, [0..<(rowStart.count - 1)])
         (self.rowStart, self.rowColumns, self.rowValues) = (rowStart, columns, values)
         (self.columnStart, self.columnRows, self.columnValues) = ([], [], [])
@@ -98,20 +106,27 @@ public final class SparseRows: @unchecked Sendable {
 
     /// y (rows × n) = X · B + start, where B is width × n (row-major) and `start` (n values,
     /// or nil for zeros) begins every row's sums: Z = X Wᵀ + b takes B = Wᵀ and start = b.
-    public func multiply(_ b: UnsafePointer<Float>, n: Int, start: UnsafePointer<Float>?,
-                         into y: UnsafeMutablePointer<Float>, lanes: Int) {
-        splitAcrossLanes(rows, lanes: lanes) { rows in multiply(rows: rows, b, n: n, start: start, into: y + rows.lowerBound * n) }
+    public func multiply(
+        _ b: UnsafePointer<Float>, n: Int, start: UnsafePointer<Float>?,
+        into y: UnsafeMutablePointer<Float>, lanes: Int
+    ) {
+        splitAcrossLanes(rows, lanes: lanes) { rows in
+            multiply(rows: rows, b, n: n, start: start, into: y + rows.lowerBound * n)
+        }
     }
 
     /// `multiply` of the rows `rows` only, on the calling thread: y holds rows.count × n.
-    public func multiply(rows: Range<Int>, _ b: UnsafePointer<Float>, n: Int, start: UnsafePointer<Float>?,
-                         into y: UnsafeMutablePointer<Float>) {
+    public func multiply(
+        rows: Range<Int>, _ b: UnsafePointer<Float>, n: Int, start: UnsafePointer<Float>?,
+        into y: UnsafeMutablePointer<Float>
+    ) {
         rowColumns.withUnsafeBufferPointer { columns in
             rowValues.withUnsafeBufferPointer { values in
                 for (k, r) in rows.enumerated() {
-                    Self.sums(rowStart[r]..<rowStart[r + 1], index: columns.baseAddress!,
-                              values: values.baseAddress!, base: b, n: n, start: start, startStride: 1,
-                              into: y + k * n, stride: 1)
+                    Self.sums(
+                        rowStart[r]..<rowStart[r + 1], index: columns.baseAddress!,
+                        values: values.baseAddress!, base: b, n: n, start: start, startStride: 1,
+                        into: y + k * n, stride: 1)
                 }
             }
         }
@@ -120,11 +135,14 @@ public final class SparseRows: @unchecked Sendable {
     /// For each segment s: the n × width block at `targets[s].gradient + offset` += dYᵀ X over
     /// the segment's rows (`targets[s].rows`), dY being rows × n. Columns of X that are zero
     /// throughout a segment leave the block untouched.
-    public func addSegmentProducts(_ dy: UnsafePointer<Float>, n: Int, into targets: [GradientTarget], offset: Int,
-                                   lanes: Int) {
+    public func addSegmentProducts(
+        _ dy: UnsafePointer<Float>, n: Int, into targets: [GradientTarget], offset: Int,
+        lanes: Int
+    ) {
         precondition(!columnStart.isEmpty || rows == 0, "sparse rows built by row only have no by-column copy")
-        precondition(targets.count == segments.count && zip(targets, segments).allSatisfy { $0.rows == $1 },
-                     "one gradient target per segment of the sparse rows, in order")
+        precondition(
+            targets.count == segments.count && zip(targets, segments).allSatisfy { $0.rows == $1 },
+            "one gradient target per segment of the sparse rows, in order")
         columnRows.withUnsafeBufferPointer { rowsOf in
             columnValues.withUnsafeBufferPointer { values in
                 splitAcrossLanes(width, lanes: lanes) { columns in
@@ -133,9 +151,10 @@ public final class SparseRows: @unchecked Sendable {
                         for c in columns where columnStart[base + c] < columnStart[base + c + 1] {
                             // gradient[j, c] += Σ_r X[r, c] dY[r, j]: column c of the n × width block
                             let target = targets[s].gradient + offset + c
-                            Self.sums(columnStart[base + c]..<columnStart[base + c + 1], index: rowsOf.baseAddress!,
-                                      values: values.baseAddress!, base: dy, n: n, start: UnsafePointer(target),
-                                      startStride: width, into: target, stride: width)
+                            Self.sums(
+                                columnStart[base + c]..<columnStart[base + c + 1], index: rowsOf.baseAddress!,
+                                values: values.baseAddress!, base: dy, n: n, start: UnsafePointer(target),
+                                startStride: width, into: target, stride: width)
                         }
                     }
                 }
@@ -145,11 +164,14 @@ public final class SparseRows: @unchecked Sendable {
 
     /// out[j · stride] = start[j · stride] + Σ_{i ∈ entries} values[i] · base[index[i] · n + j] for j < n.
     @inline(__always)
-    private static func sums(_ entries: Range<Int>, index: UnsafePointer<Int32>, values: UnsafePointer<Float>,
-                             base: UnsafePointer<Float>, n: Int, start: UnsafePointer<Float>?, startStride: Int,
-                             into out: UnsafeMutablePointer<Float>, stride: Int) {
-        gembench_sparse_sums(index + entries.lowerBound, values + entries.lowerBound, entries.count, base, n,
-                             start, startStride, out, stride)
+    private static func sums(
+        _ entries: Range<Int>, index: UnsafePointer<Int32>, values: UnsafePointer<Float>,
+        base: UnsafePointer<Float>, n: Int, start: UnsafePointer<Float>?, startStride: Int,
+        into out: UnsafeMutablePointer<Float>, stride: Int
+    ) {
+        gembench_sparse_sums(
+            index + entries.lowerBound, values + entries.lowerBound, entries.count, base, n,
+            start, startStride, out, stride)
     }
 }
 

@@ -52,8 +52,10 @@ public final class BatchNorm: Layer, RowSegmented, LaneParallel {
 
     public func bindState(_ state: UnsafeMutablePointer<Float>) { running = state }
 
-    public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int,
-                        parameters: UnsafePointer<Float>, tasks: UnsafePointer<Int32>?) {
+    public func forward(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int,
+        parameters: UnsafePointer<Float>, tasks: UnsafePointer<Int32>?
+    ) {
         guard let running else { preconditionFailure("batch norm used outside a Network (no state bound)") }
         let (channels, pixels) = (shape.channels, shape.pixels)
         lastSegments.removeAll(keepingCapacity: true)
@@ -65,11 +67,13 @@ public final class BatchNorm: Layer, RowSegmented, LaneParallel {
             lastSegments.append(0..<rows)
         }
         let stats = statistics.pointer(atLeast: lastSegments.count * 2 * channels)
-        let gamma = parameters + offset, beta = gamma + channels
+        let gamma = parameters + offset
+        let beta = gamma + channels
         forEachLane(channels, lanes: lanes) { _, part in
             for c in part {
                 for (s, segment) in lastSegments.enumerated() {
-                    let mean = stats + 2 * s * channels, inverse = mean + channels
+                    let mean = stats + 2 * s * channels
+                    let inverse = mean + channels
                     if mode == .train {
                         let n = segment.count * pixels
                         precondition(n > 1, "batch norm in train mode needs more than one value per channel, got \(n)")
@@ -78,19 +82,23 @@ public final class BatchNorm: Layer, RowSegmented, LaneParallel {
                         let mu = sum / Double(n)
                         var squares = 0.0
                         for r in segment {
-                            squares += Double(simdSquaredDeviations(x + (r * channels + c) * pixels, pixels, from: Float(mu)))
+                            squares += Double(
+                                simdSquaredDeviations(x + (r * channels + c) * pixels, pixels, from: Float(mu)))
                         }
                         let variance = squares / Double(n)
                         mean[c] = Float(mu)
                         inverse[c] = Float(1 / (variance + BatchNorm.epsilon).squareRoot())
-                        let m = BatchNorm.momentum, unbiased = squares / Double(n - 1)
+                        let m = BatchNorm.momentum
+                        let unbiased = squares / Double(n - 1)
                         running[c] = Float((1 - m) * Double(running[c]) + m * mu)
                         running[channels + c] = Float((1 - m) * Double(running[channels + c]) + m * unbiased)
                     } else {
                         mean[c] = running[c]
                         inverse[c] = Float(1 / (Double(running[channels + c]) + BatchNorm.epsilon).squareRoot())
                     }
-                    let scale = inverse[c] * gamma[c], shift = beta[c], mu = mean[c]
+                    let scale = inverse[c] * gamma[c]
+                    let shift = beta[c]
+                    let mu = mean[c]
                     for r in segment {
                         let base = (r * channels + c) * pixels
                         simdAffine(x + base, into: y + base, pixels, shift: mu, scale: scale, plus: shift)
@@ -102,9 +110,11 @@ public final class BatchNorm: Layer, RowSegmented, LaneParallel {
 
     /// In train mode dL/dx couples the rows of a segment, so a gradient target must hold whole
     /// segments (GEM: one segment and one target per past task; a plain step: one of each).
-    public func backward(x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>,
-                         dx: UnsafeMutablePointer<Float>?, rows: Int, parameters: UnsafePointer<Float>,
-                         targets: [GradientTarget], tasks: UnsafePointer<Int32>?) {
+    public func backward(
+        x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+        dx: UnsafeMutablePointer<Float>?, rows: Int, parameters: UnsafePointer<Float>,
+        targets: [GradientTarget], tasks: UnsafePointer<Int32>?
+    ) {
         let (channels, pixels) = (shape.channels, shape.pixels)
         if lastMode == .train { checkTargetsHoldWholeSegments(targets) }
         let stats = UnsafePointer(statistics.pointer(atLeast: 0))
@@ -113,12 +123,15 @@ public final class BatchNorm: Layer, RowSegmented, LaneParallel {
         forEachLane(channels, lanes: lanes) { _, part in
             for c in part {
                 for (s, segment) in lastSegments.enumerated() {
-                    let mu = stats[2 * s * channels + c], inverse = stats[(2 * s + 1) * channels + c]
-                    var total = 0.0, totalProjected = 0.0
+                    let mu = stats[2 * s * channels + c]
+                    let inverse = stats[(2 * s + 1) * channels + c]
+                    var total = 0.0
+                    var totalProjected = 0.0
                     for r in segment {
                         let base = (r * channels + c) * pixels
                         let sums32 = simdSumAndDot(dy + base, x + base, pixels, shift: mu)
-                        let sum = Double(sums32.sum), projected = Double(sums32.dot) * Double(inverse)
+                        let sum = Double(sums32.sum)
+                        let projected = Double(sums32.dot) * Double(inverse)
                         sums[2 * (r * channels + c)] = sum
                         sums[2 * (r * channels + c) + 1] = projected
                         total += sum
@@ -136,19 +149,23 @@ public final class BatchNorm: Layer, RowSegmented, LaneParallel {
                     // dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy · x̂)), means over the segment
                     let n = Double(segment.count * pixels)
                     let scale = gamma[c] * inverse
-                    let meanDy = Float(total / n), meanProjected = Float(totalProjected / n)
+                    let meanDy = Float(total / n)
+                    let meanProjected = Float(totalProjected / n)
                     for r in segment {
                         let base = (r * channels + c) * pixels
-                        simdInputGradient(x + base, dy + base, into: dx + base, pixels, mean: mu, inverse: inverse,
-                                          scale: scale, meanDy: meanDy, meanProjected: meanProjected)
+                        simdInputGradient(
+                            x + base, dy + base, into: dx + base, pixels, mean: mu, inverse: inverse,
+                            scale: scale, meanDy: meanDy, meanProjected: meanProjected)
                     }
                 }
             }
         }
         for target in targets where !target.rows.isEmpty {
-            let dGamma = target.gradient + offset, dBeta = dGamma + channels
+            let dGamma = target.gradient + offset
+            let dBeta = dGamma + channels
             for c in 0..<channels {
-                var sum = 0.0, projected = 0.0
+                var sum = 0.0
+                var projected = 0.0
                 for r in target.rows {
                     sum += sums[2 * (r * channels + c)]
                     projected += sums[2 * (r * channels + c) + 1]
@@ -162,8 +179,9 @@ public final class BatchNorm: Layer, RowSegmented, LaneParallel {
     private func checkPartition(_ segments: [Range<Int>], rows: Int) {
         var next = 0
         for segment in segments {
-            precondition(segment.lowerBound == next && !segment.isEmpty,
-                         "batch-norm segments must cover the \(rows) rows in order without gaps: \(segments)")
+            precondition(
+                segment.lowerBound == next && !segment.isEmpty,
+                "batch-norm segments must cover the \(rows) rows in order without gaps: \(segments)")
             next = segment.upperBound
         }
         precondition(next == rows, "batch-norm segments cover \(next) of \(rows) rows: \(segments)")
@@ -172,8 +190,9 @@ public final class BatchNorm: Layer, RowSegmented, LaneParallel {
     private func checkTargetsHoldWholeSegments(_ targets: [GradientTarget]) {
         for target in targets where !target.rows.isEmpty {
             for segment in lastSegments where segment.overlaps(target.rows) {
-                precondition(target.rows.contains(segment.lowerBound) && target.rows.contains(segment.upperBound - 1),
-                             "gradient target \(target.rows) cuts batch-norm segment \(segment): set segments per target")
+                precondition(
+                    target.rows.contains(segment.lowerBound) && target.rows.contains(segment.upperBound - 1),
+                    "gradient target \(target.rows) cuts batch-norm segment \(segment): set segments per target")
             }
         }
     }

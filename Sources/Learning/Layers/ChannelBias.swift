@@ -19,9 +19,12 @@ public final class ChannelBias: Layer {
         for c in 0..<shape.channels { parameters[offset + c] = (2 * rng.unitFloat() - 1) * initialLimit }
     }
 
-    public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int,
-                        parameters: UnsafePointer<Float>, tasks: UnsafePointer<Int32>?) {
-        let b = parameters + offset, pixels = shape.pixels
+    public func forward(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int,
+        parameters: UnsafePointer<Float>, tasks: UnsafePointer<Int32>?
+    ) {
+        let b = parameters + offset
+        let pixels = shape.pixels
         for r in 0..<rows {
             for c in 0..<shape.channels {
                 let start = (r * shape.channels + c) * pixels
@@ -32,9 +35,11 @@ public final class ChannelBias: Layer {
 
     /// dx = dy; each target's bias gradient is Σ dy over its rows and the channel's pixels,
     /// summed row by row and pixel by pixel.
-    public func backward(x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>,
-                         dx: UnsafeMutablePointer<Float>?, rows: Int, parameters: UnsafePointer<Float>,
-                         targets: [GradientTarget], tasks: UnsafePointer<Int32>?) {
+    public func backward(
+        x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+        dx: UnsafeMutablePointer<Float>?, rows: Int, parameters: UnsafePointer<Float>,
+        targets: [GradientTarget], tasks: UnsafePointer<Int32>?
+    ) {
         let pixels = shape.pixels
         for target in targets {
             let g = target.gradient + offset

@@ -35,9 +35,11 @@ public final class Conv2D: Layer, LaneParallel {
 
     /// - Precondition: the kernel fits the padded input (output at least 1×1).
     public init(_ input: ImageShape, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0) {
-        precondition(kernel > 0 && stride > 0 && padding >= 0, "conv kernel \(kernel), stride \(stride), padding \(padding)")
-        precondition(input.height + 2 * padding >= kernel && input.width + 2 * padding >= kernel,
-                     "a \(kernel)x\(kernel) kernel does not fit a padded \(input) input")
+        precondition(
+            kernel > 0 && stride > 0 && padding >= 0, "conv kernel \(kernel), stride \(stride), padding \(padding)")
+        precondition(
+            input.height + 2 * padding >= kernel && input.width + 2 * padding >= kernel,
+            "a \(kernel)x\(kernel) kernel does not fit a padded \(input) input")
         let height = (input.height + 2 * padding - kernel) / stride + 1
         let width = (input.width + 2 * padding - kernel) / stride + 1
         self.input = input
@@ -69,15 +71,18 @@ public final class Conv2D: Layer, LaneParallel {
         for i in 0..<(output.channels * patchSize) { w[i] = (2 * rng.unitFloat() - 1) * limit }
     }
 
-    public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int,
-                        parameters: UnsafePointer<Float>, tasks: UnsafePointer<Int32>?) {
+    public func forward(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int,
+        parameters: UnsafePointer<Float>, tasks: UnsafePointer<Int32>?
+    ) {
         let w = parameters + offset
         let (k, p, cout) = (patchSize, output.pixels, output.channels)
         let groups = imageGroups(rows: rows)
         reserveLanes()
         forEachLane(groups.count, lanes: lanes) { lane, part in
             for group in part {
-                let first = groups[group].lowerBound, n = groups[group].count
+                let first = groups[group].lowerBound
+                let n = groups[group].count
                 let col = columns.pointer(lane: lane, atLeast: k * n * p)
                 for i in 0..<n { patches(of: x + (first + i) * inputWidth, into: col + i * p, rowStride: n * p) }
                 if n == 1 {  // the product is the image's output as stored: Cout × pixels
@@ -95,9 +100,11 @@ public final class Conv2D: Layer, LaneParallel {
         }
     }
 
-    public func backward(x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>,
-                         dx: UnsafeMutablePointer<Float>?, rows: Int, parameters: UnsafePointer<Float>,
-                         targets: [GradientTarget], tasks: UnsafePointer<Int32>?) {
+    public func backward(
+        x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+        dx: UnsafeMutablePointer<Float>?, rows: Int, parameters: UnsafePointer<Float>,
+        targets: [GradientTarget], tasks: UnsafePointer<Int32>?
+    ) {
         backward(x: x, dy: dy, dx: dx, accumulate: false, rows: rows, parameters: parameters, targets: targets)
     }
 
@@ -105,8 +112,10 @@ public final class Conv2D: Layer, LaneParallel {
     /// residual block's shortcut and main path share one input).
     ///
     /// - Precondition: targets do not overlap.
-    func backward(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?,
-                  accumulate: Bool, rows: Int, parameters: UnsafePointer<Float>, targets: [GradientTarget]) {
+    func backward(
+        x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?,
+        accumulate: Bool, rows: Int, parameters: UnsafePointer<Float>, targets: [GradientTarget]
+    ) {
         let w = parameters + offset
         let (k, p, cout) = (patchSize, output.pixels, output.channels)
         planSlabs(rows: rows, targets: targets)
@@ -135,16 +144,22 @@ public final class Conv2D: Layer, LaneParallel {
                         let n = min(groupSize, slab.rows.upperBound - first)
                         let g = gatheredGradient(first: first, n: n, lane: lane)
                         let col = columns.pointer(lane: lane, atLeast: k * n * p)
-                        for i in 0..<n { patches(of: x + (first + i) * inputWidth, into: col + i * p, rowStride: n * p) }
-                        Kernels.gemm(transB: true, m: cout, n: k, k: n * p, a: g, lda: n * p, b: col, ldb: n * p,
-                                     accumulate: first != slab.rows.lowerBound, c: partial + item * weightCount, ldc: k)
+                        for i in 0..<n {
+                            patches(of: x + (first + i) * inputWidth, into: col + i * p, rowStride: n * p)
+                        }
+                        Kernels.gemm(
+                            transB: true, m: cout, n: k, k: n * p, a: g, lda: n * p, b: col, ldb: n * p,
+                            accumulate: first != slab.rows.lowerBound, c: partial + item * weightCount, ldc: k)
                         first += n
                     }
                 } else if let dx {  // d(patches) = Wᵀ · dY, folded back onto the input pixels
-                    let group = groups[item - slabs.count], first = group.lowerBound, n = group.count
+                    let group = groups[item - slabs.count]
+                    let first = group.lowerBound
+                    let n = group.count
                     let g = gatheredGradient(first: first, n: n, lane: lane)
                     let col = columns.pointer(lane: lane, atLeast: k * n * p)
-                    Kernels.gemm(transA: true, m: k, n: n * p, k: cout, a: w, lda: k, b: g, ldb: n * p, c: col, ldc: n * p)
+                    Kernels.gemm(
+                        transA: true, m: k, n: n * p, k: cout, a: w, lda: k, b: g, ldb: n * p, c: col, ldc: n * p)
                     for i in 0..<n {
                         let image = dx + (first + i) * inputWidth
                         if !accumulate { image.update(repeating: 0, count: inputWidth) }
@@ -154,7 +169,8 @@ public final class Conv2D: Layer, LaneParallel {
             }
         }
         for (s, slab) in slabs.enumerated() {
-            let dw = targets[slab.target].gradient + offset, part = partial + s * weightCount
+            let dw = targets[slab.target].gradient + offset
+            let part = partial + s * weightCount
             for i in 0..<weightCount { dw[i] += part[i] }
         }
     }
@@ -166,7 +182,7 @@ public final class Conv2D: Layer, LaneParallel {
     /// multiply-adds (`Kernels.gemm`), whatever the product's width.
     func imageGroups(rows: Int) -> [Range<Int>] {
         let count = max((rows + groupSize - 1) / groupSize, min(rows, Conv2D.minimumGroups))
-        return (0..<count).map { rows * $0 / count ..< rows * ($0 + 1) / count }
+        return (0..<count).map { rows * $0 / count..<rows * ($0 + 1) / count }
     }
 
     private func reserveLanes() {
@@ -181,8 +197,9 @@ public final class Conv2D: Layer, LaneParallel {
         var cursor = 0
         for t in order {
             let range = targets[t].rows
-            precondition(range.lowerBound >= cursor && range.upperBound <= rows,
-                         "gradient targets overlap or exceed the batch (\(range) of \(rows) rows)")
+            precondition(
+                range.lowerBound >= cursor && range.upperBound <= rows,
+                "gradient targets overlap or exceed the batch (\(range) of \(rows) rows)")
             let groups = (range.count + groupSize - 1) / groupSize
             let count = min(groups, Conv2D.slabsPerTarget)
             for j in 0..<count {
@@ -220,15 +237,21 @@ public final class Conv2D: Layer, LaneParallel {
                         // a "same" convolution: the row is the channel's plane shifted by (ky, kx) − padding,
                         // one copy; the columns that wrapped around the plane's edges are zeroed after it
                         let shift = (ky &- padding) &* w &+ kx &- padding
-                        let first = max(rows.lowerBound &* ow, -shift), last = min(rows.upperBound &* ow, h &* w &- shift)
+                        let first = max(rows.lowerBound &* ow, -shift)
+                        let last = min(rows.upperBound &* ow, h &* w &- shift)
                         if first < last { (row + first).update(from: plane + (first &+ shift), count: last &- first) }
                         zeroOutside(inside, rows: rows, of: row)
                         continue
                     }
                     for oy in rows {
                         let out = row + oy &* ow
-                        var from = plane + ((oy &* stride &- padding &+ ky) &* w &- padding &+ kx &+ inside.lowerBound &* stride)
-                        for ox in inside { out[ox] = from.pointee; from += stride }
+                        var from =
+                            plane
+                            + ((oy &* stride &- padding &+ ky) &* w &- padding &+ kx &+ inside.lowerBound &* stride)
+                        for ox in inside {
+                            out[ox] = from.pointee
+                            from += stride
+                        }
                     }
                     zeroOutside(inside, rows: rows, of: row)
                 }
@@ -238,7 +261,8 @@ public final class Conv2D: Layer, LaneParallel {
 
     /// The adjoint of `patches`: adds each patch entry onto the input pixel it was read from.
     /// Overwrites the entries of `col` that fall on padding (same convolutions add whole planes).
-    private func addPatches(_ col: UnsafeMutablePointer<Float>, rowStride: Int, into image: UnsafeMutablePointer<Float>) {
+    private func addPatches(_ col: UnsafeMutablePointer<Float>, rowStride: Int, into image: UnsafeMutablePointer<Float>)
+    {
         let (h, w, ow) = (input.height, input.width, output.width)
         for c in 0..<input.channels {
             let plane = image + c &* h &* w
@@ -251,14 +275,20 @@ public final class Conv2D: Layer, LaneParallel {
                         // the reverse of the plane copy in `patches`: zero the wrapped columns, add one span
                         let shift = (ky &- padding) &* w &+ kx &- padding
                         zeroOutside(inside, rows: rows, of: row)
-                        let first = max(rows.lowerBound &* ow, -shift), last = min(rows.upperBound &* ow, h &* w &- shift)
+                        let first = max(rows.lowerBound &* ow, -shift)
+                        let last = min(rows.upperBound &* ow, h &* w &- shift)
                         if first < last { addSpan(row + first, into: plane + (shift &+ first), count: last &- first) }
                         continue
                     }
                     for oy in rows {
                         let from = row + oy &* ow
-                        var to = plane + ((oy &* stride &- padding &+ ky) &* w &- padding &+ kx &+ inside.lowerBound &* stride)
-                        for ox in inside { to.pointee += from[ox]; to += stride }
+                        var to =
+                            plane
+                            + ((oy &* stride &- padding &+ ky) &* w &- padding &+ kx &+ inside.lowerBound &* stride)
+                        for ox in inside {
+                            to.pointee += from[ox]
+                            to += stride
+                        }
                     }
                 }
             }

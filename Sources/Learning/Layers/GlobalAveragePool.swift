@@ -11,8 +11,10 @@ public final class GlobalAveragePool: Layer {
 
     public func initialize(_ parameters: UnsafeMutablePointer<Float>, using rng: inout RandomStream) {}
 
-    public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int,
-                        parameters: UnsafePointer<Float>, tasks: UnsafePointer<Int32>?) {
+    public func forward(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int,
+        parameters: UnsafePointer<Float>, tasks: UnsafePointer<Int32>?
+    ) {
         let pixels = shape.pixels
         for i in 0..<(rows * shape.channels) {
             var sum: Float = 0
@@ -21,9 +23,11 @@ public final class GlobalAveragePool: Layer {
         }
     }
 
-    public func backward(x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>,
-                         dx: UnsafeMutablePointer<Float>?, rows: Int, parameters: UnsafePointer<Float>,
-                         targets: [GradientTarget], tasks: UnsafePointer<Int32>?) {
+    public func backward(
+        x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+        dx: UnsafeMutablePointer<Float>?, rows: Int, parameters: UnsafePointer<Float>,
+        targets: [GradientTarget], tasks: UnsafePointer<Int32>?
+    ) {
         guard let dx else { return }
         let pixels = shape.pixels
         for i in 0..<(rows * shape.channels) {

@@ -62,14 +62,16 @@ public protocol Layer: AnyObject {
     func initialize(_ parameters: UnsafeMutablePointer<Float>, using rng: inout RandomStream)
 
     /// y = f(x) for `rows` rows. `tasks` gives each row's task id, for task-routed layers.
-    func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int,
-                 parameters: UnsafePointer<Float>, tasks: UnsafePointer<Int32>?)
+    func forward(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int,
+        parameters: UnsafePointer<Float>, tasks: UnsafePointer<Int32>?)
 
     /// Given dL/dy, writes dL/dx (when `dx` is non-nil) and adds parameter gradients of
     /// each target's rows into that target's flat gradient.
-    func backward(x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>,
-                  dx: UnsafeMutablePointer<Float>?, rows: Int, parameters: UnsafePointer<Float>,
-                  targets: [GradientTarget], tasks: UnsafePointer<Int32>?)
+    func backward(
+        x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+        dx: UnsafeMutablePointer<Float>?, rows: Int, parameters: UnsafePointer<Float>,
+        targets: [GradientTarget], tasks: UnsafePointer<Int32>?)
 }
 
 extension Layer {

@@ -22,39 +22,48 @@ public final class Linear: Layer {
         (w + inputWidth * outputWidth).update(repeating: 0, count: outputWidth)
     }
 
-    public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int,
-                        parameters: UnsafePointer<Float>, tasks: UnsafePointer<Int32>?) {
+    public func forward(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int,
+        parameters: UnsafePointer<Float>, tasks: UnsafePointer<Int32>?
+    ) {
         let w = parameters + offset
         let b = w + inputWidth * outputWidth
         for r in 0..<rows { (y + r * outputWidth).update(from: b, count: outputWidth) }
-        Kernels.gemm(transB: true, m: rows, n: outputWidth, k: inputWidth,
-                     a: x, lda: inputWidth, b: w, ldb: inputWidth, accumulate: true, c: y, ldc: outputWidth)
+        Kernels.gemm(
+            transB: true, m: rows, n: outputWidth, k: inputWidth,
+            a: x, lda: inputWidth, b: w, ldb: inputWidth, accumulate: true, c: y, ldc: outputWidth)
     }
 
-    public func backward(x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>,
-                         dx: UnsafeMutablePointer<Float>?, rows: Int, parameters: UnsafePointer<Float>,
-                         targets: [GradientTarget], tasks: UnsafePointer<Int32>?) {
+    public func backward(
+        x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+        dx: UnsafeMutablePointer<Float>?, rows: Int, parameters: UnsafePointer<Float>,
+        targets: [GradientTarget], tasks: UnsafePointer<Int32>?
+    ) {
         let w = parameters + offset
         for target in targets where !target.rows.isEmpty {
             let first = target.rows.lowerBound
             let n = target.rows.count
             let dw = target.gradient + offset
             // dW += dyᵀ x over the target's rows
-            Kernels.gemm(transA: true, m: outputWidth, n: inputWidth, k: n,
-                         a: dy + first * outputWidth, lda: outputWidth,
-                         b: x + first * inputWidth, ldb: inputWidth, accumulate: true, c: dw, ldc: inputWidth)
+            Kernels.gemm(
+                transA: true, m: outputWidth, n: inputWidth, k: n,
+                a: dy + first * outputWidth, lda: outputWidth,
+                b: x + first * inputWidth, ldb: inputWidth, accumulate: true, c: dw, ldc: inputWidth)
             addBiasGradient(dy, target: target)
         }
         if let dx {
-            Kernels.gemm(m: rows, n: inputWidth, k: outputWidth, a: dy, lda: outputWidth,
-                         b: w, ldb: inputWidth, c: dx, ldc: inputWidth)
+            Kernels.gemm(
+                m: rows, n: inputWidth, k: outputWidth, a: dy, lda: outputWidth,
+                b: w, ldb: inputWidth, c: dx, ldc: inputWidth)
         }
     }
 
     /// `forward` over sparse input rows: the same sums without the zero inputs' terms.
     /// Runs on `lanes` threads; results do not depend on `lanes`.
-    public func forward(_ x: SparseRows, _ y: UnsafeMutablePointer<Float>, parameters: UnsafePointer<Float>,
-                        lanes: Int) {
+    public func forward(
+        _ x: SparseRows, _ y: UnsafeMutablePointer<Float>, parameters: UnsafePointer<Float>,
+        lanes: Int
+    ) {
         precondition(x.width == inputWidth, "sparse input width \(x.width), layer expects \(inputWidth)")
         let w = parameters + offset
         let wt = transposedWeight.pointer(atLeast: inputWidth * outputWidth)

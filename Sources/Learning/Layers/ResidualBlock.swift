@@ -47,7 +47,10 @@ public final class ResidualBlock: Layer, RowSegmented, LaneParallel {
     public var offset = 0 {
         didSet {
             var next = offset
-            for (_, layer) in parts { layer.offset = next; next += layer.parameterCount }
+            for (_, layer) in parts {
+                layer.offset = next
+                next += layer.parameterCount
+            }
         }
     }
 
@@ -61,12 +64,18 @@ public final class ResidualBlock: Layer, RowSegmented, LaneParallel {
 
     public func initializeState(_ state: UnsafeMutablePointer<Float>) {
         var next = 0
-        for norm in norms { norm.initializeState(state + next); next += norm.stateCount }
+        for norm in norms {
+            norm.initializeState(state + next)
+            next += norm.stateCount
+        }
     }
 
     public func bindState(_ state: UnsafeMutablePointer<Float>) {
         var next = 0
-        for norm in norms { norm.bindState(state + next); next += norm.stateCount }
+        for norm in norms {
+            norm.bindState(state + next)
+            next += norm.stateCount
+        }
     }
 
     public var mode: LayerMode {
@@ -90,17 +99,22 @@ public final class ResidualBlock: Layer, RowSegmented, LaneParallel {
         for (_, layer) in parts { layer.initialize(parameters, using: &rng) }
     }
 
-    public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int,
-                        parameters: UnsafePointer<Float>, tasks: UnsafePointer<Int32>?) {
+    public func forward(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int,
+        parameters: UnsafePointer<Float>, tasks: UnsafePointer<Int32>?
+    ) {
         let n = rows * outputWidth
-        let h1 = conv1Output.pointer(atLeast: n), r1 = bn1Output.pointer(atLeast: n), h2 = conv2Output.pointer(atLeast: n)
+        let h1 = conv1Output.pointer(atLeast: n)
+        let r1 = bn1Output.pointer(atLeast: n)
+        let h2 = conv2Output.pointer(atLeast: n)
         conv1.forward(x, h1, rows: rows, parameters: parameters, tasks: tasks)
         bn1.forward(h1, r1, rows: rows, parameters: parameters, tasks: tasks)
         forEachSpan(n, lanes: lanes) { span in rectify(r1, span) }
         conv2.forward(r1, h2, rows: rows, parameters: parameters, tasks: tasks)
         bn2.forward(h2, y, rows: rows, parameters: parameters, tasks: tasks)
         if let shortcut {
-            let hs = shortcutOutput.pointer(atLeast: n), s = scratch.a.pointer(atLeast: n)
+            let hs = shortcutOutput.pointer(atLeast: n)
+            let s = scratch.a.pointer(atLeast: n)
             shortcut.conv.forward(x, hs, rows: rows, parameters: parameters, tasks: tasks)
             shortcut.norm.forward(hs, s, rows: rows, parameters: parameters, tasks: tasks)
             forEachSpan(n, lanes: lanes) { span in addAndRectify(UnsafePointer(s), into: y, span) }
@@ -109,13 +123,18 @@ public final class ResidualBlock: Layer, RowSegmented, LaneParallel {
         }
     }
 
-    public func backward(x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>,
-                         dx: UnsafeMutablePointer<Float>?, rows: Int, parameters: UnsafePointer<Float>,
-                         targets: [GradientTarget], tasks: UnsafePointer<Int32>?) {
+    public func backward(
+        x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+        dx: UnsafeMutablePointer<Float>?, rows: Int, parameters: UnsafePointer<Float>,
+        targets: [GradientTarget], tasks: UnsafePointer<Int32>?
+    ) {
         let n = rows * outputWidth
-        let h1 = UnsafePointer(conv1Output.pointer(atLeast: n)), r1 = UnsafePointer(bn1Output.pointer(atLeast: n))
+        let h1 = UnsafePointer(conv1Output.pointer(atLeast: n))
+        let r1 = UnsafePointer(bn1Output.pointer(atLeast: n))
         let h2 = UnsafePointer(conv2Output.pointer(atLeast: n))
-        let dz = scratch.a.pointer(atLeast: n), d1 = scratch.b.pointer(atLeast: n), d2 = scratch.c.pointer(atLeast: n)
+        let dz = scratch.a.pointer(atLeast: n)
+        let d1 = scratch.b.pointer(atLeast: n)
+        let d2 = scratch.c.pointer(atLeast: n)
         forEachSpan(n, lanes: lanes) { span in passWherePositive(dy, where: y, into: dz, span) }  // the final ReLU
         bn2.backward(x: h2, y: y, dy: dz, dx: d1, rows: rows, parameters: parameters, targets: targets, tasks: tasks)
         conv2.backward(x: r1, dy: d1, dx: d2, accumulate: false, rows: rows, parameters: parameters, targets: targets)
@@ -124,12 +143,16 @@ public final class ResidualBlock: Layer, RowSegmented, LaneParallel {
         conv1.backward(x: x, dy: d1, dx: dx, accumulate: false, rows: rows, parameters: parameters, targets: targets)
         if let shortcut {
             let hs = UnsafePointer(shortcutOutput.pointer(atLeast: n))
-            shortcut.norm.backward(x: hs, y: y, dy: dz, dx: d2, rows: rows, parameters: parameters,
-                                   targets: targets, tasks: tasks)
-            shortcut.conv.backward(x: x, dy: d2, dx: dx, accumulate: true, rows: rows, parameters: parameters,
-                                   targets: targets)
+            shortcut.norm.backward(
+                x: hs, y: y, dy: dz, dx: d2, rows: rows, parameters: parameters,
+                targets: targets, tasks: tasks)
+            shortcut.conv.backward(
+                x: x, dy: d2, dx: dx, accumulate: true, rows: rows, parameters: parameters,
+                targets: targets)
         } else if let dx {
-            forEachSpan(n, lanes: lanes) { span in addSpan(dz + span.lowerBound, into: dx + span.lowerBound, count: span.count) }
+            forEachSpan(n, lanes: lanes) { span in
+                addSpan(dz + span.lowerBound, into: dx + span.lowerBound, count: span.count)
+            }
         }
     }
 }

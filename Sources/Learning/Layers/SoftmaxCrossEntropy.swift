@@ -33,8 +33,9 @@ public enum SoftmaxCrossEntropy {
             Kernels.exp(classes, g, into: g)
             var sum: Float = 0
             for c in 0..<classes { sum += g[c] }
-            precondition(heads?.isAllowed(task: task, class: label) ?? true,
-                         "label \(label) is outside the head of task \(task)")
+            precondition(
+                heads?.isAllowed(task: task, class: label) ?? true,
+                "label \(label) is outside the head of task \(task)")
             total += Double(weight) * Double(Kernels.log(sum) - (z[label] - maxLogit))
             let inverse = weight / sum
             for c in 0..<classes { g[c] *= inverse }

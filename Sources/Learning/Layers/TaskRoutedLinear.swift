@@ -40,29 +40,38 @@ public final class TaskRoutedLinear: Layer {
         }
     }
 
-    public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int,
-                        parameters: UnsafePointer<Float>, tasks: UnsafePointer<Int32>?) {
+    public func forward(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int,
+        parameters: UnsafePointer<Float>, tasks: UnsafePointer<Int32>?
+    ) {
         placeTasks()
         forEachTaskRun(rows: rows, tasks: tasks) { t, run in
-            perTask[t].forward(x + run.lowerBound * inputWidth, y + run.lowerBound * outputWidth, rows: run.count,
-                               parameters: parameters, tasks: nil)
+            perTask[t].forward(
+                x + run.lowerBound * inputWidth, y + run.lowerBound * outputWidth, rows: run.count,
+                parameters: parameters, tasks: nil)
         }
     }
 
-    public func backward(x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>,
-                         dx: UnsafeMutablePointer<Float>?, rows: Int, parameters: UnsafePointer<Float>,
-                         targets: [GradientTarget], tasks: UnsafePointer<Int32>?) {
+    public func backward(
+        x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+        dx: UnsafeMutablePointer<Float>?, rows: Int, parameters: UnsafePointer<Float>,
+        targets: [GradientTarget], tasks: UnsafePointer<Int32>?
+    ) {
         forEachTaskRun(rows: rows, tasks: tasks) { t, run in
             // each target's rows that fall in this run, re-based to the run's first row
             let local = targets.compactMap { target -> GradientTarget? in
                 let rows = target.rows.clamped(to: run)
-                return rows.isEmpty ? nil : GradientTarget(rows: (rows.lowerBound - run.lowerBound)..<(rows.upperBound - run.lowerBound),
-                                                          gradient: target.gradient)
+                return rows.isEmpty
+                    ? nil
+                    : GradientTarget(
+                        rows: (rows.lowerBound - run.lowerBound)..<(rows.upperBound - run.lowerBound),
+                        gradient: target.gradient)
             }
-            perTask[t].backward(x: x + run.lowerBound * inputWidth, y: y + run.lowerBound * outputWidth,
-                                dy: dy + run.lowerBound * outputWidth,
-                                dx: dx.map { $0 + run.lowerBound * inputWidth }, rows: run.count,
-                                parameters: parameters, targets: local, tasks: nil)
+            perTask[t].backward(
+                x: x + run.lowerBound * inputWidth, y: y + run.lowerBound * outputWidth,
+                dy: dy + run.lowerBound * outputWidth,
+                dx: dx.map { $0 + run.lowerBound * inputWidth }, rows: run.count,
+                parameters: parameters, targets: local, tasks: nil)
         }
     }
 }

@@ -18,8 +18,10 @@ public protocol ModelDefinition: Sendable {
 
     /// The network for inputs of `inputShape` (channels × height × width, or a flat width) and
     /// `classes` outputs, initialised from `rng`, in the `variant` a strategy asks for.
-    static func build(_ spec: ModelSpec, inputShape: [Int], classes: Int, tasks: Int, variant: ModelVariant,
-                      rng: inout RandomStream) throws -> Network
+    static func build(
+        _ spec: ModelSpec, inputShape: [Int], classes: Int, tasks: Int, variant: ModelVariant,
+        rng: inout RandomStream
+    ) throws -> Network
     /// Why the model cannot take inputs of `inputShape`, or nil.
     static func problem(_ spec: ModelSpec, withInput inputShape: [Int]) -> String?
     /// Why `variant` cannot be built, or nil.
@@ -93,8 +95,10 @@ public struct ModelSpec: Sendable, Hashable {
     /// Hidden widths of an MLP (nil for other kinds).
     public var hiddenWidths: [Int]? { isMLP ? list("hidden") : nil }
 
-    public func build(inputShape: [Int], classes: Int, tasks: Int, variant: ModelVariant = .standard,
-                      rng: inout RandomStream) throws -> Network {
+    public func build(
+        inputShape: [Int], classes: Int, tasks: Int, variant: ModelVariant = .standard,
+        rng: inout RandomStream
+    ) throws -> Network {
         try definition.build(self, inputShape: inputShape, classes: classes, tasks: tasks, variant: variant, rng: &rng)
     }
 
@@ -113,18 +117,25 @@ public struct ModelSpec: Sendable, Hashable {
     /// Parameters of the network `build` makes, in floating point so that absurd sizes give a large
     /// number rather than an overflow: an MLP's in closed form, any other model's from its built
     /// network's layout (built once per shape).
-    public func parameterCount(inputShape: [Int], classes: Int, tasks: Int, variant: ModelVariant = .standard) -> Double {
+    public func parameterCount(inputShape: [Int], classes: Int, tasks: Int, variant: ModelVariant = .standard) -> Double
+    {
         if let hidden = hiddenWidths {
-            return MLP.parameterCount(hidden: hidden, inputWidth: inputShape.reduce(1, *), classes: classes,
-                                      tasks: tasks, variant: variant)
+            return MLP.parameterCount(
+                hidden: hidden, inputWidth: inputShape.reduce(1, *), classes: classes,
+                tasks: tasks, variant: variant)
         }
-        return Double(BuiltNetworks.shape(of: self, inputShape: inputShape, classes: classes, tasks: tasks,
-                                          variant: variant).parameters)
+        return Double(
+            BuiltNetworks.shape(
+                of: self, inputShape: inputShape, classes: classes, tasks: tasks,
+                variant: variant
+            ).parameters)
     }
 
     /// `Network.productFLOPsPerImage` of the built network (0 when the shape cannot be built).
-    public func productFLOPsPerImage(inputShape: [Int], classes: Int, tasks: Int,
-                                     variant: ModelVariant = .standard) -> (forward: Int, backward: Int) {
+    public func productFLOPsPerImage(
+        inputShape: [Int], classes: Int, tasks: Int,
+        variant: ModelVariant = .standard
+    ) -> (forward: Int, backward: Int) {
         BuiltNetworks.shape(of: self, inputShape: inputShape, classes: classes, tasks: tasks, variant: variant).flops
     }
 }
@@ -136,7 +147,8 @@ extension ModelSpec: Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let kind = try container.decode(String.self, forKey: .kind)
         guard let definition = ModelList.named(kind) else {
-            throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "no model kind '\(kind)'")
+            throw DecodingError.dataCorruptedError(
+                forKey: .kind, in: container, debugDescription: "no model kind '\(kind)'")
         }
         self.init(definition, try container.decode([String: [Int]].self, forKey: .values))
     }

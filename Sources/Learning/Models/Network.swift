@@ -27,12 +27,15 @@ public final class Network {
     /// Assembles `layers` and initialises their parameters from `rng`.
     public init(layers: [Layer], rng: inout RandomStream) {
         precondition(!layers.isEmpty, "a network needs at least one layer")
-        var offset = 0, stateOffset = 0
-        var blocks: [ParameterBlock] = [], stateBlocks: [ParameterBlock] = []
+        var offset = 0
+        var stateOffset = 0
+        var blocks: [ParameterBlock] = []
+        var stateBlocks: [ParameterBlock] = []
         for (index, layer) in layers.enumerated() {
             if index > 0 {
-                precondition(layers[index - 1].outputWidth == layer.inputWidth,
-                             "layer \(index) expects width \(layer.inputWidth), gets \(layers[index - 1].outputWidth)")
+                precondition(
+                    layers[index - 1].outputWidth == layer.inputWidth,
+                    "layer \(index) expects width \(layer.inputWidth), gets \(layers[index - 1].outputWidth)")
             }
             layer.offset = offset
             for (name, shape) in layer.parameterShapes {
@@ -82,8 +85,10 @@ public final class Network {
     /// `input` is the input of layer `first` and the layers before it are skipped (GEM's
     /// incremental reference gradients keep the first layer's outputs themselves).
     @discardableResult
-    public func forward(_ input: UnsafePointer<Float>, rows: Int, tasks: UnsafePointer<Int32>? = nil,
-                        fromLayer first: Int = 0) -> UnsafeMutablePointer<Float> {
+    public func forward(
+        _ input: UnsafePointer<Float>, rows: Int, tasks: UnsafePointer<Int32>? = nil,
+        fromLayer first: Int = 0
+    ) -> UnsafeMutablePointer<Float> {
         lastInput = input
         lastTasks = tasks
         lastRows = rows
@@ -109,8 +114,10 @@ public final class Network {
     /// Back-propagates and adds each target's rows' parameter gradients into its own vector.
     /// Stops at the first layer of the last forward; when `inputGradient` is given, dL/d(input)
     /// of that forward is written there.
-    public func backward(_ logitGradient: UnsafePointer<Float>, targets: [GradientTarget],
-                         inputGradient: UnsafeMutablePointer<Float>? = nil) {
+    public func backward(
+        _ logitGradient: UnsafePointer<Float>, targets: [GradientTarget],
+        inputGradient: UnsafeMutablePointer<Float>? = nil
+    ) {
         guard let input = lastInput else { preconditionFailure("backward without forward") }
         let rows = lastRows
         var dy = logitGradient
@@ -118,10 +125,13 @@ public final class Network {
             let layer = layers[i]
             let x = i == lastFirst ? input : UnsafePointer(outputs[i - 1].pointer(atLeast: 0))
             let y = UnsafePointer(outputs[i].pointer(atLeast: 0))
-            let dx: UnsafeMutablePointer<Float>? = i == lastFirst ? inputGradient
+            let dx: UnsafeMutablePointer<Float>? =
+                i == lastFirst
+                ? inputGradient
                 : gradientBuffer(below: i).pointer(atLeast: rows * layer.inputWidth)
-            layer.backward(x: x, y: y, dy: dy, dx: dx, rows: rows, parameters: parameters.pointer,
-                           targets: targets, tasks: lastTasks)
+            layer.backward(
+                x: x, y: y, dy: dy, dx: dx, rows: rows, parameters: parameters.pointer,
+                targets: targets, tasks: lastTasks)
             if let dx { dy = UnsafePointer(dx) }
         }
     }
@@ -152,15 +162,19 @@ public final class Network {
     }
 
     /// Predicted class per row: argmax of the logits among each row's allowed classes.
-    public func predict(_ input: UnsafePointer<Float>, rows: Int, tasks: UnsafePointer<Int32>? = nil,
-                        heads: OutputHeads? = nil, into predictions: UnsafeMutablePointer<Int32>) {
+    public func predict(
+        _ input: UnsafePointer<Float>, rows: Int, tasks: UnsafePointer<Int32>? = nil,
+        heads: OutputHeads? = nil, into predictions: UnsafeMutablePointer<Int32>
+    ) {
         let logits = forward(input, rows: rows, tasks: tasks)
         argmax(logits, rows: rows, tasks: tasks, heads: heads, into: predictions)
     }
 
     /// The class of highest logit in each of `rows` rows (among the row's task head, if any).
-    public func argmax(_ logits: UnsafePointer<Float>, rows: Int, tasks: UnsafePointer<Int32>?, heads: OutputHeads?,
-                        into predictions: UnsafeMutablePointer<Int32>) {
+    public func argmax(
+        _ logits: UnsafePointer<Float>, rows: Int, tasks: UnsafePointer<Int32>?, heads: OutputHeads?,
+        into predictions: UnsafeMutablePointer<Int32>
+    ) {
         let classes = outputWidth
         for r in 0..<rows {
             let row = logits + r * classes
@@ -168,7 +182,10 @@ public final class Network {
             var best = -1
             var bestValue = -Float.infinity
             for c in 0..<classes where heads?.isAllowed(task: task, class: c) ?? true {
-                if best < 0 || row[c] > bestValue { best = c; bestValue = row[c] }
+                if best < 0 || row[c] > bestValue {
+                    best = c
+                    bestValue = row[c]
+                }
             }
             predictions[r] = Int32(best)
         }

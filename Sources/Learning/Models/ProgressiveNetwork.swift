@@ -112,8 +112,10 @@ public final class ProgressiveColumn: Layer {
 
     public var parameterShapes: [(name: String, shape: [Int])] {
         (0..<shape.layerCount).flatMap { i in
-            [("fc\(i).weight", [shape.widths[i + 1], shape.layerInputs(i, column: index)]),
-             ("fc\(i).bias", [shape.widths[i + 1]])]
+            [
+                ("fc\(i).weight", [shape.widths[i + 1], shape.layerInputs(i, column: index)]),
+                ("fc\(i).bias", [shape.widths[i + 1]]),
+            ]
         }
     }
 
@@ -135,15 +137,18 @@ public final class ProgressiveColumn: Layer {
 
     /// Layer i of this column over `rows` rows into `y` (rows `ldy` apart): y = b + x Wᵀ, with x
     /// the input or the columns' hidden outputs, then the ReLU on hidden layers.
-    private func layerForward(_ i: Int, input: UnsafePointer<Float>, rows: Int, parameters: UnsafePointer<Float>,
-                              into y: UnsafeMutablePointer<Float>, ldy: Int) {
+    private func layerForward(
+        _ i: Int, input: UnsafePointer<Float>, rows: Int, parameters: UnsafePointer<Float>,
+        into y: UnsafeMutablePointer<Float>, ldy: Int
+    ) {
         let (inputs, outputs) = (shape.layerInputs(i, column: index), shape.widths[i + 1])
         let lda = i == 0 ? shape.widths[0] : activations.stride(i - 1)
         let w = parameters + weightOffset(i)
         let b = w + inputs * outputs
         for r in 0..<rows { (y + r * ldy).update(from: b, count: outputs) }
-        Kernels.gemm(transB: true, m: rows, n: outputs, k: inputs, a: input, lda: lda, b: w, ldb: inputs,
-                     accumulate: true, c: y, ldc: ldy)
+        Kernels.gemm(
+            transB: true, m: rows, n: outputs, k: inputs, a: input, lda: lda, b: w, ldb: inputs,
+            accumulate: true, c: y, ldc: ldy)
         guard i < shape.layerCount - 1 else { return }
         for r in 0..<rows {
             let row = y + r * ldy
@@ -156,13 +161,16 @@ public final class ProgressiveColumn: Layer {
     private func hiddenForward(_ x: UnsafePointer<Float>, rows: Int, parameters: UnsafePointer<Float>) {
         for i in 0..<(shape.layerCount - 1) {
             let input = i == 0 ? x : UnsafePointer(activations.hidden(i - 1, rows: rows))
-            layerForward(i, input: input, rows: rows, parameters: parameters,
-                         into: activations.hidden(i, rows: rows) + index * shape.widths[i + 1], ldy: activations.stride(i))
+            layerForward(
+                i, input: input, rows: rows, parameters: parameters,
+                into: activations.hidden(i, rows: rows) + index * shape.widths[i + 1], ldy: activations.stride(i))
         }
     }
 
-    public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int,
-                        parameters: UnsafePointer<Float>, tasks: UnsafePointer<Int32>?) {
+    public func forward(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int,
+        parameters: UnsafePointer<Float>, tasks: UnsafePointer<Int32>?
+    ) {
         for (column, network) in earlier { column.hiddenForward(x, rows: rows, parameters: network.parameters.pointer) }
         hiddenForward(x, rows: rows, parameters: parameters)
         let last = shape.layerCount - 1
@@ -170,9 +178,11 @@ public final class ProgressiveColumn: Layer {
         layerForward(last, input: input, rows: rows, parameters: parameters, into: y, ldy: outputWidth)
     }
 
-    public func backward(x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>,
-                         dx: UnsafeMutablePointer<Float>?, rows: Int, parameters: UnsafePointer<Float>,
-                         targets: [GradientTarget], tasks: UnsafePointer<Int32>?) {
+    public func backward(
+        x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+        dx: UnsafeMutablePointer<Float>?, rows: Int, parameters: UnsafePointer<Float>,
+        targets: [GradientTarget], tasks: UnsafePointer<Int32>?
+    ) {
         // dL/dx would also run through the earlier columns; nothing upstream of a column asks for it
         precondition(dx == nil, "a progressive column gives no input gradient")
         var dz = dy  // dL/d(pre-activation) of layer i, rows × widths[i + 1]
@@ -185,8 +195,9 @@ public final class ProgressiveColumn: Layer {
                 let first = target.rows.lowerBound
                 let dw = target.gradient + weightOffset(i)
                 // dW += dzᵀ [inputs] over the target's rows; db += column sums of dz
-                Kernels.gemm(transA: true, m: outputs, n: inputs, k: target.rows.count, a: dz + first * outputs,
-                             lda: outputs, b: input + first * lda, ldb: lda, accumulate: true, c: dw, ldc: inputs)
+                Kernels.gemm(
+                    transA: true, m: outputs, n: inputs, k: target.rows.count, a: dz + first * outputs,
+                    lda: outputs, b: input + first * lda, ldb: lda, accumulate: true, c: dw, ldc: inputs)
                 let db = dw + inputs * outputs
                 for r in target.rows {
                     let row = dz + r * outputs
@@ -197,8 +208,9 @@ public final class ProgressiveColumn: Layer {
             // through this column's own path only: dL/dh_{i−1} = dz W[:, own slice], then the ReLU
             let width = shape.widths[i]
             let dh = (i % 2 == 0 ? activations.gradientA : activations.gradientB).pointer(atLeast: rows * width)
-            Kernels.gemm(m: rows, n: width, k: outputs, a: dz, lda: outputs, b: w + index * width, ldb: inputs,
-                         c: dh, ldc: width)
+            Kernels.gemm(
+                m: rows, n: width, k: outputs, a: dz, lda: outputs, b: w + index * width, ldb: inputs,
+                c: dh, ldc: width)
             let own = input + index * width
             for r in 0..<rows {
                 for j in 0..<width where !(own[r * lda + j] > 0) { dh[r * width + j] = 0 }

@@ -3,20 +3,26 @@
 public enum ReducedResNet18: ModelDefinition {
     public static let kind = "resnet18"
     public static let abstract = "the GEM paper's reduced ResNet18 (CIFAR-100), nf feature maps in its first stage"
-    public static let keys = [ModelKey("width", .positiveInt, default: [20],
-                                       help: "feature maps of the first stage, nf (the paper: 20)")]
+    public static let keys = [
+        ModelKey(
+            "width", .positiveInt, default: [20],
+            help: "feature maps of the first stage, nf (the paper: 20)")
+    ]
     public static let isMLP = false
     /// Small blocks: a convolutional network's activations are large.
     public static let evaluationBatch = 100
 
-    public static func build(_ spec: ModelSpec, inputShape: [Int], classes: Int, tasks: Int, variant: ModelVariant,
-                             rng: inout RandomStream) throws -> Network {
+    public static func build(
+        _ spec: ModelSpec, inputShape: [Int], classes: Int, tasks: Int, variant: ModelVariant,
+        rng: inout RandomStream
+    ) throws -> Network {
         if let problem = problem(spec, with: variant, tasks: tasks) { throw ModelShapeError(description: problem) }
         let width = spec.int("width")
         let nf = variant == .hiddenDividedAmongTasks ? max(1, width / tasks) : width
         let image = inputShape.count == 3 ? inputShape : [1, 1, inputShape.reduce(1, *)]
-        return try Network.reducedResNet18(channels: image[0], height: image[1], width: image[2], classes: classes,
-                                           nf: nf, rng: &rng)
+        return try Network.reducedResNet18(
+            channels: image[0], height: image[1], width: image[2], classes: classes,
+            nf: nf, rng: &rng)
     }
 
     public static func problem(_ spec: ModelSpec, withInput inputShape: [Int]) -> String? {
@@ -24,17 +30,20 @@ public enum ReducedResNet18: ModelDefinition {
         // a 3x3 convolution with padding 1 and stride 2 maps n to (n − 1) / 2 + 1
         var (h, w) = (inputShape[1], inputShape[2])
         for _ in 0..<3 { (h, w) = ((h - 1) / 2 + 1, (w - 1) / 2 + 1) }
-        return h == 4 && w == 4 ? nil
+        return h == 4 && w == 4
+            ? nil
             : "resnet18 pools a 4x4 final map, but \(inputShape.map(String.init).joined(separator: "x")) inputs leave \(h)x\(w) (use 28x28 to 32x32 images)"
     }
 
     public static func problem(_ spec: ModelSpec, with variant: ModelVariant, tasks: Int) -> String? {
         switch variant {
         case .standard: return nil
-        case .taskRoutedInput: return "multimodal's task-specific input layers need an MLP (model.kind: mlp), not resnet18"
+        case .taskRoutedInput:
+            return "multimodal's task-specific input layers need an MLP (model.kind: mlp), not resnet18"
         case .hiddenDividedAmongTasks:
             let width = spec.int("width")
-            return width < tasks ? "independent divides model.width \(width) among the \(tasks) tasks: it needs at least \(tasks)" : nil
+            return width < tasks
+                ? "independent divides model.width \(width) among the \(tasks) tasks: it needs at least \(tasks)" : nil
         }
     }
 
@@ -64,11 +73,14 @@ extension Network {
     /// nf = 20, 3×32×32, 100 classes: 1,109,240 parameters. 1×28×28 gives maps 28, 14, 7, 4.
     /// - Throws: `ModelShapeError` when the final map is not 4×4 (the reference pools 4×4 into
     ///   one value per channel, and its linear layer expects exactly that).
-    public static func reducedResNet18(channels: Int, height: Int, width: Int, classes: Int, nf: Int = 20,
-                                       rng: inout RandomStream) throws -> Network {
+    public static func reducedResNet18(
+        channels: Int, height: Int, width: Int, classes: Int, nf: Int = 20,
+        rng: inout RandomStream
+    ) throws -> Network {
         guard channels > 0, height > 0, width > 0, classes > 0, nf > 0 else {
-            throw ModelShapeError(description: "reduced ResNet18: channels \(channels), height \(height), width \(width), "
-                                  + "classes \(classes) and nf \(nf) must be positive")
+            throw ModelShapeError(
+                description: "reduced ResNet18: channels \(channels), height \(height), width \(width), "
+                    + "classes \(classes) and nf \(nf) must be positive")
         }
         let image = ImageShape(channels: channels, height: height, width: width)
         let stem = Conv2D(image, outChannels: nf, kernel: 3, stride: 1, padding: 1)
@@ -77,15 +89,17 @@ extension Network {
         let scratch = ResidualScratch()
         for (stage, stride) in [1, 2, 2, 2].enumerated() {
             for block in 0..<2 {
-                let residual = ResidualBlock(shape, outChannels: nf << stage, stride: block == 0 ? stride : 1,
-                                             scratch: scratch)
+                let residual = ResidualBlock(
+                    shape, outChannels: nf << stage, stride: block == 0 ? stride : 1,
+                    scratch: scratch)
                 layers.append(residual)
                 shape = residual.output
             }
         }
         guard shape.height == 4 && shape.width == 4 else {
-            throw ModelShapeError(description: "reduced ResNet18: a \(image) input leaves a \(shape.height)x\(shape.width) "
-                                  + "final map; it must be 4x4 (e.g. 32x32 or 28x28 inputs)")
+            throw ModelShapeError(
+                description: "reduced ResNet18: a \(image) input leaves a \(shape.height)x\(shape.width) "
+                    + "final map; it must be 4x4 (e.g. 32x32 or 28x28 inputs)")
         }
         layers.append(GlobalAveragePool(shape))
         let classifier = Linear(shape.channels, classes)
@@ -118,7 +132,8 @@ extension Network {
     /// multiply-add; batch norm, ReLU and pooling add well under 1%): the forward, and the
     /// backward (weight gradients, plus input gradients for every layer but the first).
     public var productFLOPsPerImage: (forward: Int, backward: Int) {
-        var convolutions: [Conv2D] = [], linears: [Linear] = []
+        var convolutions: [Conv2D] = []
+        var linears: [Linear] = []
         for layer in layers {
             if let conv = layer as? Conv2D { convolutions.append(conv) }
             if let linear = layer as? Linear { linears.append(linear) }
@@ -126,7 +141,8 @@ extension Network {
                 convolutions += [block.conv1, block.conv2] + (block.shortcut.map { [$0.conv] } ?? [])
             }
         }
-        var forward = 0, backward = 0
+        var forward = 0
+        var backward = 0
         for (index, conv) in convolutions.enumerated() {
             forward += conv.flopsPerImage
             backward += conv.flopsPerImage * (index == 0 && layers.first === conv ? 1 : 2)

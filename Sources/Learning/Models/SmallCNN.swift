@@ -5,13 +5,18 @@
 public enum SmallCNN: ModelDefinition {
     public static let kind = "cnn"
     public static let abstract = "a small CNN: 3x3 convolutions of stride 2 with bias and ReLU, then a linear layer"
-    public static let keys = [ModelKey("channels", .positiveIntList, default: [32, 64],
-                                       help: "output channels of each convolution, in order")]
+    public static let keys = [
+        ModelKey(
+            "channels", .positiveIntList, default: [32, 64],
+            help: "output channels of each convolution, in order")
+    ]
     public static let isMLP = false
     public static let evaluationBatch = 100
 
-    public static func build(_ spec: ModelSpec, inputShape: [Int], classes: Int, tasks: Int, variant: ModelVariant,
-                             rng: inout RandomStream) throws -> Network {
+    public static func build(
+        _ spec: ModelSpec, inputShape: [Int], classes: Int, tasks: Int, variant: ModelVariant,
+        rng: inout RandomStream
+    ) throws -> Network {
         if let problem = problem(spec, withInput: inputShape) ?? problem(spec, with: variant, tasks: tasks) {
             throw ModelShapeError(description: problem)
         }
@@ -38,14 +43,17 @@ public enum SmallCNN: ModelDefinition {
         case .taskRoutedInput: return "multimodal's task-specific input layers need an MLP (model.kind: mlp), not cnn"
         case .hiddenDividedAmongTasks:
             guard let narrow = spec.list("channels").first(where: { $0 < tasks }) else { return nil }
-            return "independent divides each convolution's channels among the \(tasks) tasks, but model.channels has \(narrow)"
+            return
+                "independent divides each convolution's channels among the \(tasks) tasks, but model.channels has \(narrow)"
         }
     }
 
     /// Each convolution's output three times (convolution, bias, ReLU), twice when training (their
     /// gradients), and the im2col buffer of the first convolution (9 values per output pixel).
     public static func activationsPerRow(_ spec: ModelSpec, inputWidth: Int, classes: Int, training: Bool) -> Double {
-        var pixels = Double(inputWidth), total = 0.0, patches = 0.0
+        var pixels = Double(inputWidth)
+        var total = 0.0
+        var patches = 0.0
         for (index, channels) in spec.list("channels").enumerated() {
             pixels /= 4
             total += Double(channels) * pixels

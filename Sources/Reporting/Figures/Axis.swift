@@ -14,8 +14,12 @@ struct LinearScale {
     /// ticks about `tickCount` apart. A range of zero width is widened by ±0.05.
     init(covering values: [Double], including: [Double] = [], start: Double, end: Double, tickCount: Int = 5) {
         let finite = (values + including).filter(\.isFinite)
-        var low = finite.min() ?? 0, high = finite.max() ?? 1
-        if high - low < 1e-12 { low -= 0.05; high += 0.05 }
+        var low = finite.min() ?? 0
+        var high = finite.max() ?? 1
+        if high - low < 1e-12 {
+            low -= 0.05
+            high += 0.05
+        }
         let step = Self.niceStep((high - low) / Double(max(1, tickCount - 1)))
         low = (low / step + 1e-9).rounded(.down) * step  // a value on a tick is not widened past it
         high = (high / step - 1e-9).rounded(.up) * step
@@ -67,18 +71,31 @@ enum AxisDrawing {
         svg.open("g", ["class": "y-axis", "font-size": "10"])
         for tick in scale.ticks {
             let y = scale(tick)
-            svg.add("line", ["x1": SVGDocument.px(left), "y1": SVGDocument.px(y), "x2": SVGDocument.px(right),
-                             "y2": SVGDocument.px(y), "stroke": abs(tick) < 1e-12 ? "#555555" : "#dddddd",
-                             "stroke-width": abs(tick) < 1e-12 ? "1" : "0.6"])
-            svg.add("text", ["x": SVGDocument.px(left - 4), "y": SVGDocument.px(y + 3.5), "text-anchor": "end"],
-                    text: scale.label(tick))
+            svg.add(
+                "line",
+                [
+                    "x1": SVGDocument.px(left), "y1": SVGDocument.px(y), "x2": SVGDocument.px(right),
+                    "y2": SVGDocument.px(y), "stroke": abs(tick) < 1e-12 ? "#555555" : "#dddddd",
+                    "stroke-width": abs(tick) < 1e-12 ? "1" : "0.6",
+                ])
+            svg.add(
+                "text", ["x": SVGDocument.px(left - 4), "y": SVGDocument.px(y + 3.5), "text-anchor": "end"],
+                text: scale.label(tick))
         }
-        svg.add("line", ["x1": SVGDocument.px(left), "y1": SVGDocument.px(scale.start), "x2": SVGDocument.px(left),
-                         "y2": SVGDocument.px(scale.end), "stroke": "#000000", "stroke-width": "1"])
+        svg.add(
+            "line",
+            [
+                "x1": SVGDocument.px(left), "y1": SVGDocument.px(scale.start), "x2": SVGDocument.px(left),
+                "y2": SVGDocument.px(scale.end), "stroke": "#000000", "stroke-width": "1",
+            ])
         let middle = (scale.start + scale.end) / 2
-        svg.add("text", ["x": SVGDocument.px(left - 36), "y": SVGDocument.px(middle), "text-anchor": "middle",
-                         "transform": "rotate(-90 \(SVGDocument.px(left - 36)) \(SVGDocument.px(middle)))",
-                         "font-size": "11"], text: title)
+        svg.add(
+            "text",
+            [
+                "x": SVGDocument.px(left - 36), "y": SVGDocument.px(middle), "text-anchor": "middle",
+                "transform": "rotate(-90 \(SVGDocument.px(left - 36)) \(SVGDocument.px(middle)))",
+                "font-size": "11",
+            ], text: title)
         svg.close()
     }
 
@@ -89,26 +106,45 @@ enum AxisDrawing {
 
     /// Tick labels under a bottom axis at y = `bottom`: (x, label) pairs, an axis title
     /// below them, and the axis line from `left` to `right`.
-    static func xAxis(_ ticks: [(Double, String)], bottom: Double, left: Double, right: Double, title: String,
-                      rotated: Bool = false, in svg: inout SVGDocument) {
+    static func xAxis(
+        _ ticks: [(Double, String)], bottom: Double, left: Double, right: Double, title: String,
+        rotated: Bool = false, in svg: inout SVGDocument
+    ) {
         svg.open("g", ["class": "x-axis", "font-size": "10"])
-        svg.add("line", ["x1": SVGDocument.px(left), "y1": SVGDocument.px(bottom), "x2": SVGDocument.px(right),
-                         "y2": SVGDocument.px(bottom), "stroke": "#000000", "stroke-width": "1"])
+        svg.add(
+            "line",
+            [
+                "x1": SVGDocument.px(left), "y1": SVGDocument.px(bottom), "x2": SVGDocument.px(right),
+                "y2": SVGDocument.px(bottom), "stroke": "#000000", "stroke-width": "1",
+            ])
         for (x, label) in ticks {
-            svg.add("line", ["x1": SVGDocument.px(x), "y1": SVGDocument.px(bottom), "x2": SVGDocument.px(x),
-                             "y2": SVGDocument.px(bottom + 3), "stroke": "#000000", "stroke-width": "1"])
+            svg.add(
+                "line",
+                [
+                    "x1": SVGDocument.px(x), "y1": SVGDocument.px(bottom), "x2": SVGDocument.px(x),
+                    "y2": SVGDocument.px(bottom + 3), "stroke": "#000000", "stroke-width": "1",
+                ])
             if rotated {
                 let y = bottom + 12
-                svg.add("text", ["x": SVGDocument.px(x), "y": SVGDocument.px(y), "text-anchor": "end",
-                                 "transform": "rotate(-35 \(SVGDocument.px(x)) \(SVGDocument.px(y)))"], text: label)
+                svg.add(
+                    "text",
+                    [
+                        "x": SVGDocument.px(x), "y": SVGDocument.px(y), "text-anchor": "end",
+                        "transform": "rotate(-35 \(SVGDocument.px(x)) \(SVGDocument.px(y)))",
+                    ], text: label)
             } else {
-                svg.add("text", ["x": SVGDocument.px(x), "y": SVGDocument.px(bottom + 14), "text-anchor": "middle"],
-                        text: label)
+                svg.add(
+                    "text", ["x": SVGDocument.px(x), "y": SVGDocument.px(bottom + 14), "text-anchor": "middle"],
+                    text: label)
             }
         }
         let depth = rotated ? rotatedLabelDepth(ticks.map(\.1)) : 16
-        svg.add("text", ["x": SVGDocument.px((left + right) / 2), "y": SVGDocument.px(bottom + depth + 14),
-                         "text-anchor": "middle", "font-size": "11"], text: title)
+        svg.add(
+            "text",
+            [
+                "x": SVGDocument.px((left + right) / 2), "y": SVGDocument.px(bottom + depth + 14),
+                "text-anchor": "middle", "font-size": "11",
+            ], text: title)
         svg.close()
     }
 }

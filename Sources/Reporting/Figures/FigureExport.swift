@@ -1,8 +1,9 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// PDF and PNG copies of the report's figures, drawn from the SVG files (which stay the source)
@@ -17,7 +18,8 @@ public enum FigureExport {
     public static let pngZoom = 2
 
     /// What `bench report` says when the converter is missing.
-    public static let missingWarning = "PDF and PNG figures not written: \(program) is not on PATH "
+    public static let missingWarning =
+        "PDF and PNG figures not written: \(program) is not on PATH "
         + "(install Debian's \(debianPackage): apt-get install \(debianPackage), or scripts/install-deps.sh)"
 
     /// The converter in one of PATH's folders, or nil.
@@ -39,7 +41,8 @@ public enum FigureExport {
             let (svg, format) = jobs[k]
             results.set(k, convert(svg, to: format, converter: converter))
         }
-        var files: [URL] = [], failures: [String] = []
+        var files: [URL] = []
+        var failures: [String] = []
         for result in results.values {
             switch result {
             case .success(let file): files.append(file)
@@ -59,7 +62,8 @@ public enum FigureExport {
             .appendingPathComponent(".\(target.lastPathComponent).partial-\(getpid())")
         let process = Process()
         process.executableURL = converter
-        process.arguments = ["--format", format, "--output", temporary.path]
+        process.arguments =
+            ["--format", format, "--output", temporary.path]
             + (format == "png" ? ["--zoom", String(pngZoom)] : []) + [svg.path]
         var environment = ProcessInfo.processInfo.environment
         environment["SOURCE_DATE_EPOCH"] = "0"
@@ -68,15 +72,18 @@ public enum FigureExport {
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         do { try process.run() } catch {
-            return .failure(ExportFailure(message: "\(target.path): cannot start \(converter.path): \(error.localizedDescription)"))
+            return .failure(
+                ExportFailure(message: "\(target.path): cannot start \(converter.path): \(error.localizedDescription)"))
         }
         let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         guard process.terminationStatus == 0, rename(temporary.path, target.path) == 0 else {
             unlink(temporary.path)
             let reason = stderr.trimmingCharacters(in: .whitespacesAndNewlines)
-            return .failure(ExportFailure(message: "\(target.path): \(program) failed (exit \(process.terminationStatus))"
-                                          + (reason.isEmpty ? "" : ": \(reason)")))
+            return .failure(
+                ExportFailure(
+                    message: "\(target.path): \(program) failed (exit \(process.terminationStatus))"
+                        + (reason.isEmpty ? "" : ": \(reason)")))
         }
         return .success(target)
     }

@@ -59,8 +59,11 @@ struct FigureSeries {
             case .bwt: value = run.bwt
             case .fwt: value = run.fwt
             case .forgetting:
-                value = RecomputedMetrics(accuracyMatrix: run.accuracyMatrix,
-                                          randomInitAccuracy: run.randomInitAccuracy).forgetting
+                value =
+                    RecomputedMetrics(
+                        accuracyMatrix: run.accuracyMatrix,
+                        randomInitAccuracy: run.randomInitAccuracy
+                    ).forgetting
             }
             return value.map { (run.seed, $0) }
         }
@@ -68,7 +71,8 @@ struct FigureSeries {
 
     /// The runs whose R has the shape of the first seed's (all of them, normally).
     var matrixRuns: [RunSummary] {
-        let rows = runs[0].accuracyMatrix.count, columns = runs[0].randomInitAccuracy.count
+        let rows = runs[0].accuracyMatrix.count
+        let columns = runs[0].randomInitAccuracy.count
         return runs.filter { $0.accuracyMatrix.count == rows && $0.randomInitAccuracy.count == columns }
     }
 
@@ -114,13 +118,17 @@ struct FigureSeries {
         let pairs = Dictionary(grouping: rows) { "\($0.benchmark)\u{0}\($0.strategy)" }
         var result: [String: [FigureSeries]] = [:]
         for row in rows {
-            let label = pairs["\(row.benchmark)\u{0}\(row.strategy)"]!.count > 1
+            let label =
+                pairs["\(row.benchmark)\u{0}\(row.strategy)"]!.count > 1
                 ? "\(row.strategy) (\(row.experiment))" : row.strategy
-            let members = runs.filter { $0.benchmark == row.benchmark && $0.strategy == row.strategy
-                && $0.experiment == row.experiment }.sorted { ($0.seed, $0.fileName) < ($1.seed, $1.fileName) }
-            result[row.benchmark, default: []].append(FigureSeries(
-                label: label, benchmark: row.benchmark, strategy: row.strategy, experiment: row.experiment,
-                style: result[row.benchmark]?.count ?? 0, runs: members))
+            let members = runs.filter {
+                $0.benchmark == row.benchmark && $0.strategy == row.strategy
+                    && $0.experiment == row.experiment
+            }.sorted { ($0.seed, $0.fileName) < ($1.seed, $1.fileName) }
+            result[row.benchmark, default: []].append(
+                FigureSeries(
+                    label: label, benchmark: row.benchmark, strategy: row.strategy, experiment: row.experiment,
+                    style: result[row.benchmark]?.count ?? 0, runs: members))
         }
         return result
     }

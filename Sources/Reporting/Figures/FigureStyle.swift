@@ -31,8 +31,10 @@ enum FigureStyle {
     // MARK: Hatching
 
     /// Hatch strokes of a 6-pixel tile; series k uses `hatches[k % count]` (the first is plain).
-    private static let hatches = ["", "M0,6 L6,0 M-1,1 L1,-1 M5,7 L7,5", "M0,0 L6,6 M-1,5 L1,7 M5,-1 L7,1",
-                                  "M0,3 L6,3", "M3,0 L3,6", "M0,6 L6,0 M0,0 L6,6", "M0,3 L6,3 M3,0 L3,6"]
+    private static let hatches = [
+        "", "M0,6 L6,0 M-1,1 L1,-1 M5,7 L7,5", "M0,0 L6,6 M-1,5 L1,7 M5,-1 L7,1",
+        "M0,3 L6,3", "M3,0 L3,6", "M0,6 L6,0 M0,0 L6,6", "M0,3 L6,3 M3,0 L3,6",
+    ]
 
     /// The id of series k's fill pattern in a document that called `defineFills`.
     static func fillID(_ k: Int) -> String { "fill-\(k)" }
@@ -42,9 +44,12 @@ enum FigureStyle {
         for k in Set(series).sorted() {
             // shifted every 7 series, so series k and k + 7 share a colour but not a hatch
             let hatch = hatches[(k + k / 7) % hatches.count]
-            var markup = "<pattern id=\"\(fillID(k))\" patternUnits=\"userSpaceOnUse\" width=\"6\" height=\"6\">"
+            var markup =
+                "<pattern id=\"\(fillID(k))\" patternUnits=\"userSpaceOnUse\" width=\"6\" height=\"6\">"
                 + "<rect width=\"6\" height=\"6\" fill=\"\(fill(k))\"/>"
-            if !hatch.isEmpty { markup += "<path d=\"\(hatch)\" stroke=\"#000000\" stroke-width=\"0.9\" fill=\"none\"/>" }
+            if !hatch.isEmpty {
+                markup += "<path d=\"\(hatch)\" stroke=\"#000000\" stroke-width=\"0.9\" fill=\"none\"/>"
+            }
             svg.define(markup + "</pattern>")
         }
     }
@@ -60,7 +65,9 @@ enum FigureStyle {
         case 0:
             return "M\(p(-r, 0)) A\(SVGDocument.px(r)),\(SVGDocument.px(r)) 0 1,0 \(p(r, 0)) "
                 + "A\(SVGDocument.px(r)),\(SVGDocument.px(r)) 0 1,0 \(p(-r, 0)) Z"
-        case 1: return "M\(p(-r * 0.85, -r * 0.85)) L\(p(r * 0.85, -r * 0.85)) L\(p(r * 0.85, r * 0.85)) L\(p(-r * 0.85, r * 0.85)) Z"
+        case 1:
+            return
+                "M\(p(-r * 0.85, -r * 0.85)) L\(p(r * 0.85, -r * 0.85)) L\(p(r * 0.85, r * 0.85)) L\(p(-r * 0.85, r * 0.85)) Z"
         case 2: return "M\(p(0, -r)) L\(p(r, r * 0.8)) L\(p(-r, r * 0.8)) Z"
         case 3: return "M\(p(0, -r)) L\(p(r, 0)) L\(p(0, r)) L\(p(-r, 0)) Z"
         case 4: return "M\(p(0, r)) L\(p(r, -r * 0.8)) L\(p(-r, -r * 0.8)) Z"
@@ -69,7 +76,8 @@ enum FigureStyle {
             return "M\(p(-t, -r)) L\(p(t, -r)) L\(p(t, -t)) L\(p(r, -t)) L\(p(r, t)) L\(p(t, t)) L\(p(t, r)) "
                 + "L\(p(-t, r)) L\(p(-t, t)) L\(p(-r, t)) L\(p(-r, -t)) L\(p(-t, -t)) Z"
         default:
-            let t = r * 0.3, u = r * 0.8
+            let t = r * 0.3
+            let u = r * 0.8
             return "M\(p(-u, -u + t)) L\(p(-u + t, -u)) L\(p(0, -t)) L\(p(u - t, -u)) L\(p(u, -u + t)) L\(p(t, 0)) "
                 + "L\(p(u, u - t)) L\(p(u - t, u)) L\(p(0, t)) L\(p(-u + t, u)) L\(p(-u, u - t)) L\(p(-t, 0)) Z"
         }
@@ -79,8 +87,10 @@ enum FigureStyle {
 
     /// Viridis at 0, ¼, ½, ¾ and 1: perceptually even, readable by colour-blind readers,
     /// and monotone in lightness, so the ramp survives grey print.
-    private static let ramp: [(Double, Double, Double)] = [(68, 1, 84), (59, 82, 139), (33, 145, 140),
-                                                           (94, 201, 98), (253, 231, 37)]
+    private static let ramp: [(Double, Double, Double)] = [
+        (68, 1, 84), (59, 82, 139), (33, 145, 140),
+        (94, 201, 98), (253, 231, 37),
+    ]
 
     /// The colour of `value` in [0, 1] (clamped), as "#rrggbb".
     static func heat(_ value: Double) -> String {

@@ -40,26 +40,35 @@ public enum Figures {
                 case .forgetting: name = "forgetting"
                 }
                 // in the bars' convention (the GEM paper's BWT/FWT are converted from its ÷T)
-                return PaperComparison.figureValue(experiment: s.experiment, benchmark: s.benchmark,
-                                                   strategy: s.strategy, metric: name)
+                return PaperComparison.figureValue(
+                    experiment: s.experiment, benchmark: s.benchmark,
+                    strategy: s.strategy, metric: name)
             }
             let base = fileSafe(benchmark)
             func add(_ kind: String, _ name: String, _ title: String, _ svg: String?) {
-                if let svg { figures.append(Figure(fileName: name, benchmark: benchmark, kind: kind, title: title, svg: svg)) }
+                if let svg {
+                    figures.append(Figure(fileName: name, benchmark: benchmark, kind: kind, title: title, svg: svg))
+                }
             }
-            add("metrics", "\(base)-metrics.svg", "\(benchmark): ACC, BWT, FWT and forgetting by strategy",
+            add(
+                "metrics", "\(base)-metrics.svg", "\(benchmark): ACC, BWT, FWT and forgetting by strategy",
                 MetricBarsFigure.render(benchmark: benchmark, series: series, paper: paper))
             for quantity in [StrategyLinesFigure.averageAccuracy, StrategyLinesFigure.firstTask] {
-                add(quantity.kind, "\(base)-\(quantity.kind).svg", "\(benchmark): \(quantity.title)",
+                add(
+                    quantity.kind, "\(base)-\(quantity.kind).svg", "\(benchmark): \(quantity.title)",
                     StrategyLinesFigure.render(quantity, benchmark: benchmark, series: series))
             }
-            add("task-accuracy", "\(base)-task-accuracy.svg", "\(benchmark): accuracy on each task after training each task",
+            add(
+                "task-accuracy", "\(base)-task-accuracy.svg",
+                "\(benchmark): accuracy on each task after training each task",
                 TaskAccuracyFigure.render(benchmark: benchmark, series: series))
             for s in series {
-                add("matrix", "\(base)-matrix-\(fileSafe(s.label)).svg", "\(benchmark), \(s.label): accuracy matrix",
+                add(
+                    "matrix", "\(base)-matrix-\(fileSafe(s.label)).svg", "\(benchmark), \(s.label): accuracy matrix",
                     AccuracyMatrixFigure.render(benchmark: benchmark, series: s))
             }
-            add("curves", "\(base)-curves.svg", "\(benchmark): accuracy on every task during training",
+            add(
+                "curves", "\(base)-curves.svg", "\(benchmark): accuracy on every task during training",
                 LearningCurveFigure.render(benchmark: benchmark, series: series))
         }
         return figures

@@ -14,10 +14,11 @@ enum LearningCurveFigure {
                 LinesPanel.Line(task: j, x: steps, accuracy: curve.accuracy.map { $0[j] })
             }
             let last = curve.steps.last ?? 1
-            var panel = LinesPanel(label: s.label, seeds: seeds, lines: lines, xLow: Double(min(0, curve.steps[0])),
-                                   xHigh: Double(max(1, last)), xTicks: LinesPanel.ticks(upTo: last),
-                                   xTitle: "training step (iteration)", xAttribute: "data-steps",
-                                   markers: curve.steps.count <= 30)
+            var panel = LinesPanel(
+                label: s.label, seeds: seeds, lines: lines, xLow: Double(min(0, curve.steps[0])),
+                xHigh: Double(max(1, last)), xTicks: LinesPanel.ticks(upTo: last),
+                xTitle: "training step (iteration)", xAttribute: "data-steps",
+                markers: curve.steps.count <= 30)
             panel.xMarks = s.runs.first { $0.seed == seeds[0] }!.taskBoundaries.map(Double.init)
             return panel
         }

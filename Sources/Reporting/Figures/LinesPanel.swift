@@ -51,15 +51,20 @@ struct LinesPanel {
     var xMarks: [Double] = []
 
     /// The panel of one series: its label, then the seeds averaged.
-    init(label: String, seeds: [Int], lines: [Line], xLow: Double, xHigh: Double, xTicks: [(Double, String)],
-         xTitle: String, xAttribute: String, markers: Bool) {
+    init(
+        label: String, seeds: [Int], lines: [Line], xLow: Double, xHigh: Double, xTicks: [(Double, String)],
+        xTitle: String, xAttribute: String, markers: Bool
+    ) {
         let seedText = seeds.count == 1 ? "seed \(seeds[0])" : "mean of \(seeds.count) seeds"
-        self.init(key: ("data-strategy", label), heading: "\(label) (\(seedText))", seeds: seeds, lines: lines, xLow: xLow,
-                  xHigh: xHigh, xTicks: xTicks, xTitle: xTitle, xAttribute: xAttribute, markers: markers)
+        self.init(
+            key: ("data-strategy", label), heading: "\(label) (\(seedText))", seeds: seeds, lines: lines, xLow: xLow,
+            xHigh: xHigh, xTicks: xTicks, xTitle: xTitle, xAttribute: xAttribute, markers: markers)
     }
 
-    init(key: (name: String, value: String), heading: String, seeds: [Int], lines: [Line], xLow: Double, xHigh: Double,
-         xTicks: [(Double, String)], xTitle: String, xAttribute: String, markers: Bool) {
+    init(
+        key: (name: String, value: String), heading: String, seeds: [Int], lines: [Line], xLow: Double, xHigh: Double,
+        xTicks: [(Double, String)], xTitle: String, xAttribute: String, markers: Bool
+    ) {
         self.key = key
         self.heading = heading
         self.seeds = seeds
@@ -90,44 +95,72 @@ struct LinesPanel {
     func draw(left: Double, top: Double, in svg: inout SVGDocument) {
         let y = yScale(top: top)
         let x = LinearScale(low: xLow, high: xHigh, step: max(1, xHigh - xLow), start: left, end: left + width)
-        svg.open("g", ["class": "panel", key.name: key.value, "data-seeds": seeds.map(String.init).joined(separator: " "),
-                       "data-axis-low": SVGDocument.value(y.low), "data-axis-high": SVGDocument.value(y.high),
-                       "data-pixel-low": SVGDocument.px(y.start), "data-pixel-high": SVGDocument.px(y.end),
-                       "data-x-low": SVGDocument.value(x.low), "data-x-high": SVGDocument.value(x.high),
-                       "data-x-pixel-low": SVGDocument.px(x.start), "data-x-pixel-high": SVGDocument.px(x.end)])
-        svg.add("text", ["x": SVGDocument.px(left + width / 2), "y": SVGDocument.px(top - 8), "text-anchor": "middle",
-                         "font-size": "12", "font-weight": "bold"], text: heading)
+        svg.open(
+            "g",
+            [
+                "class": "panel", key.name: key.value, "data-seeds": seeds.map(String.init).joined(separator: " "),
+                "data-axis-low": SVGDocument.value(y.low), "data-axis-high": SVGDocument.value(y.high),
+                "data-pixel-low": SVGDocument.px(y.start), "data-pixel-high": SVGDocument.px(y.end),
+                "data-x-low": SVGDocument.value(x.low), "data-x-high": SVGDocument.value(x.high),
+                "data-x-pixel-low": SVGDocument.px(x.start), "data-x-pixel-high": SVGDocument.px(x.end),
+            ])
+        svg.add(
+            "text",
+            [
+                "x": SVGDocument.px(left + width / 2), "y": SVGDocument.px(top - 8), "text-anchor": "middle",
+                "font-size": "12", "font-weight": "bold",
+            ], text: heading)
         AxisDrawing.yAxis(y, left: left, right: left + width, title: "accuracy (fraction)", in: &svg)
-        AxisDrawing.xAxis(xTicks.map { (x($0.0), $0.1) }, bottom: top + height, left: left, right: left + width,
-                          title: xTitle, in: &svg)
+        AxisDrawing.xAxis(
+            xTicks.map { (x($0.0), $0.1) }, bottom: top + height, left: left, right: left + width,
+            title: xTitle, in: &svg)
         for mark in xMarks where mark > x.low && mark < x.high {
-            svg.add("line", ["class": "task-boundary", "data-x": String(Int(mark)), "x1": SVGDocument.px(x(mark)),
-                             "y1": SVGDocument.px(y.start), "x2": SVGDocument.px(x(mark)), "y2": SVGDocument.px(y.end),
-                             "stroke": "#888888", "stroke-width": "0.8", "stroke-dasharray": "3 3"])
+            svg.add(
+                "line",
+                [
+                    "class": "task-boundary", "data-x": String(Int(mark)), "x1": SVGDocument.px(x(mark)),
+                    "y1": SVGDocument.px(y.start), "x2": SVGDocument.px(x(mark)), "y2": SVGDocument.px(y.end),
+                    "stroke": "#888888", "stroke-width": "0.8", "stroke-dasharray": "3 3",
+                ])
         }
         // bands next, under every line
         for line in lines {
             guard let std = line.std else { continue }
             let clip = { (v: Double) in SVGDocument.px(y(min(y.high, max(y.low, v)))) }
             let upper = zip(line.x, zip(line.accuracy, std)).map { "\(SVGDocument.px(x($0))),\(clip($1.0 + $1.1))" }
-            let lower = zip(line.x, zip(line.accuracy, std)).reversed().map { "\(SVGDocument.px(x($0))),\(clip($1.0 - $1.1))" }
-            svg.add("polygon", ["class": "band", line.key.name: line.key.value, "points": (upper + lower).joined(separator: " "),
-                                "fill": FigureStyle.line(line.style), "fill-opacity": "0.12", "stroke": "none"])
+            let lower = zip(line.x, zip(line.accuracy, std)).reversed().map {
+                "\(SVGDocument.px(x($0))),\(clip($1.0 - $1.1))"
+            }
+            svg.add(
+                "polygon",
+                [
+                    "class": "band", line.key.name: line.key.value, "points": (upper + lower).joined(separator: " "),
+                    "fill": FigureStyle.line(line.style), "fill-opacity": "0.12", "stroke": "none",
+                ])
         }
         for line in lines {
             let points = zip(line.x, line.accuracy).map { "\(SVGDocument.px(x($0))),\(SVGDocument.px(y($1)))" }
-            svg.add("polyline", ["class": lineClass, line.key.name: line.key.value,
-                                 xAttribute: line.x.map { String(Int($0)) }.joined(separator: " "),
-                                 "data-values": SVGDocument.values(line.accuracy),
-                                 "data-std": line.std.map(SVGDocument.values) ?? "", "points": points.joined(separator: " "),
-                                 "fill": "none", "stroke": FigureStyle.line(line.style),
-                                 "stroke-dasharray": FigureStyle.dash(line.style), "stroke-width": "1.6"])
+            svg.add(
+                "polyline",
+                [
+                    "class": lineClass, line.key.name: line.key.value,
+                    xAttribute: line.x.map { String(Int($0)) }.joined(separator: " "),
+                    "data-values": SVGDocument.values(line.accuracy),
+                    "data-std": line.std.map(SVGDocument.values) ?? "", "points": points.joined(separator: " "),
+                    "fill": "none", "stroke": FigureStyle.line(line.style),
+                    "stroke-dasharray": FigureStyle.dash(line.style), "stroke-width": "1.6",
+                ])
             guard markers else { continue }
             for (position, value) in zip(line.x, line.accuracy) {
-                svg.add("path", ["class": "point", line.key.name: line.key.value, "data-x": String(Int(position)),
-                                 "data-value": SVGDocument.value(value),
-                                 "d": FigureStyle.marker(FigureStyle.lineMarker(line.style), x: x(position), y: y(value), size: 6),
-                                 "fill": FigureStyle.line(line.style), "stroke": "#000000", "stroke-width": "0.5"])
+                svg.add(
+                    "path",
+                    [
+                        "class": "point", line.key.name: line.key.value, "data-x": String(Int(position)),
+                        "data-value": SVGDocument.value(value),
+                        "d": FigureStyle.marker(
+                            FigureStyle.lineMarker(line.style), x: x(position), y: y(value), size: 6),
+                        "fill": FigureStyle.line(line.style), "stroke": "#000000", "stroke-width": "0.5",
+                    ])
             }
         }
         svg.close()
@@ -167,12 +200,20 @@ struct LineLegend {
         for (k, entry) in entries.enumerated() {
             let x = left + Double(k % perRow) * entryWidth
             let y = top + Double(k / perRow) * Self.rowHeight
-            svg.add("line", ["x1": SVGDocument.px(x), "y1": SVGDocument.px(y - 4), "x2": SVGDocument.px(x + 22),
-                             "y2": SVGDocument.px(y - 4), "stroke": FigureStyle.line(entry.style),
-                             "stroke-dasharray": FigureStyle.dash(entry.style), "stroke-width": "1.6"])
+            svg.add(
+                "line",
+                [
+                    "x1": SVGDocument.px(x), "y1": SVGDocument.px(y - 4), "x2": SVGDocument.px(x + 22),
+                    "y2": SVGDocument.px(y - 4), "stroke": FigureStyle.line(entry.style),
+                    "stroke-dasharray": FigureStyle.dash(entry.style), "stroke-width": "1.6",
+                ])
             if markers {
-                svg.add("path", ["d": FigureStyle.marker(FigureStyle.lineMarker(entry.style), x: x + 11, y: y - 4, size: 6),
-                                 "fill": FigureStyle.line(entry.style), "stroke": "#000000", "stroke-width": "0.5"])
+                svg.add(
+                    "path",
+                    [
+                        "d": FigureStyle.marker(FigureStyle.lineMarker(entry.style), x: x + 11, y: y - 4, size: 6),
+                        "fill": FigureStyle.line(entry.style), "stroke": "#000000", "stroke-width": "0.5",
+                    ])
             }
             svg.add("text", ["x": SVGDocument.px(x + 27), "y": SVGDocument.px(y)], text: entry.name)
         }
@@ -185,15 +226,19 @@ struct LineLegend {
 enum LinesFigure {
     static let maxColumns = 4, leftMargin = 64.0, panelGapX = 74.0, panelGapY = 88.0, top = 72.0
 
-    static func render(title: String, subtitle: String, description: String, panels: [LinesPanel],
-                       legend entries: [(style: Int, name: String)], markers: Bool) -> String {
-        let panelWidth = panels.map(\.width).max() ?? 230, panelHeight = panels.map(\.height).max() ?? 160
+    static func render(
+        title: String, subtitle: String, description: String, panels: [LinesPanel],
+        legend entries: [(style: Int, name: String)], markers: Bool
+    ) -> String {
+        let panelWidth = panels.map(\.width).max() ?? 230
+        let panelHeight = panels.map(\.height).max() ?? 160
         let fitting = Int((FigureStyle.maxWidth - leftMargin - 24 + panelGapX) / (panelWidth + panelGapX))
         let columns = max(1, min(maxColumns, panels.count, fitting))
         let rows = (panels.count + columns - 1) / columns
         // wide enough for the grid, and for the title (15-pixel bold text, about 9 pixels a character)
-        let width = max(leftMargin + Double(columns) * (panelWidth + panelGapX) - panelGapX + 24,
-                        min(FigureStyle.maxWidth, max(560, 32 + 9 * Double(title.count))))
+        let width = max(
+            leftMargin + Double(columns) * (panelWidth + panelGapX) - panelGapX + 24,
+            min(FigureStyle.maxWidth, max(560, 32 + 9 * Double(title.count))))
         // the subtitle in lines of the figure's width (11-pixel text, about 6.2 pixels a character)
         let subtitleLines = wrap(subtitle, characters: Int((width - 32) / 6.2))
         let top = Self.top + 14 * Double(subtitleLines.count - 1)

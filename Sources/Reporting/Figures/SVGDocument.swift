@@ -41,7 +41,8 @@ struct SVGDocument {
     /// `description` its `<desc>`.
     func render(title: String, description: String) -> String {
         var text = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        text += "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"\(Self.px(width))\" "
+        text +=
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"\(Self.px(width))\" "
             + "height=\"\(Self.px(height))\" viewBox=\"0 0 \(Self.px(width)) \(Self.px(height))\" "
             + "font-family=\"DejaVu Sans, Arial, Helvetica, sans-serif\">\n"
         text += "  <title>\(Self.escape(title))</title>\n"

@@ -45,17 +45,19 @@ enum StrategyLinesFigure {
             let lines = members.map { s -> LinesPanel.Line in
                 let perSeed = s.matrixRuns.map { quantity.values($0.accuracyMatrix) }
                 let stats = perSeed[0].indices.map { i in Statistic(perSeed.map { $0[i] })! }
-                return LinesPanel.Line(style: strategies.firstIndex(of: s.strategy)!, key: ("data-strategy", s.strategy),
-                                       x: stats.indices.map(Double.init), accuracy: stats.map(\.mean),
-                                       std: perSeed.count > 1 ? stats.map { $0.std! } : nil)
+                return LinesPanel.Line(
+                    style: strategies.firstIndex(of: s.strategy)!, key: ("data-strategy", s.strategy),
+                    x: stats.indices.map(Double.init), accuracy: stats.map(\.mean),
+                    std: perSeed.count > 1 ? stats.map { $0.std! } : nil)
             }
             let seeds = Array(Set(members.flatMap { $0.matrixRuns.map(\.seed) })).sorted()
             let counts = Set(members.map(\.matrixRuns.count)).sorted().map(String.init).joined(separator: ", ")
             let tasks = members.map { $0.runs[0].taskCount }.max()!
-            var panel = LinesPanel(key: ("data-experiment", experiment), heading: "\(experiment) (n = \(counts))",
-                                   seeds: seeds, lines: lines, xLow: 0, xHigh: Double(max(1, tasks - 1)),
-                                   xTicks: LinesPanel.ticks(upTo: tasks - 1), xTitle: "after training task i",
-                                   xAttribute: "data-after", markers: tasks <= 30)
+            var panel = LinesPanel(
+                key: ("data-experiment", experiment), heading: "\(experiment) (n = \(counts))",
+                seeds: seeds, lines: lines, xLow: 0, xHigh: Double(max(1, tasks - 1)),
+                xTicks: LinesPanel.ticks(upTo: tasks - 1), xTitle: "after training task i",
+                xAttribute: "data-after", markers: tasks <= 30)
             (panel.width, panel.height, panel.lineClass, panel.fitsY) = (panelWidth, panelHeight, "strategy-line", true)
             return panel
         }

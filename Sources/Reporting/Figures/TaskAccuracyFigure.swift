@@ -13,7 +13,8 @@ enum TaskAccuracyFigure {
         return LinesFigure.render(
             title: "\(benchmark): accuracy on each task after training each task",
             subtitle: "R[i][j], mean over seeds; one line per task j from the stage that trains it."
-                + (shown.count < series.count ? " Joint training (one evaluation, no task sequence) is not shown." : ""),
+                + (shown.count < series.count
+                    ? " Joint training (one evaluation, no task sequence) is not shown." : ""),
             description: "Line charts, one per strategy on \(benchmark): test accuracy on every task after each "
                 + "training stage, from the accuracy matrices of a GEMBench report.",
             panels: panels, legend: LineLegend.tasks(tasks), markers: true)
@@ -26,9 +27,10 @@ enum TaskAccuracyFigure {
             let lines = (0..<t).map { j in
                 LinesPanel.Line(task: j, x: (j..<t).map(Double.init), accuracy: (j..<t).map { r[$0][j] })
             }
-            return LinesPanel(label: s.label, seeds: s.matrixRuns.map(\.seed), lines: lines, xLow: 0,
-                              xHigh: Double(max(1, t - 1)), xTicks: LinesPanel.ticks(upTo: t - 1),
-                              xTitle: "after training task i", xAttribute: "data-after", markers: true)
+            return LinesPanel(
+                label: s.label, seeds: s.matrixRuns.map(\.seed), lines: lines, xLow: 0,
+                xHigh: Double(max(1, t - 1)), xTicks: LinesPanel.ticks(upTo: t - 1),
+                xTitle: "after training task i", xAttribute: "data-after", markers: true)
         }
     }
 }

@@ -92,7 +92,8 @@ public final class EpisodicMemory {
         all = try state.labeledData("all")
         let ends = try state.integers("segment_ends")
         guard zip([0] + ends, ends).allSatisfy({ $0 <= $1 }), (ends.last ?? 0) == all.count else {
-            throw SavedStateError(key: "segment_ends", problem: "does not cut the \(all.count) stored rows into segments")
+            throw SavedStateError(
+                key: "segment_ends", problem: "does not cut the \(all.count) stored rows into segments")
         }
         segments = zip([0] + ends, ends).map { $0..<$1 }
         ring = try state.labeledData("ring")

@@ -11,9 +11,10 @@ public struct SlotMemory {
     private var filled: [Bool]
 
     public init(slots count: Int, width: Int) {
-        slots = LabeledData(inputs: [Float](repeating: 0, count: count * width),
-                            labels: [Int32](repeating: 0, count: count), tasks: [Int32](repeating: 0, count: count),
-                            width: width)
+        slots = LabeledData(
+            inputs: [Float](repeating: 0, count: count * width),
+            labels: [Int32](repeating: 0, count: count), tasks: [Int32](repeating: 0, count: count),
+            width: width)
         filled = [Bool](repeating: false, count: count)
     }
 

@@ -16,7 +16,8 @@ import Learning
 /// forward pass (before the update), as the authors' code (mammoth) does.
 public enum DER: DarkExperienceReplay {
     public static let name = "der"
-    public static let abstract = "dark experience replay: match the logits stored in a reservoir memory (Buzzega et al. 2020)"
+    public static let abstract =
+        "dark experience replay: match the logits stored in a reservoir memory (Buzzega et al. 2020)"
     public static let parameters: [StrategyParameter] = DERSettings.parameters(withBeta: false)
 }
 
@@ -60,19 +61,30 @@ public struct DERSettings: Sendable, Equatable {
 
     init(_ values: StrategyValues) {
         let beta = values.entries.contains { $0.key == "beta" } ? values.double("beta") : 0
-        self.init(memorySize: values.int("memory_size"), alpha: values.double("alpha"), beta: beta,
-                  replayBatchSize: values.int("replay_batch_size"))
+        self.init(
+            memorySize: values.int("memory_size"), alpha: values.double("alpha"), beta: beta,
+            replayBatchSize: values.int("replay_batch_size"))
     }
 
     static func parameters(withBeta: Bool) -> [StrategyParameter] {
         // Defaults: the paper's (mammoth's best_args) settings for sequential MNIST with a memory of 500.
-        [StrategyParameter("memory_size", .positiveInt, help: "rows in the reservoir memory, over the whole stream"),
-         StrategyParameter("alpha", .nonNegativeDouble, default: .double(1.0),
-                           help: "weight of the logit-matching (mean squared error) term")]
-        + (withBeta ? [StrategyParameter("beta", .nonNegativeDouble, default: .double(0.5),
-                                         help: "weight of the replayed labels' cross-entropy")] : [])
-        + [StrategyParameter("replay_batch_size", .positiveInt, default: .int(10),
-                             help: "memory rows drawn for each replay term every step")]
+        [
+            StrategyParameter("memory_size", .positiveInt, help: "rows in the reservoir memory, over the whole stream"),
+            StrategyParameter(
+                "alpha", .nonNegativeDouble, default: .double(1.0),
+                help: "weight of the logit-matching (mean squared error) term"),
+        ]
+            + (withBeta
+                ? [
+                    StrategyParameter(
+                        "beta", .nonNegativeDouble, default: .double(0.5),
+                        help: "weight of the replayed labels' cross-entropy")
+                ] : [])
+            + [
+                StrategyParameter(
+                    "replay_batch_size", .positiveInt, default: .int(10),
+                    help: "memory rows drawn for each replay term every step")
+            ]
     }
 
     func summary(_ name: String) -> String {
@@ -133,8 +145,10 @@ public final class DERPlugin: Plugin {
         }
     }
 
-    public func addLoss(_ trainer: Trainer, logits: UnsafePointer<Float>,
-                        logitGradient: UnsafeMutablePointer<Float>) -> Double {
+    public func addLoss(
+        _ trainer: Trainer, logits: UnsafePointer<Float>,
+        logitGradient: UnsafeMutablePointer<Float>
+    ) -> Double {
         let c = classCount
         precondition(trainer.network.outputWidth == c, "DER stores \(c) logits a row")
         ownLogits = Array(UnsafeBufferPointer(start: logits, count: ownRows * c))
@@ -166,8 +180,10 @@ public final class DERPlugin: Plugin {
 
     /// α · (1/(rows·classes)) Σ (z − stored)², adding its gradient 2α (z − stored) / (rows·classes)
     /// into `gradient`; returns the term.
-    static func logitMatching(logits: UnsafePointer<Float>, stored: [Float], rows: Int, classes: Int, alpha: Float,
-                              gradient: UnsafeMutablePointer<Float>) -> Double {
+    static func logitMatching(
+        logits: UnsafePointer<Float>, stored: [Float], rows: Int, classes: Int, alpha: Float,
+        gradient: UnsafeMutablePointer<Float>
+    ) -> Double {
         let n = rows * classes
         let scale = alpha / Float(n)
         var sum = 0.0
@@ -216,7 +232,9 @@ public final class DERPlugin: Plugin {
     }
 
     /// The logits stored with memory slot `slot` (for tests).
-    public func storedLogits(ofSlot slot: Int) -> [Float] { Array(storedLogits[(slot * classCount)..<((slot + 1) * classCount)]) }
+    public func storedLogits(ofSlot slot: Int) -> [Float] {
+        Array(storedLogits[(slot * classCount)..<((slot + 1) * classCount)])
+    }
     public var filledSlots: Int { filled }
     public var samplesSeen: Int { seen }
 }

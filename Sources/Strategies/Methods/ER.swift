@@ -14,7 +14,8 @@ import Learning
 /// The loss is the mean cross-entropy over all rows of the joined batch.
 public enum ER: StrategyDefinition {
     public static let name = "er"
-    public static let abstract = "experience replay from a tiny memory filled by reservoir sampling (Chaudhry et al. 2019)"
+    public static let abstract =
+        "experience replay from a tiny memory filled by reservoir sampling (Chaudhry et al. 2019)"
 
     /// How the memory chooses what to keep.
     public enum Selection: String, Sendable, CaseIterable {
@@ -24,10 +25,12 @@ public enum ER: StrategyDefinition {
 
     public static let parameters: [StrategyParameter] = [
         StrategyParameter("memory_size", .positiveInt, help: "rows in the episodic memory, over the whole stream"),
-        StrategyParameter("replay_batch_size", .positiveInt, default: .int(10),
-                          help: "memory rows joined to every minibatch (the paper: 10, the minibatch size)"),
-        .choice("selection", Selection.self, label: "memory selection", default: .reservoir,
-                help: "reservoir (over the whole stream) or ring (a FIFO buffer per class)"),
+        StrategyParameter(
+            "replay_batch_size", .positiveInt, default: .int(10),
+            help: "memory rows joined to every minibatch (the paper: 10, the minibatch size)"),
+        .choice(
+            "selection", Selection.self, label: "memory selection", default: .reservoir,
+            help: "reservoir (over the whole stream) or ring (a FIFO buffer per class)"),
     ]
 
     public static func summary(_ values: StrategyValues) -> String {
@@ -43,9 +46,12 @@ public enum ER: StrategyDefinition {
     }
 
     public static func makePlugins(_ values: StrategyValues, _ build: StrategyBuild) -> [Plugin] {
-        [ERPlugin(memorySize: values.int("memory_size"), replayBatchSize: values.int("replay_batch_size"),
-                  selection: values.choice("selection"), width: build.stream.inputWidth,
-                  classCount: build.stream.classCount, seed: build.seed)]
+        [
+            ERPlugin(
+                memorySize: values.int("memory_size"), replayBatchSize: values.int("replay_batch_size"),
+                selection: values.choice("selection"), width: build.stream.inputWidth,
+                classCount: build.stream.classCount, seed: build.seed)
+        ]
     }
 }
 
@@ -61,8 +67,10 @@ public final class ERPlugin: Plugin {
     private var updateRNG: RandomStream
     private var drawRNG: RandomStream
 
-    public init(memorySize: Int, replayBatchSize: Int, selection: ER.Selection, width: Int, classCount: Int,
-                seed: UInt64) {
+    public init(
+        memorySize: Int, replayBatchSize: Int, selection: ER.Selection, width: Int, classCount: Int,
+        seed: UInt64
+    ) {
         precondition(memorySize > 0 && replayBatchSize > 0, "ER needs a memory and a replay batch")
         self.memorySize = memorySize
         self.replayBatchSize = replayBatchSize

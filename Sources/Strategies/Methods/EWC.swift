@@ -27,16 +27,20 @@ public enum EWC: StrategyDefinition {
     public static let parameters: [StrategyParameter] = [
         StrategyParameter("patterns_per_experience", .positiveInt, help: "samples of each task for its importances"),
         StrategyParameter("lambda", .nonNegativeDouble, help: "penalty strength λ"),
-        .choice("fisher", FisherEstimate.self, label: "Fisher estimate", default: .squaredMeanGradient,
-                whenNotStored: .squaredMeanGradient,
-                help: "squared-mean-gradient (the GEM reference code's) or empirical (mean of per-sample squares)"),
+        .choice(
+            "fisher", FisherEstimate.self, label: "Fisher estimate", default: .squaredMeanGradient,
+            whenNotStored: .squaredMeanGradient,
+            help: "squared-mean-gradient (the GEM reference code's) or empirical (mean of per-sample squares)"),
     ]
 
     public static func validate(_ values: StrategyValues, in context: StrategyContext) -> [StrategyProblem] {
         var problems = checkPatternsFit("patterns_per_experience", values, context)
         if !context.model.isMLP, values.choice("fisher", as: FisherEstimate.self) == .empirical {
-            problems.append(StrategyProblem(key: "fisher",
-                "the empirical Fisher takes one sample at a time, a batch of one for \(context.model.kind)'s batch norm; use squared-mean-gradient"))
+            problems.append(
+                StrategyProblem(
+                    key: "fisher",
+                    "the empirical Fisher takes one sample at a time, a batch of one for \(context.model.kind)'s batch norm; use squared-mean-gradient"
+                ))
         }
         return problems
     }
@@ -47,7 +51,8 @@ public enum EWC: StrategyDefinition {
 
     /// The two running sums, and one gradient row per sample for the empirical Fisher.
     public static func parameterCopies(_ values: StrategyValues, in context: StrategyContext) -> Double {
-        values.choice("fisher", as: FisherEstimate.self) == .empirical ? 2 + Double(values.int("patterns_per_experience")) : 3
+        values.choice("fisher", as: FisherEstimate.self) == .empirical
+            ? 2 + Double(values.int("patterns_per_experience")) : 3
     }
 
     public static func summary(_ values: StrategyValues) -> String {
@@ -57,8 +62,11 @@ public enum EWC: StrategyDefinition {
     }
 
     public static func makePlugins(_ values: StrategyValues, _ build: StrategyBuild) -> [Plugin] {
-        [EWCPlugin(patternsPerExperience: values.int("patterns_per_experience"), lambda: Float(values.double("lambda")),
-                   fisher: values.choice("fisher"), seed: build.seed)]
+        [
+            EWCPlugin(
+                patternsPerExperience: values.int("patterns_per_experience"), lambda: Float(values.double("lambda")),
+                fisher: values.choice("fisher"), seed: build.seed)
+        ]
     }
 }
 
@@ -72,8 +80,10 @@ public final class EWCPlugin: Plugin {
     private var penalty = QuadraticPenalty()
     private var memory: LabeledData?
 
-    public init(patternsPerExperience: Int, lambda: Float, fisher: EWC.FisherEstimate = .squaredMeanGradient,
-                seed: UInt64 = 0) {
+    public init(
+        patternsPerExperience: Int, lambda: Float, fisher: EWC.FisherEstimate = .squaredMeanGradient,
+        seed: UInt64 = 0
+    ) {
         precondition(patternsPerExperience > 0 && lambda >= 0, "EWC needs samples and a non-negative strength")
         self.patternsPerExperience = patternsPerExperience
         self.lambda = lambda
@@ -84,8 +94,9 @@ public final class EWCPlugin: Plugin {
     public var changesGradient: Bool { true }
 
     public func afterBackward(_ trainer: Trainer) {
-        penalty.addGradient(strength: lambda, parameters: trainer.network.parameters.pointer,
-                            into: trainer.network.gradients.pointer)
+        penalty.addGradient(
+            strength: lambda, parameters: trainer.network.parameters.pointer,
+            into: trainer.network.gradients.pointer)
     }
 
     public func afterTrainingExp(_ trainer: Trainer, task: BenchmarkTask) {
@@ -97,18 +108,23 @@ public final class EWCPlugin: Plugin {
         let f: UnsafeMutablePointer<Float>
         switch fisher {
         case .squaredMeanGradient:
-            gradient.compute(network, data: samples, segments: [0..<n], heads: trainer.heads,
-                             threads: trainer.settings.threads)
+            gradient.compute(
+                network, data: samples, segments: [0..<n], heads: trainer.heads,
+                threads: trainer.settings.threads)
             f = gradient.row(0)
             for i in 0..<p { f[i] = f[i] * f[i] }
         case .empirical:
             // one segment per sample: row r is sample r's own loss gradient
-            gradient.compute(network, data: samples, segments: (0..<n).map { $0..<($0 + 1) }, heads: trainer.heads,
-                             threads: trainer.settings.threads)
+            gradient.compute(
+                network, data: samples, segments: (0..<n).map { $0..<($0 + 1) }, heads: trainer.heads,
+                threads: trainer.settings.threads)
             f = gradient.row(0)
             for i in 0..<p {
                 var sum: Float = 0
-                for r in 0..<n { let g = gradient.row(r)[i]; sum += g * g }
+                for r in 0..<n {
+                    let g = gradient.row(r)[i]
+                    sum += g * g
+                }
                 f[i] = sum / Float(n)
             }
         }
@@ -126,8 +142,9 @@ public final class EWCPlugin: Plugin {
     }
 
     public func restoreState(_ trainer: Trainer, from state: SavedState) throws {
-        try penalty.restore(from: state, importanceKey: "fisher_sum", anchorKey: "anchor_sum",
-                            parameterCount: trainer.network.parameterCount)
+        try penalty.restore(
+            from: state, importanceKey: "fisher_sum", anchorKey: "anchor_sum",
+            parameterCount: trainer.network.parameterCount)
         selection = try state.randomStream("selection_rng")
         memory = state.integers["memory/width"] == nil ? nil : try state.labeledData("memory")
     }

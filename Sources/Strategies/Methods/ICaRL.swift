@@ -15,23 +15,31 @@ import Learning
 ///   exemplars (within the task's head in the task-incremental scenario).
 public enum ICaRL: StrategyDefinition {
     public static let name = "icarl"
-    public static let abstract = "iCaRL: herded exemplars, distillation, nearest-mean-of-exemplars classification (Rebuffi et al. 2017)"
+    public static let abstract =
+        "iCaRL: herded exemplars, distillation, nearest-mean-of-exemplars classification (Rebuffi et al. 2017)"
 
     public static let parameters: [StrategyParameter] = [
-        StrategyParameter("memory_size", .positiveInt, help: "exemplars in total, divided equally among the classes seen so far"),
-        StrategyParameter("replay_batch_size", .positiveInt, default: .int(10),
-                          help: "exemplars joined to every minibatch"),
-        StrategyParameter("distillation", .nonNegativeDouble, default: .double(1.0),
-                          help: "weight of the sigmoid distillation term on the old classes"),
+        StrategyParameter(
+            "memory_size", .positiveInt, help: "exemplars in total, divided equally among the classes seen so far"),
+        StrategyParameter(
+            "replay_batch_size", .positiveInt, default: .int(10),
+            help: "exemplars joined to every minibatch"),
+        StrategyParameter(
+            "distillation", .nonNegativeDouble, default: .double(1.0),
+            help: "weight of the sigmoid distillation term on the old classes"),
     ]
 
     public static func validate(_ values: StrategyValues, in context: StrategyContext) -> [StrategyProblem] {
         switch context.scenario {
         case .classIncremental, .taskIncremental: return []
         case .domainIncremental:
-            return [StrategyProblem(key: nil, "icarl needs a split benchmark (class- or task-incremental): its exemplar "
-                                    + "sets, class means and distillation are per class, and here every task has the "
-                                    + "same classes (domain-incremental)")]
+            return [
+                StrategyProblem(
+                    key: nil,
+                    "icarl needs a split benchmark (class- or task-incremental): its exemplar "
+                        + "sets, class means and distillation are per class, and here every task has the "
+                        + "same classes (domain-incremental)")
+            ]
         }
     }
 
@@ -41,7 +49,8 @@ public enum ICaRL: StrategyDefinition {
     }
 
     /// The exemplar rows' forward and backward, and the previous model's forward only.
-    public static func extraFLOPsPerStep(_ values: StrategyValues, in context: StrategyContext, row: RowFLOPs) -> Double {
+    public static func extraFLOPsPerStep(_ values: StrategyValues, in context: StrategyContext, row: RowFLOPs) -> Double
+    {
         let replay = Double(values.int("replay_batch_size"))
         return replay * row.full + (Double(context.batchSize) + replay) * row.forward
     }
@@ -55,8 +64,11 @@ public enum ICaRL: StrategyDefinition {
     public static func makePlugins(_ values: StrategyValues, _ build: StrategyBuild) throws -> [Plugin] {
         var rng = RandomStream(seed: build.seed, purpose: "icarl/previous-model")
         let previous = try build.makeNetwork(.standard, &rng)
-        return [ICaRLPlugin(memorySize: values.int("memory_size"), replayBatchSize: values.int("replay_batch_size"),
-                            distillation: values.double("distillation"), previousModel: previous, seed: build.seed)]
+        return [
+            ICaRLPlugin(
+                memorySize: values.int("memory_size"), replayBatchSize: values.int("replay_batch_size"),
+                distillation: values.double("distillation"), previousModel: previous, seed: build.seed)
+        ]
     }
 }
 
@@ -92,35 +104,47 @@ public final class ICaRLPlugin: Plugin {
 
     public func beforeTrainingIteration(_ trainer: Trainer) {
         guard pool.count > 0 else { return }
-        for i in drawRNG.sample(min(replayBatchSize, pool.count), from: pool.count) { trainer.batch.append(pool, row: i) }
+        for i in drawRNG.sample(min(replayBatchSize, pool.count), from: pool.count) {
+            trainer.batch.append(pool, row: i)
+        }
     }
 
-    public func addLoss(_ trainer: Trainer, logits: UnsafePointer<Float>,
-                        logitGradient: UnsafeMutablePointer<Float>) -> Double {
+    public func addLoss(
+        _ trainer: Trainer, logits: UnsafePointer<Float>,
+        logitGradient: UnsafeMutablePointer<Float>
+    ) -> Double {
         guard !oldClasses.isEmpty, distillation > 0 else { return 0 }
         let batch = trainer.batch
-        let rows = batch.count, classes = trainer.network.outputWidth
+        let rows = batch.count
+        let classes = trainer.network.outputWidth
         let targets = batch.inputs.withUnsafeBufferPointer { x in
             batch.tasks.withUnsafeBufferPointer { t in
-                Array(UnsafeBufferPointer(start: previousModel.forward(x.baseAddress!, rows: rows, tasks: t.baseAddress!),
-                                          count: rows * classes))
+                Array(
+                    UnsafeBufferPointer(
+                        start: previousModel.forward(x.baseAddress!, rows: rows, tasks: t.baseAddress!),
+                        count: rows * classes))
             }
         }
-        return Self.distillationLoss(logits: logits, previousLogits: targets, rows: rows, classes: classes,
-                                     oldClasses: oldClasses, weight: Float(distillation), gradient: logitGradient)
+        return Self.distillationLoss(
+            logits: logits, previousLogits: targets, rows: rows, classes: classes,
+            oldClasses: oldClasses, weight: Float(distillation), gradient: logitGradient)
     }
 
     /// weight · (1/rows) Σ_r Σ_{c ∈ oldClasses} BCE(σ(z_rc), σ(z'_rc)) with z' the previous model's
     /// logits; adds its gradient weight · (σ(z) − σ(z')) / rows into `gradient`.
-    static func distillationLoss(logits: UnsafePointer<Float>, previousLogits: [Float], rows: Int, classes: Int,
-                                 oldClasses: [Int], weight: Float, gradient: UnsafeMutablePointer<Float>) -> Double {
+    static func distillationLoss(
+        logits: UnsafePointer<Float>, previousLogits: [Float], rows: Int, classes: Int,
+        oldClasses: [Int], weight: Float, gradient: UnsafeMutablePointer<Float>
+    ) -> Double {
         func sigmoid(_ z: Float) -> Float { 1 / (1 + Kernels.exp(-z)) }
-        func softplus(_ z: Float) -> Double { Double(max(z, 0) + Kernels.log1p(Kernels.exp(-abs(z)))) }  // log(1 + e^z), stable
+        // log(1 + e^z), stable
+        func softplus(_ z: Float) -> Double { Double(max(z, 0) + Kernels.log1p(Kernels.exp(-abs(z)))) }
         let scale = weight / Float(rows)
         var total = 0.0
         for r in 0..<rows {
             for c in oldClasses {
-                let z = logits[r * classes + c], q = sigmoid(previousLogits[r * classes + c])
+                let z = logits[r * classes + c]
+                let q = sigmoid(previousLogits[r * classes + c])
                 // −q log σ(z) − (1 − q) log(1 − σ(z)) = q softplus(−z) + (1 − q) softplus(z)
                 total += Double(q) * softplus(-z) + Double(1 - q) * softplus(z)
                 gradient[r * classes + c] += scale * (sigmoid(z) - q)
@@ -144,7 +168,8 @@ public final class ICaRLPlugin: Plugin {
         }
         classMeans = [:]
         for (c, set) in exemplars {
-            let phi = features(net, set), w = featureWidth(net)
+            let phi = features(net, set)
+            let w = featureWidth(net)
             classMeans[c] = (0..<w).map { j in (0..<set.count).map { phi[$0 * w + j] }.reduce(0, +) / Float(set.count) }
         }
         oldClasses = exemplars.keys.sorted()
@@ -182,14 +207,18 @@ public final class ICaRLPlugin: Plugin {
         var taken = [Bool](repeating: false, count: n)
         var order: [Int] = []
         for k in 1...max(1, min(count, n)) where order.count < min(count, n) {
-            var best = -1, bestDistance = Double.infinity
+            var best = -1
+            var bestDistance = Double.infinity
             for i in 0..<n where !taken[i] {
                 var d = 0.0
                 for j in 0..<width {
                     let e = mu[j] - (Double(phi[i * width + j]) + chosenSum[j]) / Double(k)
                     d += e * e
                 }
-                if d < bestDistance { best = i; bestDistance = d }
+                if d < bestDistance {
+                    best = i
+                    bestDistance = d
+                }
             }
             taken[best] = true
             order.append(best)
@@ -201,31 +230,41 @@ public final class ICaRLPlugin: Plugin {
     public var predicts: Bool { true }
 
     /// Nearest mean of exemplars, once there are exemplars (before: the network's argmax).
-    public func predict(_ trainer: Trainer, task: Int, inputs: UnsafePointer<Float>, rows: Int,
-                        tasks: UnsafePointer<Int32>, into predictions: UnsafeMutablePointer<Int32>) -> Bool {
+    public func predict(
+        _ trainer: Trainer, task: Int, inputs: UnsafePointer<Float>, rows: Int,
+        tasks: UnsafePointer<Int32>, into predictions: UnsafeMutablePointer<Int32>
+    ) -> Bool {
         let net = trainer.network
         let heads = trainer.heads
         guard !classMeans.isEmpty,
-              heads == nil || classMeans.keys.contains(where: { heads!.isAllowed(task: task, class: $0) }) else { return false }
+            heads == nil || classMeans.keys.contains(where: { heads!.isAllowed(task: task, class: $0) })
+        else { return false }
         net.forward(inputs, rows: rows, tasks: tasks)
         let w = featureWidth(net)
         let phi = Self.normalised(net.lastHiddenOutput(rows: rows), width: w)
-        Self.nearestMean(features: phi, width: w, means: classMeans, rows: rows,
-                         allowed: { r, c in heads?.isAllowed(task: Int(tasks[r]), class: c) ?? true }, into: predictions)
+        Self.nearestMean(
+            features: phi, width: w, means: classMeans, rows: rows,
+            allowed: { r, c in heads?.isAllowed(task: Int(tasks[r]), class: c) ?? true }, into: predictions)
         return true
     }
 
     /// For each row, the allowed class whose mean is nearest (Euclidean; ties: the lowest class).
-    static func nearestMean(features phi: [Float], width: Int, means: [Int: [Float]], rows: Int,
-                            allowed: (Int, Int) -> Bool, into predictions: UnsafeMutablePointer<Int32>) {
+    static func nearestMean(
+        features phi: [Float], width: Int, means: [Int: [Float]], rows: Int,
+        allowed: (Int, Int) -> Bool, into predictions: UnsafeMutablePointer<Int32>
+    ) {
         let classes = means.keys.sorted()
         for r in 0..<rows {
-            var best = -1, bestDistance = Float.infinity
+            var best = -1
+            var bestDistance = Float.infinity
             for c in classes where allowed(r, c) {
                 let mean = means[c]!
                 var d: Float = 0
                 for j in 0..<width { d += (phi[r * width + j] - mean[j]) * (phi[r * width + j] - mean[j]) }
-                if d < bestDistance { best = c; bestDistance = d }
+                if d < bestDistance {
+                    best = c
+                    bestDistance = d
+                }
             }
             predictions[r] = Int32(best)
         }
@@ -261,8 +300,12 @@ public final class ICaRLPlugin: Plugin {
         previousModel.parameters.copy(from: FloatBuffer(parameters))
         previousModel.state.copy(from: FloatBuffer(layerState))
         drawRNG = try state.randomStream("draw_rng")
-        pool = oldClasses.isEmpty ? LabeledData(width: 0)
-            : exemplars.keys.sorted().reduce(LabeledData(width: trainer.network.inputWidth)) { $0.appending(exemplars[$1]!) }
+        pool =
+            oldClasses.isEmpty
+            ? LabeledData(width: 0)
+            : exemplars.keys.sorted().reduce(LabeledData(width: trainer.network.inputWidth)) {
+                $0.appending(exemplars[$1]!)
+            }
     }
 
     /// Every exemplar, class by class in class order.
@@ -275,6 +318,7 @@ public final class ICaRLPlugin: Plugin {
 extension LabeledData {
     /// These rows followed by `other`'s.
     func appending(_ other: LabeledData) -> LabeledData {
-        LabeledData(inputs: inputs + other.inputs, labels: labels + other.labels, tasks: tasks + other.tasks, width: width)
+        LabeledData(
+            inputs: inputs + other.inputs, labels: labels + other.labels, tasks: tasks + other.tasks, width: width)
     }
 }

@@ -10,14 +10,17 @@ public enum Independent: StrategyDefinition {
     public static let name = "independent"
     public static let abstract = "one narrow network per task (hidden widths divided by the task count)"
     public static let parameters: [StrategyParameter] = [
-        StrategyParameter("warm_start", .bool, default: .bool(false),
-                          help: "start each task's network from the previous task's trained weights"),
+        StrategyParameter(
+            "warm_start", .bool, default: .bool(false),
+            help: "start each task's network from the previous task's trained weights")
     ]
 
     public static func modelVariant(_ values: StrategyValues) -> ModelVariant { .hiddenDividedAmongTasks }
 
     public static func validate(_ values: StrategyValues, in context: StrategyContext) -> [StrategyProblem] {
-        context.model.problem(with: .hiddenDividedAmongTasks, tasks: context.tasks).map { [StrategyProblem(key: nil, $0)] } ?? []
+        context.model.problem(with: .hiddenDividedAmongTasks, tasks: context.tasks).map {
+            [StrategyProblem(key: nil, $0)]
+        } ?? []
     }
 
     public static func summary(_ values: StrategyValues) -> String {
@@ -57,14 +60,16 @@ final class IndependentNetworks: Plugin {
 
     func restoreState(_ trainer: Trainer, from state: SavedState) throws {
         for (t, network) in networks.enumerated() {
-            network.parameters.copy(from: FloatBuffer(try state.floats("network\(t)/parameters", count: network.parameterCount)))
+            network.parameters.copy(
+                from: FloatBuffer(try state.floats("network\(t)/parameters", count: network.parameterCount)))
             network.state.copy(from: FloatBuffer(try state.floats("network\(t)/state", count: network.state.count)))
         }
         trainer.use(networks[trainer.currentTask])
     }
 
     var storedParameters: (values: [Float], layout: [ParameterBlock])? {
-        var values: [Float] = [], layout: [ParameterBlock] = []
+        var values: [Float] = []
+        var layout: [ParameterBlock] = []
         for (t, network) in networks.enumerated() {
             layout += network.layout.map {
                 ParameterBlock(name: "task\(t).\($0.name)", shape: $0.shape, offset: values.count + $0.offset)

@@ -15,12 +15,15 @@ import Learning
 /// alpha · (p_c − q_c) / (T · rows), p and q the current and copied softened outputs.
 public enum LwF: StrategyDefinition {
     public static let name = "lwf"
-    public static let abstract = "learning without forgetting: distil the previous model's softened outputs on the current inputs"
+    public static let abstract =
+        "learning without forgetting: distil the previous model's softened outputs on the current inputs"
     public static let parameters: [StrategyParameter] = [
-        StrategyParameter("alpha", .nonNegativeDouble, default: .double(1),
-                          help: "weight of the distillation term (Avalanche's default)"),
-        StrategyParameter("temperature", .positiveDouble, default: .double(2),
-                          help: "softmax temperature T of the distillation (the paper's and Avalanche's 2)"),
+        StrategyParameter(
+            "alpha", .nonNegativeDouble, default: .double(1),
+            help: "weight of the distillation term (Avalanche's default)"),
+        StrategyParameter(
+            "temperature", .positiveDouble, default: .double(2),
+            help: "softmax temperature T of the distillation (the paper's and Avalanche's 2)"),
     ]
 
     /// The copy's forward pass over the minibatch, on every task after the first.
@@ -28,7 +31,8 @@ public enum LwF: StrategyDefinition {
         Double(context.batchSize) * Double(context.tasks - 1) / Double(context.tasks)
     }
 
-    public static func extraFLOPsPerStep(_ values: StrategyValues, in context: StrategyContext, row: RowFLOPs) -> Double {
+    public static func extraFLOPsPerStep(_ values: StrategyValues, in context: StrategyContext, row: RowFLOPs) -> Double
+    {
         extraRowsPerStep(values, in: context) * row.forward
     }
 
@@ -38,8 +42,11 @@ public enum LwF: StrategyDefinition {
     public static func makePlugins(_ values: StrategyValues, _ build: StrategyBuild) throws -> [Plugin] {
         // the copy's initial weights are overwritten by the model's after the first task
         var rng = RandomStream(seed: build.seed, purpose: "lwf/copy")
-        return [LwFPlugin(alpha: Float(values.double("alpha")), temperature: Float(values.double("temperature")),
-                          copy: try build.makeNetwork(.standard, &rng))]
+        return [
+            LwFPlugin(
+                alpha: Float(values.double("alpha")), temperature: Float(values.double("temperature")),
+                copy: try build.makeNetwork(.standard, &rng))
+        ]
     }
 }
 
@@ -71,8 +78,10 @@ public final class LwFPlugin: Plugin {
         taskIncremental ? finished : [Array(Set(finished.joined())).sorted()]
     }
 
-    public func addLoss(_ trainer: Trainer, logits: UnsafePointer<Float>,
-                        logitGradient: UnsafeMutablePointer<Float>) -> Double {
+    public func addLoss(
+        _ trainer: Trainer, logits: UnsafePointer<Float>,
+        logitGradient: UnsafeMutablePointer<Float>
+    ) -> Double {
         guard !finished.isEmpty else { return 0 }
         let batch = trainer.batch
         let targets = batch.inputs.withUnsafeBufferPointer { x in
@@ -80,19 +89,25 @@ public final class LwFPlugin: Plugin {
                 UnsafePointer(previous.forward(x.baseAddress!, rows: batch.count, tasks: t.baseAddress!))
             }
         }
-        return LwFPlugin.distillation(logits: logits, previous: targets, rows: batch.count,
-                                      classes: trainer.network.outputWidth, groups: groups,
-                                      temperature: temperature, alpha: alpha, gradient: logitGradient)
+        return LwFPlugin.distillation(
+            logits: logits, previous: targets, rows: batch.count,
+            classes: trainer.network.outputWidth, groups: groups,
+            temperature: temperature, alpha: alpha, gradient: logitGradient)
     }
 
     /// alpha · Σ_groups (1/rows) Σ_rows KL(q ‖ p), q and p the softmax of `previous` and `logits`
     /// (rows × classes) over the group's classes divided by `temperature`; adds its gradient
     /// alpha (p − q) / (temperature · rows) into `gradient` and returns the term.
-    static func distillation(logits: UnsafePointer<Float>, previous: UnsafePointer<Float>, rows: Int, classes: Int,
-                             groups: [[Int]], temperature: Float, alpha: Float,
-                             gradient: UnsafeMutablePointer<Float>) -> Double {
+    static func distillation(
+        logits: UnsafePointer<Float>, previous: UnsafePointer<Float>, rows: Int, classes: Int,
+        groups: [[Int]], temperature: Float, alpha: Float,
+        gradient: UnsafeMutablePointer<Float>
+    ) -> Double {
         let widest = groups.map(\.count).max() ?? 0
-        var p = [Float](repeating: 0, count: widest), logP = p, q = p, logQ = p
+        var p = [Float](repeating: 0, count: widest)
+        var logP = p
+        var q = p
+        var logQ = p
         let scale = alpha / (temperature * Float(rows))
         var total = 0.0
         for r in 0..<rows {
@@ -111,8 +126,10 @@ public final class LwFPlugin: Plugin {
     }
 
     /// softmax(z_G / T) and its logarithm over the group's classes, in the group's order.
-    private static func softened(_ z: UnsafePointer<Float>, _ group: [Int], _ temperature: Float,
-                                 into p: inout [Float], logs: inout [Float]) {
+    private static func softened(
+        _ z: UnsafePointer<Float>, _ group: [Int], _ temperature: Float,
+        into p: inout [Float], logs: inout [Float]
+    ) {
         let n = group.count
         var top = -Float.infinity
         for (i, c) in group.enumerated() {
@@ -144,7 +161,8 @@ public final class LwFPlugin: Plugin {
         finished = try (0..<count).map { try state.integers("finished/\($0)/classes") }
         groups = LwFPlugin.groups(finished, taskIncremental: trainer.heads != nil)
         guard !finished.isEmpty else { return }
-        previous.parameters.copy(from: FloatBuffer(try state.floats("previous/parameters", count: previous.parameterCount)))
+        previous.parameters.copy(
+            from: FloatBuffer(try state.floats("previous/parameters", count: previous.parameterCount)))
         previous.state.copy(from: FloatBuffer(try state.floats("previous/state", count: previous.state.count)))
     }
 }

@@ -20,10 +20,12 @@ public enum MAS: StrategyDefinition {
 
     public static let parameters: [StrategyParameter] = [
         StrategyParameter("lambda_reg", .nonNegativeDouble, help: "penalty strength λ"),
-        StrategyParameter("alpha", .fraction, default: .double(0.5),
-                          help: "weight of the old importances when a task's are merged in (Avalanche's 0.5; the A-GEM code's 0)"),
-        StrategyParameter("importance_batch", .positiveInt, default: .int(1),
-                          help: "rows whose summed gradient is taken in absolute value (the paper's 1; the A-GEM code's 10)"),
+        StrategyParameter(
+            "alpha", .fraction, default: .double(0.5),
+            help: "weight of the old importances when a task's are merged in (Avalanche's 0.5; the A-GEM code's 0)"),
+        StrategyParameter(
+            "importance_batch", .positiveInt, default: .int(1),
+            help: "rows whose summed gradient is taken in absolute value (the paper's 1; the A-GEM code's 10)"),
     ]
 
     /// Ω and Ω ∘ θ*, and, after a task, its importances and one group's gradient.
@@ -31,7 +33,8 @@ public enum MAS: StrategyDefinition {
 
     /// One forward and backward pass per training sample of every task but the last, spread over
     /// the task's steps.
-    public static func extraFLOPsPerStep(_ values: StrategyValues, in context: StrategyContext, row: RowFLOPs) -> Double {
+    public static func extraFLOPsPerStep(_ values: StrategyValues, in context: StrategyContext, row: RowFLOPs) -> Double
+    {
         guard let n = context.samplesPerTask ?? context.availablePerTask, n > 0, context.tasks > 0 else { return 0 }
         let steps = Double((n + context.batchSize - 1) / context.batchSize * context.epochs)
         return Double(n) * row.full / steps * Double(context.tasks - 1) / Double(context.tasks)
@@ -43,8 +46,11 @@ public enum MAS: StrategyDefinition {
     }
 
     public static func makePlugins(_ values: StrategyValues, _ build: StrategyBuild) -> [Plugin] {
-        [MASPlugin(lambda: Float(values.double("lambda_reg")), alpha: values.double("alpha"),
-                   importanceBatch: values.int("importance_batch"))]
+        [
+            MASPlugin(
+                lambda: Float(values.double("lambda_reg")), alpha: values.double("alpha"),
+                importanceBatch: values.int("importance_batch"))
+        ]
     }
 }
 
@@ -58,23 +64,26 @@ public final class MASPlugin: Plugin {
     private var logitGradient: [Float] = []
 
     public init(lambda: Float, alpha: Double, importanceBatch: Int) {
-        precondition(lambda >= 0 && (0...1).contains(alpha) && importanceBatch > 0,
-                     "MAS needs a non-negative strength, alpha in [0, 1] and a positive importance batch")
+        precondition(
+            lambda >= 0 && (0...1).contains(alpha) && importanceBatch > 0,
+            "MAS needs a non-negative strength, alpha in [0, 1] and a positive importance batch")
         (self.lambda, self.alpha, self.importanceBatch) = (lambda, alpha, importanceBatch)
     }
 
     public var changesGradient: Bool { true }
 
     public func afterBackward(_ trainer: Trainer) {
-        penalty.addGradient(strength: lambda, parameters: trainer.network.parameters.pointer,
-                            into: trainer.network.gradients.pointer)
+        penalty.addGradient(
+            strength: lambda, parameters: trainer.network.parameters.pointer,
+            into: trainer.network.gradients.pointer)
     }
 
     public func afterTrainingExp(_ trainer: Trainer, task: BenchmarkTask) {
         guard task.index != trainer.stream.tasks.last?.index else { return }
         let taskImportance = importance(trainer, task.train)
         var merged = penalty.isEmpty ? [Float](repeating: 0, count: taskImportance.count) : penalty.importance
-        let old = Float(alpha), new = Float(1 - alpha)
+        let old = Float(alpha)
+        let new = Float(1 - alpha)
         for i in 0..<merged.count { merged[i] = old * merged[i] + new * taskImportance[i] }
         penalty.replace(importance: merged, anchor: trainer.network.parameters.pointer)
     }
@@ -83,8 +92,11 @@ public final class MASPlugin: Plugin {
     /// gradient of the group's Σ ‖f(x)‖², divided by the sample count; eval mode, so layer state
     /// is left as it is.
     func importance(_ trainer: Trainer, _ samples: TaskSamples) -> [Float] {
-        let network = trainer.network, heads = trainer.heads
-        let p = network.parameterCount, classes = network.outputWidth, n = samples.count
+        let network = trainer.network
+        let heads = trainer.heads
+        let p = network.parameterCount
+        let classes = network.outputWidth
+        let n = samples.count
         var total = [Float](repeating: 0, count: p)
         if groupGradient.count < p { groupGradient = FloatBuffer(count: p) }
         if logitGradient.count < importanceBatch * classes {
@@ -125,7 +137,8 @@ public final class MASPlugin: Plugin {
     }
 
     public func restoreState(_ trainer: Trainer, from state: SavedState) throws {
-        try penalty.restore(from: state, importanceKey: "importance", anchorKey: "weighted_anchor",
-                            parameterCount: trainer.network.parameterCount)
+        try penalty.restore(
+            from: state, importanceKey: "importance", anchorKey: "weighted_anchor",
+            parameterCount: trainer.network.parameterCount)
     }
 }

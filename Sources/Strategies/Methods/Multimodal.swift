@@ -8,7 +8,8 @@ public enum Multimodal: StrategyDefinition {
     public static let parameters: [StrategyParameter] = []
     public static func modelVariant(_ values: StrategyValues) -> ModelVariant { .taskRoutedInput }
     public static func validate(_ values: StrategyValues, in context: StrategyContext) -> [StrategyProblem] {
-        context.model.problem(with: .taskRoutedInput, tasks: context.tasks).map { [StrategyProblem(key: nil, $0)] } ?? []
+        context.model.problem(with: .taskRoutedInput, tasks: context.tasks).map { [StrategyProblem(key: nil, $0)] }
+            ?? []
     }
     public static func makePlugins(_ values: StrategyValues, _ build: StrategyBuild) -> [Plugin] { [] }
 }

@@ -14,25 +14,33 @@ import Learning
 /// stores every column's parameters, `task<k>.layer0.` first (column k is its network's one layer).
 public enum PNN: StrategyDefinition {
     public static let name = "pnn"
-    public static let abstract = "progressive networks: a new MLP column per task with lateral connections to the frozen earlier ones"
+    public static let abstract =
+        "progressive networks: a new MLP column per task with lateral connections to the frozen earlier ones"
     public static let parameters: [StrategyParameter] = []
 
     public static func validate(_ values: StrategyValues, in context: StrategyContext) -> [StrategyProblem] {
         var problems: [StrategyProblem] = []
         if !context.model.isMLP {
-            problems.append(StrategyProblem(key: nil,
-                "pnn builds its columns and lateral connections from an MLP (model.kind: mlp), not \(context.model.kind)"))
+            problems.append(
+                StrategyProblem(
+                    key: nil,
+                    "pnn builds its columns and lateral connections from an MLP (model.kind: mlp), not \(context.model.kind)"
+                ))
         }
         if context.scenario == .classIncremental {
-            problems.append(StrategyProblem(key: nil,
-                "pnn picks each test row's column by its task id, which a class-incremental stream does not give; use task-incremental"))
+            problems.append(
+                StrategyProblem(
+                    key: nil,
+                    "pnn picks each test row's column by its task id, which a class-incremental stream does not give; use task-incremental"
+                ))
         }
         return problems
     }
 
     static func shape(_ context: StrategyContext) -> ProgressiveShape {
-        ProgressiveShape(input: context.inputShape.reduce(1, *), hidden: context.model.hiddenWidths ?? [],
-                         classes: context.classes)
+        ProgressiveShape(
+            input: context.inputShape.reduce(1, *), hidden: context.model.hiddenWidths ?? [],
+            classes: context.classes)
     }
 
     /// Beside one column's parameters, gradients and momentum (the model's three copies): every
@@ -40,26 +48,34 @@ public enum PNN: StrategyDefinition {
     /// of the largest.
     public static func parameterCopies(_ values: StrategyValues, in context: StrategyContext) -> Double {
         guard context.model.isMLP else { return 0 }
-        let shape = shape(context), t = context.tasks
-        let one = Double(shape.parameters(ofColumn: 0)), largest = Double(shape.parameters(ofColumn: t - 1))
+        let shape = shape(context)
+        let t = context.tasks
+        let one = Double(shape.parameters(ofColumn: 0))
+        let largest = Double(shape.parameters(ofColumn: t - 1))
         return (2 * Double(shape.parameters(columns: t)) + largest - 3 * one) / one
     }
 
     /// Training column k: the earlier columns' hidden layers forward and column k's laterals
     /// forward and backward, beside what one column costs (`row`), averaged over the tasks.
-    public static func extraFLOPsPerStep(_ values: StrategyValues, in context: StrategyContext, row: RowFLOPs) -> Double {
+    public static func extraFLOPsPerStep(_ values: StrategyValues, in context: StrategyContext, row: RowFLOPs) -> Double
+    {
         guard context.model.isMLP else { return 0 }
-        let shape = shape(context), t = context.tasks
-        let perRow = (0..<t).reduce(0.0) { sum, k in
-            sum + 2 * Double(shape.forwardMultiplyAdds(ofColumn: k)) + 4 * Double(shape.parameters(ofColumn: k))
-        } / Double(t)
+        let shape = shape(context)
+        let t = context.tasks
+        let perRow =
+            (0..<t).reduce(0.0) { sum, k in
+                sum + 2 * Double(shape.forwardMultiplyAdds(ofColumn: k)) + 4 * Double(shape.parameters(ofColumn: k))
+            } / Double(t)
         return Double(context.batchSize) * (perRow - row.full)
     }
 
     /// Task k's test rows go through columns 0…k, densely, averaged over the tasks.
-    public static func evaluationFLOPsPerRow(_ values: StrategyValues, in context: StrategyContext, row: RowFLOPs) -> Double {
+    public static func evaluationFLOPsPerRow(_ values: StrategyValues, in context: StrategyContext, row: RowFLOPs)
+        -> Double
+    {
         guard context.model.isMLP else { return row.sparseForward }
-        let shape = shape(context), t = context.tasks
+        let shape = shape(context)
+        let t = context.tasks
         return (0..<t).reduce(0.0) { $0 + 2 * Double(shape.forwardMultiplyAdds(ofColumn: $1)) } / Double(t)
     }
 

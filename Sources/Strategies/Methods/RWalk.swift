@@ -23,12 +23,15 @@ public enum RWalk: StrategyDefinition {
 
     public static let parameters: [StrategyParameter] = [
         StrategyParameter("ewc_lambda", .nonNegativeDouble, help: "penalty strength λ"),
-        StrategyParameter("ewc_alpha", .fraction, default: .double(0.9),
-                          help: "weight of the new Fisher estimate in the moving average (the A-GEM code's 0.9)"),
-        StrategyParameter("delta_t", .positiveInt, default: .int(10),
-                          help: "steps between updates of the Fisher and the scores (the A-GEM code's 10)"),
-        StrategyParameter("eps", .positiveDouble, default: .double(1e-3),
-                          help: "damping ξ of the scores' denominator (the A-GEM code's 1e-3)"),
+        StrategyParameter(
+            "ewc_alpha", .fraction, default: .double(0.9),
+            help: "weight of the new Fisher estimate in the moving average (the A-GEM code's 0.9)"),
+        StrategyParameter(
+            "delta_t", .positiveInt, default: .int(10),
+            help: "steps between updates of the Fisher and the scores (the A-GEM code's 10)"),
+        StrategyParameter(
+            "eps", .positiveDouble, default: .double(1e-3),
+            help: "damping ξ of the scores' denominator (the A-GEM code's 1e-3)"),
     ]
 
     /// F, T, ω, R, θ_Δ, s, Ω and Ω ∘ θ*, and the step's loss gradient and starting parameters.
@@ -40,8 +43,11 @@ public enum RWalk: StrategyDefinition {
     }
 
     public static func makePlugins(_ values: StrategyValues, _ build: StrategyBuild) -> [Plugin] {
-        [RWalkPlugin(lambda: Float(values.double("ewc_lambda")), alpha: Float(values.double("ewc_alpha")),
-                     deltaT: values.int("delta_t"), xi: Float(values.double("eps")))]
+        [
+            RWalkPlugin(
+                lambda: Float(values.double("ewc_lambda")), alpha: Float(values.double("ewc_alpha")),
+                deltaT: values.int("delta_t"), xi: Float(values.double("eps")))
+        ]
     }
 }
 
@@ -62,8 +68,9 @@ public final class RWalkPlugin: Plugin {
     private var step = 0, finishedTasks = 0
 
     public init(lambda: Float, alpha: Float, deltaT: Int, xi: Float) {
-        precondition(lambda >= 0 && (0...1).contains(alpha) && deltaT > 0 && xi > 0,
-                     "RWalk needs λ ≥ 0, α in [0, 1], Δt > 0 and ξ > 0")
+        precondition(
+            lambda >= 0 && (0...1).contains(alpha) && deltaT > 0 && xi > 0,
+            "RWalk needs λ ≥ 0, α in [0, 1], Δt > 0 and ξ > 0")
         (self.lambda, self.alpha, self.deltaT, self.xi) = (lambda, alpha, deltaT, xi)
     }
 
@@ -83,7 +90,8 @@ public final class RWalkPlugin: Plugin {
     public func beforeTrainingIteration(_ trainer: Trainer) {
         guard (step + 1) % deltaT == 0 else { return }
         let theta = trainer.network.parameters.pointer
-        let decay = 1 - alpha, weight = alpha / Float(deltaT)
+        let decay = 1 - alpha
+        let weight = alpha / Float(deltaT)
         for i in 0..<fisher.count {
             let moved = theta[i] - intervalStart[i]
             let share = path.path[i] / (xi + fisher[i] * (moved * moved))
@@ -96,7 +104,8 @@ public final class RWalkPlugin: Plugin {
 
     /// Keeps g (before the penalty's gradient is added) and θ, adds g² to T, then the penalty's gradient.
     public func afterBackward(_ trainer: Trainer) {
-        let g = trainer.network.gradients.pointer, theta = trainer.network.parameters.pointer
+        let g = trainer.network.gradients.pointer
+        let theta = trainer.network.parameters.pointer
         path.recordStep(gradient: g, parameters: theta)
         for i in 0..<squaredGradients.count { squaredGradients[i] += g[i] * g[i] }
         penalty.addGradient(strength: lambda, parameters: theta, into: g)
@@ -113,7 +122,8 @@ public final class RWalkPlugin: Plugin {
         // the A-GEM code doubles the first task's scores, "so that subsequent averaging does not hurt"
         let first: Float = finishedTasks == 0 ? 2 : 1
         for i in 0..<score.count { score[i] += (score[i] + first * taskScore[i]) / 2 }
-        let normalisedFisher = Self.minMaxNormalised(fisher), normalisedScore = Self.minMaxNormalised(score)
+        let normalisedFisher = Self.minMaxNormalised(fisher)
+        let normalisedScore = Self.minMaxNormalised(score)
         var importance = [Float](repeating: 0, count: score.count)
         for i in 0..<score.count {
             importance[i] = normalisedFisher[i] + normalisedScore[i]

@@ -9,7 +9,7 @@ public enum Replay: StrategyDefinition {
     public static let name = "replay"
     public static let abstract = "experience replay from a task-balanced buffer filled after each task"
     public static let parameters: [StrategyParameter] = [
-        StrategyParameter("memory_size", .positiveInt, help: "patterns in the buffer, shared equally among past tasks"),
+        StrategyParameter("memory_size", .positiveInt, help: "patterns in the buffer, shared equally among past tasks")
     ]
     public static func summary(_ values: StrategyValues) -> String { "replay mem=\(values.int("memory_size"))" }
     public static func extraRowsPerStep(_ values: StrategyValues, in context: StrategyContext) -> Double {
@@ -72,7 +72,9 @@ public final class ReplayPlugin: Plugin {
 
     public func restoreState(_ trainer: Trainer, from state: SavedState) throws {
         groups = try (0..<state.int("groups")).map { try state.labeledData("group\($0)") }
-        buffer = groups.isEmpty ? nil : groups.reduce(into: LabeledData(width: groups[0].width)) { $0.append(contentsOf: $1) }
+        buffer =
+            groups.isEmpty
+            ? nil : groups.reduce(into: LabeledData(width: groups[0].width)) { $0.append(contentsOf: $1) }
         selectionRNG = try state.randomStream("selection_rng")
         drawRNG = try state.randomStream("draw_rng")
     }

@@ -18,12 +18,14 @@ import Learning
 /// but its loss is `si_lambda`/2 · Σ Ω (θ − θ*)², so its `si_lambda` is twice ours.
 public enum SI: StrategyDefinition {
     public static let name = "si"
-    public static let abstract = "Synaptic Intelligence (PI): importances from each parameter's path integral of the loss"
+    public static let abstract =
+        "Synaptic Intelligence (PI): importances from each parameter's path integral of the loss"
 
     public static let parameters: [StrategyParameter] = [
         StrategyParameter("si_lambda", .nonNegativeDouble, help: "penalty strength c"),
-        StrategyParameter("eps", .positiveDouble, default: .double(1e-3),
-                          help: "damping ξ of the importance's denominator (the A-GEM code's 1e-3)"),
+        StrategyParameter(
+            "eps", .positiveDouble, default: .double(1e-3),
+            help: "damping ξ of the importance's denominator (the A-GEM code's 1e-3)"),
     ]
 
     /// Ω and Ω ∘ θ*, θ*, ω, and the step's loss gradient and starting parameters.
@@ -62,7 +64,8 @@ public final class SIPlugin: Plugin {
 
     /// Keeps g (the loss's gradient, before the penalty's is added) and θ, then adds the penalty's.
     public func afterBackward(_ trainer: Trainer) {
-        let g = trainer.network.gradients.pointer, theta = trainer.network.parameters.pointer
+        let g = trainer.network.gradients.pointer
+        let theta = trainer.network.parameters.pointer
         path.recordStep(gradient: g, parameters: theta)
         penalty.addGradient(strength: lambda, parameters: theta, into: g)
     }

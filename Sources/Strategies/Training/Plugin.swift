@@ -33,8 +33,10 @@ public protocol Plugin: AnyObject {
     /// Adds a loss term over the batch's logits (rows × classes): returns its value and adds its
     /// gradient with respect to the logits into `logitGradient`, which already holds the mean
     /// cross-entropy's.
-    func addLoss(_ trainer: Trainer, logits: UnsafePointer<Float>,
-                 logitGradient: UnsafeMutablePointer<Float>) -> Double
+    func addLoss(
+        _ trainer: Trainer, logits: UnsafePointer<Float>,
+        logitGradient: UnsafeMutablePointer<Float>
+    ) -> Double
     /// `trainer.network.gradients` holds the minibatch's gradient; the plugin may change it.
     func afterBackward(_ trainer: Trainer)
     /// True when `afterBackward` changes the gradient.
@@ -48,8 +50,10 @@ public protocol Plugin: AnyObject {
     func experiences(of stream: TaskStream) -> [BenchmarkTask]?
     /// Writes the predicted class of `rows` test inputs of task `task` and returns true, or
     /// returns false to leave prediction to the network's argmax.
-    func predict(_ trainer: Trainer, task: Int, inputs: UnsafePointer<Float>, rows: Int,
-                 tasks: UnsafePointer<Int32>, into predictions: UnsafeMutablePointer<Int32>) -> Bool
+    func predict(
+        _ trainer: Trainer, task: Int, inputs: UnsafePointer<Float>, rows: Int,
+        tasks: UnsafePointer<Int32>, into predictions: UnsafeMutablePointer<Int32>
+    ) -> Bool
     /// The network that predicts task `task`'s test set, when not the trainer's (independent
     /// networks); evaluation then runs it as it runs the trainer's.
     func network(forTask task: Int) -> Network?
@@ -88,15 +92,19 @@ extension Plugin {
     public func beforeTraining(_ trainer: Trainer) {}
     public func beforeTrainingExp(_ trainer: Trainer, task: BenchmarkTask) {}
     public func beforeTrainingIteration(_ trainer: Trainer) {}
-    public func addLoss(_ trainer: Trainer, logits: UnsafePointer<Float>,
-                        logitGradient: UnsafeMutablePointer<Float>) -> Double { 0 }
+    public func addLoss(
+        _ trainer: Trainer, logits: UnsafePointer<Float>,
+        logitGradient: UnsafeMutablePointer<Float>
+    ) -> Double { 0 }
     public func afterBackward(_ trainer: Trainer) {}
     public var changesGradient: Bool { false }
     public func afterUpdate(_ trainer: Trainer) {}
     public func afterTrainingExp(_ trainer: Trainer, task: BenchmarkTask) {}
     public func experiences(of stream: TaskStream) -> [BenchmarkTask]? { nil }
-    public func predict(_ trainer: Trainer, task: Int, inputs: UnsafePointer<Float>, rows: Int,
-                        tasks: UnsafePointer<Int32>, into predictions: UnsafeMutablePointer<Int32>) -> Bool { false }
+    public func predict(
+        _ trainer: Trainer, task: Int, inputs: UnsafePointer<Float>, rows: Int,
+        tasks: UnsafePointer<Int32>, into predictions: UnsafeMutablePointer<Int32>
+    ) -> Bool { false }
     public func network(forTask task: Int) -> Network? { nil }
     public var predicts: Bool { false }
     public var storedParameters: (values: [Float], layout: [ParameterBlock])? { nil }

@@ -46,10 +46,13 @@ extension StrategyDefinition {
         ([name] + parameters.map { "\($0.key)=\(values[$0.key].canonicalText)" }).joined(separator: " ")
     }
     public static func extraRowsPerStep(_ values: StrategyValues, in context: StrategyContext) -> Double { 0 }
-    public static func extraFLOPsPerStep(_ values: StrategyValues, in context: StrategyContext, row: RowFLOPs) -> Double {
+    public static func extraFLOPsPerStep(_ values: StrategyValues, in context: StrategyContext, row: RowFLOPs) -> Double
+    {
         extraRowsPerStep(values, in: context) * row.full
     }
-    public static func evaluationFLOPsPerRow(_ values: StrategyValues, in context: StrategyContext, row: RowFLOPs) -> Double {
+    public static func evaluationFLOPsPerRow(_ values: StrategyValues, in context: StrategyContext, row: RowFLOPs)
+        -> Double
+    {
         row.sparseForward
     }
     public static func storedRows(_ values: StrategyValues, in context: StrategyContext) -> Double { 0 }
@@ -82,9 +85,11 @@ public struct StrategyParameter: Sendable {
     /// run's model. Run files store the value picked, so they read back as any other.
     public let automatic: (@Sendable (ModelSpec) -> ParameterValue)?
 
-    public init(_ key: String, _ kind: Kind, default defaultValue: ParameterValue? = nil,
-                whenNotStored valueWhenNotStored: ParameterValue? = nil, help: String,
-                automatic: (@Sendable (ModelSpec) -> ParameterValue)? = nil) {
+    public init(
+        _ key: String, _ kind: Kind, default defaultValue: ParameterValue? = nil,
+        whenNotStored valueWhenNotStored: ParameterValue? = nil, help: String,
+        automatic: (@Sendable (ModelSpec) -> ParameterValue)? = nil
+    ) {
         (self.key, self.kind, self.defaultValue, self.valueWhenNotStored, self.help, self.automatic) =
             (key, kind, defaultValue, valueWhenNotStored, help, automatic)
     }
@@ -101,13 +106,15 @@ public struct StrategyParameter: Sendable {
     public static func choice<E: RawRepresentable & CaseIterable>(
         _ key: String, _ type: E.Type, label: String, default defaultValue: E? = nil,
         whenNotStored: E? = nil, help: String,
-        automatic: (@Sendable (ModelSpec) -> E)? = nil) -> StrategyParameter where E.RawValue == String {
+        automatic: (@Sendable (ModelSpec) -> E)? = nil
+    ) -> StrategyParameter where E.RawValue == String {
         var pickValue: (@Sendable (ModelSpec) -> ParameterValue)?
         if let automatic { pickValue = { model in ParameterValue.choice(automatic(model).rawValue) } }
-        return StrategyParameter(key, .choice(options: E.allCases.map(\.rawValue), label: label),
-                                 default: defaultValue.map { .choice($0.rawValue) },
-                                 whenNotStored: whenNotStored.map { .choice($0.rawValue) }, help: help,
-                                 automatic: pickValue)
+        return StrategyParameter(
+            key, .choice(options: E.allCases.map(\.rawValue), label: label),
+            default: defaultValue.map { .choice($0.rawValue) },
+            whenNotStored: whenNotStored.map { .choice($0.rawValue) }, help: help,
+            automatic: pickValue)
     }
 }
 
@@ -122,10 +129,10 @@ public enum ParameterValue: Sendable, Hashable, Codable {
     /// that parses back to the same bits, `true`/`false`.
     public var canonicalText: String {
         switch self {
-        case let .int(i): String(i)
-        case let .double(d): d.description
-        case let .bool(b): b ? "true" : "false"
-        case let .choice(s): s
+        case .int(let i): String(i)
+        case .double(let d): d.description
+        case .bool(let b): b ? "true" : "false"
+        case .choice(let s): s
         }
     }
 }
@@ -151,22 +158,22 @@ public struct StrategyValues: Sendable, Hashable, Codable {
     }
 
     public func int(_ key: String) -> Int {
-        guard case let .int(i) = self[key] else { preconditionFailure("'\(key)' is not an integer") }
+        guard case .int(let i) = self[key] else { preconditionFailure("'\(key)' is not an integer") }
         return i
     }
 
     public func double(_ key: String) -> Double {
-        guard case let .double(d) = self[key] else { preconditionFailure("'\(key)' is not a number") }
+        guard case .double(let d) = self[key] else { preconditionFailure("'\(key)' is not a number") }
         return d
     }
 
     public func bool(_ key: String) -> Bool {
-        guard case let .bool(b) = self[key] else { preconditionFailure("'\(key)' is not a boolean") }
+        guard case .bool(let b) = self[key] else { preconditionFailure("'\(key)' is not a boolean") }
         return b
     }
 
     public func choice<E: RawRepresentable>(_ key: String, as type: E.Type = E.self) -> E where E.RawValue == String {
-        guard case let .choice(s) = self[key], let e = E(rawValue: s) else {
+        guard case .choice(let s) = self[key], let e = E(rawValue: s) else {
             preconditionFailure("'\(key)' is not a \(E.self)")
         }
         return e
@@ -191,10 +198,14 @@ public struct StrategyContext: Sendable {
     public var classes: Int
 
     /// Without `inputShape` and `classes`: MNIST's (1 × 28 × 28, 10 classes).
-    public init(tasks: Int, samplesPerTask: Int?, availablePerTask: Int?, batchSize: Int, epochs: Int = 1,
-                momentum: Double, scenario: Scenario, model: ModelSpec, inputShape: [Int] = [1, 28, 28], classes: Int = 10) {
-        (self.tasks, self.samplesPerTask, self.availablePerTask, self.batchSize, self.epochs, self.momentum,
-         self.scenario, self.model, self.inputShape, self.classes) =
+    public init(
+        tasks: Int, samplesPerTask: Int?, availablePerTask: Int?, batchSize: Int, epochs: Int = 1,
+        momentum: Double, scenario: Scenario, model: ModelSpec, inputShape: [Int] = [1, 28, 28], classes: Int = 10
+    ) {
+        (
+            self.tasks, self.samplesPerTask, self.availablePerTask, self.batchSize, self.epochs, self.momentum,
+            self.scenario, self.model, self.inputShape, self.classes
+        ) =
             (tasks, samplesPerTask, availablePerTask, batchSize, epochs, momentum, scenario, model, inputShape, classes)
     }
 }
@@ -234,8 +245,10 @@ public struct StrategyBuild {
     /// Builds one more network of the run's model (independent training builds one per task).
     public let makeNetwork: (ModelVariant, inout RandomStream) throws -> Network
 
-    public init(stream: TaskStream, seed: UInt64, model: ModelSpec,
-                makeNetwork: @escaping (ModelVariant, inout RandomStream) throws -> Network) {
+    public init(
+        stream: TaskStream, seed: UInt64, model: ModelSpec,
+        makeNetwork: @escaping (ModelVariant, inout RandomStream) throws -> Network
+    ) {
         (self.stream, self.seed, self.model, self.makeNetwork) = (stream, seed, model, makeNetwork)
     }
 }
@@ -243,9 +256,14 @@ public struct StrategyBuild {
 extension StrategyDefinition {
     /// Memory per experience cannot exceed what an experience holds.
     static func checkPatternsFit(_ key: String, _ values: StrategyValues, _ context: StrategyContext)
-        -> [StrategyProblem] {
+        -> [StrategyProblem]
+    {
         let patterns = values.int(key)
-        guard let available = context.samplesPerTask ?? context.availablePerTask, patterns > available else { return [] }
-        return [StrategyProblem(key: key, "\(patterns) patterns per experience exceed the \(available) samples per task")]
+        guard let available = context.samplesPerTask ?? context.availablePerTask, patterns > available else {
+            return []
+        }
+        return [
+            StrategyProblem(key: key, "\(patterns) patterns per experience exceed the \(available) samples per task")
+        ]
     }
 }

@@ -24,8 +24,10 @@ public struct TrainingSettings: Sendable, Equatable {
     /// LCA) even when `evalEvery` is 0 (`lca: true`): 1 + lcaSteps test sets per task, not all tasks.
     public var recordsEarlyAccuracy = false
 
-    public init(learningRate: Float, batchSize: Int, epochs: Int = 1, momentum: Float = 0, threads: Int = 2,
-                evaluationBatch: Int = 1000) {
+    public init(
+        learningRate: Float, batchSize: Int, epochs: Int = 1, momentum: Float = 0, threads: Int = 2,
+        evaluationBatch: Int = 1000
+    ) {
         (self.learningRate, self.batchSize, self.epochs, self.momentum, self.threads, self.evaluationBatch) =
             (learningRate, batchSize, epochs, momentum, threads, evaluationBatch)
     }
@@ -146,7 +148,9 @@ public final class Trainer {
     /// predicts, by the first plugin that does.
     public func evaluate(_ tasks: [BenchmarkTask]) -> [Double] {
         guard plugins.contains(where: \.predicts) else {
-            let networks = tasks.map { task in plugins.lazy.compactMap { $0.network(forTask: task.index) }.first ?? network }
+            let networks = tasks.map { task in
+                plugins.lazy.compactMap { $0.network(forTask: task.index) }.first ?? network
+            }
             guard networks.allSatisfy({ $0 === network }) else {
                 return zip(networks, tasks).map { accuracy(of: $0, on: [$1])[0] }
             }
@@ -192,15 +196,18 @@ public final class Trainer {
             (experiencePosition, currentTask, taskStart) = (e, experience.index, DispatchTime.now())
             let resumesInside = e == position.experience && position.isInsideExperience
             if !resumesInside { taskSecondsBefore = 0 }
-            try train(on: experience, of: experiences.count, progress: progress, into: &result,
-                      from: resumesInside ? position : nil)
+            try train(
+                on: experience, of: experiences.count, progress: progress, into: &result,
+                from: resumesInside ? position : nil)
             result.taskTrainSeconds.append(taskSecondsBefore + seconds(since: taskStart))
             let evalStart = DispatchTime.now()
             result.accuracy.append(evaluateAll())
             result.taskEvalSeconds.append(seconds(since: evalStart))
-            progress?(.experienceEvaluated(experience: e, of: experiences.count, accuracy: result.accuracy.last!,
-                                           trainSeconds: result.taskTrainSeconds.last!,
-                                           evalSeconds: result.taskEvalSeconds.last!))
+            progress?(
+                .experienceEvaluated(
+                    experience: e, of: experiences.count, accuracy: result.accuracy.last!,
+                    trainSeconds: result.taskTrainSeconds.last!,
+                    evalSeconds: result.taskEvalSeconds.last!))
             if e + 1 < experiences.count, let checkpointSink {
                 taskSecondsBefore = 0
                 try checkpointSink(checkpoint(at: TrainingPosition(experience: e + 1), of: experiences.count, result))
@@ -217,8 +224,10 @@ public final class Trainer {
 
     /// One experience: `epochs` passes in a seeded random order, each minibatch a full step.
     /// `resume` is a checkpoint's place inside this experience (its `beforeTrainingExp` has run).
-    public func train(on task: BenchmarkTask, of experienceCount: Int, progress: ProgressHandler?,
-                      into result: inout TrainingResult, from resume: TrainingPosition? = nil) throws {
+    public func train(
+        on task: BenchmarkTask, of experienceCount: Int, progress: ProgressHandler?,
+        into result: inout TrainingResult, from resume: TrainingPosition? = nil
+    ) throws {
         if resume == nil { plugins.forEach { $0.beforeTrainingExp(self, task: task) } }
         let n = task.train.count
         let perEpoch = (n + settings.batchSize - 1) / settings.batchSize
@@ -235,8 +244,9 @@ public final class Trainer {
             let first = epoch == resume?.epoch ? resume!.batchStart : 0
             for start in stride(from: first, to: n, by: settings.batchSize) {
                 if shouldCheckpoint(), let checkpointSink {
-                    let position = TrainingPosition(inside: experiencePosition, epoch: epoch, batchStart: start,
-                                                    stepsInExperience: done)
+                    let position = TrainingPosition(
+                        inside: experiencePosition, epoch: epoch, batchStart: start,
+                        stepsInExperience: done)
                     let saved = checkpoint(at: position, of: experienceCount, result)
                     try checkpointSink(saved)
                     throw TrainingCheckpointed(experience: experiencePosition, experiences: experienceCount, step: done)
@@ -251,10 +261,14 @@ public final class Trainer {
                 result.stepLoss.append(Float(loss))
                 result.stepTask.append(Int32(task.index))
                 done += 1
-                progress?(.step(experience: experiencePosition, of: experienceCount, done: done, steps: steps,
-                                iteration: iteration, loss: result.stepLoss[result.stepLoss.count - 1]))
+                progress?(
+                    .step(
+                        experience: experiencePosition, of: experienceCount, done: done, steps: steps,
+                        iteration: iteration, loss: result.stepLoss[result.stepLoss.count - 1]))
                 // evaluation runs in eval mode and draws nothing random: training goes on unchanged
-                if early, done <= settings.lcaSteps { result.earlyAccuracy[result.earlyAccuracy.count - 1].append(evaluate(task)) }
+                if early, done <= settings.lcaSteps {
+                    result.earlyAccuracy[result.earlyAccuracy.count - 1].append(evaluate(task))
+                }
                 if curves, iteration % settings.evalEvery == 0 {
                     result.curve.append(evaluateAll())
                     result.curveStep.append(iteration)
@@ -263,8 +277,9 @@ public final class Trainer {
             }
         }
         if let bad = (0..<network.parameterCount).first(where: { !network.parameters[$0].isFinite }) {
-            throw TrainingDiverged(task: task.index, step: done, quantity: "parameter \(bad)",
-                                   value: Double(network.parameters[bad]))
+            throw TrainingDiverged(
+                task: task.index, step: done, quantity: "parameter \(bad)",
+                value: Double(network.parameters[bad]))
         }
         plugins.forEach { $0.afterTrainingExp(self, task: task) }
     }

@@ -15,7 +15,9 @@ public struct TrainingPosition: Sendable, Equatable {
     public init(experience: Int = 0) { self.experience = experience }
 
     public init(inside experience: Int, epoch: Int, batchStart: Int, stepsInExperience: Int) {
-        (self.experience, self.epoch, self.batchStart, self.stepsInExperience) = (experience, epoch, batchStart, stepsInExperience)
+        (self.experience, self.epoch, self.batchStart, self.stepsInExperience) = (
+            experience, epoch, batchStart, stepsInExperience
+        )
         isInsideExperience = true
     }
 }
@@ -30,7 +32,8 @@ public struct TrainingCheckpoint {
 
 // The trainer's part of a checkpoint, under "trainer/"; plugin i's under "plugin<i>/".
 extension Trainer {
-    func checkpoint(at position: TrainingPosition, of experiences: Int, _ result: TrainingResult) -> TrainingCheckpoint {
+    func checkpoint(at position: TrainingPosition, of experiences: Int, _ result: TrainingResult) -> TrainingCheckpoint
+    {
         var state = SavedState()
         state.set("trainer/position/experience", position.experience)
         state.set("trainer/position/inside_experience", position.isInsideExperience ? 1 : 0)
@@ -67,29 +70,40 @@ extension Trainer {
     func restore(_ state: SavedState, experiences: [BenchmarkTask]) throws -> (TrainingResult, TrainingPosition) {
         var position = TrainingPosition(experience: try state.int("trainer/position/experience"))
         if try state.int("trainer/position/inside_experience") == 1 {
-            position = TrainingPosition(inside: position.experience, epoch: try state.int("trainer/position/epoch"),
-                                        batchStart: try state.int("trainer/position/batch_start"),
-                                        stepsInExperience: try state.int("trainer/position/steps_in_experience"))
+            position = TrainingPosition(
+                inside: position.experience, epoch: try state.int("trainer/position/epoch"),
+                batchStart: try state.int("trainer/position/batch_start"),
+                stepsInExperience: try state.int("trainer/position/steps_in_experience"))
         }
         guard (0..<experiences.count).contains(position.experience), (0..<settings.epochs).contains(position.epoch),
-              position.batchStart >= 0, position.stepsInExperience >= 0,
-              try state.int("trainer/position/experiences") == experiences.count else {
-            throw SavedStateError(key: "trainer/position", problem: "not a place in this run of \(experiences.count) experiences: \(position)")
+            position.batchStart >= 0, position.stepsInExperience >= 0,
+            try state.int("trainer/position/experiences") == experiences.count
+        else {
+            throw SavedStateError(
+                key: "trainer/position",
+                problem: "not a place in this run of \(experiences.count) experiences: \(position)")
         }
         // the task trained last before the checkpoint: plugins restore what they had switched to
-        currentTask = experiences[position.isInsideExperience ? position.experience : max(0, position.experience - 1)].index
-        for (i, plugin) in plugins.enumerated() { try plugin.restoreState(self, from: state.substate(under: "plugin\(i)")) }
+        currentTask =
+            experiences[position.isInsideExperience ? position.experience : max(0, position.experience - 1)].index
+        for (i, plugin) in plugins.enumerated() {
+            try plugin.restoreState(self, from: state.substate(under: "plugin\(i)"))
+        }
         iteration = try state.int("trainer/iteration")
-        network.parameters.copy(from: FloatBuffer(try state.floats("trainer/network/parameters", count: network.parameterCount)))
+        network.parameters.copy(
+            from: FloatBuffer(try state.floats("trainer/network/parameters", count: network.parameterCount)))
         network.state.copy(from: FloatBuffer(try state.floats("trainer/network/state", count: network.state.count)))
         let momentum = try state.floats("trainer/optimizer/momentum")
         guard momentum.isEmpty || momentum.count == network.parameterCount else {
-            throw SavedStateError(key: "trainer/optimizer/momentum", problem: "holds \(momentum.count) values for \(network.parameterCount) parameters")
+            throw SavedStateError(
+                key: "trainer/optimizer/momentum",
+                problem: "holds \(momentum.count) values for \(network.parameterCount) parameters")
         }
         optimizer.momentumBuffer = momentum
 
-        var result = TrainingResult(accuracy: try state.rows("trainer/result/accuracy"),
-                                    randomInitAccuracy: try state.doubles("trainer/result/random_init_accuracy"))
+        var result = TrainingResult(
+            accuracy: try state.rows("trainer/result/accuracy"),
+            randomInitAccuracy: try state.doubles("trainer/result/random_init_accuracy"))
         result.stepLoss = try state.floats("trainer/result/step_loss")
         result.stepTask = try state.integers("trainer/result/step_task", count: result.stepLoss.count).map { Int32($0) }
         result.taskTrainSeconds = try state.doubles("trainer/result/task_train_seconds")

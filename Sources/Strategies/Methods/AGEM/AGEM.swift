@@ -16,18 +16,25 @@ public final class AGEMPlugin: Plugin {
         guard memory.taskCount > 0 else { return }
         let all = memory.all
         sample = all.rows(sampleRNG.sample(min(sampleSize, all.count), from: all.count))
-        reference.compute(trainer.network, data: sample, segments: [0..<sample.count],
-                          heads: trainer.heads, threads: trainer.settings.threads)
+        reference.compute(
+            trainer.network, data: sample, segments: [0..<sample.count],
+            heads: trainer.heads, threads: trainer.settings.threads)
     }
 
     /// After backward, the network's gradients hold g: steps 3 and 4.
     public func afterBackward(_ trainer: Trainer) {
-        guard memory.taskCount > 0 else { violations.append(0); return }
+        guard memory.taskCount > 0 else {
+            violations.append(0)
+            return
+        }
         let p = trainer.network.parameterCount
         let g = trainer.network.gradients.pointer
         let r = reference.row(0)
         let gr = Kernels.doubleDot(p, g, r)
-        guard gr < 0 else { violations.append(0); return }
+        guard gr < 0 else {
+            violations.append(0)
+            return
+        }
         violations.append(1)
         let rr = Kernels.doubleDot(p, r, r)
         if rr > 0 { Kernels.axpy(p, alpha: Float(-gr / rr), x: r, y: g) }
@@ -50,8 +57,9 @@ public final class AGEMPlugin: Plugin {
         precondition(patternsPerExperience > 0 && sampleSize > 0, "A-GEM needs a memory and a sample size")
         self.patternsPerExperience = patternsPerExperience
         self.sampleSize = sampleSize
-        memory = EpisodicMemory(patternsPerTask: patternsPerExperience, selection: .random,
-                                width: inputWidth, seed: seed)
+        memory = EpisodicMemory(
+            patternsPerTask: patternsPerExperience, selection: .random,
+            width: inputWidth, seed: seed)
         sampleRNG = RandomStream(seed: seed, purpose: "agem/sample")
     }
 

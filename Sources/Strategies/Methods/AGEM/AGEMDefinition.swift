@@ -4,10 +4,12 @@ import Learning
 /// algorithm itself is `AGEMPlugin` (AGEM.swift).
 public enum AGEM: StrategyDefinition {
     public static let name = "agem"
-    public static let abstract = "Averaged GEM: project onto one reference gradient of a memory sample (Chaudhry et al. 2019)"
+    public static let abstract =
+        "Averaged GEM: project onto one reference gradient of a memory sample (Chaudhry et al. 2019)"
     public static let parameters: [StrategyParameter] = [
         StrategyParameter("patterns_per_experience", .positiveInt, help: "patterns of each task kept in memory"),
-        StrategyParameter("sample_size", .positiveInt, help: "memory patterns drawn for the reference gradient each step"),
+        StrategyParameter(
+            "sample_size", .positiveInt, help: "memory patterns drawn for the reference gradient each step"),
     ]
     public static func validate(_ values: StrategyValues, in context: StrategyContext) -> [StrategyProblem] {
         checkPatternsFit("patterns_per_experience", values, context)
@@ -23,7 +25,10 @@ public enum AGEM: StrategyDefinition {
     }
     public static func parameterCopies(_ values: StrategyValues, in context: StrategyContext) -> Double { 1 }
     public static func makePlugins(_ values: StrategyValues, _ build: StrategyBuild) -> [Plugin] {
-        [AGEMPlugin(patternsPerExperience: values.int("patterns_per_experience"), sampleSize: values.int("sample_size"),
-                    inputWidth: build.stream.inputWidth, seed: build.seed)]
+        [
+            AGEMPlugin(
+                patternsPerExperience: values.int("patterns_per_experience"), sampleSize: values.int("sample_size"),
+                inputWidth: build.stream.inputWidth, seed: build.seed)
+        ]
     }
 }

@@ -31,8 +31,10 @@ struct QuadraticPenalty {
     }
 
     /// g += 2λ (Ω ∘ θ − Ω ∘ θ*); nothing while empty.
-    func addGradient(strength lambda: Float, parameters theta: UnsafePointer<Float>,
-                     into g: UnsafeMutablePointer<Float>) {
+    func addGradient(
+        strength lambda: Float, parameters theta: UnsafePointer<Float>,
+        into g: UnsafeMutablePointer<Float>
+    ) {
         let scale = 2 * lambda
         for i in 0..<importance.count { g[i] += scale * (importance[i] * theta[i] - weightedAnchor[i]) }
     }
@@ -44,13 +46,16 @@ struct QuadraticPenalty {
     }
 
     /// What `save` wrote, for a model of `parameterCount` parameters (or empty).
-    mutating func restore(from state: SavedState, importanceKey: String, anchorKey: String,
-                          parameterCount: Int) throws {
+    mutating func restore(
+        from state: SavedState, importanceKey: String, anchorKey: String,
+        parameterCount: Int
+    ) throws {
         importance = try state.floats(importanceKey)
         weightedAnchor = try state.floats(anchorKey, count: importance.count)
         guard importance.isEmpty || importance.count == parameterCount else {
-            throw SavedStateError(key: importanceKey,
-                                  problem: "holds \(importance.count) values, the model has \(parameterCount) parameters")
+            throw SavedStateError(
+                key: importanceKey,
+                problem: "holds \(importance.count) values, the model has \(parameterCount) parameters")
         }
     }
 

@@ -19,16 +19,23 @@ public final class ReferenceGradients {
     /// Computes the gradient of each segment's mean loss at the network's current parameters.
     /// With `sparseInputs` (`data`'s inputs, `segments` as its segments) and a `Linear` first
     /// layer, that layer's products skip the zero inputs: the same sums up to their order.
-    public func compute(_ network: Network, data: LabeledData, segments: [Range<Int>], heads: OutputHeads?,
-                        threads: Int, sparseInputs: SparseRows? = nil, oneBatch: Bool = false) {
+    public func compute(
+        _ network: Network, data: LabeledData, segments: [Range<Int>], heads: OutputHeads?,
+        threads: Int, sparseInputs: SparseRows? = nil, oneBatch: Bool = false
+    ) {
         if let sparseInputs, network.layers[0] is Linear {
             let size = data.count * network.layers[0].outputWidth
-            if firstOutput.count < size { (firstOutput, firstGradient) = (FloatBuffer(count: size), FloatBuffer(count: size)) }
-            forwardFirstLayer(network, data: data, threads: threads, sparseInputs: sparseInputs, into: firstOutput.pointer)
-            computeAboveFirstLayer(network, data: data, segments: segments, heads: heads, threads: threads,
-                                   firstOutput: firstOutput.pointer, firstGradient: firstGradient.pointer)
-            addFirstLayer(network, data: data, threads: threads, firstOutput: firstOutput.pointer,
-                          firstGradient: firstGradient.pointer, sparseInputs: sparseInputs)
+            if firstOutput.count < size {
+                (firstOutput, firstGradient) = (FloatBuffer(count: size), FloatBuffer(count: size))
+            }
+            forwardFirstLayer(
+                network, data: data, threads: threads, sparseInputs: sparseInputs, into: firstOutput.pointer)
+            computeAboveFirstLayer(
+                network, data: data, segments: segments, heads: heads, threads: threads,
+                firstOutput: firstOutput.pointer, firstGradient: firstGradient.pointer)
+            addFirstLayer(
+                network, data: data, threads: threads, firstOutput: firstOutput.pointer,
+                firstGradient: firstGradient.pointer, sparseInputs: sparseInputs)
             return
         }
         if !oneBatch, segments.count > 1, network.layers.contains(where: { $0 is RowSegmented }) {
@@ -36,40 +43,47 @@ public final class ReferenceGradients {
             return
         }
         data.inputs.withUnsafeBufferPointer { x in
-            pass(network, input: x.baseAddress!, fromLayer: 0, data: data, segments: segments, heads: heads,
-                 threads: threads, inputGradient: nil)
+            pass(
+                network, input: x.baseAddress!, fromLayer: 0, data: data, segments: segments, heads: heads,
+                threads: threads, inputGradient: nil)
         }
     }
 
     /// Models with batch norm: each segment (a past task's memory) is its own train-mode batch,
     /// as the GEM reference code runs them: batch statistics per task, running statistics
     /// updated task after task, and one task's activations held at a time.
-    private func computePerSegment(_ network: Network, data: LabeledData, segments: [Range<Int>],
-                                   heads: OutputHeads?, threads: Int) {
+    private func computePerSegment(
+        _ network: Network, data: LabeledData, segments: [Range<Int>],
+        heads: OutputHeads?, threads: Int
+    ) {
         let p = network.parameterCount
         if matrix.count < segments.count * p { matrix = FloatBuffer(count: segments.count * p) }
         (count, columns) = (segments.count, p)
         let single = ReferenceGradients()
         for (k, segment) in segments.enumerated() {
             let part = data.rows(Array(segment))
-            single.compute(network, data: part, segments: [0..<part.count], heads: heads, threads: threads,
-                           oneBatch: true)
+            single.compute(
+                network, data: part, segments: [0..<part.count], heads: heads, threads: threads,
+                oneBatch: true)
             row(k).update(from: single.row(0), count: p)
         }
     }
 
     /// The first layer's outputs over `data` (rows × width), skipping zero inputs when
     /// `sparseInputs` are given and the layer is `Linear`.
-    func forwardFirstLayer(_ network: Network, data: LabeledData, threads: Int, sparseInputs: SparseRows?,
-                           into firstOutput: UnsafeMutablePointer<Float>) {
+    func forwardFirstLayer(
+        _ network: Network, data: LabeledData, threads: Int, sparseInputs: SparseRows?,
+        into firstOutput: UnsafeMutablePointer<Float>
+    ) {
         if let sparseInputs, let first = network.layers[0] as? Linear {
             first.forward(sparseInputs, firstOutput, parameters: network.parameters.pointer, lanes: threads)
             return
         }
         data.inputs.withUnsafeBufferPointer { x in
             data.tasks.withUnsafeBufferPointer { t in
-                network.layers[0].forward(x.baseAddress!, firstOutput, rows: data.count,
-                                          parameters: network.parameters.pointer, tasks: t.baseAddress!)
+                network.layers[0].forward(
+                    x.baseAddress!, firstOutput, rows: data.count,
+                    parameters: network.parameters.pointer, tasks: t.baseAddress!)
             }
         }
     }
@@ -77,17 +91,22 @@ public final class ReferenceGradients {
     /// The same for every layer above the first, from the first layer's outputs `firstOutput`
     /// (rows × width); writes dL/d(first layer's output), per-row weights included, into
     /// `firstGradient`. The first layer's entries of the rows are left as they were until `addFirstLayer`.
-    func computeAboveFirstLayer(_ network: Network, data: LabeledData, segments: [Range<Int>], heads: OutputHeads?,
-                                threads: Int, firstOutput: UnsafePointer<Float>,
-                                firstGradient: UnsafeMutablePointer<Float>) {
-        pass(network, input: firstOutput, fromLayer: 1, data: data, segments: segments, heads: heads,
-             threads: threads, inputGradient: firstGradient)
+    func computeAboveFirstLayer(
+        _ network: Network, data: LabeledData, segments: [Range<Int>], heads: OutputHeads?,
+        threads: Int, firstOutput: UnsafePointer<Float>,
+        firstGradient: UnsafeMutablePointer<Float>
+    ) {
+        pass(
+            network, input: firstOutput, fromLayer: 1, data: data, segments: segments, heads: heads,
+            threads: threads, inputGradient: firstGradient)
     }
 
     /// Adds the first layer's parameter gradients to every row, from what `computeAboveFirstLayer` left
     /// (skipping zero inputs when `sparseInputs` are given and the first layer is `Linear`).
-    func addFirstLayer(_ network: Network, data: LabeledData, threads: Int, firstOutput: UnsafePointer<Float>,
-                       firstGradient: UnsafePointer<Float>, sparseInputs: SparseRows? = nil) {
+    func addFirstLayer(
+        _ network: Network, data: LabeledData, threads: Int, firstOutput: UnsafePointer<Float>,
+        firstGradient: UnsafePointer<Float>, sparseInputs: SparseRows? = nil
+    ) {
         let firstCount = network.layers[0].parameterCount
         for k in 0..<count { row(k).update(repeating: 0, count: firstCount) }
         if let sparseInputs, let first = network.layers[0] as? Linear {
@@ -96,16 +115,19 @@ public final class ReferenceGradients {
         }
         data.inputs.withUnsafeBufferPointer { x in
             data.tasks.withUnsafeBufferPointer { t in
-                network.layers[0].backward(x: x.baseAddress!, y: firstOutput, dy: firstGradient, dx: nil,
-                                           rows: data.count, parameters: network.parameters.pointer,
-                                           targets: targets, tasks: t.baseAddress!)
+                network.layers[0].backward(
+                    x: x.baseAddress!, y: firstOutput, dy: firstGradient, dx: nil,
+                    rows: data.count, parameters: network.parameters.pointer,
+                    targets: targets, tasks: t.baseAddress!)
             }
         }
     }
 
-    private func pass(_ network: Network, input: UnsafePointer<Float>, fromLayer first: Int, data: LabeledData,
-                      segments: [Range<Int>], heads: OutputHeads?, threads: Int,
-                      inputGradient: UnsafeMutablePointer<Float>?) {
+    private func pass(
+        _ network: Network, input: UnsafePointer<Float>, fromLayer first: Int, data: LabeledData,
+        segments: [Range<Int>], heads: OutputHeads?, threads: Int,
+        inputGradient: UnsafeMutablePointer<Float>?
+    ) {
         let p = network.parameterCount
         count = segments.count
         columns = p

@@ -6,8 +6,9 @@ protocol ReferenceGradientSource: AnyObject {
     /// Before the minibatch's forward: the reference gradients at the current parameters.
     func prepare(_ trainer: Trainer, memory: EpisodicMemory, sparseInputs: SparseRows?)
     /// ⟨g, g_k⟩ for every past task k; g is the network's gradient after backward.
-    func constraintDots(_ trainer: Trainer, memory: EpisodicMemory, sparseInputs: SparseRows?,
-                        into dots: inout [Float])
+    func constraintDots(
+        _ trainer: Trainer, memory: EpisodicMemory, sparseInputs: SparseRows?,
+        into dots: inout [Float])
     /// M, the reference gradients as rows (tasks × parameters), complete, for the projection.
     func matrix(_ trainer: Trainer, memory: EpisodicMemory, sparseInputs: SparseRows?) -> UnsafeMutablePointer<Float>
     /// After the optimizer step; `projected` tells whether g was replaced.
@@ -24,15 +25,19 @@ final class DirectReferences: ReferenceGradientSource {
     let references = ReferenceGradients()
 
     func prepare(_ trainer: Trainer, memory: EpisodicMemory, sparseInputs: SparseRows?) {
-        references.compute(trainer.network, data: memory.all, segments: memory.segments, heads: trainer.heads,
-                           threads: trainer.settings.threads, sparseInputs: sparseInputs)
+        references.compute(
+            trainer.network, data: memory.all, segments: memory.segments, heads: trainer.heads,
+            threads: trainer.settings.threads, sparseInputs: sparseInputs)
     }
 
-    func constraintDots(_ trainer: Trainer, memory: EpisodicMemory, sparseInputs: SparseRows?,
-                        into dots: inout [Float]) {
+    func constraintDots(
+        _ trainer: Trainer, memory: EpisodicMemory, sparseInputs: SparseRows?,
+        into dots: inout [Float]
+    ) {
         let p = trainer.network.parameterCount
-        Kernels.dots(count: memory.taskCount, n: p, rows: references.matrix.pointer, stride: p,
-                     x: trainer.network.gradients.pointer, into: &dots)
+        Kernels.dots(
+            count: memory.taskCount, n: p, rows: references.matrix.pointer, stride: p,
+            x: trainer.network.gradients.pointer, into: &dots)
     }
 
     func matrix(_ trainer: Trainer, memory: EpisodicMemory, sparseInputs: SparseRows?) -> UnsafeMutablePointer<Float> {

@@ -17,8 +17,8 @@ public final class GEMPlugin: Plugin {
     public let memory: EpisodicMemory
     private var references: ReferenceGradientSource = DirectReferences()
     private let projector: GEMProjector
-    private var dots: [Float] = []      // ⟨g, g_k⟩, one per past task
-    private var projected = false       // this step's g was replaced by g̃
+    private var dots: [Float] = []  // ⟨g, g_k⟩, one per past task
+    private var projected = false  // this step's g was replaced by g̃
     private var record = GEMDiagnostics()
 
     /// Before the forward pass: steps 1 and 2.
@@ -31,11 +31,17 @@ public final class GEMPlugin: Plugin {
     /// After backward, the network's gradients hold g: steps 3 and 4.
     public func afterBackward(_ trainer: Trainer) {
         let k = memory.taskCount
-        guard k > 0 else { record.add(.noPastTask); projected = false; return }
+        guard k > 0 else {
+            record.add(.noPastTask)
+            projected = false
+            return
+        }
         if dots.count < k { dots = [Float](repeating: 0, count: k) }
         references.constraintDots(trainer, memory: memory, sparseInputs: sparseInputs, into: &dots)
-        let outcome = projector.project(trainer.network.gradients.pointer, count: trainer.network.parameterCount,
-                                        dots: dots, tasks: k) {
+        let outcome = projector.project(
+            trainer.network.gradients.pointer, count: trainer.network.parameterCount,
+            dots: dots, tasks: k
+        ) {
             references.matrix(trainer, memory: memory, sparseInputs: sparseInputs)
         }
         projected = outcome.projected
@@ -73,16 +79,19 @@ public final class GEMPlugin: Plugin {
     ///   - memoryStrength: the dual variables' lower bound (paper: 0.5).
     ///   - memorySelection: `.recent` (the reference code's ring buffer) or `.random` (Avalanche).
     ///   - referenceGradients, sparseFirstLayer: how the reference gradients are computed.
-    public init(patternsPerExperience: Int, memoryStrength: Float, memorySelection: MemorySelection,
-                inputWidth: Int, seed: UInt64, eps: Double = 1e-3,
-                referenceGradients: ReferenceGradientMode, sparseFirstLayer: Bool) {
+    public init(
+        patternsPerExperience: Int, memoryStrength: Float, memorySelection: MemorySelection,
+        inputWidth: Int, seed: UInt64, eps: Double = 1e-3,
+        referenceGradients: ReferenceGradientMode, sparseFirstLayer: Bool
+    ) {
         precondition(patternsPerExperience > 0, "GEM needs at least one pattern per experience")
         precondition(memoryStrength >= 0, "memory strength must be non-negative")
         projector = GEMProjector(memoryStrength: memoryStrength, eps: eps)
         self.referenceGradients = referenceGradients
         self.sparseFirstLayer = sparseFirstLayer
-        memory = EpisodicMemory(patternsPerTask: patternsPerExperience, selection: memorySelection,
-                                width: inputWidth, seed: seed)
+        memory = EpisodicMemory(
+            patternsPerTask: patternsPerExperience, selection: memorySelection,
+            width: inputWidth, seed: seed)
     }
 
     public var patternsPerExperience: Int { memory.patternsPerTask }
@@ -92,14 +101,16 @@ public final class GEMPlugin: Plugin {
     public func check(_ trainer: Trainer) throws {
         let others = trainer.plugins.filter { $0 !== self && $0.changesGradient }
         if referenceGradients == .incremental, !others.isEmpty {
-            throw StrategyConflict("GEM's incremental reference gradients need the minibatch gradient as backward "
-                                   + "leaves it, but \(others.map { "\(type(of: $0))" }.joined(separator: ", ")) "
-                                   + "changes it; use reference_gradients: direct")
+            throw StrategyConflict(
+                "GEM's incremental reference gradients need the minibatch gradient as backward "
+                    + "leaves it, but \(others.map { "\(type(of: $0))" }.joined(separator: ", ")) "
+                    + "changes it; use reference_gradients: direct")
         }
     }
 
     public func beforeTraining(_ trainer: Trainer) {
-        let incremental = referenceGradients == .incremental
+        let incremental =
+            referenceGradients == .incremental
             && IncrementalReferences.supports(trainer.network, momentum: trainer.optimizer.momentum)
         references = incremental ? IncrementalReferences() : DirectReferences()
     }

@@ -35,8 +35,10 @@ final class GEMProjector {
     /// replaces `gradient` (`count` values) by g̃. `references` gives G (tasks × count) and is
     /// called only then. A non-finite g or GGᵀ cannot be projected: g is left for the trainer,
     /// which stops the run at its loss.
-    func project(_ gradient: UnsafeMutablePointer<Float>, count p: Int, dots: [Float], tasks k: Int,
-                 references: () -> UnsafeMutablePointer<Float>) -> Outcome {
+    func project(
+        _ gradient: UnsafeMutablePointer<Float>, count p: Int, dots: [Float], tasks k: Int,
+        references: () -> UnsafeMutablePointer<Float>
+    ) -> Outcome {
         let violated = dots[0..<k].filter { $0 < 0 }.count
         guard violated > 0 && dots[0..<k].allSatisfy(\.isFinite) else {
             return Outcome(violated: violated, binding: 0, minDot: dots[0..<k].min()!, projected: false)
@@ -49,11 +51,13 @@ final class GEMProjector {
         guard gram64[0..<(k * k)].allSatisfy(\.isFinite) else {
             return Outcome(violated: violated, binding: 0, minDot: .nan, projected: false)
         }
-        let result = DualQP.solve(gram: gram64, linear: dots64, count: k, memoryStrength: Double(memoryStrength),
-                                  eps: eps, solution: &dual, workspace: &workspace)
+        let result = DualQP.solve(
+            gram: gram64, linear: dots64, count: k, memoryStrength: Double(memoryStrength),
+            eps: eps, solution: &dual, workspace: &workspace)
         // g̃ = Gᵀv + g
         for i in 0..<k { dual32[i] = Float(dual[i]) }
-        Kernels.gemm(transA: true, m: p, n: 1, k: k, a: m, lda: p, b: dual32, ldb: 1, accumulate: true, c: gradient, ldc: 1)
+        Kernels.gemm(
+            transA: true, m: p, n: 1, k: k, a: m, lda: p, b: dual32, ldb: 1, accumulate: true, c: gradient, ldc: 1)
         // ⟨g̃, g_i⟩ = ⟨g, g_i⟩ + (GGᵀv)_i, from the QP's own inputs rather than another pass over G
         var smallest = Double.infinity
         for i in 0..<k {
@@ -66,9 +70,11 @@ final class GEMProjector {
 
     private func resize(_ k: Int) {
         guard dots64.count < k else { return }
-        gram = [Float](repeating: 0, count: k * k); gram64 = [Double](repeating: 0, count: k * k)
+        gram = [Float](repeating: 0, count: k * k)
+        gram64 = [Double](repeating: 0, count: k * k)
         dots64 = [Double](repeating: 0, count: k)
-        dual = [Double](repeating: 0, count: k); dual32 = [Float](repeating: 0, count: k)
+        dual = [Double](repeating: 0, count: k)
+        dual32 = [Float](repeating: 0, count: k)
         workspace = [Double](repeating: 0, count: DualQP.workspaceCount(for: k))
     }
 }
