@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The project's tests: the Swift suite, the kernels' cross-CPU check (scripts/check-kernels.sh),
+# The project's tests: swift format's lint, the Swift suite, the kernels' cross-CPU check (scripts/check-kernels.sh),
 # then the smoke suite end to end (bench run ->
 # HDF5 -> bench report: tables, figures as SVG/PDF/PNG, report.html), read back independently with
 # h5py and python/gembench (metrics, figures, R recomputed by numpy forward passes),
@@ -13,6 +13,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# the formatter's rules (.swift-format): `swift format -i -r Sources Tests Package.swift` fixes most
+swift format lint --strict --recursive --parallel Sources Tests Package.swift
 swift build
 swift test
 # the kernels on every path, and as older x86-64 CPUs and ARM64 under qemu: the same bits
