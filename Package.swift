@@ -41,27 +41,30 @@ let package = Package(
         .target(name: "Data", dependencies: ["CZlib", "COpenSSL", "CArchive", "Learning"]),
         // Seeded task streams: permuted, rotated, split.
         .target(name: "Benchmarks", dependencies: ["Data", "Learning"], swiftSettings: optimized),
-        // Accuracy matrix and ACC/BWT/FWT.
+        // ACC, BWT, FWT, forgetting and LCA: the one metrics type of evaluation, run files and reports.
+        .target(name: "Metrics"),
+        // The accuracy matrix R and b.
         .target(name: "Evaluation", dependencies: ["Learning", "Benchmarks"]),
         // The training loop and its plugins: naive, replay, GEM, A-GEM, EWC, ...
         .target(
-            name: "Strategies", dependencies: ["Learning", "QuadraticProgram", "Benchmarks", "Evaluation"],
+            name: "Strategies", dependencies: ["Learning", "QuadraticProgram", "Benchmarks", "Evaluation", "Metrics"],
             swiftSettings: optimized),
         // One HDF5 file per run.
-        .target(name: "Storage", dependencies: ["CHDF5"]),
+        .target(name: "Storage", dependencies: ["CHDF5", "Metrics"]),
         // YAML registry, run plan, sharding, resume, runner.
         .target(
             name: "Experiments",
             dependencies: [
-                "Learning", "Data", "Benchmarks", "Strategies", "Evaluation",
+                "Learning", "Data", "Benchmarks", "Strategies", "Evaluation", "Metrics",
                 "Storage", .product(name: "Yams", package: "Yams"),
             ]),
         // CSV and Markdown tables from run files.
-        .target(name: "Reporting", dependencies: ["Storage", "Evaluation"]),
+        .target(name: "Reporting", dependencies: ["Storage", "Metrics"]),
         .executableTarget(
             name: "bench",
             dependencies: [
                 "Experiments", "Reporting", "Storage", "Strategies", "Benchmarks", "Data", "Learning", "Evaluation",
+                "Metrics",
                 "CBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -71,10 +74,11 @@ let package = Package(
         .testTarget(name: "QuadraticProgramTests", dependencies: ["QuadraticProgram"]),
         .testTarget(name: "DataTests", dependencies: ["Data"]),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Data"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Benchmarks", "Data", "Learning"]),
+        .testTarget(
+            name: "EvaluationTests", dependencies: ["Evaluation", "Metrics", "Benchmarks", "Data", "Learning"]),
         .testTarget(name: "StrategiesTests", dependencies: ["Strategies", "Learning", "Benchmarks", "TestSupport"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Metrics"]),
         .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Strategies", "Learning"]),
-        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Storage"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Storage", "Metrics"]),
     ]
 )

@@ -79,9 +79,9 @@ final class RunEventLog {
 
     /// The last line: `finished` with the run's metrics and file, or why the run stopped.
     func finished(_ record: RunRecord, file: URL) {
-        var line = EventLine("run_end").field("status", "finished").field("acc", record.acc)
-        if let bwt = record.bwt { line = line.field("bwt", bwt) }
-        if let fwt = record.fwt { line = line.field("fwt", fwt) }
+        var line = EventLine("run_end").field("status", "finished").field("acc", record.metrics.acc)
+        if let bwt = record.metrics.bwt { line = line.field("bwt", bwt) }
+        if let fwt = record.metrics.fwt { line = line.field("fwt", fwt) }
         write(line.field("total_seconds", record.totalSeconds).field("file", file.path))
         close()
     }

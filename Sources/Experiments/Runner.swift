@@ -4,6 +4,7 @@ import Dispatch
 import Evaluation
 import Foundation
 import Learning
+import Metrics
 import Storage
 import Strategies
 
@@ -306,7 +307,7 @@ public final class Runner {
                     TaskDefinition(permutation: $0.permutation, angle: $0.angle, classes: $0.classes.map(Int32.init))
                 }),
             accuracyMatrix: result.accuracy, randomInitAccuracy: result.randomInitAccuracy,
-            acc: metrics.averageAccuracy, bwt: metrics.backwardTransfer, fwt: metrics.forwardTransfer,
+            metrics: metrics,
             stepLoss: result.stepLoss, stepTask: result.stepTask, diagnostics: result.diagnostics,
             taskTrainSeconds: result.taskTrainSeconds, taskEvalSeconds: result.taskEvalSeconds, totalSeconds: total,
             parameters: result.parameters,
@@ -318,11 +319,8 @@ public final class Runner {
             })
         (record.kernelPath, record.kernelsVersion) = (Kernels.path, Kernels.version)
         (record.peakRSSBytes, record.peakRSSScope) = (PeakMemory.peakBytes(), peakScope.rawValue)
-        record.forgetting = metrics.forgetting
-        record.bwtOverAllTasks = metrics.backwardTransferOverAllTasks
-        record.fwtOverAllTasks = metrics.forwardTransferOverAllTasks
         (record.curve, record.curveStep, record.earlyAccuracy) = (result.curve, result.curveStep, result.earlyAccuracy)
-        record.lca = ContinualMetrics.learningCurveArea(result.earlyAccuracy)
+        record.metrics.lca = ContinualMetrics.learningCurveArea(result.earlyAccuracy)
         record.layerState = result.state
         record.stateLayout = result.stateLayout.map {
             LayerLayoutEntry(name: $0.name, shape: $0.shape, offset: $0.offset, count: $0.count)

@@ -68,9 +68,9 @@ enum PaperTables {
             "- Runs: the `paper` suite, seeds 0-4 (`swift run bench --suite paper`), files in `Results/runs/`\n",
         prepare: { run in
             var run = run
-            (run.bwt, run.fwt) = (
-                PaperComparison.published(run.bwt, tasks: run.taskCount),
-                PaperComparison.published(run.fwt, tasks: run.taskCount)
+            (run.metrics.bwt, run.metrics.fwt) = (
+                PaperComparison.published(run.metrics.bwt, tasks: run.taskCount),
+                PaperComparison.published(run.metrics.fwt, tasks: run.taskCount)
             )
             return run
         })

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import Storage
 
 /// `report.html`: one self-contained page (no network, no scripts) with the results
@@ -93,7 +94,7 @@ enum ReportPage {
                 runs.filter {
                     $0.benchmark == row.benchmark && $0.strategy == row.strategy && $0.experiment == row.experiment
                 }.compactMap {
-                    RecomputedMetrics(accuracyMatrix: $0.accuracyMatrix, randomInitAccuracy: $0.randomInitAccuracy)
+                    ContinualMetrics(accuracy: $0.accuracyMatrix, randomInit: $0.randomInitAccuracy)
                         .forgetting
                 })
             let metrics: [String] = [
@@ -133,8 +134,8 @@ enum ReportPage {
             html +=
                 "<tr><td><a href=\"\(escape(link))\">\(escape(run.fileName))</a></td><td>\(escape(run.experiment))</td>"
                 + "<td>\(escape(run.strategy))</td><td class=\"number\">\(run.seed)</td>"
-                + "<td class=\"number\">\(run.taskCount)</td><td class=\"number\">\(metric(run.acc))</td>"
-                + "<td class=\"number\">\(metric(run.bwt))</td><td class=\"number\">\(metric(run.fwt))</td>"
+                + "<td class=\"number\">\(run.taskCount)</td><td class=\"number\">\(metric(run.metrics.acc))</td>"
+                + "<td class=\"number\">\(metric(run.metrics.bwt))</td><td class=\"number\">\(metric(run.metrics.fwt))</td>"
                 + "<td class=\"number\">\(NumberFormat.fixed(run.trainSeconds, 1))</td>"
                 + "<td><code>\(escape(String(run.gitCommit.prefix(12))))</code></td><td>\(escape(run.created))</td></tr>\n"
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import Storage
 
 /// A file of a runs folder that is not in the report, and why.
@@ -79,11 +80,14 @@ public struct RunCollection: Sendable, Equatable {
     /// Why the stored ACC, BWT and FWT of `run` are not those of its own R and b (as `bench show`
     /// checks), or nil when they agree. A report never averages numbers it cannot vouch for.
     static func metricDisagreement(_ run: RunSummary) -> String? {
-        let check = RecomputedMetrics(accuracyMatrix: run.accuracyMatrix, randomInitAccuracy: run.randomInitAccuracy)
-        guard !check.matches(acc: run.acc, bwt: run.bwt, fwt: run.fwt) else { return nil }
+        let check = ContinualMetrics(accuracy: run.accuracyMatrix, randomInit: run.randomInitAccuracy)
+        guard !check.matches(run.metrics) else { return nil }
         let text = { (v: Double?) in v.map { "\($0)" } ?? "undefined" }
         let metrics: [(name: String, stored: Double?, recomputed: Double?)] =
-            [("ACC", run.acc, check.acc), ("BWT", run.bwt, check.bwt), ("FWT", run.fwt, check.fwt)]
+            [
+                ("ACC", run.metrics.acc, check.acc), ("BWT", run.metrics.bwt, check.bwt),
+                ("FWT", run.metrics.fwt, check.fwt),
+            ]
         let differing = metrics.filter { metric in
             guard let stored = metric.stored, let recomputed = metric.recomputed else {
                 return (metric.stored == nil) != (metric.recomputed == nil)

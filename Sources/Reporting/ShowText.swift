@@ -1,3 +1,4 @@
+import Metrics
 import Storage
 
 /// `bench show`: one run's identity, metrics and accuracy matrix as aligned text.
@@ -50,22 +51,24 @@ public enum ShowText {
         }
         lines.append("")
         let metricText = { (v: Double?) in v.map { NumberFormat.fixed($0, 3).leftPadded(6) } ?? "   n/a" }
-        lines.append("ACC " + metricText(summary.acc))
-        lines.append("BWT " + metricText(summary.bwt))
-        lines.append("FWT " + metricText(summary.fwt))
-        lines.append("FGT " + metricText(summary.forgetting) + "  (average forgetting)")
+        lines.append("ACC " + metricText(summary.metrics.acc))
+        lines.append("BWT " + metricText(summary.metrics.bwt))
+        lines.append("FWT " + metricText(summary.metrics.fwt))
+        lines.append("FGT " + metricText(summary.metrics.forgetting) + "  (average forgetting)")
         lines.append(
-            "BWT÷T " + metricText(summary.bwtOverAllTasks) + ", FWT÷T " + metricText(summary.fwtOverAllTasks)
+            "BWT÷T " + metricText(summary.metrics.bwtOverAllTasks) + ", FWT÷T "
+                + metricText(summary.metrics.fwtOverAllTasks)
                 + "  (means over all T tasks, as the GEM code prints them)")
-        if let lca = summary.lca { lines.append("LCA " + metricText(lca) + "  (LCA_10, from the early accuracies)") }
+        if let lca = summary.metrics.lca {
+            lines.append("LCA " + metricText(lca) + "  (LCA_10, from the early accuracies)")
+        }
         if !record.curve.isEmpty {
             lines.append(
                 "curve      \(record.curve.count) evaluations of every task, iterations "
                     + "\(record.curveStep.first!)…\(record.curveStep.last!)")
         }
-        let check = RecomputedMetrics(
-            accuracyMatrix: record.accuracyMatrix, randomInitAccuracy: record.randomInitAccuracy)
-        if !check.matches(acc: summary.acc, bwt: summary.bwt, fwt: summary.fwt) {
+        let check = ContinualMetrics(accuracy: record.accuracyMatrix, randomInit: record.randomInitAccuracy)
+        if !check.matches(summary.metrics) {
             lines.append(
                 "warning: stored metrics differ from those recomputed from R and b: ACC "
                     + metricText(check.acc) + ", BWT " + metricText(check.bwt) + ", FWT " + metricText(check.fwt))

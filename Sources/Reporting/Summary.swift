@@ -86,14 +86,14 @@ public enum Summary {
             var row = SummaryRow(
                 benchmark: key.benchmark, strategy: key.strategy, experiment: key.experiment,
                 scenario: scenarios.joined(separator: "+"), n: members.count, seeds: members.map(\.seed),
-                acc: Statistic(members.map(\.acc))!,
-                bwt: Statistic(members.compactMap(\.bwt)),
-                fwt: Statistic(members.compactMap(\.fwt)),
+                acc: Statistic(members.map(\.metrics.acc))!,
+                bwt: Statistic(members.compactMap(\.metrics.bwt)),
+                fwt: Statistic(members.compactMap(\.metrics.fwt)),
                 trainSeconds: Statistic(members.map(\.trainSeconds))!)
-            row.forgetting = Statistic(members.compactMap(\.forgetting))
+            row.forgetting = Statistic(members.compactMap(\.metrics.forgetting))
             row.evalSeconds = Statistic(members.map(\.evalSeconds))
             row.totalSeconds = Statistic(members.map(\.totalSeconds))
-            row.lca = Statistic(members.compactMap(\.lca))
+            row.lca = Statistic(members.compactMap(\.metrics.lca))
             row.peakRSSMiB = Statistic(members.compactMap { $0.peakRSSBytes.map { Double($0) / 1_048_576 } })
             row.peakRSSShared = members.contains { $0.peakRSSBytes != nil && $0.peakRSSScope != "run" }
             return row

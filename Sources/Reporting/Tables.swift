@@ -27,11 +27,12 @@ public enum Tables {
             lines.append(
                 csvLine([
                     run.fileName, run.experiment, run.benchmark, run.scenario, run.strategy,
-                    String(run.seed), String(run.taskCount), metric(run.acc), optional(run.bwt),
-                    optional(run.fwt), seconds(run.trainSeconds), seconds(run.evalSeconds),
+                    String(run.seed), String(run.taskCount), metric(run.metrics.acc), optional(run.metrics.bwt),
+                    optional(run.metrics.fwt), seconds(run.trainSeconds), seconds(run.evalSeconds),
                     seconds(run.totalSeconds), run.gembenchVersion, run.gitCommit, run.created,
-                    optional(run.forgetting), optional(run.bwtOverAllTasks), optional(run.fwtOverAllTasks),
-                    optional(run.lca), run.peakRSSBytes.map(String.init) ?? "", run.peakRSSScope ?? "",
+                    optional(run.metrics.forgetting), optional(run.metrics.bwtOverAllTasks),
+                    optional(run.metrics.fwtOverAllTasks),
+                    optional(run.metrics.lca), run.peakRSSBytes.map(String.init) ?? "", run.peakRSSScope ?? "",
                 ]))
         }
         return lines.joined(separator: "\n") + "\n"

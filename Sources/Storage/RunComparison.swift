@@ -14,9 +14,9 @@ extension RunRecord {
                 accuracyMatrix.flatMap { $0 }, fresh.accuracyMatrix.flatMap { $0 },
                 shapes: (accuracyMatrix.map(\.count), fresh.accuracyMatrix.map(\.count))))
         check("random_init_accuracy", Self.difference(randomInitAccuracy, fresh.randomInitAccuracy))
-        check("acc", Self.difference([acc], [fresh.acc]))
-        check("bwt", Self.difference(bwt, fresh.bwt))
-        check("fwt", Self.difference(fwt, fresh.fwt))
+        check("acc", Self.difference([metrics.acc], [fresh.metrics.acc]))
+        check("bwt", Self.difference(metrics.bwt, fresh.metrics.bwt))
+        check("fwt", Self.difference(metrics.fwt, fresh.metrics.fwt))
         check("tasks", tasks == fresh.tasks ? nil : "the task definitions (permutations, angles, classes) differ")
         check("train/loss", Self.difference(stepLoss, fresh.stepLoss))
         check("train/task", stepTask == fresh.stepTask ? nil : "the task of some steps differs")

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 
 /// The mapping between `RunRecord` and the paths of a run file (schema_version 1).
 /// Keep docs/hdf5-layout.md in step with this file.
@@ -45,19 +46,18 @@ enum RunEncoding {
         }
         try file.write(matrix.flatMap { $0 }, shape: [matrix.count, taskCount], to: "/metrics/accuracy_matrix")
         try file.write(record.randomInitAccuracy, shape: [taskCount], to: "/metrics/random_init_accuracy")
-        let bwt = record.bwt.flatMap { $0.isNaN ? nil : $0 }
-        let fwt = record.fwt.flatMap { $0.isNaN ? nil : $0 }
-        try file.setAttribute("acc", .double(record.acc), on: "/metrics")
+        let metrics = record.metrics.withoutNaN
+        let (bwt, fwt) = (metrics.bwt, metrics.fwt)
+        try file.setAttribute("acc", .double(metrics.acc), on: "/metrics")
         try file.setAttribute("bwt", .double(bwt ?? .nan), on: "/metrics")
         try file.setAttribute("fwt", .double(fwt ?? .nan), on: "/metrics")
         var undefined = [bwt == nil ? "bwt" : nil, fwt == nil ? "fwt" : nil].compactMap { $0 }
         for (name, value) in [
-            ("forgetting", record.forgetting), ("bwt_over_all_tasks", record.bwtOverAllTasks),
-            ("fwt_over_all_tasks", record.fwtOverAllTasks),
+            ("forgetting", metrics.forgetting), ("bwt_over_all_tasks", metrics.bwtOverAllTasks),
+            ("fwt_over_all_tasks", metrics.fwtOverAllTasks),
         ] {
-            let defined = value.flatMap { $0.isNaN ? nil : $0 }
-            try file.setAttribute(name, .double(defined ?? .nan), on: "/metrics")
-            if defined == nil { undefined.append(name) }
+            try file.setAttribute(name, .double(value ?? .nan), on: "/metrics")
+            if value == nil { undefined.append(name) }
         }
         try file.setAttribute("undefined", .string(undefined.joined(separator: ",")), on: "/metrics")
         if !record.curve.isEmpty {
@@ -74,7 +74,7 @@ enum RunEncoding {
             let padded = record.earlyAccuracy.flatMap { $0 + [Double](repeating: .nan, count: width - $0.count) }
             try file.write(padded, shape: [record.earlyAccuracy.count, width], to: "/metrics/early_accuracy")
         }
-        if let lca = record.lca, !lca.isNaN { try file.setAttribute("lca", .double(lca), on: "/metrics") }
+        if let lca = metrics.lca { try file.setAttribute("lca", .double(lca), on: "/metrics") }
 
         // Tasks.
         try file.createGroup("/tasks")
@@ -204,10 +204,7 @@ enum RunEncoding {
         let metrics = try readMetrics(file)
         record.accuracyMatrix = metrics.matrix
         record.randomInitAccuracy = metrics.b
-        record.acc = metrics.acc
-        record.bwt = metrics.bwt
-        record.fwt = metrics.fwt
-        (record.forgetting, record.bwtOverAllTasks, record.fwtOverAllTasks) = metrics.later
+        record.metrics = metrics.stored
         (record.curve, record.curveStep) = try readCurve(file, tasks: metrics.b.count)
         if file.exists("/metrics/early_accuracy") {
             let early = try file.read("/metrics/early_accuracy", as: Double.self)
@@ -220,7 +217,6 @@ enum RunEncoding {
                 Array(early.values[($0 * w)..<(($0 + 1) * w)]).filter { !$0.isNaN }
             }
         }
-        if file.hasAttribute("lca", on: "/metrics") { record.lca = try file.doubleAttribute("lca", on: "/metrics") }
 
         var tasks: [TaskDefinition] = []
         let taskCount = Int(try file.intAttribute("count", on: "/tasks"))
@@ -310,7 +306,7 @@ enum RunEncoding {
             seed: Int(try file.intAttribute("seed")),
             benchmark: try file.stringAttribute("benchmark"),
             scenario: try file.stringAttribute("scenario", on: "/tasks"),
-            taskCount: metrics.b.count, acc: metrics.acc, bwt: metrics.bwt, fwt: metrics.fwt,
+            taskCount: metrics.b.count, metrics: metrics.stored,
             accuracyMatrix: metrics.matrix, randomInitAccuracy: metrics.b,
             trainSeconds: try file.read("/train/task_train_seconds", as: Double.self).values.reduce(0, +),
             evalSeconds: try file.read("/train/task_eval_seconds", as: Double.self).values.reduce(0, +),
@@ -324,8 +320,6 @@ enum RunEncoding {
                 try file.stringAttribute(RunSummary.experimentFoldersKey, on: "/config"))
         }
         (summary.peakRSSBytes, summary.peakRSSScope) = try peakRSS(file)
-        (summary.forgetting, summary.bwtOverAllTasks, summary.fwtOverAllTasks) = metrics.later
-        if file.hasAttribute("lca", on: "/metrics") { summary.lca = try file.doubleAttribute("lca", on: "/metrics") }
         (summary.curve, summary.curveStep) = try readCurve(file, tasks: metrics.b.count)
         if !summary.curve.isEmpty {
             summary.taskBoundaries = RunSummary.boundaries(try file.read("/train/task", as: Int32.self).values)
@@ -361,12 +355,11 @@ enum RunEncoding {
 
     /// The metrics; `later` holds forgetting and the ÷T BWT/FWT, nil when undefined or absent
     /// (files written before they were stored).
-    private static func readMetrics(_ file: HDF5File) throws
-        -> (
-            matrix: [[Double]], b: [Double], acc: Double, bwt: Double?, fwt: Double?,
-            later: (Double?, Double?, Double?)
-        )
-    {
+    /// R, b and the stored metrics: NaN or listed in `/metrics@undefined` reads as nil, and so does
+    /// an attribute an older file lacks (forgetting, BWT and FWT ÷T, LCA).
+    private static func readMetrics(_ file: HDF5File) throws -> (
+        matrix: [[Double]], b: [Double], stored: ContinualMetrics
+    ) {
         let path = file.url.path
         let r = try file.read("/metrics/accuracy_matrix", as: Double.self)
         guard r.shape.count == 2, r.shape[0] >= 1, r.shape[1] >= 1 else {
@@ -390,12 +383,10 @@ enum RunEncoding {
         func laterMetric(_ name: String) throws -> Double? {
             file.hasAttribute(name, on: "/metrics") ? try metric(name) : nil
         }
-        return (
-            matrix, b.values, try file.doubleAttribute("acc", on: "/metrics"), try metric("bwt"), try metric("fwt"),
-            (
-                try laterMetric("forgetting"), try laterMetric("bwt_over_all_tasks"),
-                try laterMetric("fwt_over_all_tasks")
-            )
-        )
+        let stored = ContinualMetrics(
+            acc: try file.doubleAttribute("acc", on: "/metrics"), bwt: try metric("bwt"), fwt: try metric("fwt"),
+            forgetting: try laterMetric("forgetting"), bwtOverAllTasks: try laterMetric("bwt_over_all_tasks"),
+            fwtOverAllTasks: try laterMetric("fwt_over_all_tasks"), lca: try laterMetric("lca"))
+        return (matrix, b.values, stored)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 
 /// Everything one run (experiment, strategy, seed) leaves behind. The runner fills it;
 /// `RunFile.write` stores it as one HDF5 file (layout: docs/hdf5-layout.md).
@@ -48,23 +49,17 @@ public struct RunRecord: Sendable, Equatable {
     public var accuracyMatrix: [[Double]]
     /// b: accuracy of the randomly initialised model on each task (T).
     public var randomInitAccuracy: [Double]
-    public var acc: Double
-    /// nil = undefined (T = 1, joint training); stored as NaN and listed in `/metrics@undefined`.
-    public var bwt: Double?
-    public var fwt: Double?
-    /// Average forgetting (Chaudhry et al. 2018); nil when undefined (as BWT) or, read from a
-    /// file written before it was stored, absent (`RunSummary` then recomputes it from R).
-    public var forgetting: Double? = nil
-    /// BWT and FWT divided by T as the GEM reference code does ((T−1)/T of `bwt`, `fwt`).
-    public var bwtOverAllTasks: Double? = nil
-    public var fwtOverAllTasks: Double? = nil
+    /// ACC, BWT, FWT, forgetting, BWT and FWT ÷T, LCA_10 as stored. nil = undefined (T = 1, joint
+    /// training: stored as NaN and listed in `/metrics@undefined`) or, in a file written before
+    /// it was stored, absent (`RunSummary` then recomputes it from R).
+    public var metrics: ContinualMetrics
     /// Within-task curve (runs with `eval_every`): curve[k][j] = accuracy on task j after training
     /// iteration curveStep[k]; empty otherwise.
     public var curve: [[Double]] = []
     public var curveStep: [Int] = []
-    /// earlyAccuracy[t][b]: accuracy on task t after b of its minibatches (b = 0 … 10), and LCA_10.
+    /// earlyAccuracy[t][b]: accuracy on task t after b of its minibatches (b = 0 … 10), whose
+    /// mean is `metrics.lca`.
     public var earlyAccuracy: [[Double]] = []
-    public var lca: Double? = nil
 
     // MARK: Training curves and timings
     /// One entry per training iteration.
@@ -102,7 +97,7 @@ public struct RunRecord: Sendable, Equatable {
         created: String = RunRecord.now(), datasetChecksums: [String: String] = [:],
         tasks: TaskDefinitions = TaskDefinitions(scenario: "", tasks: []),
         accuracyMatrix: [[Double]] = [], randomInitAccuracy: [Double] = [],
-        acc: Double = .nan, bwt: Double? = nil, fwt: Double? = nil,
+        metrics: ContinualMetrics = ContinualMetrics(acc: .nan),
         stepLoss: [Float] = [], stepTask: [Int32] = [], diagnostics: [String: [Float]] = [:],
         taskTrainSeconds: [Double] = [], taskEvalSeconds: [Double] = [], totalSeconds: Double = 0,
         parameters: [Float] = [], layerLayout: [LayerLayoutEntry] = [],
@@ -122,9 +117,7 @@ public struct RunRecord: Sendable, Equatable {
         self.tasks = tasks
         self.accuracyMatrix = accuracyMatrix
         self.randomInitAccuracy = randomInitAccuracy
-        self.acc = acc
-        self.bwt = bwt
-        self.fwt = fwt
+        self.metrics = metrics
         self.stepLoss = stepLoss
         self.stepTask = stepTask
         self.diagnostics = diagnostics
@@ -230,16 +223,9 @@ public struct RunSummary: Sendable, Equatable {
     public var benchmark: String
     public var scenario: String
     public var taskCount: Int
-    public var acc: Double
-    public var bwt: Double?
-    public var fwt: Double?
-    /// Stored, or recomputed from R and b for files that predate these attributes (see
-    /// `RunEncoding.readMetrics`).
-    public var forgetting: Double? = nil
-    public var bwtOverAllTasks: Double? = nil
-    public var fwtOverAllTasks: Double? = nil
-    /// LCA_10, for runs with `eval_every`.
-    public var lca: Double? = nil
+    /// As stored; forgetting and BWT and FWT ÷T recomputed from R and b for files that predate
+    /// them (`withRecomputedLaterMetrics`). NaN values of the file read as nil (undefined).
+    public var metrics: ContinualMetrics
     /// As `RunRecord.curve` and `curveStep`: accuracy on every task during training (runs with
     /// `eval_every`); empty otherwise.
     public var curve: [[Double]] = []
@@ -269,7 +255,7 @@ public struct RunSummary: Sendable, Equatable {
 
     public init(
         fileName: String, experiment: String, strategy: String, seed: Int, benchmark: String,
-        scenario: String, taskCount: Int, acc: Double, bwt: Double?, fwt: Double?,
+        scenario: String, taskCount: Int, metrics: ContinualMetrics,
         accuracyMatrix: [[Double]], randomInitAccuracy: [Double], trainSeconds: Double,
         evalSeconds: Double, totalSeconds: Double, gembenchVersion: String, gitCommit: String,
         created: String
@@ -281,9 +267,7 @@ public struct RunSummary: Sendable, Equatable {
         self.benchmark = benchmark
         self.scenario = scenario
         self.taskCount = taskCount
-        self.acc = acc
-        self.bwt = bwt
-        self.fwt = fwt
+        self.metrics = metrics
         self.accuracyMatrix = accuracyMatrix
         self.randomInitAccuracy = randomInitAccuracy
         self.trainSeconds = trainSeconds
@@ -303,18 +287,13 @@ public struct RunSummary: Sendable, Equatable {
                     seed: record.seed),
             experiment: record.experiment, strategy: record.strategy, seed: record.seed,
             benchmark: record.benchmark, scenario: record.tasks.scenario,
-            taskCount: record.randomInitAccuracy.count, acc: record.acc,
-            bwt: record.bwt.flatMap { $0.isNaN ? nil : $0 }, fwt: record.fwt.flatMap { $0.isNaN ? nil : $0 },
+            taskCount: record.randomInitAccuracy.count, metrics: record.metrics.withoutNaN,
             accuracyMatrix: record.accuracyMatrix, randomInitAccuracy: record.randomInitAccuracy,
             trainSeconds: record.taskTrainSeconds.reduce(0, +),
             evalSeconds: record.taskEvalSeconds.reduce(0, +), totalSeconds: record.totalSeconds,
             gembenchVersion: record.gembenchVersion, gitCommit: record.gitCommit, created: record.created)
         machine = record.machine
         (peakRSSBytes, peakRSSScope) = (record.peakRSSBytes, record.peakRSSScope)
-        func defined(_ value: Double?) -> Double? { value.flatMap { $0.isNaN ? nil : $0 } }
-        (forgetting, bwtOverAllTasks, fwtOverAllTasks) =
-            (defined(record.forgetting), defined(record.bwtOverAllTasks), defined(record.fwtOverAllTasks))
-        lca = defined(record.lca)
         experimentFolders = Self.folders(record.configAttributes[Self.experimentFoldersKey])
         (curve, curveStep) = (record.curve, record.curveStep)
         taskBoundaries = Self.boundaries(record.stepTask)

@@ -101,9 +101,9 @@ final class ProgressPrinter: @unchecked Sendable {
             }
         case .finished(_, _, let spec, let record, let file):
             end(spec)
-            let bwt = record.bwt.map { String(format: "%.3f", $0) } ?? "n/a"
+            let bwt = record.metrics.bwt.map { String(format: "%.3f", $0) } ?? "n/a"
             show(
-                "  \(spec.runID) done in \(Self.clock(record.totalSeconds)): ACC \(String(format: "%.3f", record.acc)) "
+                "  \(spec.runID) done in \(Self.clock(record.totalSeconds)): ACC \(String(format: "%.3f", record.metrics.acc)) "
                     + "BWT \(bwt) -> \(file.path)")
         case .failed(_, _, let spec, let reason):
             end(spec)

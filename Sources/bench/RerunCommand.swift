@@ -46,7 +46,7 @@ struct RerunCommand: ParsableCommand {
         do { fresh = try runner.record(for: spec) } catch { throw fail("\(error)") }
         // a summary keeps no losses, model or memory to compare
         let differences = stored.bitDifferences(from: content == .summary ? fresh.summarized() : fresh)
-        print("ACC stored \(stored.acc), now \(fresh.acc)")
+        print("ACC stored \(stored.metrics.acc), now \(fresh.metrics.acc)")
         if differences.isEmpty {
             print(
                 content == .summary

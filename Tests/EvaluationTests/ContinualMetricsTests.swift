@@ -1,5 +1,6 @@
 import Benchmarks
 import Learning
+import Metrics
 import XCTest
 
 @testable import Evaluation
@@ -14,16 +15,16 @@ final class ContinualMetricsTests: XCTestCase {
         let b = [0.10, 0.11, 0.09]
         let m = ContinualMetrics(accuracy: r, randomInit: b)
         // ACC = (0.60 + 0.80 + 0.97) / 3 = 0.79
-        XCTAssertEqual(m.averageAccuracy, 0.79, accuracy: 1e-12)
+        XCTAssertEqual(m.acc, 0.79, accuracy: 1e-12)
         // BWT = ((0.60 − 0.90) + (0.80 − 0.95)) / 2 = −0.225
-        XCTAssertEqual(m.backwardTransfer!, -0.225, accuracy: 1e-12)
+        XCTAssertEqual(m.bwt!, -0.225, accuracy: 1e-12)
         // FWT = ((0.12 − 0.11) + (0.15 − 0.09)) / 2 = 0.035
-        XCTAssertEqual(m.forwardTransfer!, 0.035, accuracy: 1e-12)
+        XCTAssertEqual(m.fwt!, 0.035, accuracy: 1e-12)
         // forgetting = ((0.90 − 0.60) + (0.95 − 0.80)) / 2 = 0.225
         XCTAssertEqual(m.forgetting!, 0.225, accuracy: 1e-12)
         // The GEM code's means over all T = 3 tasks (a zero term each): −0.45 / 3 and 0.07 / 3
-        XCTAssertEqual(m.backwardTransferOverAllTasks!, -0.15, accuracy: 1e-12)
-        XCTAssertEqual(m.forwardTransferOverAllTasks!, 0.07 / 3, accuracy: 1e-12)
+        XCTAssertEqual(m.bwtOverAllTasks!, -0.15, accuracy: 1e-12)
+        XCTAssertEqual(m.fwtOverAllTasks!, 0.07 / 3, accuracy: 1e-12)
     }
 
     func testForgettingTakesTheBestEarlierAccuracyNotTheOneJustAfterTraining() {
@@ -36,8 +37,8 @@ final class ContinualMetricsTests: XCTestCase {
         let m = ContinualMetrics(accuracy: r, randomInit: [0, 0, 0])
         // forgetting = ((0.9 − 0.4) + (0.8 − 0.8)) / 2 = 0.25; BWT = ((0.4 − 0.5) + 0) / 2 = −0.05
         XCTAssertEqual(m.forgetting!, 0.25, accuracy: 1e-12)
-        XCTAssertEqual(m.backwardTransfer!, -0.05, accuracy: 1e-12)
-        XCTAssertEqual(m.backwardTransferOverAllTasks!, -0.1 / 3, accuracy: 1e-12)
+        XCTAssertEqual(m.bwt!, -0.05, accuracy: 1e-12)
+        XCTAssertEqual(m.bwtOverAllTasks!, -0.1 / 3, accuracy: 1e-12)
     }
 
     func testLearningCurveAreaIsTheMeanOverTasksAndFirstMinibatches() {
@@ -48,18 +49,18 @@ final class ContinualMetricsTests: XCTestCase {
 
     func testJointTrainingsSingleRowHasAccuracyButNoTransfer() {
         let m = ContinualMetrics(accuracy: [[0.9, 0.7, 0.8]], randomInit: [0.1, 0.1, 0.1])
-        XCTAssertEqual(m.averageAccuracy, 0.8, accuracy: 1e-12)
-        XCTAssertNil(m.backwardTransfer)
-        XCTAssertNil(m.forwardTransfer)
+        XCTAssertEqual(m.acc, 0.8, accuracy: 1e-12)
+        XCTAssertNil(m.bwt)
+        XCTAssertNil(m.fwt)
         XCTAssertNil(m.forgetting)
-        XCTAssertNil(m.backwardTransferOverAllTasks)
+        XCTAssertNil(m.bwtOverAllTasks)
     }
 
     func testOneTaskHasAccuracyButNoTransfer() {
         let m = ContinualMetrics(accuracy: [[0.8]], randomInit: [0.1])
-        XCTAssertEqual(m.averageAccuracy, 0.8)
-        XCTAssertNil(m.backwardTransfer)
-        XCTAssertNil(m.forwardTransfer)
+        XCTAssertEqual(m.acc, 0.8)
+        XCTAssertNil(m.bwt)
+        XCTAssertNil(m.fwt)
     }
 
     func testEvaluatorCountsCorrectPredictionsWithinHeads() {

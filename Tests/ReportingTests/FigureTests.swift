@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import Storage
 import XCTest
 
@@ -15,12 +16,13 @@ final class FigureTests: XCTestCase {
         _ benchmark: String, _ strategy: String, seed: Int, r: [[Double]], b: [Double],
         experiment: String? = nil
     ) -> RunSummary {
-        let m = RecomputedMetrics(accuracyMatrix: r, randomInitAccuracy: b)
+        let m = ContinualMetrics(accuracy: r, randomInit: b)
         let experiment = experiment ?? benchmark
         return RunSummary(
             fileName: RunFile.fileName(experiment: experiment, strategy: strategy, seed: seed),
             experiment: experiment, strategy: strategy, seed: seed, benchmark: benchmark,
-            scenario: "domain-incremental", taskCount: b.count, acc: m.acc, bwt: m.bwt, fwt: m.fwt,
+            scenario: "domain-incremental", taskCount: b.count,
+            metrics: ContinualMetrics(acc: m.acc, bwt: m.bwt, fwt: m.fwt),
             accuracyMatrix: r, randomInitAccuracy: b, trainSeconds: 1, evalSeconds: 1, totalSeconds: 2,
             gembenchVersion: "0.1.0", gitCommit: "abc", created: "2026-11-28T08:40:55Z")
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import Reporting
 import Storage
 
@@ -26,7 +27,7 @@ func makeRun(
         experiment: experiment ?? benchmark, strategy: strategy, seed: seed, benchmark: benchmark,
         gembenchVersion: "0.1.0", gitCommit: "abc123", created: "2026-11-28T08:40:55Z",
         tasks: tasks, accuracyMatrix: matrix, randomInitAccuracy: [0.1, 0.12, 0.08],
-        acc: acc, bwt: bwt, fwt: fwt, stepLoss: [1, 0.5], stepTask: [0, 2],
+        metrics: ContinualMetrics(acc: acc, bwt: bwt, fwt: fwt), stepLoss: [1, 0.5], stepTask: [0, 2],
         taskTrainSeconds: train, taskEvalSeconds: [0.25], totalSeconds: train.reduce(0, +) + 0.25,
         parameters: [0.5, -0.5], layerLayout: [LayerLayoutEntry(name: "w", shape: [2], offset: 0, count: 2)])
 }
@@ -55,11 +56,11 @@ func handRuns() -> [RunRecord] {
 func withMatchingMatrix(_ record: RunRecord) -> RunRecord {
     var record = record
     let b = [0.1, 0.12, 0.08]
-    if let bwt = record.bwt, let fwt = record.fwt {
-        let last = [0.9 + bwt, 0.85 + bwt, 3 * record.acc - (0.9 + bwt) - (0.85 + bwt)]
+    if let bwt = record.metrics.bwt, let fwt = record.metrics.fwt {
+        let last = [0.9 + bwt, 0.85 + bwt, 3 * record.metrics.acc - (0.9 + bwt) - (0.85 + bwt)]
         record.accuracyMatrix = [[0.9, b[1] + fwt, 0.1], [0.8, 0.85, b[2] + fwt], last]
     } else {
-        record.accuracyMatrix = [[record.acc, record.acc, record.acc]]
+        record.accuracyMatrix = [[record.metrics.acc, record.metrics.acc, record.metrics.acc]]
     }
     record.randomInitAccuracy = b
     return record

@@ -1,3 +1,4 @@
+import Metrics
 import Storage
 import XCTest
 
@@ -11,7 +12,8 @@ final class PaperComparisonTests: XCTestCase {
         var summary = RunSummary(
             fileName: "\(experiment)__\(strategy)__seed\(seed).h5", experiment: experiment,
             strategy: strategy, seed: seed, benchmark: benchmark, scenario: "domain-incremental",
-            taskCount: 20, acc: acc, bwt: bwt, fwt: fwt, accuracyMatrix: [[acc, acc], [acc, acc]],
+            taskCount: 20, metrics: ContinualMetrics(acc: acc, bwt: bwt, fwt: fwt),
+            accuracyMatrix: [[acc, acc], [acc, acc]],
             randomInitAccuracy: [0.1, 0.1], trainSeconds: train, evalSeconds: 5,
             totalSeconds: train + 5, gembenchVersion: "0.1.0", gitCommit: "abc", created: "now")
         summary.machine = "Test CPU · 2 cores · 2 BLAS threads"
@@ -60,7 +62,7 @@ final class PaperComparisonTests: XCTestCase {
             var summary = run(
                 "agem-paper-permuted-mnist", "permuted-mnist", strategy, seed: seed, acc: acc,
                 bwt: -forgetting, fwt: 0, train: train)
-            (summary.forgetting, summary.lca, summary.taskCount) = (forgetting, lca, 17)
+            (summary.metrics.forgetting, summary.metrics.lca, summary.taskCount) = (forgetting, lca, 17)
             return summary
         }
         let runs = [
@@ -132,7 +134,7 @@ final class PaperComparisonTests: XCTestCase {
             var summary = run(
                 "agem-paper-permuted-mnist", "permuted-mnist", strategy, seed: 0, acc: acc,
                 bwt: -0.1, fwt: 0, train: 10)
-            (summary.forgetting, summary.lca, summary.taskCount) = (0.1, 0.3, 17)
+            (summary.metrics.forgetting, summary.metrics.lca, summary.taskCount) = (0.1, 0.3, 17)
             return summary
         }
         let runs = ["gem", "rwalk", "mas", "si", "ewc"].map { agemRun($0, acc: 0.7) }

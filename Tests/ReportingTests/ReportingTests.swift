@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import Reporting
 import Storage
 import XCTest
@@ -60,7 +61,7 @@ final class ReportingTests: XCTestCase {
     func testLCAAndPeakRSSColumnsAreMeanAndSampleStdOverSeeds() throws {
         var runs = handRuns()
         for (i, (lca, mib)) in zip([0.2, 0.3, 0.4], [100, 200, 300]).enumerated() {
-            runs[i].lca = lca
+            runs[i].metrics.lca = lca
             runs[i].peakRSSBytes = mib << 20
             runs[i].peakRSSScope = i == 1 ? "process" : "run"
         }
@@ -130,17 +131,17 @@ final class ReportingTests: XCTestCase {
                 "| b | s | 2 | 0.600 ± 0.141 | -0.100 (n=1) | n/a | 1.0 ± 0.0 |"))
     }
 
-    func testRecomputedMetricsFromHandMatrix() {
+    func testContinualMetricsFromHandMatrix() {
         // ACC = (0.7 + 0.75 + 0.95)/3 = 0.8; BWT = ((0.7-0.9) + (0.75-0.85))/2 = -0.15;
         // FWT = ((0.1-0.12) + (0.15-0.08))/2 = 0.025.
-        let m = RecomputedMetrics(
-            accuracyMatrix: [[0.9, 0.1, 0.2], [0.8, 0.85, 0.15], [0.7, 0.75, 0.95]],
-            randomInitAccuracy: [0.1, 0.12, 0.08])
+        let m = ContinualMetrics(
+            accuracy: [[0.9, 0.1, 0.2], [0.8, 0.85, 0.15], [0.7, 0.75, 0.95]],
+            randomInit: [0.1, 0.12, 0.08])
         XCTAssertEqual(m.acc, 0.8, accuracy: 1e-12)
         XCTAssertEqual(try XCTUnwrap(m.bwt), -0.15, accuracy: 1e-12)
         XCTAssertEqual(try XCTUnwrap(m.fwt), 0.025, accuracy: 1e-12)
-        XCTAssertTrue(m.matches(acc: 0.8, bwt: -0.15, fwt: 0.025))
-        let single = RecomputedMetrics(accuracyMatrix: [[0.9]], randomInitAccuracy: [0.1])
+        XCTAssertTrue(m.matches(ContinualMetrics(acc: 0.8, bwt: -0.15, fwt: 0.025)))
+        let single = ContinualMetrics(accuracy: [[0.9]], randomInit: [0.1])
         XCTAssertEqual(single.acc, 0.9)
         XCTAssertNil(single.bwt)
         XCTAssertNil(single.fwt)
@@ -250,7 +251,8 @@ final class ReportingTests: XCTestCase {
         // forgetting = ((0.9 − 0.7) + (0.85 − 0.75)) / 2 = 0.15; BWT sum −0.3 and FWT sum 0.05, ÷3
         let old = makeRun("b", "old", seed: 0, acc: 0.8, bwt: -0.15, fwt: 0.025, train: [1])
         var stored = makeRun("b", "new", seed: 0, acc: 0.8, bwt: -0.15, fwt: 0.025, train: [1])
-        (stored.forgetting, stored.bwtOverAllTasks, stored.fwtOverAllTasks) = (0.42, -0.5, 0.5)  // stored wins
+        // stored wins
+        (stored.metrics.forgetting, stored.metrics.bwtOverAllTasks, stored.metrics.fwtOverAllTasks) = (0.42, -0.5, 0.5)
         for run in [old, stored] {
             try RunFile.write(
                 run,
@@ -261,11 +263,11 @@ final class ReportingTests: XCTestCase {
         }
         let scanned = try RunCollection.scan(runs).runs.sorted { $0.strategy > $1.strategy }
         XCTAssertEqual(scanned.map(\.strategy), ["old", "new"])
-        XCTAssertEqual(try XCTUnwrap(scanned[0].forgetting), 0.15, accuracy: 1e-12)
-        XCTAssertEqual(try XCTUnwrap(scanned[0].bwtOverAllTasks), -0.1, accuracy: 1e-12)
-        XCTAssertEqual(try XCTUnwrap(scanned[0].fwtOverAllTasks), 0.05 / 3, accuracy: 1e-12)
-        XCTAssertEqual(scanned[1].forgetting, 0.42)
-        XCTAssertEqual(scanned[1].bwtOverAllTasks, -0.5)
+        XCTAssertEqual(try XCTUnwrap(scanned[0].metrics.forgetting), 0.15, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(scanned[0].metrics.bwtOverAllTasks), -0.1, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(scanned[0].metrics.fwtOverAllTasks), 0.05 / 3, accuracy: 1e-12)
+        XCTAssertEqual(scanned[1].metrics.forgetting, 0.42)
+        XCTAssertEqual(scanned[1].metrics.bwtOverAllTasks, -0.5)
         let csv = Tables.runsCSV(scanned).split(separator: "\n")
         XCTAssertTrue(csv[1].hasSuffix(",0.420000,-0.500000,0.500000,,,"), String(csv[1]))
         XCTAssertTrue(csv[2].hasSuffix(",0.150000,-0.100000,0.016667,,,"), String(csv[2]))
@@ -300,11 +302,11 @@ final class ReportingTests: XCTestCase {
         var good = withMatchingMatrix(handRuns()[0])
         try RunFile.write(good, to: runs.appendingPathComponent("good.h5"))
         good.seed = 1
-        good.acc = 0.9  // R's last row averages 0.8
+        good.metrics.acc = 0.9  // R's last row averages 0.8
         try RunFile.write(good, to: runs.appendingPathComponent("bad.h5"))
         var undefined = withMatchingMatrix(handRuns()[1])
         undefined.seed = 2
-        undefined.fwt = nil  // R is square with T = 3: FWT is defined
+        undefined.metrics.fwt = nil  // R is square with T = 3: FWT is defined
         try RunFile.write(undefined, to: runs.appendingPathComponent("undefined.h5"))
         let collection = try RunCollection.scan(runs)
         XCTAssertEqual(collection.runs.map(\.fileName), ["good.h5"])
@@ -314,16 +316,16 @@ final class ReportingTests: XCTestCase {
                 SkippedRun(
                     fileName: "bad.h5",
                     reason: "stored metrics disagree with its accuracy matrix R and b: "
-                        + "ACC stored 0.9, recomputed \(RecomputedMetrics(accuracyMatrix: good.accuracyMatrix, randomInitAccuracy: good.randomInitAccuracy).acc)"
+                        + "ACC stored 0.9, recomputed \(ContinualMetrics(accuracy: good.accuracyMatrix, randomInit: good.randomInitAccuracy).acc)"
                 ),
                 SkippedRun(
                     fileName: "undefined.h5",
                     reason: "stored metrics disagree with its accuracy matrix R and b: "
-                        + "FWT stored undefined, recomputed \(RecomputedMetrics(accuracyMatrix: undefined.accuracyMatrix, randomInitAccuracy: undefined.randomInitAccuracy).fwt!)"
+                        + "FWT stored undefined, recomputed \(ContinualMetrics(accuracy: undefined.accuracyMatrix, randomInit: undefined.randomInitAccuracy).fwt!)"
                 ),
             ])
         XCTAssertEqual(
-            RecomputedMetrics(accuracyMatrix: good.accuracyMatrix, randomInitAccuracy: good.randomInitAccuracy).acc,
+            ContinualMetrics(accuracy: good.accuracyMatrix, randomInit: good.randomInitAccuracy).acc,
             0.8, accuracy: 1e-12)
     }
 
@@ -335,9 +337,9 @@ final class ReportingTests: XCTestCase {
 
     func testShowTextAlignsMatrixWithThreeDecimals() {
         var record = handRuns()[0]
-        record.acc = 0.8
-        record.bwt = -0.15
-        record.fwt = 0.025
+        record.metrics.acc = 0.8
+        record.metrics.bwt = -0.15
+        record.metrics.fwt = 0.025
         let text = ShowText.render(record, fileName: "x.h5")
         XCTAssertTrue(
             text.contains(
@@ -357,7 +359,7 @@ final class ReportingTests: XCTestCase {
 
                 """), text)
         XCTAssertFalse(text.contains("warning"))
-        record.acc = 0.9
+        record.metrics.acc = 0.9
         XCTAssertTrue(ShowText.render(record, fileName: "x.h5").contains("warning: stored metrics differ"))
     }
 }

@@ -6,7 +6,7 @@ final class RunComparisonTests: XCTestCase {
     func testAnIdenticalRerunHasNoDifferencesEvenWithNaNAndUndefinedMetrics() {
         var stored = sampleRecord()
         stored.stepLoss[1] = .nan
-        stored.fwt = nil
+        stored.metrics.fwt = nil
         XCTAssertEqual(stored.bitDifferences(from: stored), [])
     }
 
@@ -15,8 +15,8 @@ final class RunComparisonTests: XCTestCase {
     func testEveryRecomputedPartIsCompared() {
         let stored = sampleRecord()
         var fresh = stored
-        fresh.acc = 0.81
-        fresh.bwt = nil
+        fresh.metrics.acc = 0.81
+        fresh.metrics.bwt = nil
         fresh.parameters[78_499] = fresh.parameters[78_499].nextUp
         fresh.parameters[3] = -fresh.parameters[3]
         fresh.diagnostics["gem_violations"]![2] = 0

@@ -15,9 +15,9 @@ final class RunFileTests: XCTestCase {
         try RunFile.write(record, to: url)
         XCTAssertEqual(try RunFile.read(url), record)
         var noMemory = sampleRecord(withMemory: false)
-        noMemory.bwt = nil
-        noMemory.fwt = nil
-        noMemory.forgetting = nil
+        noMemory.metrics.bwt = nil
+        noMemory.metrics.fwt = nil
+        noMemory.metrics.forgetting = nil
         try RunFile.write(noMemory, to: url, overwrite: true)
         XCTAssertEqual(try RunFile.read(url), noMemory)
         // layer state (batch-norm statistics) is stored beside the parameters when a model has it
@@ -51,9 +51,9 @@ final class RunFileTests: XCTestCase {
         XCTAssertEqual(summary.seed, 3)
         XCTAssertEqual(summary.scenario, "domain-incremental")
         XCTAssertEqual(summary.taskCount, 3)
-        XCTAssertEqual(summary.bwt, -0.15)
-        XCTAssertEqual(summary.forgetting, 0.15)
-        XCTAssertEqual(summary.bwtOverAllTasks, -0.1)
+        XCTAssertEqual(summary.metrics.bwt, -0.15)
+        XCTAssertEqual(summary.metrics.forgetting, 0.15)
+        XCTAssertEqual(summary.metrics.bwtOverAllTasks, -0.1)
         XCTAssertEqual(summary.trainSeconds, 6.75)
         XCTAssertEqual(summary.evalSeconds, 1.25)
     }
@@ -68,7 +68,7 @@ final class RunFileTests: XCTestCase {
         record.curve = [[0.5, 0.1, 0.1], [0.9, 0.2, 0.1]]
         record.curveStep = [1, 2]
         record.earlyAccuracy = [[0.1, 0.5], [0.12, 0.6], [0.08, 0.7]]
-        record.lca = 0.6
+        record.metrics.lca = 0.6
         try RunFile.write(record, to: run)
         try RunFile.writeSummary(record, to: summary)
 
@@ -167,9 +167,9 @@ final class RunFileTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(result.stdout, "ok\n")
 
-        record.bwt = nil
-        record.fwt = nil
-        (record.forgetting, record.bwtOverAllTasks, record.fwtOverAllTasks) = (nil, nil, nil)
+        record.metrics.bwt = nil
+        record.metrics.fwt = nil
+        (record.metrics.forgetting, record.metrics.bwtOverAllTasks, record.metrics.fwtOverAllTasks) = (nil, nil, nil)
         try RunFile.write(record, to: url, overwrite: true)
         result = try runPython(
             """

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import Storage
 import XCTest
 
@@ -62,7 +63,7 @@ func sampleRecord(seed: Int = 0, withMemory: Bool = true) -> RunRecord {
         "train-images-idx3-ubyte": String(repeating: "ab", count: 32),
         "t10k-labels-idx1-ubyte": String(repeating: "0f", count: 32),
     ]
-    var record = RunRecord(
+    return RunRecord(
         experiment: "permuted-mnist", strategy: "gem", seed: seed, benchmark: "permuted-mnist",
         configYAML: "optimizer:\n  lr: 0.1\nstrategy:\n  name: gem   # ünïcode ok\n",
         configAttributes: ["optimizer.lr": "0.1", "strategy.name": "gem", "gem.memory_strength": "0.5"],
@@ -72,14 +73,13 @@ func sampleRecord(seed: Int = 0, withMemory: Bool = true) -> RunRecord {
         tasks: tasks,
         accuracyMatrix: matrix,
         randomInitAccuracy: [0.1, 0.12, 0.08],
-        acc: 0.8, bwt: -0.15, fwt: 0.025,
+        // forgetting = ((0.9 − 0.7) + (0.85 − 0.75)) / 2; BWT and FWT sums −0.3 and 0.05 over T = 3
+        metrics: ContinualMetrics(
+            acc: 0.8, bwt: -0.15, fwt: 0.025, forgetting: 0.15, bwtOverAllTasks: -0.1, fwtOverAllTasks: 0.05 / 3),
         stepLoss: loss,
         stepTask: [0, 0, 1, 1, 2, 2],
         diagnostics: diagnostics,
         taskTrainSeconds: [1.5, 2.25, 3.0], taskEvalSeconds: [0.5, 0.5, 0.25], totalSeconds: 8.5,
         parameters: parameters,
         layerLayout: layout, memory: memory)
-    // forgetting = ((0.9 − 0.7) + (0.85 − 0.75)) / 2; BWT and FWT sums −0.3 and 0.05 over T = 3
-    (record.forgetting, record.bwtOverAllTasks, record.fwtOverAllTasks) = (0.15, -0.1, 0.05 / 3)
-    return record
 }

@@ -1,5 +1,6 @@
 import Benchmarks
 import Learning
+import Metrics
 import TestSupport
 import XCTest
 
@@ -15,7 +16,7 @@ final class OfflineBaselineTests: XCTestCase {
         XCTAssertEqual(result.accuracy.count, 1)
         XCTAssertEqual(result.stepLoss.count, 6)  // 60 samples in minibatches of 10
         XCTAssertEqual(Set(result.stepTask), [0])
-        XCTAssertNil(result.metrics.backwardTransfer)
+        XCTAssertNil(result.metrics.bwt)
     }
 
     func testIndependentUsesOneNarrowNetworkPerTaskAndLeavesOthersUntouched() throws {

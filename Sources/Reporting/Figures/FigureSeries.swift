@@ -1,3 +1,4 @@
+import Metrics
 import Storage
 
 /// Accuracy on every task measured during training (runs with `eval_every`, stored as
@@ -55,14 +56,14 @@ struct FigureSeries {
         runs.compactMap { run in
             let value: Double?
             switch metric {
-            case .acc: value = run.acc
-            case .bwt: value = run.bwt
-            case .fwt: value = run.fwt
+            case .acc: value = run.metrics.acc
+            case .bwt: value = run.metrics.bwt
+            case .fwt: value = run.metrics.fwt
             case .forgetting:
                 value =
-                    RecomputedMetrics(
-                        accuracyMatrix: run.accuracyMatrix,
-                        randomInitAccuracy: run.randomInitAccuracy
+                    ContinualMetrics(
+                        accuracy: run.accuracyMatrix,
+                        randomInit: run.randomInitAccuracy
                     ).forgetting
             }
             return value.map { (run.seed, $0) }

@@ -2,6 +2,7 @@ import Benchmarks
 import Dispatch
 import Evaluation
 import Learning
+import Metrics
 
 /// Training settings shared by every strategy.
 public struct TrainingSettings: Sendable, Equatable {
