@@ -31,6 +31,13 @@ public protocol ModelDefinition: Sendable {
     static func activationsPerRow(_ spec: ModelSpec, inputWidth: Int, classes: Int, training: Bool) -> Double
 }
 
+extension ModelDefinition {
+    /// A conv net, unless the model says otherwise.
+    public static var isMLP: Bool { false }
+    /// Small blocks: a convolutional network's activations are large.
+    public static var evaluationBatch: Int { 100 }
+}
+
 /// A YAML key of a model, e.g. `hidden: [100, 100]` or `width: 20`.
 public struct ModelKey: Sendable {
     public enum Kind: Sendable {

@@ -8,9 +8,6 @@ public enum ReducedResNet18: ModelDefinition {
             "width", .positiveInt, default: [20],
             help: "feature maps of the first stage, nf (the paper: 20)")
     ]
-    public static let isMLP = false
-    /// Small blocks: a convolutional network's activations are large.
-    public static let evaluationBatch = 100
 
     public static func build(
         _ spec: ModelSpec, inputShape: [Int], classes: Int, tasks: Int, variant: ModelVariant,

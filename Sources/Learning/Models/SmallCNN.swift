@@ -10,8 +10,6 @@ public enum SmallCNN: ModelDefinition {
             "channels", .positiveIntList, default: [32, 64],
             help: "output channels of each convolution, in order")
     ]
-    public static let isMLP = false
-    public static let evaluationBatch = 100
 
     public static func build(
         _ spec: ModelSpec, inputShape: [Int], classes: Int, tasks: Int, variant: ModelVariant,
