@@ -1,5 +1,6 @@
 import Benchmarks
 import Learning
+import TestSupport
 import XCTest
 
 @testable import Strategies
@@ -58,11 +59,12 @@ final class ICaRLTests: XCTestCase {
             oldClasses: old, weight: 0.5, gradient: &gradient)
         XCTAssertEqual(loss, reference(z.map(Double.init)), accuracy: 1e-5)
         for i in 0..<(rows * classes) {
-            var up = z.map(Double.init)
-            var down = up
-            up[i] += 1e-4
-            down[i] -= 1e-4
-            XCTAssertEqual(Double(gradient[i]), (reference(up) - reference(down)) / 2e-4, accuracy: 1e-4, "logit \(i)")
+            let numeric = centralDifference(h: 1e-4) { d in
+                var moved = z.map(Double.init)
+                moved[i] += d
+                return reference(moved)
+            }
+            XCTAssertEqual(Double(gradient[i]), numeric, accuracy: 1e-4, "logit \(i)")
             if !old.contains(i % classes) { XCTAssertEqual(gradient[i], 0) }
         }
     }

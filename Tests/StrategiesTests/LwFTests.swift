@@ -1,6 +1,7 @@
 import Benchmarks
 import Foundation
 import Learning
+import TestSupport
 import XCTest
 
 @testable import Strategies
@@ -105,11 +106,11 @@ final class LwFTests: XCTestCase {
         XCTAssertGreaterThan(expected.loss, 0.05)
         XCTAssertEqual(loss, expected.loss, accuracy: 1e-6)
         for i in 0..<zd.count {
-            var up = zd
-            var down = zd
-            up[i] += 1e-5
-            down[i] -= 1e-5
-            let numeric = (reference(up).loss - reference(down).loss) / 2e-5
+            let numeric = centralDifference(h: 1e-5) { d in
+                var moved = zd
+                moved[i] += d
+                return reference(moved).loss
+            }
             XCTAssertEqual(expected.gradient[i], numeric, accuracy: 1e-8, "reference, logit \(i)")
             XCTAssertEqual(Double(gradient[i]), numeric, accuracy: 1e-6, "logit \(i)")
         }

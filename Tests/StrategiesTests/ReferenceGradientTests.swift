@@ -162,16 +162,8 @@ final class ReferenceGradientTests: XCTestCase {
                 logits: logits, labels: data.labels, rows: 4, classes: 3,
                 scale: 0.25, gradient: &scratch)
         }
-        for i in 0..<net.parameterCount {
-            let saved = net.parameters[i]
-            net.parameters[i] = saved + 1e-2
-            let up = loss()
-            net.parameters[i] = saved - 1e-2
-            let down = loss()
-            net.parameters[i] = saved
-            XCTAssertEqual(
-                Double(references.row(0)[i]), (up - down) / 2e-2,
-                accuracy: 2e-4)
+        for (i, numeric) in finiteDifferences(net, loss) {
+            XCTAssertEqual(Double(references.row(0)[i]), numeric, accuracy: 2e-4)
         }
     }
 }
