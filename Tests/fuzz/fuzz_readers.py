@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Seeded, time-bounded fuzzing of GEMBench's readers, each run as a child process.
 
-Mutates run files (and re-seals them, so that libhdf5 itself sees the damaged bytes),
+Mutates run files and run summaries (and re-seals them, so that libhdf5 itself sees the damaged bytes),
 experiment YAML files and IDX dataset files, and runs the `bench` command that reads each:
 `bench show` / `bench report`, `bench list` (of an edited Experiments/), `bench data --data-dir`. Every
 reader must end with exit status 0 (a result) or 1 (an error message), within a time
@@ -49,9 +49,9 @@ def hash64(data: bytes) -> int:
     return h
 
 
-def seal(content: bytes) -> bytes:
-    header = (f"GEMBench run file\nschema_version 1\ncontent_bytes {len(content)}\n"
-              f"content_hash gembench64:{hash64(content):016x}\n").encode()
+def seal(content: bytes, first_line: bytes = b"GEMBench run file") -> bytes:
+    header = first_line + (f"\nschema_version 1\ncontent_bytes {len(content)}\n"
+                           f"content_hash gembench64:{hash64(content):016x}\n").encode()
     return header + bytes(SEAL - len(header)) + content
 
 
@@ -137,7 +137,9 @@ class Fuzzer:
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir()
         target = folder / source.name
-        target.write_bytes(seal(bytes(content)) if self.rng.random() < 0.9 else bytes(raw[:SEAL]) + bytes(content))
+        first_line = raw[:SEAL].split(b"\n", 1)[0]  # a run file's or a run summary's
+        target.write_bytes(seal(bytes(content), first_line) if self.rng.random() < 0.9
+                           else bytes(raw[:SEAL]) + bytes(content))
         self.check("run-file show", [self.bench, "show", str(target)], [target])
         if self.rng.random() < 0.3:
             self.check("run-file report", [self.bench, "report", str(folder), "--out", str(self.work / "report"),
@@ -266,6 +268,13 @@ def main():
     dataset = small_idx_dataset()
     keep = args.keep or tempfile.mkdtemp(prefix="gembench-fuzz-failures-")
     with tempfile.TemporaryDirectory(prefix="gembench-fuzz-") as work:
+        # run summaries (bench summarize) go through the same readers
+        summaries = Path(work) / "summaries"
+        made = subprocess.run([args.bench, "summarize", args.runs, "--out", str(summaries)], capture_output=True,
+                              text=True)
+        if made.returncode != 0:
+            sys.exit(f"fuzz: bench summarize failed: {made.stderr}")
+        originals += sorted(summaries.glob("*.h5"))
         fuzzer = Fuzzer(args.bench, args.seed, work, keep)
         deadline = time.monotonic() + args.seconds
         round_number = 0
