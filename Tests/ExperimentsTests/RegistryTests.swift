@@ -154,7 +154,7 @@ final class ShippedExperimentsTests: XCTestCase {
         }
     }
 
-    /// The settings read from facebookresearch/agem (Results/agem-paper-mnist.md, Provenance).
+    /// The settings read from facebookresearch/agem (Results/agem-paper/agem-paper-mnist.md, Provenance).
     func testAGEMPaperSuiteHasTheReleasedCodesSettings() throws {
         let registry = try Registry.load(directory: shippedExperimentsDirectory)
         let plan = try registry.plan(suite: "agem-paper")
