@@ -325,12 +325,9 @@ enum RunEncoding {
             summary.taskBoundaries = RunSummary.boundaries(try file.read("/train/task", as: Int32.self).values)
         }
         // a summary has neither: `bench summarize` refuses diverged runs
-        for path in ["/train/loss", "/model/parameters"] where content == .run {
-            let values = try file.read(path, as: Float.self).values
-            if let i = values.firstIndex(where: { !$0.isFinite }) {
-                summary.firstNonFinite = "\(path)[\(i)] = \(values[i])"
-                break
-            }
+        for path in RunRecord.divergencePaths where content == .run {
+            summary.firstNonFinite = firstNonFinite(try file.read(path, as: Float.self).values, at: path)
+            if summary.firstNonFinite != nil { break }
         }
         return summary
     }

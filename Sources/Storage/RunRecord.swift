@@ -141,6 +141,15 @@ public struct RunRecord: Sendable, Equatable {
         return summary
     }
 
+    /// The datasets whose first non-finite value marks a diverged run, in the order reports check them.
+    static let divergencePaths = ["/train/loss", "/model/parameters"]
+
+    /// The first non-finite training loss or final parameter ("/train/loss[37] = nan"), or nil.
+    public var firstNonFinite: String? {
+        zip(Self.divergencePaths, [stepLoss, parameters]).lazy
+            .compactMap { path, values in Storage.firstNonFinite(values, at: path) }.first
+    }
+
     /// The current time as ISO 8601 UTC with seconds ("2026-11-28T08:40:55Z").
     public static func now() -> String {
         let formatter = ISO8601DateFormatter()
@@ -314,4 +323,9 @@ public struct RunSummary: Sendable, Equatable {
     static func boundaries(_ stepTask: [Int32]) -> [Int] {
         stepTask.indices.dropFirst().filter { stepTask[$0] != stepTask[$0 - 1] }
     }
+}
+
+/// "PATH[i] = value" for the first non-finite entry of `values`: the mark of a diverged run.
+func firstNonFinite(_ values: [Float], at path: String) -> String? {
+    values.firstIndex(where: { !$0.isFinite }).map { "\(path)[\($0)] = \(values[$0])" }
 }

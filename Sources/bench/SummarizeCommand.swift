@@ -34,7 +34,7 @@ struct SummarizeCommand: ParsableCommand {
             let target = outFolder.appendingPathComponent(source.lastPathComponent)
             do {
                 let record = try RunFile.read(source)
-                if let bad = Self.firstNonFinite(record) {
+                if let bad = record.firstNonFinite {
                     problems.append("\(source.path): diverged (\(bad)); a summary of it would mean nothing")
                 } else if let clash = clash(target, source: source) {
                     problems.append(clash)
@@ -92,14 +92,6 @@ struct SummarizeCommand: ParsableCommand {
             return "\(target.path): exists and is not a run summary; it is left as it is"
         }
         return force ? nil : "\(target.path): a summary already exists (--force replaces it)"
-    }
-
-    /// The first non-finite training loss or parameter ("train/loss[37] = nan"), as reports check.
-    static func firstNonFinite(_ record: RunRecord) -> String? {
-        for (name, values) in [("train/loss", record.stepLoss), ("model/parameters", record.parameters)] {
-            if let i = values.firstIndex(where: { !$0.isFinite }) { return "\(name)[\(i)] = \(values[i])" }
-        }
-        return nil
     }
 
     private static func size(_ url: URL) -> String {

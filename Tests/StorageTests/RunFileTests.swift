@@ -60,6 +60,22 @@ final class RunFileTests: XCTestCase {
 
     /// A run summary keeps identity, config, tasks, metrics, step tasks and timings, and nothing of the
     /// model, memory, losses or diagnostics; reports read it as they read the run file.
+    /// `bench summarize` (from the record) and reports (from the file) name the same first
+    /// non-finite value: the losses before the parameters, each at its first bad index.
+    func testTheFirstNonFiniteValueIsNamedAlikeFromARecordAndFromItsFile() throws {
+        let folder = try makeTemporaryDirectory()
+        var record = sampleRecord(seed: 3)
+        XCTAssertNil(record.firstNonFinite)
+        record.parameters[2] = -.infinity
+        XCTAssertEqual(record.firstNonFinite, "/model/parameters[2] = -inf")
+        record.stepLoss[1] = .nan
+        record.stepLoss[2] = .infinity
+        XCTAssertEqual(record.firstNonFinite, "/train/loss[1] = nan")
+        let file = folder.appendingPathComponent("diverged.h5")
+        try RunFile.write(record, to: file)
+        XCTAssertEqual(try RunFile.readSummary(file).firstNonFinite, "/train/loss[1] = nan")
+    }
+
     func testRunSummaryKeepsWhatReportsNeedAndRefusesToPassForARun() throws {
         let folder = try makeTemporaryDirectory()
         let run = folder.appendingPathComponent("run.h5")
