@@ -2,12 +2,12 @@ import Benchmarks
 import Learning
 
 /// Gradient Episodic Memory (Lopez-Paz & Ranzato, NeurIPS 2017), as the paper's Algorithm 1
-/// runs it for each minibatch (x, y) of task t; equation numbers are the paper's:
+/// runs it for each minibatch (x, y) of task t, each step named after the paper's equation:
 ///
 /// 1. store: M_t ← M_t ∪ (x, y), `patterns_per_experience` of each task kept;
-/// 2. reference gradients: g_k = ∂ℓ(f_θ, M_k)/∂θ for every past task k < t (eq. 5);
-/// 3. check: the minibatch gradient g must satisfy ⟨g, g_k⟩ ≥ 0 for every k (eq. 7);
-/// 4. project: otherwise g̃ = Gᵀv* + g (eq. 11), v* the dual QP's solution (eq. 10),
+/// 2. reference gradients: g_k = ∂ℓ(f_θ, M_k)/∂θ of the episodic-memory loss of every past task k < t;
+/// 3. check: the minibatch gradient g must satisfy the constraints ⟨g, g_k⟩ ≥ 0 for every k;
+/// 4. project: otherwise g̃ = Gᵀv* + g, v* the solution of the projection's dual QP,
 ///    with the paper's code's margin `memory_strength` and εI (`GEMProjector`);
 /// 5. step: θ ← θ − α g̃, the optimizer's own.
 ///

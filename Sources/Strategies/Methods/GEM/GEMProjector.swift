@@ -4,10 +4,10 @@ import QuadraticProgram
 /// PROJECT(g, g_1, …, g_{t−1}) of GEM's Algorithm 1: the gradient closest to g that does not
 /// point against any past task's reference gradient.
 ///
-/// With G the reference gradients as rows, the dual of the projection (the paper's eq. 10, with
+/// With G the reference gradients as rows, the dual of the projection (the paper's dual QP, with
 /// the reference code's margin and a small ridge εI for a Gram matrix of dependent rows) is
 ///     min ½ vᵀ(GGᵀ + εI)v + (Gg)ᵀv   s.t.  v ≥ memoryStrength,
-/// solved in float64 (`DualQP`), and g̃ = Gᵀv* + g (eq. 11). GGᵀ is float32 16-chain dots.
+/// solved in float64 (`DualQP`), and g̃ = Gᵀv* + g. GGᵀ is float32 16-chain dots.
 /// Owns its buffers, sized for the most past tasks seen so far.
 final class GEMProjector {
     let memoryStrength: Float
