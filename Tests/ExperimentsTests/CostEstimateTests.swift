@@ -70,7 +70,9 @@ final class CostEstimateTests: XCTestCase {
         // each task's network is 784-50-50-10: 785·50 + 51·50 + 51·10 = 42 310 parameters, F1 = 78 500
         let cost = spec(.independent(warmStart: false)).estimatedCost
         XCTAssertEqual(cost.trainingFLOPs, 20 * 10 * 6 * 42_310)
-        XCTAssertEqual(cost.evaluationFLOPs, 300 * (84_620 - 78_500 * 0.807), accuracy: 1e-6)
+        // evaluated: both tasks at the start and after task 0, task 1 alone after task 1 (task 0's
+        // network no longer changes): 5 of the 3 × 2 entries, 250 rows
+        XCTAssertEqual(cost.evaluationFLOPs, 250 * (84_620 - 78_500 * 0.807), accuracy: 1e-6)
     }
 
     func testMultimodalCountsOneTasksInputLayer() {
@@ -94,8 +96,10 @@ final class CostEstimateTests: XCTestCase {
         let cost = pnn.estimatedCost
         XCTAssertEqual(cost.trainingFLOPs, 20 * 10 * 6 * 89_610)
         XCTAssertEqual(cost.methodFLOPs, 20 * 10 * 121_600)
-        // evaluation: every test row densely through its own column, 2 · (89 610 + 189 210) / 2
-        XCTAssertEqual(cost.evaluationFLOPs, 300 * 278_820)
+        // evaluation: every test row densely through its own column (2 · 89 610 and 2 · 189 210 per
+        // row), task 0 at the start and after task 0, task 1 also after task 1: 50 rows × (2 · 179 220
+        // + 3 · 378 420)
+        XCTAssertEqual(cost.evaluationFLOPs, 50 * (2 * 179_220 + 3 * 378_420))
         // memory: every column's parameters and gradients (89 610 + 100 610 each) and the larger one's momentum
         let model = pnn.memoryEstimate.parts.first { $0.name == "model" }!.bytes
         XCTAssertEqual(model, 4 * (2 * 190_220 + 100_610), accuracy: 1e-6)

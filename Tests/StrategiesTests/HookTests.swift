@@ -117,6 +117,44 @@ final class PredictionHookTests: XCTestCase {
             trainer.evaluate(stream.tasks[1]),
             AccuracyEvaluatorReference.accuracy(net, stream.tasks[1].test.materialized))
     }
+
+    /// With a plugin that keeps trained tasks fixed, after experience e only tasks e… are asked
+    /// for again; the earlier ones keep their diagonal entry of R (here: the plugin's predictions
+    /// drift with a counter, so a task evaluated again would show it).
+    func testTasksAPluginKeepsFixedAreNotEvaluatedAgain() throws {
+        let stream = syntheticStream(tasks: 3, samples: 20)
+        var rng = RandomStream(seed: 14)
+        let spy = DriftingPredictor()
+        let result = try Trainer(
+            network: Network.mlp([6, 3], rng: &rng), stream: stream,
+            settings: TrainingSettings(learningRate: 0.1, batchSize: 5), seed: 14, plugins: [spy]
+        ).run()
+        // b, then after each experience e: tasks e, e + 1, … (one block of 20 rows each)
+        XCTAssertEqual(spy.asked, [0, 1, 2, 0, 1, 2, 1, 2, 2])
+        // the k-th block asked (from 0) predicts class k mod 3: R[0][0] is block 3, R[1][1] and
+        // R[1][2] blocks 6 and 7, R[2][2] block 8
+        let share = { (task: Int, label: Int32) in
+            Double(stream.tasks[task].test.labels.filter { $0 == label }.count) / 20
+        }
+        XCTAssertEqual(result.accuracy[2], [share(0, 0), share(1, 0), share(2, 2)])
+        XCTAssertEqual(result.accuracy[1][2], share(2, 1))
+    }
+}
+
+/// Predicts one class for every row of a block: the number of blocks asked so far, mod 3; it
+/// says it keeps trained tasks fixed, and records which task each block belonged to.
+private final class DriftingPredictor: StatelessPlugin {
+    var asked: [Int] = []
+    var predicts: Bool { true }
+    var keepsTrainedTasksFixed: Bool { true }
+    func predict(
+        _ trainer: Trainer, task: Int, inputs: UnsafePointer<Float>, rows: Int,
+        tasks: UnsafePointer<Int32>, into predictions: UnsafeMutablePointer<Int32>
+    ) -> Bool {
+        for r in 0..<rows { predictions[r] = Int32(asked.count % 3) }
+        asked.append(task)
+        return true
+    }
 }
 
 /// Argmax accuracy computed row by row, independently of `AccuracyEvaluator`'s blocks.

@@ -29,6 +29,13 @@ final class PNNTests: XCTestCase {
         XCTAssertEqual(final[0], atStart[1][0], "column 0 after tasks 1 and 2")
         XCTAssertEqual(final[1], atStart[2][1], "column 1 after task 2")
         for k in 0..<3 { XCTAssertNotEqual(atStart[k][k], k < 2 ? atStart[k + 1][k] : final[k], "column \(k) trains") }
+        // so the trainer keeps R[j][j] for the later rows: what evaluating every column now gives
+        XCTAssertEqual(
+            result.accuracy.last,
+            Trainer(
+                network: trainer.network, stream: trainer.stream, settings: trainer.settings, seed: 5,
+                plugins: [IndependentNetworks(columns.networks, warmStart: false)]
+            ).evaluateAll())
         for j in 0..<3 { for i in j..<3 { XCTAssertEqual(result.accuracy[i][j], result.accuracy[j][j]) } }
     }
 

@@ -27,6 +27,14 @@ public enum Independent: StrategyDefinition {
         "independent " + (values.bool("warm_start") ? "warm-start" : "cold-start")
     }
 
+    /// One narrow network's forward; task k is evaluated k + 2 times (at the start and after tasks
+    /// 0…k; later rows keep its accuracy), (tasks + 3) / 2 of the tasks + 1 rows on average.
+    public static func evaluationFLOPsPerRow(_ values: StrategyValues, in context: StrategyContext, row: RowFLOPs)
+        -> Double
+    {
+        row.sparseForward * Double(context.tasks + 3) / Double(2 * (context.tasks + 1))
+    }
+
     public static func makePlugins(_ values: StrategyValues, _ build: StrategyBuild) throws -> [Plugin] {
         var rng = RandomStream(seed: build.seed, purpose: "init")
         let networks = try build.stream.tasks.map { _ in try build.makeNetwork(.hiddenDividedAmongTasks, &rng) }
@@ -48,6 +56,10 @@ final class IndependentNetworks: Plugin {
     }
 
     func network(forTask task: Int) -> Network? { networks[task] }
+
+    /// Network t trains only in task t's experience (a warm start copies it into t + 1); PNN's
+    /// column t reads only the columns before it, frozen as well.
+    var keepsTrainedTasksFixed: Bool { true }
 
     /// Every network's parameters and layer state; on restore the trainer goes back to the
     /// current task's network, as `beforeTrainingExp` switched it.

@@ -69,14 +69,17 @@ public enum PNN: StrategyDefinition {
         return Double(context.batchSize) * (perRow - row.full)
     }
 
-    /// Task k's test rows go through columns 0…k, densely, averaged over the tasks.
+    /// Task k's test rows go through columns 0…k, densely; task k is evaluated k + 2 times (at
+    /// the start and after tasks 0…k; later rows keep its accuracy), averaged over the
+    /// (tasks + 1) × tasks entries of b and R.
     public static func evaluationFLOPsPerRow(_ values: StrategyValues, in context: StrategyContext, row: RowFLOPs)
         -> Double
     {
         guard context.model.isMLP else { return row.sparseForward }
         let shape = shape(context)
         let t = context.tasks
-        return (0..<t).reduce(0.0) { $0 + 2 * Double(shape.forwardMultiplyAdds(ofColumn: $1)) } / Double(t)
+        return (0..<t).reduce(0.0) { $0 + Double($1 + 2) * 2 * Double(shape.forwardMultiplyAdds(ofColumn: $1)) }
+            / Double(t * (t + 1))
     }
 
     public static func makePlugins(_ values: StrategyValues, _ build: StrategyBuild) throws -> [Plugin] {

@@ -60,6 +60,10 @@ public protocol Plugin: AnyObject {
     /// True when the plugin implements `predict` (evaluation then asks it block by block; otherwise
     /// it never calls `predict` and evaluates the network's argmax, an MLP's on several lanes).
     var predicts: Bool { get }
+    /// True when a task's predictions cannot change once the experience that trained it has
+    /// ended (independent networks, PNN's frozen columns): after each later experience the
+    /// trainer keeps the accuracy it measured then instead of evaluating the task again.
+    var keepsTrainedTasksFixed: Bool { get }
     /// The parameters a run file stores, when not the trainer's network's (independent networks).
     var storedParameters: (values: [Float], layout: [ParameterBlock])? { get }
 
@@ -107,6 +111,7 @@ extension Plugin {
     ) -> Bool { false }
     public func network(forTask task: Int) -> Network? { nil }
     public var predicts: Bool { false }
+    public var keepsTrainedTasksFixed: Bool { false }
     public var storedParameters: (values: [Float], layout: [ParameterBlock])? { nil }
     public var diagnostics: [String: [Float]] { [:] }
     public var episodicMemory: LabeledData? { nil }

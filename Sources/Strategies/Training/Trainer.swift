@@ -170,6 +170,23 @@ public final class Trainer {
         }
     }
 
+    /// Accuracy on every task's test set after the experiences `trained`, whose rows of R so far
+    /// are `measured`: with a plugin that keeps trained tasks fixed, a task trained before the
+    /// last experience keeps the accuracy measured after its own, the same bits as evaluating it.
+    private func evaluateAll(after trained: ArraySlice<BenchmarkTask>, measured: [[Double]]) -> [Double] {
+        guard plugins.contains(where: \.keepsTrainedTasksFixed) else { return evaluateAll() }
+        var fixed: [Int: Double] = [:]
+        for (e, experience) in zip(trained.indices, trained).dropLast() {
+            guard let position = stream.tasks.firstIndex(where: { $0.index == experience.index }) else { continue }
+            fixed[position] = measured[e][position]
+        }
+        let evaluated = stream.tasks.indices.filter { fixed[$0] == nil }
+        for (position, accuracy) in zip(evaluated, evaluate(evaluated.map { stream.tasks[$0] })) {
+            fixed[position] = accuracy
+        }
+        return stream.tasks.indices.map { fixed[$0]! }
+    }
+
     private func accuracy(of network: Network, on tasks: [BenchmarkTask]) -> [Double] {
         network.mode = .eval
         defer { network.mode = .train }
@@ -202,7 +219,7 @@ public final class Trainer {
                 from: resumesInside ? position : nil)
             result.taskTrainSeconds.append(taskSecondsBefore + seconds(since: taskStart))
             let evalStart = DispatchTime.now()
-            result.accuracy.append(evaluateAll())
+            result.accuracy.append(evaluateAll(after: experiences[...e], measured: result.accuracy))
             result.taskEvalSeconds.append(seconds(since: evalStart))
             progress?(
                 .experienceEvaluated(
