@@ -51,12 +51,15 @@ let package = Package(
             swiftSettings: optimized),
         // One HDF5 file per run.
         .target(name: "Storage", dependencies: ["CHDF5", "Metrics"]),
+        // The git commit (and local changes) the binary was built from, written at build time.
+        .plugin(name: "BuildStampPlugin", capability: .buildTool(), path: "Plugins/BuildStamp"),
+        .target(name: "BuildStamp", plugins: ["BuildStampPlugin"]),
         // YAML registry, run plan, sharding, resume, runner.
         .target(
             name: "Experiments",
             dependencies: [
                 "Learning", "Data", "Benchmarks", "Strategies", "Evaluation", "Metrics",
-                "Storage", .product(name: "Yams", package: "Yams"),
+                "Storage", "BuildStamp", .product(name: "Yams", package: "Yams"),
             ]),
         // CSV and Markdown tables from run files.
         .target(name: "Reporting", dependencies: ["Storage", "Metrics"]),

@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # the formatter's rules (.swift-format): `swift format -i -r Sources Tests Package.swift` fixes most
-swift format lint --strict --recursive --parallel Sources Tests Package.swift
+swift format lint --strict --recursive --parallel Sources Tests Plugins Package.swift
 swift build
 swift test
 # the kernels on every path, and as older x86-64 CPUs and ARM64 under qemu: the same bits

@@ -1,3 +1,4 @@
+import BuildStamp
 import Data
 import Foundation
 import Learning
@@ -9,19 +10,11 @@ import Strategies
 
 extension Runner {
     /// What a checkpoint must have been written by to be resumed: the version and the git
-    /// commit the runner pinned, and for a tree with local changes ("-dirty") the SHA-256 of
-    /// `git diff HEAD`, so that only the same edits resume it ("unknown" outside a checkout:
-    /// such checkpoints resume only under the same version, also "unknown").
-    public static let codeVersion: String = {
-        var text = "\(gembenchVersion) \(gitCommit)"
-        if gitCommit.hasSuffix("-dirty"),
-            let root = DatasetLocator.packageRoot(searchingUpFrom: FileManager.default.currentDirectoryPath),
-            let diff = git(["diff", "HEAD"], in: root)
-        {
-            text += " diff-sha256:" + SHA256.hexDigest(diff)
-        }
-        return text
-    }()
+    /// commit the binary was built from, and for a tree with local changes ("-dirty") the
+    /// SHA-256 of its `git diff HEAD` at build time, so that only the same edits resume it
+    /// ("unknown" outside a checkout: such checkpoints resume only under the same version).
+    public static let codeVersion: String =
+        "\(gembenchVersion) \(gitCommit)" + (BuildInfo.diffSHA256.isEmpty ? "" : " diff-sha256:" + BuildInfo.diffSHA256)
 
     /// The checkpoint file of `spec` in the output folder.
     public func checkpointURL(for spec: RunSpec) -> URL {

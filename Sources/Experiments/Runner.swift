@@ -1,4 +1,5 @@
 import Benchmarks
+import BuildStamp
 import Data
 import Dispatch
 import Evaluation
@@ -344,29 +345,10 @@ public final class Runner {
         return "\(model) · \(ProcessInfo.processInfo.activeProcessorCount) cores · \(threads) lanes"
     }
 
-    /// The commit of the checkout the tool runs from, "-dirty" if it has local changes,
-    /// or "unknown" outside a git checkout.
-    public static let gitCommit: String = {
-        guard let root = DatasetLocator.packageRoot(searchingUpFrom: FileManager.default.currentDirectoryPath),
-            let head = git(["rev-parse", "HEAD"], in: root)?.trimmingCharacters(in: .whitespacesAndNewlines),
-            !head.isEmpty
-        else { return "unknown" }
-        let dirty = git(["status", "--porcelain", "--untracked-files=no"], in: root)?.isEmpty == false
-        return head + (dirty ? "-dirty" : "")
-    }()
-
-    static func git(_ arguments: [String], in directory: String) -> String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "-C", directory] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return process.terminationStatus == 0 ? String(decoding: output, as: UTF8.self) : nil
-    }
+    /// The commit this binary was built from, "-dirty" if its tree had local changes, or
+    /// "unknown" when built outside a git checkout (`BuildInfo`, stamped at build time: a binary
+    /// run from another folder, or after a `git pull` without a rebuild, still names its own).
+    public static let gitCommit: String = BuildInfo.gitCommit
 }
 
 public enum RunnerError: Error, CustomStringConvertible {

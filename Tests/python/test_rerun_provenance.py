@@ -9,7 +9,7 @@ import subprocess
 import h5py
 import pytest
 
-from conftest import built_bench
+from conftest import ROOT, built_bench
 from gembench.seal import HEADER_BYTES, MAGIC, hash64, verify
 
 
@@ -48,3 +48,18 @@ def test_rerun_names_why_bits_differ(run_files, tmp_path, name, change, reason):
     assert done.returncode == 1, done.stdout + done.stderr
     assert "train/loss: 1 of" in done.stdout, done.stdout
     assert reason in done.stdout, done.stdout
+
+
+def test_a_run_names_the_commit_its_binary_was_built_from_wherever_it_runs(tmp_path):
+    """The commit is stamped in at build time: run from a folder outside any checkout, the run
+    file still names the checkout's HEAD (git, asked here), "-dirty" when it has local changes."""
+    def git(*args):
+        return subprocess.run(["git", "-C", ROOT, *args], capture_output=True, text=True, check=True).stdout
+    expected = git("rev-parse", "HEAD").strip() + ("-dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    done = subprocess.run([built_bench(), "run", "smoke-permuted/naive", "--seeds", "0", "--out", str(outside / "runs")],
+                          cwd=outside, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    with h5py.File(outside / "runs" / "smoke-permuted__naive__seed0.h5", "r") as f:
+        assert f.attrs["git_commit"] == expected
