@@ -1,34 +1,44 @@
 import Foundation
 import PackagePlugin
 
-/// Writes `BuildStampValues.swift` into the `BuildStamp` target before every build: the git
-/// commit the sources were built from and, for a tree with local changes, the SHA-256 of
-/// `git diff HEAD`. Run files and checkpoints record what the binary was built from, not what
-/// the folder it later runs in holds. The file is rewritten only when its text changes, so an
-/// unchanged tree recompiles nothing.
+/// Writes `BuildStampValues.swift` into the `BuildStamp` target: the git commit the binary is
+/// built from and, when the code has local changes, the SHA-256 of `git diff HEAD` over the
+/// code (`Package.swift`, `Plugins/`, `Sources/`). Run files and checkpoints record these, not
+/// what the folder the binary later runs in holds. The command runs again whenever a source
+/// file, HEAD, the index or a branch moves (its inputs), and rewrites the file only when its
+/// text changes, so an unchanged tree recompiles nothing.
 @main
 struct BuildStamp: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
-        let output = context.pluginWorkDirectoryURL.appending(path: "Generated")
+        let root = context.package.directoryURL
+        let output = context.pluginWorkDirectoryURL.appending(path: "BuildStampValues.swift")
+        var inputs = context.package.targets.compactMap { $0.sourceModule }.flatMap { $0.sourceFiles.map(\.url) }
+        inputs.append(root.appending(path: "Package.swift"))
+        // only what exists: a tree without .git (a release tarball) stamps "unknown"
+        for path in [".git/HEAD", ".git/index", ".git/packed-refs", ".git/logs/HEAD"] {
+            let url = root.appending(path: path)
+            if FileManager.default.fileExists(atPath: url.path) { inputs.append(url) }
+        }
         return [
-            .prebuildCommand(
+            .buildCommand(
                 displayName: "Stamping the build with its git commit",
                 executable: URL(fileURLWithPath: "/bin/sh"),
-                arguments: ["-c", script, "stamp", context.package.directoryURL.path, output.path],
-                outputFilesDirectory: output)
+                arguments: ["-c", script, "stamp", root.path, output.path],
+                inputFiles: inputs, outputFiles: [output])
         ]
     }
 
     private let script = #"""
-        root="$1"; out="$2"; mkdir -p "$out"
+        root="$1"; out="$2"
+        code="Package.swift Plugins Sources"
         commit=$(git -C "$root" rev-parse HEAD 2>/dev/null) || commit=unknown
         [ -n "$commit" ] || commit=unknown
         diff=""
-        if [ "$commit" != unknown ] && [ -n "$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+        if [ "$commit" != unknown ] && [ -n "$(git -C "$root" status --porcelain --untracked-files=no -- $code 2>/dev/null)" ]; then
             commit="$commit-dirty"
-            diff=$(git -C "$root" diff HEAD | sha256sum | cut -d' ' -f1)
+            diff=$(git -C "$root" diff HEAD -- $code | sha256sum | cut -d' ' -f1)
         fi
-        printf '// Written by the BuildStamp plugin (Plugins/BuildStamp) at build time.\nlet stampedCommit = "%s"\nlet stampedDiffSHA256 = "%s"\n' "$commit" "$diff" > "$out/.next"
-        if cmp -s "$out/.next" "$out/BuildStampValues.swift"; then rm -f "$out/.next"; else mv "$out/.next" "$out/BuildStampValues.swift"; fi
+        printf '// Written by the BuildStamp plugin (Plugins/BuildStamp) at build time.\nlet stampedCommit = "%s"\nlet stampedDiffSHA256 = "%s"\n' "$commit" "$diff" > "$out.next"
+        if cmp -s "$out.next" "$out"; then rm -f "$out.next"; else mv "$out.next" "$out"; fi
         """#
 }
