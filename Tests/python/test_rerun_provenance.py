@@ -52,10 +52,13 @@ def test_rerun_names_why_bits_differ(run_files, tmp_path, name, change, reason):
 
 def test_a_run_names_the_commit_its_binary_was_built_from_wherever_it_runs(tmp_path):
     """The commit is stamped in at build time: run from a folder outside any checkout, the run
-    file still names the checkout's HEAD (git, asked here), "-dirty" when it has local changes."""
+    file still names the checkout's HEAD (git, asked here), "-dirty" when its code (Package.swift,
+    Plugins/, Sources/) has local changes."""
     def git(*args):
         return subprocess.run(["git", "-C", ROOT, *args], capture_output=True, text=True, check=True).stdout
-    expected = git("rev-parse", "HEAD").strip() + ("-dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
+    code = ["Package.swift", "Plugins", "Sources"]
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", *code)
+    expected = git("rev-parse", "HEAD").strip() + ("-dirty" if dirty else "")
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     done = subprocess.run([built_bench(), "run", "smoke-permuted/naive", "--seeds", "0", "--out", str(outside / "runs")],
