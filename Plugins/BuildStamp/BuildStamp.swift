@@ -15,8 +15,9 @@ struct BuildStamp: BuildToolPlugin {
         var inputs = context.package.targets.compactMap { $0.sourceModule }.flatMap { $0.sourceFiles.map(\.url) }
         inputs.append(root.appending(path: "Package.swift"))
         // only what exists: a tree without .git (a release tarball) stamps "unknown"
-        for path in [".git/HEAD", ".git/index", ".git/packed-refs", ".git/logs/HEAD"] {
-            let url = root.appending(path: path)
+        let git = gitDirectory(of: root)
+        for name in ["HEAD", "index", "packed-refs", "logs/HEAD"] {
+            let url = git.appending(path: name)
             if FileManager.default.fileExists(atPath: url.path) { inputs.append(url) }
         }
         return [
@@ -26,6 +27,16 @@ struct BuildStamp: BuildToolPlugin {
                 arguments: ["-c", script, "stamp", root.path, output.path],
                 inputFiles: inputs, outputFiles: [output])
         ]
+    }
+
+    /// `.git`, or in a linked worktree the folder its `.git` file names ("gitdir: PATH").
+    private func gitDirectory(of root: URL) -> URL {
+        let dotGit = root.appending(path: ".git")
+        guard let text = try? String(contentsOf: dotGit, encoding: .utf8), text.hasPrefix("gitdir: ") else {
+            return dotGit
+        }
+        let path = text.dropFirst("gitdir: ".count).trimmingCharacters(in: .whitespacesAndNewlines)
+        return path.hasPrefix("/") ? URL(fileURLWithPath: path) : root.appending(path: path)
     }
 
     private let script = #"""
