@@ -47,7 +47,8 @@ struct BuildStamp: BuildToolPlugin {
         diff=""
         if [ "$commit" != unknown ] && [ -n "$(git -C "$root" status --porcelain --untracked-files=no -- $code 2>/dev/null)" ]; then
             commit="$commit-dirty"
-            diff=$(git -C "$root" diff HEAD -- $code | sha256sum | cut -d' ' -f1)
+            if command -v sha256sum > /dev/null; then hash="sha256sum"; else hash="shasum -a 256"; fi  # macOS
+            diff=$(git -C "$root" diff HEAD -- $code | $hash | cut -d' ' -f1)
         fi
         printf '// Written by the BuildStamp plugin (Plugins/BuildStamp) at build time.\nlet stampedCommit = "%s"\nlet stampedDiffSHA256 = "%s"\n' "$commit" "$diff" > "$out.next"
         if cmp -s "$out.next" "$out"; then rm -f "$out.next"; else mv "$out.next" "$out"; fi
