@@ -1,5 +1,4 @@
 import Foundation
-import Metrics
 import Storage
 
 /// `report.html`: one self-contained page (no network, no scripts) with the results
@@ -90,16 +89,9 @@ enum ReportPage {
             + "<th>BWT</th><th>FWT</th><th>Forgetting</th><th>LCA</th><th>Train (s)</th><th>Eval (s)</th>"
             + "<th>Peak RSS (MiB)</th></tr></thead>\n<tbody>\n"
         for row in rows {
-            let forgetting = Statistic(
-                runs.filter {
-                    $0.benchmark == row.benchmark && $0.strategy == row.strategy && $0.experiment == row.experiment
-                }.compactMap {
-                    ContinualMetrics(accuracy: $0.accuracyMatrix, randomInit: $0.randomInitAccuracy)
-                        .forgetting
-                })
             let metrics: [String] = [
                 Tables.cell(row.acc, of: row.n), Tables.cell(row.bwt, of: row.n),
-                Tables.cell(row.fwt, of: row.n), Tables.cell(forgetting, of: row.n),
+                Tables.cell(row.fwt, of: row.n), Tables.cell(row.forgetting, of: row.n),
                 Tables.cell(row.lca, of: row.n),
             ]
             let numbers = (metrics + Tables.timingCells(row)).map { "<td class=\"number\">\(escape($0))</td>" }

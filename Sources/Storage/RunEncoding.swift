@@ -350,8 +350,6 @@ enum RunEncoding {
         )
     }
 
-    /// The metrics; `later` holds forgetting and the ÷T BWT/FWT, nil when undefined or absent
-    /// (files written before they were stored).
     /// R, b and the stored metrics: NaN or listed in `/metrics@undefined` reads as nil, and so does
     /// an attribute an older file lacks (forgetting, BWT and FWT ÷T, LCA).
     private static func readMetrics(_ file: HDF5File) throws -> (

@@ -1,4 +1,3 @@
-import Metrics
 import Storage
 
 /// Accuracy on every task measured during training (runs with `eval_every`, stored as
@@ -50,8 +49,8 @@ struct FigureSeries {
         runs.map { $0.curve.isEmpty ? nil : TaskCurve(steps: $0.curveStep, accuracy: $0.curve) }
     }
 
-    /// Each seed's value of `metric`; nil where undefined. ACC, BWT and FWT are the stored
-    /// values (as in the tables); forgetting is computed from R.
+    /// Each seed's value of `metric`; nil where undefined: the values of the tables (forgetting
+    /// as stored, or computed from R for files that predate it: `withRecomputedLaterMetrics`).
     func values(_ metric: FigureMetric) -> [(seed: Int, value: Double)] {
         runs.compactMap { run in
             let value: Double?
@@ -59,12 +58,7 @@ struct FigureSeries {
             case .acc: value = run.metrics.acc
             case .bwt: value = run.metrics.bwt
             case .fwt: value = run.metrics.fwt
-            case .forgetting:
-                value =
-                    ContinualMetrics(
-                        accuracy: run.accuracyMatrix,
-                        randomInit: run.randomInitAccuracy
-                    ).forgetting
+            case .forgetting: value = run.metrics.forgetting
             }
             return value.map { (run.seed, $0) }
         }
