@@ -1,5 +1,4 @@
 import BuildStamp
-import Data
 import Foundation
 import Learning
 import Storage
@@ -10,7 +9,7 @@ import Strategies
 
 extension Runner {
     /// What a checkpoint must have been written by to be resumed: the version and the git
-    /// commit the binary was built from, and for a tree with local changes ("-dirty") the
+    /// commit the binary was built from, and for code with local changes ("-dirty") the
     /// SHA-256 of its `git diff HEAD` at build time, so that only the same edits resume it
     /// ("unknown" outside a checkout: such checkpoints resume only under the same version).
     public static let codeVersion: String =

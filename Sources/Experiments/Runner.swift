@@ -345,7 +345,7 @@ public final class Runner {
         return "\(model) · \(ProcessInfo.processInfo.activeProcessorCount) cores · \(threads) lanes"
     }
 
-    /// The commit this binary was built from, "-dirty" if its tree had local changes, or
+    /// The commit this binary was built from, "-dirty" if its code had local changes, or
     /// "unknown" when built outside a git checkout (`BuildInfo`, stamped at build time: a binary
     /// run from another folder, or after a `git pull` without a rebuild, still names its own).
     public static let gitCommit: String = BuildInfo.gitCommit
